@@ -1,0 +1,131 @@
+"""Users and units: the audited actions that create and change them, and password checks."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yuqing.clock import utcnow
+from yuqing.domain.roles import ROLE_NAMES, UNIT_ROLES, Actor, require
+from yuqing.store import audit
+from yuqing.store.tables import Unit, User
+
+_hasher = PasswordHasher()
+
+UNIT_KINDS = {"town": "乡镇", "street": "街道", "department": "部门", "office": "办公室"}
+
+
+class AccountError(ValueError):
+    """A user or unit change that cannot be made; the message says why (in Chinese, for the UI)."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user_id=user.id, name=user.display_name, role=user.role_code, unit_id=user.unit_id)
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, else None (same answer for both mistakes)."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        _hasher.hash(password)  # spend the same time as a real check
+        return None
+    if not check_password(user, password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_unit(session: Session, actor: Actor, name: str, kind: str = "department", parent: str | None = None,
+                place: str | None = None, contact: str | None = None) -> Unit:
+    require(actor, "units.manage")
+    name = name.strip()
+    if not name:
+        raise AccountError("单位名称不能为空")
+    if kind not in UNIT_KINDS:
+        raise AccountError(f"单位类型只能是：{'、'.join(UNIT_KINDS)}")
+    if session.execute(select(Unit.id).where(Unit.name == name)).first():
+        raise AccountError(f"单位“{name}”已存在")
+    parent_id = None
+    if parent:
+        parent_unit = session.execute(select(Unit).where(Unit.name == parent)).scalar_one_or_none()
+        if parent_unit is None:
+            raise AccountError(f"上级单位“{parent}”不存在")
+        parent_id = parent_unit.id
+    unit = Unit(name=name, kind=kind, parent_id=parent_id, place=place, contact=contact)
+    session.add(unit)
+    session.flush()
+    audit.append(session, actor, "unit.create", "unit", unit.id, name=name, kind=kind, parent=parent, place=place)
+    return unit
+
+
+def create_user(session: Session, actor: Actor, username: str, display_name: str, password: str, role: str,
+                unit: str | None = None, email: str | None = None) -> User:
+    require(actor, "users.manage")
+    username = username.strip()
+    if not username or not display_name.strip():
+        raise AccountError("用户名和姓名不能为空")
+    if role not in ROLE_NAMES:
+        raise AccountError(f"角色只能是：{'、'.join(ROLE_NAMES)}")
+    if len(password) < 8:
+        raise AccountError("密码至少 8 位")
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise AccountError(f"用户名“{username}”已存在")
+    unit_id = None
+    if unit:
+        unit_row = session.execute(select(Unit).where(Unit.name == unit)).scalar_one_or_none()
+        if unit_row is None:
+            raise AccountError(f"单位“{unit}”不存在")
+        unit_id = unit_row.id
+    if role in UNIT_ROLES and unit_id is None:
+        raise AccountError(f"角色“{ROLE_NAMES[role]}”必须属于一个单位")
+    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+                role_code=role, unit_id=unit_id, email=email)
+    session.add(user)
+    session.flush()
+    audit.append(session, actor, "user.create", "user", user.id, username=username, role=role, unit=unit)
+    return user
+
+
+def set_password(session: Session, actor: Actor, user: User, password: str) -> None:
+    if actor.user_id != user.id:
+        require(actor, "users.manage")
+    if len(password) < 8:
+        raise AccountError("密码至少 8 位")
+    user.password_hash = hash_password(password)
+    audit.append(session, actor, "user.set_password", "user", user.id)
+
+
+def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+    require(actor, "users.manage")
+    user.active = active
+    audit.append(session, actor, "user.activate" if active else "user.deactivate", "user", user.id)
+
+
+def unit_tree(session: Session) -> list[tuple[Unit, int]]:
+    """All units in tree order with their depth, for the admin page and `yuqing units list`."""
+    units = list(session.execute(select(Unit).order_by(Unit.name)).scalars())
+    children: dict[int | None, list[Unit]] = {}
+    for u in units:
+        children.setdefault(u.parent_id, []).append(u)
+    out: list[tuple[Unit, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for u in children.get(parent, []):
+            out.append((u, depth))
+            walk(u.id, depth + 1)
+
+    walk(None, 0)
+    return out

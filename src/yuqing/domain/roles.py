@@ -1,0 +1,83 @@
+"""Roles and what each may do. Pure data: the web, API, CLI and jobs all ask here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ADMIN = "admin"
+ANALYST = "analyst"
+OFFICE = "office"
+UNIT_HANDLER = "unit_handler"
+UNIT_LEADER = "unit_leader"
+LEADER = "leader"
+SPOKESPERSON = "spokesperson"
+
+ROLE_NAMES: dict[str, str] = {
+    ADMIN: "系统管理员",
+    ANALYST: "舆情监测员",
+    OFFICE: "领导小组办公室",
+    UNIT_HANDLER: "责任单位经办人",
+    UNIT_LEADER: "责任单位领导",
+    LEADER: "区领导",
+    SPOKESPERSON: "新闻发言人",
+}
+
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    ADMIN: "管理信息源、关键词、地名库、单位、交办规则和用户",
+    ANALYST: "查看信息流和事件，确认涉区与等级，撰写报告",
+    OFFICE: "接收报送，交办案件，督办、销号、抽查复核",
+    UNIT_HANDLER: "签收本单位案件，调查处置，按时反馈",
+    UNIT_LEADER: "审核本单位反馈和对外发布内容",
+    LEADER: "阅读日报和专报，作出批示",
+    SPOKESPERSON: "以官方名义发布声明和澄清",
+}
+
+# Roles bound to one unit: they see only their own unit's cases.
+UNIT_ROLES = frozenset({UNIT_HANDLER, UNIT_LEADER})
+
+# Permissions, by role. Keep this table the single source of truth.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    ADMIN: frozenset(
+        {"items.read", "items.import", "sources.manage", "units.manage", "users.manage", "audit.read",
+         "cases.read_all", "events.read", "profile.manage", "settings.manage", "rules.manage"}
+    ),
+    ANALYST: frozenset({"items.read", "items.import", "items.report", "events.read", "events.edit",
+                        "cases.read_all", "cases.open", "reports.write"}),
+    OFFICE: frozenset({"items.read", "items.report", "events.read", "cases.read_all", "cases.open",
+                       "cases.dispatch", "cases.supervise", "cases.close", "cases.spot_check", "audit.read",
+                       "rules.manage"}),
+    UNIT_HANDLER: frozenset({"items.report", "cases.read_own", "cases.handle"}),
+    UNIT_LEADER: frozenset({"items.report", "cases.read_own", "cases.handle", "cases.approve"}),
+    LEADER: frozenset({"items.read", "events.read", "cases.read_all", "cases.instruct", "reports.read"}),
+    SPOKESPERSON: frozenset({"items.read", "events.read", "cases.read_all", "statements.publish",
+                             "cases.approve"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a user (with role and unit) or the system itself (jobs, CLI)."""
+
+    user_id: int | None
+    name: str
+    role: str
+    unit_id: int | None = None
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+    @property
+    def unit_bound(self) -> bool:
+        return self.role in UNIT_ROLES
+
+
+SYSTEM = Actor(user_id=None, name="系统", role=ADMIN)
+
+
+class PermissionDenied(PermissionError):
+    """The actor may not do this. Pages answer 403, the CLI exits 1."""
+
+
+def require(actor: Actor, permission: str) -> None:
+    if not actor.can(permission):
+        raise PermissionDenied(f"{actor.name}（{ROLE_NAMES.get(actor.role, actor.role)}）无权执行：{permission}")

@@ -1,0 +1,69 @@
+"""Task functions, by name. Both runners (in-process and Celery) call the same functions.
+
+A task takes the workspace and keyword arguments and returns something JSON-serialisable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from yuqing.workspace import Workspace
+
+TaskFn = Callable[..., Any]
+TASKS: dict[str, TaskFn] = {}
+
+
+def task(name: str) -> Callable[[TaskFn], TaskFn]:
+    """Register a task function under `name`."""
+
+    def register(fn: TaskFn) -> TaskFn:
+        TASKS[name] = fn
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    name: str
+    seconds: int
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+
+# The periodic schedule, run by `yuqing up` (in-process) or `yuqing beat` (Celery).
+SCHEDULE: list[Periodic] = [
+    Periodic("audit.verify", 24 * 3600),
+]
+
+
+def run_task(ws: Workspace, name: str, **kwargs: Any) -> Any:
+    """Run one task by name now, in this process."""
+    load_task_modules()
+    try:
+        fn = TASKS[name]
+    except KeyError:
+        raise KeyError(f"unknown task {name!r}; known: {', '.join(sorted(TASKS))}") from None
+    return fn(ws, **kwargs)
+
+
+@task("audit.verify")
+def verify_audit(ws: Workspace) -> dict[str, Any]:
+    """Check the audit chain; the result says how many entries held and where it broke."""
+    from yuqing.store import audit
+
+    with ws.db.read() as session:
+        result = audit.verify(session)
+    return {"ok": result.ok, "checked": result.checked, "bad_id": result.bad_id, "reason": result.reason}
+
+
+def load_task_modules() -> None:
+    """Import the modules whose tasks register themselves (collect, analyse, respond …)."""
+    import importlib
+
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+
+
+TASK_MODULES: list[str] = []

@@ -1,0 +1,81 @@
+"""One typed settings object, read from `<workspace>/yuqing.toml` and `YUQING_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+WORKSPACE_ENV = "YUQING_WORKSPACE"
+
+
+class Settings(BaseSettings):
+    """Everything a workspace can configure. Environment beats the TOML file, which beats defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="YUQING_", extra="ignore")
+
+    workspace: Path = Field(default_factory=lambda: Path(os.environ.get(WORKSPACE_ENV, ".")).resolve())
+    database_url: str | None = None
+    secret_key: str = "insecure-dev-key-change-me"
+    author_salt: str = "insecure-dev-salt-change-me"
+    district_name: str = ""
+    jobs_engine: Literal["inprocess", "celery"] = "inprocess"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    https_cookies: bool = False
+    session_hours: int = 12
+    # 实施意见 §三.2: a case with no explicit deadline gets 3 days.
+    default_deadline_days: int = 3
+    deadline_counting: Literal["calendar", "working"] = "calendar"
+    demo: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = settings_cls.model_config.get("toml_file")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.workspace / 'yuqing.db'}"
+
+    @property
+    def profile_path(self) -> Path:
+        return self.workspace / "profile.json"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def resolve_workspace(workspace: Path | str | None = None) -> Path:
+    """The workspace folder: the argument, else $YUQING_WORKSPACE, else the current folder."""
+    return Path(workspace or os.environ.get(WORKSPACE_ENV) or ".").expanduser().resolve()
+
+
+def load_settings(workspace: Path | str | None = None) -> Settings:
+    """Read the settings of one workspace (its yuqing.toml, then YUQING_* variables on top)."""
+    ws = resolve_workspace(workspace)
+
+    class WorkspaceSettings(Settings):
+        model_config = SettingsConfigDict(env_prefix="YUQING_", extra="ignore", toml_file=ws / "yuqing.toml")
+
+    return WorkspaceSettings(workspace=ws)
