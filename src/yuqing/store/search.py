@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, TextClause, func, select, text
 from sqlalchemy.orm import Session
 
 from yuqing.store.tables import Item
@@ -114,7 +114,7 @@ def _pg_quote(token: str) -> str:
     return "'" + token.replace("'", "''").replace("\\", "\\\\") + "'"
 
 
-def _json_contains(dialect: str, column: str, value: str):  # type: ignore[no-untyped-def]
+def _json_contains(dialect: str, column: str, value: str) -> TextClause:
     """A JSON list column that contains `value` (as a string, or as an object's "name")."""
     if dialect == "sqlite":
         return text(

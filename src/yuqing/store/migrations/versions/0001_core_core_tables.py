@@ -1,7 +1,7 @@
 """core tables
 
 Revision ID: 0001_core
-Revises: 
+Revises:
 Create Date: 2026-11-24 01:52:07.697991
 """
 
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 from yuqing.store.search import POSTGRES_DDL, SQLITE_DDL
-
 
 revision = '0001_core'
 down_revision = None

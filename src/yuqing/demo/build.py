@@ -1,0 +1,62 @@
+"""Build (or reuse) the demo workspace from the data files beside this module. Everything is fictional."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from yuqing.accounts import create_unit, create_user
+from yuqing.domain.profile import DistrictProfile
+from yuqing.domain.roles import ROLE_NAMES, SYSTEM
+from yuqing.importer import import_file
+from yuqing.store.tables import Item, Unit, User
+from yuqing.workspace import Workspace, init_workspace
+
+DATA = resources.files("yuqing.demo")
+
+
+def demo_password(username: str) -> str:
+    """Demo passwords are printed on start; they protect nothing real."""
+    return f"{username}@demo2026"
+
+
+def _data(name: str) -> Any:
+    return json.loads(DATA.joinpath(name).read_text(encoding="utf-8"))
+
+
+def build_demo(directory: Path, progress: Any = None) -> tuple[Workspace, list[tuple[str, str, str, str]]]:
+    """Create the demo workspace in `directory`, or bring an existing one up to date. Idempotent."""
+    profile = DistrictProfile.from_dict(_data("profile.json"))
+    units = _data("units.json")
+    users = _data("users.json")
+    profile.units = [u["name"] for u in units]
+    ws = init_workspace(directory, profile, demo=True)
+    with ws.db.write() as s:
+        have = set(s.execute(select(Unit.name)).scalars())
+        for u in units:
+            if u["name"] not in have:
+                create_unit(s, SYSTEM, u["name"], u["kind"], u.get("parent"), u.get("place"), u.get("contact"))
+        have_users = set(s.execute(select(User.username)).scalars())
+        for u in users:
+            if u["username"] not in have_users:
+                create_user(s, SYSTEM, u["username"], u["name"], demo_password(u["username"]), u["role"], u.get("unit"))
+    posts = Path(str(DATA.joinpath("posts.jsonl")))
+    with ws.db.read() as s:
+        count = s.execute(select(func.count(Item.id))).scalar_one()
+    if count == 0:
+        task = progress.add_task("导入演示信息", total=sum(1 for _ in posts.open(encoding="utf-8"))) if progress else None
+        import_file(ws.db.write, SYSTEM, posts, ws.settings.author_salt, fictional=True,
+                    progress=(lambda n: progress.advance(task, n)) if progress else None)
+    for step in DEMO_STEPS:
+        step(ws, progress)
+    passwords = [(u["username"], demo_password(u["username"]), ROLE_NAMES[u["role"]], u.get("unit") or "")
+                 for u in users]
+    return ws, passwords
+
+
+# Later stages (analysis, cases …) append functions (ws, progress) -> None that extend the demo.
+DEMO_STEPS: list[Any] = []

@@ -1,0 +1,93 @@
+"""The FastAPI application: Chinese pages (Jinja2 + htmx) and the JSON API under /api.
+
+Conventions for new routes (collection, analysis, case desk …):
+- Pages go in `web/pages/<area>.py`, the API in `web/api/<area>.py`, each an `APIRouter` named
+  `router`, added to ROUTERS below; templates under `web/templates/<area>/`, extending `base.html`.
+- Take `DbSession` (read), `WorkspaceDep` (use `ws.db.write()` for one transaction), `CurrentViewer`,
+  `require_permission("perm")` and `check_csrf` (every unsafe method) from `web.deps`. Routes stay thin:
+  queries live in `store/repositories`, changes in action functions that audit.
+- Render with `render(request, "area/page.html", **context)`. Forms carry
+  `<input type="hidden" name="csrf_token" value="{{ viewer.csrf_token }}">`; htmx sends the header.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from yuqing import __version__
+from yuqing.web.deps import LoginRequired, render
+from yuqing.workspace import Workspace
+
+ROUTERS = [
+    "yuqing.web.pages.auth",
+    "yuqing.web.pages.dashboard",
+    "yuqing.web.pages.items",
+    "yuqing.web.pages.cases",
+    "yuqing.web.pages.admin",
+    "yuqing.web.api.routes",
+]
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "text/html")
+
+
+def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
+    app = FastAPI(title="Yuqing 舆情 API", version=__version__,
+                  description="网络舆情监测、交办、回应与考核。页面与接口共用同一套权限与审计。")
+    app.state.ws = ws
+    app.state.runner = runner
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    for module in ROUTERS:
+        app.include_router(importlib.import_module(module).router)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Any:
+        if _wants_html(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return JSONResponse({"detail": "请先登录"}, status_code=401)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Any:
+        if _wants_html(request) and exc.status_code in (400, 403, 404, 422):
+            return render(request, "error.html", exc.status_code, status=exc.status_code, message=exc.detail)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Any:
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

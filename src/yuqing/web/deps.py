@@ -1,0 +1,143 @@
+"""Shared web dependencies: the workspace, DB sessions, the logged-in actor, CSRF, templates.
+
+Routes stay thin: they take these as `Annotated` aliases and call repositories and actions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from yuqing.accounts import actor_of
+from yuqing.clock import CHINA, aware, utcnow
+from yuqing.domain.roles import ROLE_NAMES, Actor
+from yuqing.store.tables import LoginSession, User
+from yuqing.workspace import Workspace
+
+SESSION_COOKIE = "yuqing_session"
+LOGIN_CSRF_COOKIE = "yuqing_login_csrf"
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _local(dt: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return aware(dt).astimezone(CHINA).strftime(fmt) if dt else ""
+
+
+templates.env.filters["local"] = _local
+templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
+SENTIMENT_NAMES = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+templates.env.globals["SENTIMENT_NAMES"] = SENTIMENT_NAMES
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to /login, the API answers 401."""
+
+
+def workspace(request: Request) -> Workspace:
+    ws: Workspace = request.app.state.ws
+    return ws
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    with workspace(request).db.read() as session:
+        yield session
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User, hours: int) -> tuple[str, LoginSession]:
+    token = secrets.token_urlsafe(32)
+    row = LoginSession(token_hash=token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(24),
+                       expires_at=utcnow() + timedelta(hours=hours))
+    session.add(row)
+    return token, row
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+
+
+class Viewer:
+    """The logged-in user as the actions see them, plus what pages need to show."""
+
+    def __init__(self, user: User, login: LoginSession):
+        self.user = user
+        self.actor: Actor = actor_of(user)
+        self.csrf_token = login.csrf_token
+        self.unit_name = user.unit.name if user.unit else ""
+
+    def can(self, permission: str) -> bool:
+        return self.actor.can(permission)
+
+
+def current_viewer(request: Request, session: Annotated[Session, Depends(db_session)]) -> Viewer:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired()
+    login = session.get(LoginSession, token_hash(token))
+    if login is None or aware(login.expires_at) < utcnow():
+        raise LoginRequired()
+    user = session.get(User, login.user_id)
+    if user is None or not user.active:
+        raise LoginRequired()
+    viewer = Viewer(user, login)
+    request.state.viewer = viewer
+    return viewer
+
+
+async def check_csrf(request: Request, viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
+    """Unsafe methods need the session's CSRF token, as a form field or the X-CSRF-Token header."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return viewer
+    sent = request.headers.get("x-csrf-token")
+    if not sent and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not sent or not secrets.compare_digest(sent, viewer.csrf_token):
+        raise HTTPException(403, "CSRF 校验失败：请刷新页面后重试")
+    return viewer
+
+
+def require_permission(permission: str) -> Any:
+    def check(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
+        if not viewer.can(permission):
+            raise HTTPException(403, f"无权访问（需要权限 {permission}）")
+        return viewer
+
+    return Depends(check)
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
+CsrfViewer = Annotated[Viewer, Depends(check_csrf)]
+WorkspaceDep = Annotated[Workspace, Depends(workspace)]
+
+
+def render(request: Request, name: str, status_code: int = 200, /, **context: Any) -> Any:
+    context.setdefault("viewer", getattr(request.state, "viewer", None))
+    ws = request.app.state.ws
+    context.setdefault("demo", ws.settings.demo)
+    context.setdefault("district", ws.settings.district_name)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def purge_expired(session: Session) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.expires_at < utcnow()))
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.execute(select(User).where(User.username == username)).scalar_one_or_none()

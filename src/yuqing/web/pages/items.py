@@ -1,0 +1,94 @@
+"""The item feed (search and filters) and the item page with its evidence."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import nh3
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from yuqing.clock import CHINA
+from yuqing.store.repositories.cases import NotFound
+from yuqing.store.repositories.items import get_item, sources
+from yuqing.store.search import ItemFilter, search_items
+from yuqing.web.deps import DbSession, Viewer, render, require_permission
+
+router = APIRouter()
+ItemReader = Annotated[Viewer, require_permission("items.read")]
+PAGE = 30
+
+
+def parse_day(value: str | None, end: bool = False) -> datetime | None:
+    """A YYYY-MM-DD form value as the start (or the end) of that China-time day."""
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=CHINA)
+    except ValueError:
+        raise HTTPException(422, f"日期格式应为 YYYY-MM-DD：{value}") from None
+    return day + timedelta(days=1) if end else day
+
+
+def _int(value: str, what: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise HTTPException(422, f"{what}参数应为数字：{value}") from None
+
+
+def filter_from(q: str = "", since: str | None = None, until: str | None = None, source: str | None = None,
+                sentiment: str | None = None, topic: str | None = None, place: str | None = None,
+                relevant: str | None = None) -> ItemFilter:
+    return ItemFilter(
+        query=q.strip(), since=parse_day(since), until=parse_day(until, end=True),
+        source_ids=[_int(source, "来源")] if source else [], sentiment=sentiment or None, topic=topic or None,
+        place=place or None, relevant={"1": True, "0": False}.get(relevant or ""),
+    )
+
+
+@router.get("/items")
+def feed(
+    request: Request, viewer: ItemReader, session: DbSession,
+    q: str = "", since: str | None = None, until: str | None = None, source: str | None = None,
+    sentiment: str | None = None, topic: str | None = None, place: str | None = None,
+    relevant: str | None = None, page: Annotated[int, Query(ge=1)] = 1,
+) -> object:
+    f = filter_from(q, since, until, source, sentiment, topic, place, relevant)
+    rows, total = search_items(session, f, limit=PAGE, offset=(page - 1) * PAGE)
+    context = dict(items=rows, total=total, page=page, pages=max(1, -(-total // PAGE)), f=f,
+                   args=dict(q=q, since=since or "", until=until or "", source=source or "",
+                             sentiment=sentiment or "", topic=topic or "", place=place or "",
+                             relevant=relevant or ""),
+                   sources=sources(session))
+    if request.headers.get("hx-request") and request.headers.get("hx-target") == "feed-results":
+        return render(request, "items/_results.html", **context)
+    return render(request, "items/feed.html", **context)
+
+
+@router.get("/items/{item_id}")
+def item_page(request: Request, item_id: int, viewer: ItemReader, session: DbSession) -> object:
+    try:
+        item = get_item(session, item_id)
+    except NotFound:
+        raise HTTPException(404, "信息不存在") from None
+    return render(request, "items/detail.html", item=item, raw_size=len(item.raw_snapshot or b""))
+
+
+@router.get("/items/{item_id}/snapshot")
+def item_snapshot(item_id: int, viewer: ItemReader, session: DbSession) -> Response:
+    """The raw snapshot as captured, sanitised (no scripts, no event handlers, no remote loads)."""
+    try:
+        item = get_item(session, item_id)
+    except NotFound:
+        raise HTTPException(404, "信息不存在") from None
+    if not item.raw_snapshot:
+        raise HTTPException(404, "该信息没有原始快照")
+    raw = zlib.decompress(item.raw_snapshot).decode("utf-8", errors="replace")
+    clean = nh3.clean(raw, tags=nh3.ALLOWED_TAGS - {"img", "a"}, url_schemes=set())
+    body = f"<!doctype html><meta charset='utf-8'><title>原始快照 #{item.id}</title>{clean}"
+    return Response(body, media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                             "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,78 @@
+"""One factory per entity. Each takes a session, fills sensible defaults and flushes."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from yuqing.accounts import hash_password
+from yuqing.clock import utcnow
+from yuqing.store.search import search_text
+from yuqing.store.tables import Assignment, Case, Event, FetchRun, Item, Source, Unit, User
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-9"
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+def unit(session: Session, name: str | None = None, kind: str = "department", **kw: Any) -> Unit:
+    row = Unit(name=name or f"测试单位{next(_seq)}", kind=kind, **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def user(session: Session, username: str | None = None, role: str = "analyst", unit: Unit | None = None,
+         **kw: Any) -> User:
+    name = username or f"user{next(_seq)}"
+    row = User(username=name, display_name=kw.pop("display_name", f"测试用户{name}"),
+               password_hash=_PASSWORD_HASH, role_code=role, unit_id=unit.id if unit else None, **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def source(session: Session, name: str | None = None, kind: str = "file", **kw: Any) -> Source:
+    row = Source(name=name or f"来源{next(_seq)}", kind=kind, **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def item(session: Session, text: str = "西关路路面塌陷", title: str = "", src: Source | None = None,
+         published_at: datetime | None = None, **kw: Any) -> Item:
+    src = src or source(session)
+    n = next(_seq)
+    row = Item(source_id=src.id, item_key=kw.pop("item_key", f"k{n}"), title=title, text=text,
+               content_hash=kw.pop("content_hash", f"h{n}"), search_text=search_text(title, text),
+               published_at=published_at or utcnow(), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def event(session: Session, title: str = "测试事件", **kw: Any) -> Event:
+    row = Event(title=title, **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def case(session: Session, title: str = "测试案件", units: list[Unit] | None = None, **kw: Any) -> Case:
+    row = Case(title=title, **kw)
+    session.add(row)
+    session.flush()
+    for i, u in enumerate(units or []):
+        session.add(Assignment(case_id=row.id, unit_id=u.id, role="lead" if i == 0 else "assist"))
+    session.flush()
+    return row
+
+
+def fetch_run(session: Session, src: Source, status: str = "ok", **kw: Any) -> FetchRun:
+    row = FetchRun(source_id=src.id, status=status, **kw)
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,54 @@
+"""A real task through a real Celery worker process against the local Redis broker."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from yuqing.domain.roles import SYSTEM
+from yuqing.store import audit
+from yuqing.workspace import Workspace
+
+REDIS = os.environ.get("YUQING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+pytestmark = [pytest.mark.services, pytest.mark.skipif(not redis_up(), reason="Redis is not running on 127.0.0.1:6379")]
+
+
+def test_task_runs_in_a_celery_worker(ws: Workspace, tmp_path: Path) -> None:
+    from yuqing.jobs.celery_app import make_app
+
+    with ws.db.write() as s:
+        for i in range(3):
+            audit.append(s, SYSTEM, "test.x", "thing", i)
+    env = {**os.environ, "YUQING_BROKER_URL": REDIS, "YUQING_WORKSPACE": str(ws.path)}
+    if os.environ.get("YUQING_DATABASE_URL"):
+        env["YUQING_DATABASE_URL"] = os.environ["YUQING_DATABASE_URL"]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "yuqing.cli", "--workspace", str(ws.path), "worker", "--concurrency", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        app = make_app(REDIS)
+        result = app.send_task("yuqing.run", args=[str(ws.path), "audit.verify"])
+        value = result.get(timeout=60)
+        assert value == {"ok": True, "checked": 3, "bad_id": None, "reason": ""}
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()

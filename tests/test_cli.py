@@ -1,0 +1,98 @@
+"""The CLI through a real subprocess, as a newcomer would use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PG = os.environ.get("YUQING_TEST_DATABASE_URL")
+
+
+def yuqing(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("YUQING_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "yuqing.cli", *args], capture_output=True, text=True,
+                          env=full_env, input=input, timeout=120)
+
+
+def test_init_with_district_then_profile_show(tmp_path: Path) -> None:
+    ws = tmp_path / "w"
+    r = yuqing("init", str(ws), "--district", "章贡区")
+    assert r.returncode == 0, r.stderr
+    shown = yuqing("--workspace", str(ws), "profile", "show")
+    assert shown.returncode == 0, shown.stderr
+    profile = json.loads(shown.stdout)
+    assert profile["city"] == "赣州市" and profile["district"] == "章贡区"
+    names = {(p["name"], p["level"]) for p in profile["places"]}
+    assert ("解放街道", "town") in names and ("水西镇", "town") in names
+
+
+def test_workspace_from_environment(tmp_path: Path) -> None:
+    ws = tmp_path / "w"
+    assert yuqing("init", str(ws), "--district", "兴庆区").returncode == 0
+    r = yuqing("profile", "show", env={"YUQING_WORKSPACE": str(ws)})
+    assert json.loads(r.stdout)["city"] == "银川市"
+
+
+def test_ambiguous_district_without_a_terminal_is_a_clear_error(tmp_path: Path) -> None:
+    r = yuqing("init", str(tmp_path / "w"), "--district", "朝阳区", input="")
+    assert r.returncode == 1 and "--city" in r.stderr
+    r = yuqing("init", str(tmp_path / "w"), "--district", "朝阳区", "--city", "长春市")
+    assert r.returncode == 0, r.stderr
+
+
+def test_not_a_workspace(tmp_path: Path) -> None:
+    r = yuqing("--workspace", str(tmp_path), "audit", "verify")
+    assert r.returncode == 1 and "yuqing init" in r.stderr
+
+
+def test_users_units_and_audit_verify_detects_an_edit(tmp_path: Path) -> None:
+    ws = str(tmp_path / "w")
+    assert yuqing("init", ws).returncode == 0
+    assert yuqing("-w", ws, "units", "add", "青石镇", "--kind", "town").returncode == 0
+    r = yuqing("-w", ws, "users", "add", "qs", "--role", "unit_handler", "--unit", "青石镇", "--password", "abcdefgh1")
+    assert r.returncode == 0, r.stderr
+    assert "青石镇" in yuqing("-w", ws, "units", "list").stdout
+    assert "qs" in yuqing("-w", ws, "users", "list").stdout
+    ok = yuqing("-w", ws, "audit", "verify")
+    assert ok.returncode == 0 and "2 条" in ok.stdout
+    with sqlite3.connect(Path(ws) / "yuqing.db") as conn:
+        conn.execute("UPDATE audit_entries SET detail = '{\"name\": \"别的镇\"}' WHERE id = 1")
+    bad = yuqing("-w", ws, "audit", "verify")
+    assert bad.returncode != 0 and "1" in bad.stderr and "改动" in bad.stderr
+
+
+def test_import_jsonl_is_idempotent_and_reports_bad_lines(tmp_path: Path) -> None:
+    ws = str(tmp_path / "w")
+    yuqing("init", ws)
+    f = tmp_path / "posts.jsonl"
+    f.write_text('{"id": "1", "text": "河口镇暴雨内涝", "author": "某网友"}\n{broken\n{"id": "2", "text": "夜市噪音"}\n',
+                 encoding="utf-8")
+    r = yuqing("-w", ws, "import", str(f))
+    assert r.returncode == 1 and "第 2 行" in r.stderr and "新增 2" in r.stdout
+    again = yuqing("-w", ws, "import", str(f))
+    assert "新增 0" in again.stdout and "未变 2" in again.stdout
+    with sqlite3.connect(Path(ws) / "yuqing.db") as conn:
+        rows = conn.execute("SELECT author_hash FROM items ORDER BY id").fetchall()
+    assert len(rows) == 2
+    assert rows[0][0] and "某网友" not in rows[0][0]
+
+
+@pytest.mark.skipif(bool(PG), reason="demo CLI test runs on SQLite only")
+def test_demo_no_serve_builds_the_fictional_district(tmp_path: Path) -> None:
+    r = yuqing("demo", "--dir", str(tmp_path / "d"), "--no-serve")
+    assert r.returncode == 0, r.stderr
+    assert "admin@demo2026" in r.stdout
+    with sqlite3.connect(tmp_path / "d" / "yuqing.db") as conn:
+        n = conn.execute("SELECT count(*) FROM items WHERE fictional").fetchone()[0]
+    assert n >= 300
+    again = yuqing("demo", "--dir", str(tmp_path / "d"), "--no-serve")
+    assert again.returncode == 0
+    with sqlite3.connect(tmp_path / "d" / "yuqing.db") as conn:
+        assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == n
