@@ -72,3 +72,20 @@ def test_next_never_leaves_the_site(ws: Workspace, app_client: TestClient) -> No
     r = app_client.post("/login", data={"username": "liming", "password": factories.PASSWORD, "csrf_token": token,
                                         "next": "//evil.example/x"}, follow_redirects=False)
     assert r.headers["location"] == "/"
+
+
+def test_repeated_failures_lock_the_name_for_a_while(ws: Workspace, app_client: TestClient) -> None:
+    import re
+
+    with ws.db.write() as s:
+        factories.user(s, "liming")
+
+    def attempt(password: str) -> int:
+        page = app_client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        r = app_client.post("/login", data={"username": "liming", "password": password, "csrf_token": token},
+                            follow_redirects=False)
+        return r.status_code
+
+    assert [attempt("wrong-pass") for _ in range(5)] == [401] * 5
+    assert attempt(factories.PASSWORD) == 429

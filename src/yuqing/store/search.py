@@ -129,14 +129,18 @@ def _json_contains(dialect: str, column: str, value: str) -> TextClause:
 
 def search_items(session: Session, f: ItemFilter, *, limit: int = 50, offset: int = 0) -> tuple[list[Item], int]:
     """Items matching the filter, newest first, and how many match in all."""
-    base = apply_filter(select(Item), session, f)
-    total = session.execute(select(func.count()).select_from(base.order_by(None).subquery())).scalar_one()
+    total = session.execute(apply_filter(select(func.count(Item.id)), session, f)).scalar_one()
     order = func.coalesce(Item.published_at, Item.captured_at).desc()
-    rows = session.execute(base.order_by(order, Item.id.desc()).limit(limit).offset(offset)).scalars().all()
+    base = apply_filter(select(Item), session, f)
+    rows = session.execute(base.order_by(order).limit(limit).offset(offset)).scalars().all()
     return list(rows), int(total)
 
 
+# Newest-first listing walks this index and stops after one page, instead of sorting every hit.
+TIME_INDEX = "CREATE INDEX IF NOT EXISTS ix_items_time ON items ((coalesce(published_at, captured_at)))"
+
 SQLITE_DDL = [
+    TIME_INDEX,
     "CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(search_text, content='items', "
     "content_rowid='id', tokenize='unicode61')",
     "CREATE TRIGGER IF NOT EXISTS items_fts_ai AFTER INSERT ON items BEGIN "
@@ -149,6 +153,7 @@ SQLITE_DDL = [
 ]
 
 POSTGRES_DDL = [
+    TIME_INDEX,
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS ix_items_search_tsv ON items USING gin (to_tsvector('simple', search_text))",
     "CREATE INDEX IF NOT EXISTS ix_items_text_trgm ON items USING gin (text gin_trgm_ops)",

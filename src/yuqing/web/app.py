@@ -32,6 +32,7 @@ ROUTERS = [
     "yuqing.web.pages.auth",
     "yuqing.web.pages.dashboard",
     "yuqing.web.pages.items",
+    "yuqing.web.pages.events",
     "yuqing.web.pages.cases",
     "yuqing.web.pages.admin",
     "yuqing.web.api.routes",

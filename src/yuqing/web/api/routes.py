@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from yuqing.accounts import AccountError, create_unit, create_user, unit_tree
 from yuqing.domain.roles import PermissionDenied
+from yuqing.store import audit
 from yuqing.store.repositories.cases import NotFound, get_case, list_cases
 from yuqing.store.repositories.items import daily_counts, dashboard_counts, get_item
 from yuqing.store.search import search_items
@@ -111,10 +112,13 @@ def cases(viewer: CurrentViewer, session: DbSession, state: str | None = None) -
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
-def case(case_id: int, viewer: CurrentViewer, session: DbSession) -> CasePublic:
+def case(case_id: int, viewer: CurrentViewer, session: DbSession, ws: WorkspaceDep) -> CasePublic:
     try:
-        return CasePublic.model_validate(get_case(session, viewer.actor, case_id))
+        found = CasePublic.model_validate(get_case(session, viewer.actor, case_id))
     except PermissionDenied as exc:
         raise HTTPException(403, str(exc)) from None
     except NotFound:
         raise HTTPException(404, "案件不存在或无权查看") from None
+    with ws.db.write() as s:
+        audit.append(s, viewer.actor, "case.view", "case", case_id)
+    return found

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import func, select
 
 from yuqing.accounts import authenticate
+from yuqing.clock import utcnow
 from yuqing.domain.roles import Actor
 from yuqing.store import audit
+from yuqing.store.tables import AuditEntry
 from yuqing.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -21,6 +25,7 @@ from yuqing.web.deps import (
     render,
     start_session,
 )
+from yuqing.workspace import Workspace
 
 router = APIRouter()
 
@@ -52,6 +57,9 @@ def login(
     if not cookie or not secrets.compare_digest(cookie, csrf_token):
         return render(request, "login.html", 403, login_csrf=cookie, next=_safe_next(next),
                       error="页面已过期，请刷新后重新登录")
+    if too_many_failures(ws, username.strip()):
+        return render(request, "login.html", 429, login_csrf=cookie, next=_safe_next(next),
+                      error=f"登录失败次数过多，请 {LOCKOUT_MINUTES} 分钟后再试")
     with ws.db.write() as s:
         user = authenticate(s, username.strip(), password)
         if user is None:
@@ -69,6 +77,22 @@ def login(
                         secure=ws.settings.https_cookies, max_age=ws.settings.session_hours * 3600)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
+
+
+LOCKOUT_FAILURES = 5
+LOCKOUT_MINUTES = 15
+
+
+def too_many_failures(ws: Workspace, username: str) -> bool:
+    """Five failed logins for one user name within 15 minutes lock that name for the rest of the window."""
+    since = utcnow() - timedelta(minutes=LOCKOUT_MINUTES)
+    with ws.db.read() as s:
+        failures = s.execute(
+            select(func.count(AuditEntry.id)).where(
+                AuditEntry.action == "auth.login_failed", AuditEntry.actor_name == username[:50],
+                AuditEntry.at >= since)
+        ).scalar_one()
+    return failures >= LOCKOUT_FAILURES
 
 
 @router.post("/logout")

@@ -23,8 +23,9 @@ async function drawChart(el) {
         name, type: "bar", stack: "n", data: data.series[k], itemStyle: { color },
       })),
     });
-  } else if (data.option) {
-    chart.setOption(data.option);
+  } else {
+    const spec = el.dataset.key ? data[el.dataset.key] : data;
+    if (spec && spec.option) chart.setOption(spec.option);
   }
   window.addEventListener("resize", () => chart.resize());
 }

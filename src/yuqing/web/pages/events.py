@@ -1,0 +1,61 @@
+"""Event list and event page: timeline, spread chart, places, sentiment split, key items, heat factors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Request
+
+from yuqing.store.repositories.cases import NotFound
+from yuqing.store.repositories.events import event_items, event_overview, get_event, list_events
+from yuqing.web.deps import DbSession, Viewer, render, require_permission
+
+router = APIRouter()
+EventReader = Annotated[Viewer, require_permission("events.read")]
+
+
+@router.get("/events")
+def events_page(request: Request, viewer: EventReader, session: DbSession, q: str = "") -> object:
+    return render(request, "events/list.html", events=list_events(session, q=q.strip()), q=q)
+
+
+@router.get("/events/{event_id}")
+def event_page(request: Request, event_id: int, viewer: EventReader, session: DbSession) -> object:
+    try:
+        event = get_event(session, event_id)
+    except NotFound:
+        raise HTTPException(404, "事件不存在") from None
+    items = event_items(session, event_id)
+    return render(request, "events/detail.html", event=event, o=event_overview(items), items=items)
+
+
+@router.get("/api/events/{event_id}/charts", tags=["api"])
+def event_charts(event_id: int, viewer: EventReader, session: DbSession) -> dict:
+    """ECharts options for the event page (timeline with cumulative spread, sentiment split)."""
+    try:
+        get_event(session, event_id)
+    except NotFound:
+        raise HTTPException(404, "事件不存在") from None
+    o = event_overview(event_items(session, event_id))
+    t = o["timeline"]
+    names = {"negative": "负面", "neutral": "中性", "positive": "正面", "unknown": "未分析"}
+    colors = {"negative": "#d9534f", "neutral": "#8a9bb0", "positive": "#3c9d5d", "unknown": "#c8ced6"}
+    return {
+        "timeline": {"option": {
+            "tooltip": {"trigger": "axis"}, "legend": {"top": 0},
+            "grid": {"left": 40, "right": 40, "top": 40, "bottom": 50},
+            "xAxis": {"type": "category", "data": t["labels"], "axisLabel": {"rotate": 30}},
+            "yAxis": [{"type": "value", "name": "条/时段", "minInterval": 1}, {"type": "value", "name": "累计"}],
+            "series": [
+                {"name": "新增信息", "type": "bar", "data": t["posts"], "itemStyle": {"color": "#b3261e"}},
+                {"name": "转发数", "type": "bar", "data": t["reposts"], "itemStyle": {"color": "#e69b00"}},
+                {"name": "累计传播", "type": "line", "yAxisIndex": 1, "data": t["cumulative"], "smooth": True},
+            ],
+        }},
+        "sentiment": {"option": {
+            "tooltip": {"trigger": "item"},
+            "series": [{"type": "pie", "radius": ["40%", "70%"], "data": [
+                {"name": names[k], "value": v, "itemStyle": {"color": colors[k]}}
+                for k, v in o["sentiment"].items()]}],
+        }},
+    }

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from tests import factories
+from tests.web.conftest import login
+from yuqing.clock import CHINA
+from yuqing.workspace import Workspace
+
+
+def test_event_list_and_page_show_timeline_places_and_key_items(ws: Workspace, app_client: TestClient) -> None:
+    t0 = datetime(2026, 11, 20, 8, tzinfo=CHINA)
+    with ws.db.write() as s:
+        factories.user(s, "liming")
+        ev = factories.event(s, "青石镇锦江华府项目农民工欠薪", heat=42.5, keywords=["欠薪", "农民工"],
+                             heat_factors={"volume": 3, "growth": 1.5})
+        factories.event(s, "滨江夜市噪音扰民", heat=10.0)
+        first = factories.item(s, "锦江华府项目拖欠农民工工资", event_id=ev.id, published_at=t0, reposts=30,
+                               sentiment="negative", places=[{"name": "青石镇"}])
+        factories.item(s, "转发//@网友:锦江华府项目拖欠农民工工资", event_id=ev.id, duplicate_of_id=first.id,
+                       published_at=t0 + timedelta(hours=2), sentiment="negative", places=[{"name": "青石镇"}])
+        factories.item(s, "工友们讨薪", event_id=ev.id, published_at=t0 + timedelta(hours=5), sentiment="neutral")
+    login(app_client, "liming")
+    listing = app_client.get("/events").text
+    assert listing.index("农民工欠薪") < listing.index("夜市噪音")  # hottest first
+    page = app_client.get(f"/events/{ev.id}").text
+    assert "原帖 2，转发/重复 1" in page and "青石镇 ×2" in page and "锦江华府项目拖欠农民工工资" in page
+    charts = app_client.get(f"/api/events/{ev.id}/charts", headers={"accept": "application/json"}).json()
+    assert charts["timeline"]["option"]["series"][2]["data"] == [1, 2, 3]
+    pie = {d["name"]: d["value"] for d in charts["sentiment"]["option"]["series"][0]["data"]}
+    assert pie == {"负面": 2, "中性": 1}
+    assert app_client.get("/events/99999").status_code == 404
+
+
+def test_unit_users_cannot_read_events(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        town = factories.unit(s, "青石镇", "town")
+        factories.user(s, "qs", role="unit_handler", unit=town)
+    login(app_client, "qs")
+    assert app_client.get("/events").status_code == 403
