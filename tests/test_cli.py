@@ -96,3 +96,32 @@ def test_demo_no_serve_builds_the_fictional_district(tmp_path: Path) -> None:
     assert again.returncode == 0
     with sqlite3.connect(tmp_path / "d" / "yuqing.db") as conn:
         assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == n
+
+
+def test_up_serves_the_web_app_and_stops_cleanly(tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    ws = str(tmp_path / "w")
+    assert yuqing("init", ws).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "YUQING_DATABASE_URL"}
+    proc = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "-w", ws, "up", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        body = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                    body = r.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert "舆情监测与处置平台" in body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -35,6 +35,7 @@ ROUTERS = [
     "yuqing.web.pages.events",
     "yuqing.web.pages.cases",
     "yuqing.web.pages.admin",
+    "yuqing.web.pages.profile",
     "yuqing.web.api.routes",
 ]
 

@@ -1,0 +1,54 @@
+"""The district profile page: towns and streets, landmarks, aliases and watch keywords (admin edits)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from yuqing.profile_admin import ProfileError, add_alias, add_landmark, set_keywords
+from yuqing.web.deps import Viewer, WorkspaceDep, check_csrf, render, require_permission
+
+router = APIRouter(prefix="/admin/profile")
+ProfileAdmin = Annotated[Viewer, require_permission("profile.manage")]
+
+
+def _page(request: Request, ws: WorkspaceDep, error: str | None = None, status: int = 200) -> object:
+    profile = ws.profile()
+    return render(request, "admin/profile.html", status, profile=profile, error=error)
+
+
+@router.get("")
+def profile_page(request: Request, viewer: ProfileAdmin, ws: WorkspaceDep) -> object:
+    return _page(request, ws)
+
+
+@router.post("/landmarks", dependencies=[Depends(check_csrf)])
+def post_landmark(request: Request, viewer: ProfileAdmin, ws: WorkspaceDep, name: Annotated[str, Form()],
+                  parent: Annotated[str, Form()], aliases: Annotated[str, Form()] = "") -> object:
+    try:
+        add_landmark(ws, viewer.actor, name, parent, aliases.replace("，", ",").split(","))
+    except ProfileError as exc:
+        return _page(request, ws, str(exc), 400)
+    return RedirectResponse("/admin/profile", status_code=303)
+
+
+@router.post("/aliases", dependencies=[Depends(check_csrf)])
+def post_alias(request: Request, viewer: ProfileAdmin, ws: WorkspaceDep, place: Annotated[str, Form()],
+               alias: Annotated[str, Form()]) -> object:
+    try:
+        add_alias(ws, viewer.actor, place, alias)
+    except ProfileError as exc:
+        return _page(request, ws, str(exc), 400)
+    return RedirectResponse("/admin/profile", status_code=303)
+
+
+@router.post("/keywords", dependencies=[Depends(check_csrf)])
+def post_keywords(request: Request, viewer: ProfileAdmin, ws: WorkspaceDep,
+                  keywords: Annotated[str, Form()] = "") -> object:
+    try:
+        set_keywords(ws, viewer.actor, keywords.replace("，", "\n").replace(",", "\n").splitlines())
+    except ProfileError as exc:
+        return _page(request, ws, str(exc), 400)
+    return RedirectResponse("/admin/profile", status_code=303)
