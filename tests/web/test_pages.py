@@ -86,3 +86,30 @@ def test_non_admin_cannot_open_admin_pages(ws: Workspace, app_client: TestClient
     login(app_client, "liming")
     assert app_client.get("/admin/units").status_code == 403
     assert app_client.get("/admin/users").status_code == 403
+
+
+def test_feed_export_is_watermarked_and_audited(ws: Workspace, app_client: TestClient) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    with ws.db.write() as s:
+        factories.user(s, "liming", display_name="李明")
+        factories.item(s, "青石镇锦江华府项目拖欠农民工工资", title="欠薪求助")
+        factories.item(s, "滨江夜市噪音扰民")
+    login(app_client, "liming")
+    r = app_client.get("/items/export.xlsx", params={"q": "工资"})
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    assert "导出人：李明" in str(sheet["A1"].value)
+    assert "导出人：李明" in sheet.oddHeader.center.text
+    assert [c.value for c in sheet[2]][:5] == ["编号", "来源", "发布时间", "采集时间", "标题"]
+    assert sheet.max_row == 3 and sheet["E3"].value == "欠薪求助"
+    from sqlalchemy import select
+
+    from yuqing.store.tables import AuditEntry
+
+    with ws.db.read() as s:
+        entry = s.execute(select(AuditEntry).where(AuditEntry.action == "export.items")).scalar_one()
+    assert entry.actor_name == "李明" and entry.detail["rows"] == 1

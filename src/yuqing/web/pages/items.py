@@ -5,16 +5,19 @@ from __future__ import annotations
 import zlib
 from datetime import datetime, timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 import nh3
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from yuqing.clock import CHINA
+from yuqing.clock import CHINA, now_local
+from yuqing.exports import items_xlsx
+from yuqing.store import audit
 from yuqing.store.repositories.cases import NotFound
 from yuqing.store.repositories.items import get_item, sources
 from yuqing.store.search import ItemFilter, search_items
-from yuqing.web.deps import DbSession, Viewer, render, require_permission
+from yuqing.web.deps import DbSession, Viewer, WorkspaceDep, render, require_permission
 
 router = APIRouter()
 ItemReader = Annotated[Viewer, require_permission("items.read")]
@@ -66,6 +69,28 @@ def feed(
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "feed-results":
         return render(request, "items/_results.html", **context)
     return render(request, "items/feed.html", **context)
+
+
+EXPORT_LIMIT = 10_000
+
+
+@router.get("/items/export.xlsx")
+def export_items(
+    viewer: ItemReader, session: DbSession, ws: WorkspaceDep,
+    q: str = "", since: str | None = None, until: str | None = None, source: str | None = None,
+    sentiment: str | None = None, topic: str | None = None, place: str | None = None,
+    relevant: str | None = None,
+) -> Response:
+    """The feed's current filter as an XLSX file (at most 10,000 rows), watermarked and audited."""
+    f = filter_from(q, since, until, source, sentiment, topic, place, relevant)
+    rows, total = search_items(session, f, limit=EXPORT_LIMIT)
+    body = items_xlsx(rows, f"{viewer.user.display_name}（{viewer.user.username}）")
+    with ws.db.write() as s:
+        audit.append(s, viewer.actor, "export.items", "items", None, rows=len(rows), total=total, query=q,
+                     since=since, until=until, source=source, sentiment=sentiment, topic=topic, place=place)
+    name = f"舆情信息_{now_local().strftime('%Y%m%d_%H%M')}.xlsx"
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
 @router.get("/items/{item_id}")
