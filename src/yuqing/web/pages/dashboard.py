@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from yuqing.store.repositories.items import dashboard_counts
+from yuqing.store.repositories.events import list_events
+from yuqing.store.repositories.items import dashboard_counts, sources
 from yuqing.web.deps import CurrentViewer, DbSession, render
 
 router = APIRouter()
@@ -12,7 +13,8 @@ router = APIRouter()
 
 @router.get("/")
 def dashboard(request: Request, viewer: CurrentViewer, session: DbSession, wall: bool = False) -> object:
-    return render(request, "dashboard.html", counts=dashboard_counts(session), wall=wall)
+    return render(request, "dashboard.html", counts=dashboard_counts(session), wall=wall,
+                  events=list_events(session, limit=8), sources=sources(session))
 
 
 @router.get("/partials/counts")
