@@ -113,3 +113,14 @@ def test_feed_export_is_watermarked_and_audited(ws: Workspace, app_client: TestC
     with ws.db.read() as s:
         entry = s.execute(select(AuditEntry).where(AuditEntry.action == "export.items")).scalar_one()
     assert entry.actor_name == "李明" and entry.detail["rows"] == 1
+
+
+def test_dashboard_shows_hot_events_and_source_health(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "liming")
+        factories.event(s, "河口镇暴雨内涝", heat=88.0)
+        factories.source(s, "示例论坛", kind="web", health="down")
+    login(app_client, "liming")
+    page = app_client.get("/").text
+    assert "<title>总览 ·" in page
+    assert "河口镇暴雨内涝" in page and "故障" in page
