@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -279,6 +279,270 @@ def beat(ctx: typer.Context) -> None:
     ws = ws_of(ctx, migrate=True)
     schedule = ws.path / "celerybeat-schedule"
     make_app(ws.settings.broker_url, str(ws.path)).start(["beat", "--loglevel=INFO", f"--schedule={schedule}"])
+
+
+# ---------------------------------------------------------------- collection (R-COLLECT)
+sources_app = typer.Typer(help="信息源管理", no_args_is_help=True)
+items_app = typer.Typer(help="信息查询", no_args_is_help=True)
+emergency_app = typer.Typer(help="突发事件24小时监测（应急模式）", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+app.add_typer(items_app, name="items")
+app.add_typer(emergency_app, name="emergency")
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Values given repeatedly or comma-separated: --sources 1,2 --sources 3 → [1, 2, 3]."""
+    out: list[str] = []
+    for v in values or []:
+        out.extend(x.strip() for x in v.replace("，", ",").split(",") if x.strip())
+    return out
+
+
+@sources_app.command("add")
+def sources_add(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Option(help="rss | web | board | file | account | push")],
+    url: Annotated[str | None, typer.Option(help="地址（文件类为路径）")] = None,
+    name: Annotated[str | None, typer.Option(help="名称")] = None,
+    interval: Annotated[int | None, typer.Option(help="采集间隔（秒）")] = None,
+    official: Annotated[bool, typer.Option("--official", help="本区官方账号/网站")] = False,
+    config: Annotated[str | None, typer.Option(help="JSON 配置（如网页选择器）")] = None,
+) -> None:
+    """添加信息源，输出新信息源的编号。"""
+    from yuqing.collect.cli import SourceError
+    from yuqing.collect.cli import sources_add as add
+
+    ws = ws_of(ctx, migrate=True)
+    try:
+        cfg = json.loads(config) if config else None
+        source_id = add(ws, kind, url, name, official=official, interval=interval, config=cfg)
+    except (SourceError, json.JSONDecodeError) as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(source_id)
+
+
+@sources_app.command("list")
+def sources_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON 输出")] = False) -> None:
+    """列出信息源及其健康状态。"""
+    from yuqing.collect.cli import sources_list as rows_of
+
+    rows = rows_of(ws_of(ctx, migrate=True))
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False, default=str))
+        return
+    table = Table("id", "名称", "类型", "地址", "间隔", "状态", "最近采集")
+    for r in rows:
+        table.add_row(str(r["id"]), str(r["name"]), str(r["kind"]), str(r.get("url") or ""),
+                      str(r.get("interval_seconds", "")), str(r.get("health", "")), str(r.get("last_run_at") or ""))
+    out.print(table)
+
+
+@app.command()
+def collect(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="只采集一轮后退出")] = False,
+    source: Annotated[list[int] | None, typer.Option("--source", help="只采集这些信息源（可重复）")] = None,
+) -> None:
+    """采集一轮（各来源的错误会被记录，不会中断）。不加 --once 时按计划持续采集。"""
+    from yuqing.collect.cli import collect_once, format_summary
+
+    ws = ws_of(ctx, migrate=True)
+    if not once:
+        from yuqing.jobs.runner import InProcessRunner
+
+        runner = InProcessRunner(ws)
+        runner.start()
+        out.print("按计划持续采集中（Ctrl+C 停止）")
+        try:
+            import time
+
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            runner.shutdown()
+        return
+    summary = collect_once(ws, source or None)
+    for line in format_summary(summary):
+        out.print(line)
+
+
+@items_app.command("list")
+def items_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="每行一个 JSON 对象")] = False,
+    limit: Annotated[int, typer.Option(help="最多条数")] = 100,
+    source: Annotated[int | None, typer.Option(help="信息源编号")] = None,
+) -> None:
+    """列出最新信息。"""
+    from yuqing.collect.cli import items_list_json
+
+    ws = ws_of(ctx, migrate=True)
+    for line in items_list_json(ws, limit, source):
+        if as_json:
+            typer.echo(line)
+        else:
+            row = json.loads(line)
+            typer.echo(f"#{row['id']} [{row['source']}] {(row['title'] or row['text'])[:60]}")
+
+
+@emergency_app.command("on")
+def emergency_on(
+    ctx: typer.Context,
+    sources: Annotated[list[str] | None, typer.Option("--sources", help="信息源编号，逗号分隔或重复；不给则全部")] = None,
+    keywords: Annotated[list[str] | None, typer.Option("--keywords", help="关注关键词，逗号分隔或重复")] = None,
+    interval: Annotated[int, typer.Option(help="采集间隔（秒）")] = 60,
+) -> None:
+    """开启应急模式：提高所选信息源的采集频率，直到关闭。"""
+    from yuqing.collect.cli import emergency_on as on
+
+    ws = ws_of(ctx, migrate=True)
+    try:
+        ids = [int(x) for x in _split(sources)]
+    except ValueError:
+        raise fail("--sources 须为信息源编号", 2) from None
+    window = on(ws, ids, _split(keywords), interval)
+    out.print(f"应急模式已开启（#{window}），间隔 {interval} 秒")
+
+
+@emergency_app.command("off")
+def emergency_off(ctx: typer.Context) -> None:
+    """关闭应急模式。"""
+    from yuqing.collect.cli import emergency_off as off
+
+    out.print(f"已关闭 {off(ws_of(ctx, migrate=True))} 个应急监测窗口")
+
+
+@emergency_app.command("status")
+def emergency_status(ctx: typer.Context) -> None:
+    """查看生效中的应急监测窗口。"""
+    from yuqing.collect.cli import emergency_status as status
+
+    rows = status(ws_of(ctx, migrate=True))
+    for row in rows:
+        typer.echo(json.dumps(row, ensure_ascii=False))
+    if not rows:
+        out.print("应急模式未开启")
+
+
+# ---------------------------------------------------------------- analysis (R-ANALYSE)
+@app.command()
+def analyze(ctx: typer.Context) -> None:
+    """分析标准输入的 JSONL，逐行输出情感、领域、涉区、地点、重复与事件。"""
+    from yuqing.analyse.cli import run_analyze
+    from yuqing.settings import resolve_workspace
+
+    folder = resolve_workspace(ctx.obj.get("workspace") if ctx.obj else None)
+    profile = None
+    if (folder / "yuqing.toml").exists():
+        profile = ws_of(ctx).profile()
+    elif ctx.obj and ctx.obj.get("workspace"):
+        raise fail(f"{folder} 不是 Yuqing 工作区（缺少 yuqing.toml）")
+    code = run_analyze(profile, sys.stdin, sys.stdout, sys.stderr)
+    raise typer.Exit(code)
+
+
+@app.command("analyze-pending")
+def analyze_pending(ctx: typer.Context) -> None:
+    """分析工作区里尚未分析的信息，并把结果和事件写回数据库。"""
+    from sqlalchemy import func, select
+
+    from yuqing.store.analysis import analyse_pending
+    from yuqing.store.tables import Item
+
+    ws = ws_of(ctx, migrate=True)
+    with ws.db.read() as s:
+        todo = s.execute(select(func.count(Item.id)).where(Item.analysed_at.is_(None))).scalar_one()
+    with progress_bar() as bar:
+        task = bar.add_task("分析", total=todo)
+        result = analyse_pending(ws, progress=lambda n: bar.advance(task, n))
+    out.print(f"已分析 {result.get('analysed', 0)} 条，涉区 {result.get('relevant', 0)} 条，"
+              f"转发/重复 {result.get('duplicates', 0)} 条，更新事件 {result.get('events_changed', 0)} 个")
+
+
+# ---------------------------------------------------------------- case desk (R-CASE)
+cases_app = typer.Typer(help="案件办理", no_args_is_help=True)
+spotcheck_app = typer.Typer(help="抽查复核", no_args_is_help=True)
+rules_app = typer.Typer(help="责任清单（属地/属事/属人）", no_args_is_help=True)
+app.add_typer(cases_app, name="cases")
+app.add_typer(spotcheck_app, name="spotcheck")
+app.add_typer(rules_app, name="rules")
+
+
+def _respond(fn: Any, *args: Any, **kwargs: Any) -> None:
+    from yuqing.respond.cli import CommandError
+
+    try:
+        typer.echo(fn(*args, **kwargs))
+    except CommandError as exc:
+        raise fail(str(exc), 2) from None
+    except WorkspaceError as exc:
+        raise fail(str(exc)) from None
+
+
+def _ws_path(ctx: typer.Context) -> Path | None:
+    return ctx.obj.get("workspace") if ctx.obj else None
+
+
+@app.command()
+def deadline(
+    ctx: typer.Context,
+    from_: Annotated[str, typer.Option("--from", help="起算日 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM")],
+    days: Annotated[int | None, typer.Option("--days", help="自然日天数")] = None,
+    working_days: Annotated[int | None, typer.Option("--working-days", help="工作日天数")] = None,
+) -> None:
+    """按办理期限规则计算截止日（起算日不计入；期末遇节假日顺延；含工作区的节假日调整）。"""
+    from yuqing.respond.cli import deadline_command
+
+    _respond(deadline_command, _ws_path(ctx), from_, days, working_days)
+
+
+@cases_app.command("remind")
+def cases_remind(ctx: typer.Context) -> None:
+    """立即执行催办/督办检查。"""
+    from yuqing.respond.cli import remind_command
+
+    _respond(remind_command, _ws_path(ctx))
+
+
+@cases_app.command("board")
+def cases_board(ctx: typer.Context) -> None:
+    """按状态列出在办案件，超期在前。"""
+    from yuqing.respond.cli import board_command
+
+    _respond(board_command, _ws_path(ctx))
+
+
+@spotcheck_app.command("run")
+def spotcheck_run(
+    ctx: typer.Context,
+    share: Annotated[float, typer.Option(help="抽查比例（0–1）")] = 0.2,
+    seed: Annotated[str | None, typer.Option(help="随机种子（默认本周，如 2026-W48），可复现")] = None,
+) -> None:
+    """抽取本周已销号案件进行复核。"""
+    from yuqing.respond.cli import spotcheck_run_command
+
+    _respond(spotcheck_run_command, _ws_path(ctx), share, seed)
+
+
+@rules_app.command("export")
+def rules_export(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="XLSX 文件")]) -> None:
+    """导出责任清单为 XLSX。"""
+    from yuqing.respond.cli import rules_export_command
+
+    _respond(rules_export_command, _ws_path(ctx), file)
+
+
+@rules_app.command("import")
+def rules_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="XLSX 文件")],
+    replace: Annotated[bool, typer.Option("--replace", help="删除文件之外的规则")] = False,
+) -> None:
+    """从 XLSX 导入责任清单（全部成功或全部不导入）。"""
+    from yuqing.respond.cli import rules_import_command
+
+    _respond(rules_import_command, _ws_path(ctx), file, replace)
 
 
 def main() -> None:

@@ -58,5 +58,11 @@ def build_demo(directory: Path, progress: Any = None) -> tuple[Workspace, list[t
     return ws, passwords
 
 
-# Later stages (analysis, cases …) append functions (ws, progress) -> None that extend the demo.
-DEMO_STEPS: list[Any] = []
+def _case_story(ws: Workspace, progress: Any) -> None:
+    from yuqing.respond.demo import demo_step
+
+    demo_step(ws, progress)
+
+
+# Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
+DEMO_STEPS: list[Any] = [_case_story]

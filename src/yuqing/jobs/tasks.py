@@ -35,6 +35,8 @@ class Periodic:
 # The periodic schedule, run by `yuqing up` (in-process) or `yuqing beat` (Celery).
 SCHEDULE: list[Periodic] = [
     Periodic("audit.verify", 24 * 3600),
+    Periodic("case.remind_due", 3600),  # 催办 before and after deadlines, 督办 when long overdue
+    Periodic("case.spot_check", 7 * 24 * 3600, (("share", 0.2),)),  # weekly 抽查复核, seeded by ISO week
 ]
 
 
@@ -66,4 +68,4 @@ def load_task_modules() -> None:
         importlib.import_module(module)
 
 
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = ["yuqing.respond.tasks"]

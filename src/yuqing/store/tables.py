@@ -267,3 +267,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(300))
     read_at: Mapped[datetime | None] = mapped_column()
+
+
+# Tables of the other areas live in their own modules; importing them here puts them in the metadata.
+from yuqing.store import tables_case  # noqa: E402, F401

@@ -1,0 +1,198 @@
+"""The case lifecycle (R-CASE-4) as one table: states, actions, `(state, action) -> state`, permissions.
+
+The UI, the API and the docs are generated from `TRANSITIONS`; every action function in
+`yuqing.respond.actions` asks `next_state()` first, so a move that is not in the table is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yuqing.domain.roles import Actor, PermissionDenied, require
+
+# States, in the order of the normal path:
+# 发现 → 研判 → 报送 → 交办 → 签收 → 办理 → 反馈 → 审核 → 回复 → 销号 → 后期处置 → 总结评估.
+FOUND = "found"
+ASSESSED = "assessed"
+REPORTED = "reported"
+ASSIGNED = "assigned"
+SIGNED = "signed"
+IN_PROGRESS = "in_progress"
+FEEDBACK_SUBMITTED = "feedback_submitted"
+REVIEWED = "reviewed"
+REPLIED = "replied"
+# Three distinct closing states, so "closed" is never counted as "solved":
+CLOSED = "closed"  # 销号: the unit reported it done and the office crossed it off
+CONFIRMED = "confirmed"  # the person or venue confirmed it is solved
+VERIFIED = "verified"  # it passed a spot check (抽查复核)
+FOLLOW_UP = "follow_up"  # 后期处置: trend watch after closing
+EVALUATED = "evaluated"  # 总结评估 written
+# Off the normal path:
+ESCALATED = "escalated"  # forwarded to the city level (R-ALERT-3)
+DISMISSED = "dismissed"  # not a real problem for the district (no case to handle)
+
+STATE_LABELS: dict[str, str] = {
+    FOUND: "已发现",
+    ASSESSED: "已研判",
+    REPORTED: "已报送",
+    ASSIGNED: "已交办",
+    SIGNED: "已签收",
+    IN_PROGRESS: "办理中",
+    FEEDBACK_SUBMITTED: "已反馈",
+    REVIEWED: "已审核",
+    REPLIED: "已回复",
+    CLOSED: "已销号（单位报结）",
+    CONFIRMED: "已销号（当事方确认）",
+    VERIFIED: "已销号（抽查通过）",
+    FOLLOW_UP: "后期跟踪",
+    EVALUATED: "已总结评估",
+    ESCALATED: "已上报市级",
+    DISMISSED: "不予立案",
+}
+STATES: tuple[str, ...] = tuple(STATE_LABELS)
+
+# Groups (as fixmystreet does with open / closed / fixed).
+CLOSED_STATES = frozenset({CLOSED, CONFIRMED, VERIFIED, FOLLOW_UP, EVALUATED})
+SOLVED_STATES = frozenset({CONFIRMED, VERIFIED})  # only these count as solved
+FINISHED_STATES = CLOSED_STATES | {DISMISSED}  # no longer open; a new case may be opened for the event
+OPEN_STATES = frozenset(STATES) - FINISHED_STATES
+# States in which a responsible unit holds the case and a deadline runs.
+WITH_UNIT_STATES = frozenset({ASSIGNED, SIGNED, IN_PROGRESS})
+# Resolution levels reached when closing (kept on the case, survive follow-up and evaluation).
+RESOLUTION_REPORTED = "reported"
+RESOLUTION_CONFIRMED = "confirmed"
+RESOLUTION_VERIFIED = "verified"
+RESOLUTION_LABELS = {RESOLUTION_REPORTED: "单位报结", RESOLUTION_CONFIRMED: "当事方确认",
+                     RESOLUTION_VERIFIED: "抽查通过"}
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    code: str
+    label: str
+    permission: str
+    needs_reason: bool = False  # the UI asks why; the action refuses an empty reason
+    unit_action: bool = False  # done by the responsible unit: only a unit assigned to the case may do it
+
+
+ACTIONS: dict[str, Action] = {a.code: a for a in (
+    Action("assess", "研判", "cases.open"),
+    Action("report", "报送", "cases.open"),
+    Action("assign", "交办", "cases.dispatch"),
+    Action("sign", "签收", "cases.handle", unit_action=True),
+    Action("start", "开始办理", "cases.handle", unit_action=True),
+    Action("submit_feedback", "提交反馈", "cases.handle", unit_action=True),
+    Action("return", "退回（非本单位职责）", "cases.handle", needs_reason=True, unit_action=True),
+    Action("review", "审核通过反馈", "cases.close"),
+    Action("reject_feedback", "退回反馈重办", "cases.close", needs_reason=True),
+    Action("reply", "回复发布", "cases.approve"),
+    Action("close", "销号", "cases.close"),
+    Action("confirm", "当事方确认解决", "cases.close"),
+    Action("pass_check", "抽查通过", "cases.spot_check"),
+    Action("fail_check", "抽查未通过（重新办理）", "cases.spot_check", needs_reason=True),
+    Action("watch", "转入后期跟踪", "cases.close"),
+    Action("evaluate", "总结评估", "cases.close"),
+    Action("reopen", "重新打开", "cases.close", needs_reason=True),
+    Action("reassign", "改派", "cases.dispatch", needs_reason=True),
+    Action("escalate", "上报市级", "cases.dispatch", needs_reason=True),
+    Action("dismiss", "不予立案", "cases.dispatch", needs_reason=True),
+)}
+
+_CLOSING = (CLOSED, CONFIRMED, VERIFIED)
+
+# The transition table: (state, action) -> next state. Nothing else is allowed.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (FOUND, "assess"): ASSESSED,
+    (ASSESSED, "report"): REPORTED,
+    (REPORTED, "assign"): ASSIGNED,
+    (ASSIGNED, "sign"): SIGNED,
+    (SIGNED, "start"): IN_PROGRESS,
+    (SIGNED, "submit_feedback"): FEEDBACK_SUBMITTED,
+    (IN_PROGRESS, "submit_feedback"): FEEDBACK_SUBMITTED,
+    # Return to sender: the unit says the case is not theirs; the office routes it again.
+    (ASSIGNED, "return"): REPORTED,
+    (SIGNED, "return"): REPORTED,
+    (FEEDBACK_SUBMITTED, "review"): REVIEWED,
+    (FEEDBACK_SUBMITTED, "reject_feedback"): IN_PROGRESS,
+    (REVIEWED, "reply"): REPLIED,
+    # Close after the reply, or straight after review when the grade needs no reply (grade IV);
+    # the action checks the tier tasks (domain.grading) before it closes.
+    (REPLIED, "close"): CLOSED,
+    (REVIEWED, "close"): CLOSED,
+    (ESCALATED, "close"): CLOSED,
+    (CLOSED, "confirm"): CONFIRMED,
+    (CLOSED, "pass_check"): VERIFIED,
+    (CONFIRMED, "pass_check"): VERIFIED,
+    **{(s, "fail_check"): ASSIGNED for s in (*_CLOSING, FOLLOW_UP)},
+    **{(s, "watch"): FOLLOW_UP for s in _CLOSING},
+    **{(s, "evaluate"): EVALUATED for s in (*_CLOSING, FOLLOW_UP)},
+    **{(s, "reopen"): ASSIGNED for s in (*_CLOSING, FOLLOW_UP, EVALUATED)},
+    **{(s, "reassign"): ASSIGNED for s in (ASSIGNED, SIGNED, IN_PROGRESS, FEEDBACK_SUBMITTED)},
+    **{(s, "escalate"): ESCALATED for s in (ASSESSED, REPORTED, ASSIGNED, SIGNED, IN_PROGRESS)},
+    **{(s, "dismiss"): DISMISSED for s in (FOUND, ASSESSED, REPORTED)},
+}
+
+
+class TransitionRefused(ValueError):
+    """The action is not allowed from this state (or for this actor); the message says why, in Chinese."""
+
+
+def label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
+
+
+def next_state(state: str, action: str) -> str:
+    """The state after `action`, or TransitionRefused when the table has no such move."""
+    if action not in ACTIONS:
+        raise TransitionRefused(f"未知操作：{action}")
+    try:
+        return TRANSITIONS[(state, action)]
+    except KeyError:
+        raise TransitionRefused(
+            f"案件处于“{label(state)}”状态，不能执行“{ACTIONS[action].label}”") from None
+
+
+def may(actor: Actor, action: str, *, assigned_units: frozenset[int] | set[int] = frozenset()) -> bool:
+    """Whether `actor` holds the permission for `action` (and, for unit actions, is one of the units)."""
+    act = ACTIONS[action]
+    if not actor.can(act.permission):
+        return False
+    if act.unit_action and actor.unit_bound:
+        return actor.unit_id is not None and actor.unit_id in assigned_units
+    return True
+
+
+def allowed_actions(state: str, actor: Actor, *,
+                    assigned_units: frozenset[int] | set[int] = frozenset()) -> list[Action]:
+    """The actions the table allows from `state` that this actor may take, in table order."""
+    return [ACTIONS[a] for (s, a) in TRANSITIONS
+            if s == state and may(actor, a, assigned_units=assigned_units)]
+
+
+def check(state: str, action: str, actor: Actor, *, reason: str = "",
+          assigned_units: frozenset[int] | set[int] = frozenset()) -> str:
+    """Refuse a move the table or the actor's rights do not allow; return the next state."""
+    target = next_state(state, action)
+    act = ACTIONS[action]
+    require(actor, act.permission)
+    if not may(actor, action, assigned_units=assigned_units):
+        raise PermissionDenied(f"{actor.name} 所在单位不是本案件的责任单位，不能执行“{act.label}”")
+    if act.needs_reason and not reason.strip():
+        raise TransitionRefused(f"“{act.label}”需要填写理由")
+    return target
+
+
+def is_open(state: str) -> bool:
+    return state in OPEN_STATES
+
+
+def is_solved(state: str) -> bool:
+    return state in SOLVED_STATES
+
+
+def transition_table_markdown() -> str:
+    """The table as Markdown, for the docs (generated, so it cannot rot)."""
+    rows = ["| 当前状态 | 操作 | 新状态 | 权限 |", "|---|---|---|---|"]
+    for (s, a), t in TRANSITIONS.items():
+        rows.append(f"| {label(s)} | {ACTIONS[a].label} | {label(t)} | {ACTIONS[a].permission} |")
+    return "\n".join(rows)

@@ -1,0 +1,171 @@
+"""Case-desk views: a unit's to-dos with countdowns, the office board, the ledger, a case's history.
+
+Every query goes through `store.repositories.cases.visible()`, so a unit sees only its own cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yuqing.clock import aware, utcnow
+from yuqing.domain import lifecycle as lc
+from yuqing.domain.roles import Actor
+from yuqing.respond.actions import countdown
+from yuqing.store.repositories.cases import get_case, visible
+from yuqing.store.tables import Assignment, Case, Unit
+from yuqing.store.tables_case import (
+    CaseDetail,
+    CaseHistory,
+    CaseTask,
+    ExtensionRequest,
+    Instruction,
+    Reply,
+    SpotCheck,
+    UnitMark,
+)
+
+
+@dataclass
+class CaseRow:
+    id: int
+    title: str
+    state: str
+    state_label: str
+    grade: str | None
+    due_at: datetime | None
+    overdue: bool
+    countdown: str
+    lead_unit: str | None
+    resolution: str | None = None
+    my_role: str | None = None  # lead | assist, for a unit user
+    signed: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _rows(s: Session, cases: list[Case], actor: Actor, now: datetime) -> list[CaseRow]:
+    ids = [c.id for c in cases]
+    names = {uid: name for uid, name in s.execute(select(Unit.id, Unit.name))}
+    details = {d.case_id: d for d in s.execute(select(CaseDetail).where(CaseDetail.case_id.in_(ids))).scalars()}
+    out = []
+    for c in cases:
+        lead = next((a for a in c.assignments if a.role == "lead"), None)
+        mine = next((a for a in c.assignments if a.unit_id == actor.unit_id), None) if actor.unit_id else None
+        overdue = c.due_at is not None and lc.is_open(c.state) and aware(c.due_at) < now
+        d = details.get(c.id)
+        out.append(CaseRow(
+            id=c.id, title=c.title, state=c.state, state_label=lc.label(c.state), grade=c.grade, due_at=c.due_at,
+            overdue=overdue, countdown=countdown(c.due_at, now) if lc.is_open(c.state) else "",
+            lead_unit=names.get(lead.unit_id) if lead else None, resolution=d.resolution if d else None,
+            my_role=mine.role if mine else None, signed=(mine.signed_at is not None) if mine else None))
+    return out
+
+
+def todos(s: Session, actor: Actor, now: datetime | None = None) -> list[CaseRow]:
+    """The unit's open cases that wait on it (to sign, to handle, to redo), soonest deadline first."""
+    now = now or utcnow()
+    stmt = visible(select(Case), actor).where(Case.state.in_(lc.WITH_UNIT_STATES))
+    if actor.unit_id is not None:
+        stmt = stmt.where(Case.id.in_(select(Assignment.case_id).where(Assignment.unit_id == actor.unit_id)))
+    cases = list(s.execute(stmt).scalars())
+    rows = _rows(s, cases, actor, now)
+    pending_ext = set(s.execute(select(ExtensionRequest.case_id).where(
+        ExtensionRequest.status == "pending", ExtensionRequest.case_id.in_([c.id for c in cases]))).scalars())
+    for r in rows:
+        if r.my_role and not r.signed:
+            r.notes.append("待签收")
+        if r.id in pending_ext:
+            r.notes.append("延期审批中")
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(rows, key=lambda r: (aware(r.due_at) if r.due_at else far, r.id))
+
+
+def board(s: Session, actor: Actor, now: datetime | None = None, *,
+          include_finished: bool = False) -> dict[str, list[CaseRow]]:
+    """The office board: cases grouped by state (in lifecycle order), overdue first, then by deadline."""
+    now = now or utcnow()
+    stmt = visible(select(Case), actor)
+    if not include_finished:
+        stmt = stmt.where(Case.state.in_(lc.OPEN_STATES))
+    rows = _rows(s, list(s.execute(stmt).scalars()), actor, now)
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    out: dict[str, list[CaseRow]] = {}
+    for state in lc.STATES:
+        group = [r for r in rows if r.state == state]
+        if group:
+            out[state] = sorted(group, key=lambda r: (not r.overdue, aware(r.due_at) if r.due_at else far, r.id))
+    return out
+
+
+def overdue_first(s: Session, actor: Actor, now: datetime | None = None) -> list[CaseRow]:
+    """All open cases as one list: overdue ones first (most overdue at the top), then by deadline."""
+    rows = [r for group in board(s, actor, now).values() for r in group]
+    far = datetime.max.replace(tzinfo=(now or utcnow()).tzinfo)
+    return sorted(rows, key=lambda r: (not r.overdue, aware(r.due_at) if r.due_at else far, r.id))
+
+
+def ledger(s: Session, actor: Actor, now: datetime | None = None) -> list[CaseRow]:
+    """台账: key cases (grade I–II, marked, or with a leader's instruction) until really solved —
+    a case leaves the ledger only when confirmed or verified, not when merely closed."""
+    now = now or utcnow()
+    key = (select(CaseDetail.case_id).where(CaseDetail.ledger.is_(True))
+           .union(select(Instruction.case_id)))
+    stmt = visible(select(Case), actor).where(Case.id.in_(key) | Case.grade.in_(("I", "II")))
+    cases = list(s.execute(stmt.order_by(Case.id)).scalars())
+    rows = _rows(s, cases, actor, now)
+    open_ins = dict(s.execute(select(Instruction.case_id, Instruction.text).where(
+        Instruction.status == "open", Instruction.case_id.in_([c.id for c in cases]))).all())
+    out = []
+    for r in rows:
+        if r.resolution in (lc.RESOLUTION_CONFIRMED, lc.RESOLUTION_VERIFIED) or r.state == lc.DISMISSED:
+            continue
+        if r.id in open_ins:
+            r.notes.append(f"批示待落实：{open_ins[r.id]}")
+        if r.state in lc.CLOSED_STATES:
+            r.notes.append("已销号，尚未确认解决")
+        out.append(r)
+    return out
+
+
+def history(s: Session, actor: Actor, case_id: int) -> list[CaseHistory]:
+    """Everything that happened to a case, oldest first (NotFound outside the actor's unit)."""
+    get_case(s, actor, case_id)
+    return list(s.execute(select(CaseHistory).where(CaseHistory.case_id == case_id)
+                          .order_by(CaseHistory.id)).scalars())
+
+
+def available_actions(s: Session, actor: Actor, case_id: int) -> list[lc.Action]:
+    """The transitions the table allows this actor on this case (for buttons and the API)."""
+    case = get_case(s, actor, case_id)
+    return lc.allowed_actions(case.state, actor, assigned_units={a.unit_id for a in case.assignments})
+
+
+def tasks(s: Session, actor: Actor, case_id: int) -> list[CaseTask]:
+    get_case(s, actor, case_id)
+    return list(s.execute(select(CaseTask).where(CaseTask.case_id == case_id).order_by(CaseTask.id)).scalars())
+
+
+def replies(s: Session, actor: Actor, case_id: int) -> list[Reply]:
+    get_case(s, actor, case_id)
+    return list(s.execute(select(Reply).where(Reply.case_id == case_id).order_by(Reply.id)).scalars())
+
+
+def pending_spot_checks(s: Session, actor: Actor) -> list[SpotCheck]:
+    ids = select(visible(select(Case.id), actor).subquery().c.id)
+    return list(s.execute(select(SpotCheck).where(SpotCheck.result == "pending", SpotCheck.case_id.in_(ids))
+                          .order_by(SpotCheck.id)).scalars())
+
+
+def unit_marks(s: Session, actor: Actor, unit_id: int | None = None) -> list[UnitMark]:
+    """What is recorded against units (a unit user sees its own only)."""
+    stmt = select(UnitMark).order_by(UnitMark.id)
+    if actor.unit_bound:
+        stmt = stmt.where(UnitMark.unit_id == actor.unit_id)
+    elif not actor.can("cases.read_all"):
+        return []
+    if unit_id is not None:
+        stmt = stmt.where(UnitMark.unit_id == unit_id)
+    return list(s.execute(stmt).scalars())

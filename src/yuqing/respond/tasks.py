@@ -1,0 +1,21 @@
+"""Case-desk job functions registered with the task runner (add "yuqing.respond.tasks" to TASK_MODULES)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yuqing.jobs.tasks import task
+from yuqing.respond import jobs
+from yuqing.workspace import Workspace
+
+
+@task("case.remind_due")
+def remind_due(ws: Workspace, **kwargs: Any) -> dict[str, Any]:
+    """Hourly: reminders before and after deadlines, automatic 督办 (idempotent)."""
+    return jobs.remind_due(ws, **kwargs)
+
+
+@task("case.spot_check")
+def spot_check(ws: Workspace, share: float = jobs.DEFAULT_SHARE, seed: str | None = None) -> dict[str, Any]:
+    """Weekly: draw this week's spot checks (seeded by the ISO week unless a seed is given)."""
+    return jobs.spot_check(ws, share=share, seed=seed)

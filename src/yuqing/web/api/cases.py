@@ -1,0 +1,307 @@
+"""Case-desk JSON API under /api/cases: board, to-dos, ledger, a case's desk view, and every action.
+
+Thin routes: queries in `respond.queries`, changes in `respond.actions` (permission, table, audit).
+Errors: 403 no right, 404 not found or not yours, 409 a move the lifecycle table refuses, 400 anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Response, UploadFile
+from pydantic import BaseModel, ConfigDict
+
+from yuqing.domain import lifecycle as lc
+from yuqing.domain.roles import PermissionDenied
+from yuqing.respond import actions, queries
+from yuqing.respond.actions import CaseError, NotFound, TransitionRefused, Upload
+from yuqing.web.deps import CurrentViewer, DbSession, WorkspaceDep, check_csrf
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+Writes = [Depends(check_csrf)]
+T = TypeVar("T")
+
+
+def guard(fn: Callable[[], T]) -> T:
+    """Run an action; turn its refusals into HTTP answers."""
+    try:
+        return fn()
+    except PermissionDenied as exc:
+        raise HTTPException(403, str(exc)) from None
+    except NotFound as exc:
+        raise HTTPException(404, str(exc) or "不存在或无权查看") from None
+    except TransitionRefused as exc:
+        raise HTTPException(409, str(exc)) from None
+    except (CaseError, ValueError) as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+class CaseRowPublic(BaseModel):
+    id: int
+    title: str
+    state: str
+    state_label: str
+    grade: str | None
+    due_at: datetime | None
+    overdue: bool
+    countdown: str
+    lead_unit: str | None
+    resolution: str | None
+    my_role: str | None
+    signed: bool | None
+    notes: list[str]
+
+
+class ActionPublic(BaseModel):
+    code: str
+    label: str
+    needs_reason: bool
+
+
+class HistoryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    action: str
+    from_state: str | None
+    to_state: str | None
+    actor_name: str
+    reason: str
+    detail: dict[str, Any]
+
+
+class TaskPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    label: str
+    done_at: datetime | None
+
+
+class ReplyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: str
+    text: str
+    status: str
+    approved_by_name: str | None
+    released_url: str | None
+    released_at: datetime | None
+
+
+class CaseDeskPublic(BaseModel):
+    id: int
+    title: str
+    summary: str
+    state: str
+    state_label: str
+    grade: str | None
+    due_at: datetime | None
+    countdown: str
+    units: list[dict[str, Any]]
+    actions: list[ActionPublic]
+    history: list[HistoryPublic]
+    tasks: list[TaskPublic]
+    replies: list[ReplyPublic]
+
+
+class ActionBody(BaseModel):
+    reason: str = ""
+    grade: str | None = None
+    lead: int | str | None = None
+    assists: list[int | str] = []
+    days: int | None = None
+    working_days: int | None = None
+    by: str | None = None
+    false_feedback: bool = False
+    to: str | None = None
+
+
+def _rows(rows: list[queries.CaseRow]) -> list[CaseRowPublic]:
+    return [CaseRowPublic(**r.__dict__) for r in rows]
+
+
+@router.get("/board", response_model=dict[str, list[CaseRowPublic]])
+def board(viewer: CurrentViewer, session: DbSession) -> dict[str, list[CaseRowPublic]]:
+    """Open cases by state (lifecycle order), overdue first within each state."""
+    return {k: _rows(v) for k, v in guard(lambda: queries.board(session, viewer.actor)).items()}
+
+
+@router.get("/todos", response_model=list[CaseRowPublic])
+def todos(viewer: CurrentViewer, session: DbSession) -> list[CaseRowPublic]:
+    """The viewer's unit's cases waiting on it, with countdowns."""
+    return _rows(guard(lambda: queries.todos(session, viewer.actor)))
+
+
+@router.get("/ledger", response_model=list[CaseRowPublic])
+def ledger(viewer: CurrentViewer, session: DbSession) -> list[CaseRowPublic]:
+    """台账: key cases until really solved (confirmed or verified)."""
+    return _rows(guard(lambda: queries.ledger(session, viewer.actor)))
+
+
+@router.get("/lifecycle")
+def lifecycle() -> dict[str, Any]:
+    """The transition table itself: states, actions and moves (generated from domain.lifecycle)."""
+    return {
+        "states": [{"code": s, "label": lc.label(s), "open": lc.is_open(s), "solved": lc.is_solved(s)}
+                   for s in lc.STATES],
+        "actions": [{"code": a.code, "label": a.label, "permission": a.permission} for a in lc.ACTIONS.values()],
+        "transitions": [{"from": s, "action": a, "to": t} for (s, a), t in lc.TRANSITIONS.items()],
+    }
+
+
+@router.get("/evaluation-template")
+def evaluation_template() -> dict[str, str]:
+    """The evaluation (总结评估) template: section code → heading."""
+    return actions.evaluation_template()
+
+
+@router.get("/rules.xlsx")
+def rules_export(viewer: CurrentViewer, ws: WorkspaceDep) -> Response:
+    data = guard(lambda: actions.export_rules_xlsx(ws, viewer.actor))
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=rules.xlsx"})
+
+
+@router.post("/rules.xlsx", dependencies=Writes)
+def rules_import(viewer: CurrentViewer, ws: WorkspaceDep, file: Annotated[UploadFile, File()],
+                 replace: Annotated[bool, Form()] = False) -> dict[str, int]:
+    data = file.file.read()
+    return {"imported": guard(lambda: actions.import_rules_xlsx(ws, viewer.actor, data, replace=replace))}
+
+
+@router.get("/{case_id}/desk", response_model=CaseDeskPublic)
+def case_desk(case_id: int, viewer: CurrentViewer, session: DbSession) -> CaseDeskPublic:
+    case = guard(lambda: queries.get_case(session, viewer.actor, case_id))
+    return CaseDeskPublic(
+        id=case.id, title=case.title, summary=case.summary, state=case.state, state_label=lc.label(case.state),
+        grade=case.grade, due_at=case.due_at, countdown=actions.countdown(case.due_at) if lc.is_open(case.state)
+        else "",
+        units=[{"unit_id": a.unit_id, "name": a.unit.name, "role": a.role, "signed_at": a.signed_at}
+               for a in case.assignments],
+        actions=[ActionPublic(code=a.code, label=a.label, needs_reason=a.needs_reason)
+                 for a in queries.available_actions(session, viewer.actor, case_id)],
+        history=[HistoryPublic.model_validate(h) for h in queries.history(session, viewer.actor, case_id)],
+        tasks=[TaskPublic.model_validate(t) for t in queries.tasks(session, viewer.actor, case_id)],
+        replies=[ReplyPublic.model_validate(r) for r in queries.replies(session, viewer.actor, case_id)],
+    )
+
+
+@router.get("/{case_id}/proposal")
+def proposal(case_id: int, viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str, Any]:
+    """Which units the responsibility list proposes, and which rule fired."""
+    p = guard(lambda: actions.propose_units(ws, viewer.actor, case_id))
+    return {"explain": p.explain(),
+            "units": [{"unit": u.unit, "role": u.role, "rule_id": u.rule_id, "reason": u.reason} for u in p.units]}
+
+
+@router.post("/{case_id}/actions/{action}", dependencies=Writes)
+def act(case_id: int, action: str, viewer: CurrentViewer, ws: WorkspaceDep,
+        body: Annotated[ActionBody | None, Body()] = None) -> dict[str, Any]:
+    """Run one lifecycle action (assess, report, assign, sign, start, return, review, reject_feedback, close,
+    confirm, watch, reopen, reassign, escalate, dismiss). Refused (409) unless the table allows it."""
+    params = (body or ActionBody()).model_dump()
+    case = guard(lambda: actions.perform(ws, viewer.actor, case_id, action, params))
+    return {"id": case_id, "state": case.state if case else None}
+
+
+@router.post("/{case_id}/feedback", dependencies=Writes)
+def feedback(case_id: int, viewer: CurrentViewer, ws: WorkspaceDep, text: Annotated[str, Form()],
+             explanation: Annotated[str, Form()] = "",
+             files: Annotated[list[UploadFile] | None, File()] = None) -> dict[str, Any]:
+    """Submit feedback with attachments (pdf, png, jpg, docx, xlsx, txt; 10 MB each)."""
+    uploads = [Upload(f.filename or "file", f.file.read(actions.MAX_ATTACHMENT_BYTES + 1)) for f in files or []
+               if f.filename]
+    fb = guard(lambda: actions.submit_feedback(ws, viewer.actor, case_id, text, attachments=uploads,
+                                               explanation=explanation))
+    return {"id": fb.id, "late": fb.late}
+
+
+class ExtensionBody(BaseModel):
+    reason: str
+    days: int | None = None
+    working_days: int | None = None
+
+
+@router.post("/{case_id}/extensions", dependencies=Writes)
+def extension(case_id: int, body: ExtensionBody, viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str, Any]:
+    req = guard(lambda: actions.request_extension(ws, viewer.actor, case_id, reason=body.reason, days=body.days,
+                                                  working_days=body.working_days))
+    return {"id": req.id, "new_due_at": req.new_due_at}
+
+
+class DecisionBody(BaseModel):
+    approve: bool
+    note: str = ""
+
+
+@router.post("/extensions/{request_id}/decision", dependencies=Writes)
+def extension_decision(request_id: int, body: DecisionBody, viewer: CurrentViewer,
+                       ws: WorkspaceDep) -> dict[str, Any]:
+    req = guard(lambda: actions.decide_extension(ws, viewer.actor, request_id, approve=body.approve,
+                                                 note=body.note))
+    return {"id": req.id, "status": req.status}
+
+
+class TextBody(BaseModel):
+    text: str = ""
+    level: str = "office"
+    kind: str = "reply"
+    url: str = ""
+    note: str = ""
+    approve: bool = True
+    passed: bool = True
+
+
+@router.post("/{case_id}/supervise", dependencies=Writes)
+def supervise(case_id: int, body: TextBody, viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str, Any]:
+    sup = guard(lambda: actions.supervise(ws, viewer.actor, case_id, body.text, level=body.level))
+    return {"id": sup.id}
+
+
+@router.post("/{case_id}/instructions", dependencies=Writes)
+def instruct(case_id: int, body: TextBody, viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str, Any]:
+    ins = guard(lambda: actions.instruct(ws, viewer.actor, case_id, body.text))
+    return {"id": ins.id}
+
+
+@router.post("/instructions/{instruction_id}/done", dependencies=Writes)
+def instruction_done(instruction_id: int, body: TextBody, viewer: CurrentViewer,
+                     ws: WorkspaceDep) -> dict[str, Any]:
+    ins = guard(lambda: actions.complete_instruction(ws, viewer.actor, instruction_id, body.note or body.text))
+    return {"id": ins.id, "status": ins.status}
+
+
+@router.post("/{case_id}/replies", dependencies=Writes)
+def draft_reply(case_id: int, body: TextBody, viewer: CurrentViewer, ws: WorkspaceDep) -> ReplyPublic:
+    rep = guard(lambda: actions.draft_reply(ws, viewer.actor, case_id, kind=body.kind, text=body.text or None))
+    return ReplyPublic.model_validate(rep)
+
+
+@router.post("/replies/{reply_id}/approve", dependencies=Writes)
+def approve_reply(reply_id: int, body: TextBody, viewer: CurrentViewer, ws: WorkspaceDep) -> ReplyPublic:
+    rep = guard(lambda: actions.approve_reply(ws, viewer.actor, reply_id, approve=body.approve, note=body.note,
+                                              text=body.text or None))
+    return ReplyPublic.model_validate(rep)
+
+
+@router.post("/replies/{reply_id}/release", dependencies=Writes)
+def release_reply(reply_id: int, body: TextBody, viewer: CurrentViewer, ws: WorkspaceDep) -> ReplyPublic:
+    rep = guard(lambda: actions.release_reply(ws, viewer.actor, reply_id, url=body.url,
+                                              released_text=body.text or None))
+    return ReplyPublic.model_validate(rep)
+
+
+@router.post("/{case_id}/evaluation", dependencies=Writes)
+def evaluate(case_id: int, sections: dict[str, str], viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str, Any]:
+    """总结评估: sections of the template (GET /api/cases/evaluation-template lists them)."""
+    ev = guard(lambda: actions.evaluate(ws, viewer.actor, case_id, sections))
+    return {"id": ev.id, "template": ev.template}
+
+
+@router.post("/spot-checks/{check_id}", dependencies=Writes)
+def spot_check_result(check_id: int, body: TextBody, viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str, Any]:
+    chk = guard(lambda: actions.record_spot_check(ws, viewer.actor, check_id, passed=body.passed,
+                                                  note=body.note))
+    return {"id": chk.id, "result": chk.result}
