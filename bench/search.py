@@ -21,8 +21,61 @@ from yuqing.store.search import ItemFilter, search_items, search_text
 from yuqing.store.tables import Item, Source
 from yuqing.workspace import init_workspace
 
-WORDS = ["道路", "塌陷", "噪音", "扰民", "欠薪", "农民工", "学位", "入学", "暴雨", "内涝", "食堂", "地沟油", "公园", "开放", "垃圾", "清运", "停车", "收费", "物业", "电梯", "医院", "挂号", "公交", "线路", "拆迁", "补偿", "供水", "停电", "燃气", "排污", "河道", "养老", "低保", "学校", "招生", "夜市", "烧烤", "油烟", "工地", "扬尘"]
-PLACES = ["城东街道", "城西街道", "滨江街道", "桃源镇", "青石镇", "河口镇", "柳湾乡", "锦绣社区", "和平社区", "渡口村", "合作村"]
+WORDS = [
+    "道路",
+    "塌陷",
+    "噪音",
+    "扰民",
+    "欠薪",
+    "农民工",
+    "学位",
+    "入学",
+    "暴雨",
+    "内涝",
+    "食堂",
+    "地沟油",
+    "公园",
+    "开放",
+    "垃圾",
+    "清运",
+    "停车",
+    "收费",
+    "物业",
+    "电梯",
+    "医院",
+    "挂号",
+    "公交",
+    "线路",
+    "拆迁",
+    "补偿",
+    "供水",
+    "停电",
+    "燃气",
+    "排污",
+    "河道",
+    "养老",
+    "低保",
+    "学校",
+    "招生",
+    "夜市",
+    "烧烤",
+    "油烟",
+    "工地",
+    "扬尘",
+]
+PLACES = [
+    "城东街道",
+    "城西街道",
+    "滨江街道",
+    "桃源镇",
+    "青石镇",
+    "河口镇",
+    "柳湾乡",
+    "锦绣社区",
+    "和平社区",
+    "渡口村",
+    "合作村",
+]
 QUERIES = ["欠薪", "农民工", "道路塌陷", "青石镇 欠薪", "河口镇 暴雨 内涝", "物业电梯", "不存在的词语"]
 
 
@@ -52,9 +105,21 @@ def build(url: str | None, n: int, folder: Path) -> tuple[object, float]:
         rows = []
         for i in range(start, min(n, start + batch)):
             text = make_text(rng)
-            rows.append(dict(source_id=sid, item_key=f"k{i}", title="", text=text, content_hash=f"h{i}",
-                             search_text=search_text("", text), published_at=now, captured_at=now,
-                             extra={}, places=[], topics=[]))
+            rows.append(
+                dict(
+                    source_id=sid,
+                    item_key=f"k{i}",
+                    title="",
+                    text=text,
+                    content_hash=f"h{i}",
+                    search_text=search_text("", text),
+                    published_at=now,
+                    captured_at=now,
+                    extra={},
+                    places=[],
+                    topics=[],
+                )
+            )
         with ws.db.write() as s:
             s.execute(insert(Item), rows)
     if ws.db.engine.dialect.name == "postgresql":
@@ -74,8 +139,10 @@ def measure(ws: object, repeats: int = 15) -> None:
                 _, total = search_items(s, ItemFilter(query=q), limit=50)
             times.append((time.perf_counter() - t) * 1000)
         times.sort()
-        print(f"  {q:<12} {total:>7} hits   median {statistics.median(times):7.1f} ms   "
-              f"p95 {times[int(len(times) * 0.95) - 1]:7.1f} ms")
+        print(
+            f"  {q:<12} {total:>7} hits   median {statistics.median(times):7.1f} ms   "
+            f"p95 {times[int(len(times) * 0.95) - 1]:7.1f} ms"
+        )
 
 
 def main() -> None:

@@ -125,3 +125,16 @@ def test_up_serves_the_web_app_and_stops_cleanly(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_push_source_token_and_bad_emergency_source(tmp_path: Path) -> None:
+    ws = str(tmp_path / "w")
+    yuqing("init", ws)
+    added = yuqing("-w", ws, "sources", "add", "--kind", "push", "--name", "12345热线对接")
+    assert added.returncode == 0, added.stderr
+    source_id = added.stdout.strip()
+    token = yuqing("-w", ws, "sources", "token", source_id)
+    assert token.returncode == 0 and len(token.stdout.strip()) >= 32
+    assert yuqing("-w", ws, "sources", "token", "999").returncode == 2
+    bad = yuqing("-w", ws, "emergency", "on", "--sources", "999", "--interval", "60")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -338,6 +338,19 @@ def sources_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
     out.print(table)
 
 
+@sources_app.command("token")
+def sources_token(ctx: typer.Context, source_id: Annotated[int, typer.Argument(help="推送来源编号")]) -> None:
+    """为推送来源（kind=push）签发新令牌（只显示一次，旧令牌作废）。"""
+    from yuqing.collect.push import PushError, issue_push_token
+
+    ws = ws_of(ctx, migrate=True)
+    try:
+        token = issue_push_token(ws, SYSTEM, source_id)
+    except (PushError, LookupError, ValueError) as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(token)
+
+
 @app.command()
 def collect(
     ctx: typer.Context,
@@ -401,7 +414,12 @@ def emergency_on(
         ids = [int(x) for x in _split(sources)]
     except ValueError:
         raise fail("--sources 须为信息源编号", 2) from None
-    window = on(ws, ids, _split(keywords), interval)
+    from yuqing.collect.schedule import ScheduleError
+
+    try:
+        window = on(ws, ids, _split(keywords), interval)
+    except ScheduleError as exc:
+        raise fail(str(exc), 2) from None
     out.print(f"应急模式已开启（#{window}），间隔 {interval} 秒")
 
 

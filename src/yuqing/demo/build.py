@@ -58,6 +58,17 @@ def build_demo(directory: Path, progress: Any = None) -> tuple[Workspace, list[t
     return ws, passwords
 
 
+def _analyse(ws: Workspace, progress: Any) -> None:
+    """Relevance, sentiment, topics, duplicates and events for the imported posts."""
+    from yuqing.store.analysis import analyse_pending
+
+    with ws.db.read() as s:
+        todo = s.execute(select(func.count(Item.id)).where(Item.analysed_at.is_(None))).scalar_one()
+    if todo:
+        task = progress.add_task("分析演示信息", total=todo) if progress else None
+        analyse_pending(ws, progress=(lambda n: progress.advance(task, n)) if progress else None)
+
+
 def _case_story(ws: Workspace, progress: Any) -> None:
     from yuqing.respond.demo import demo_step
 
@@ -65,4 +76,4 @@ def _case_story(ws: Workspace, progress: Any) -> None:
 
 
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
-DEMO_STEPS: list[Any] = [_case_story]
+DEMO_STEPS: list[Any] = [_analyse, _case_story]

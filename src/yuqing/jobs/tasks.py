@@ -35,6 +35,8 @@ class Periodic:
 # The periodic schedule, run by `yuqing up` (in-process) or `yuqing beat` (Celery).
 SCHEDULE: list[Periodic] = [
     Periodic("audit.verify", 24 * 3600),
+    Periodic("collect.tick", 60),  # collect every source that is due (interval, emergency mode)
+    Periodic("analyse.pending", 60),  # analyse what was collected, build events
     Periodic("case.remind_due", 3600),  # 催办 before and after deadlines, 督办 when long overdue
     Periodic("case.spot_check", 7 * 24 * 3600, (("share", 0.2),)),  # weekly 抽查复核, seeded by ISO week
 ]
@@ -68,4 +70,12 @@ def load_task_modules() -> None:
         importlib.import_module(module)
 
 
-TASK_MODULES: list[str] = ["yuqing.respond.tasks"]
+TASK_MODULES: list[str] = ["yuqing.collect.tasks", "yuqing.respond.tasks"]
+
+
+@task("analyse.pending")
+def analyse_pending(ws: Workspace) -> dict[str, int]:
+    """Analyse the items collected since the last run and update events."""
+    from yuqing.store.analysis import analyse_pending as run
+
+    return run(ws)

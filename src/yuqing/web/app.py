@@ -36,6 +36,8 @@ ROUTERS = [
     "yuqing.web.pages.cases",
     "yuqing.web.pages.admin",
     "yuqing.web.pages.profile",
+    "yuqing.web.pages.sources",
+    "yuqing.web.api.push",
     "yuqing.web.api.cases",  # before api.routes: /api/cases/board must not match /api/cases/{case_id}
     "yuqing.web.api.routes",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from yuqing.store.tables import Base
+from yuqing.store.tables import Base  # imports every area's tables (tables_case, tables_collect)
 
 config = context.config
 target_metadata = Base.metadata

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import zlib
+import html
 from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -12,6 +12,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from yuqing.clock import CHINA, now_local
+from yuqing.collect.encoding import decode
+from yuqing.collect.evidence import raw_evidence
 from yuqing.exports import items_xlsx
 from yuqing.store import audit
 from yuqing.store.repositories.cases import NotFound
@@ -99,21 +101,29 @@ def item_page(request: Request, item_id: int, viewer: ItemReader, session: DbSes
         item = get_item(session, item_id)
     except NotFound:
         raise HTTPException(404, "信息不存在") from None
-    return render(request, "items/detail.html", item=item, raw_size=len(item.raw_snapshot or b""))
+    evidence = raw_evidence(session, item)
+    return render(request, "items/detail.html", item=item, evidence=evidence,
+                  raw_size=len(evidence.raw) if evidence.raw is not None else 0)
 
 
 @router.get("/items/{item_id}/snapshot")
 def item_snapshot(item_id: int, viewer: ItemReader, session: DbSession) -> Response:
-    """The raw snapshot as captured, sanitised (no scripts, no event handlers, no remote loads)."""
+    """The raw snapshot as captured, decoded with its own charset and sanitised (no scripts, no handlers,
+    nothing loaded from elsewhere). XML feeds and other non-HTML bodies are shown as text."""
     try:
         item = get_item(session, item_id)
     except NotFound:
         raise HTTPException(404, "信息不存在") from None
-    if not item.raw_snapshot:
+    evidence = raw_evidence(session, item)
+    if evidence.raw is None:
         raise HTTPException(404, "该信息没有原始快照")
-    raw = zlib.decompress(item.raw_snapshot).decode("utf-8", errors="replace")
-    clean = nh3.clean(raw, tags=nh3.ALLOWED_TAGS - {"img", "a"}, url_schemes=set())
-    body = f"<!doctype html><meta charset='utf-8'><title>原始快照 #{item.id}</title>{clean}"
-    return Response(body, media_type="text/html; charset=utf-8",
+    text = decode(evidence.raw, evidence.content_type).text
+    ctype = (evidence.content_type or "").lower()
+    if "html" in ctype or (not ctype and text.lstrip()[:1] == "<" and "<rss" not in text[:500]):
+        body = nh3.clean(text, tags=nh3.ALLOWED_TAGS - {"img", "a"}, url_schemes=set())
+    else:
+        body = f"<pre>{html.escape(text)}</pre>"
+    page = f"<!doctype html><meta charset='utf-8'><title>原始快照 #{item.id}</title>{body}"
+    return Response(page, media_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                              "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,302 @@
+"""Plain functions behind the collection commands; `yuqing.cli` wires them into typer.
+
+yuqing sources add --kind rss|web|board|file|account|push --url URL [--name NAME] [--interval S]
+                   [--official] [--config JSON]        → prints the new source id
+yuqing sources list [--json]
+yuqing collect --once [--source ID]...                  → exit 0 when the round ran
+yuqing items list --json [--limit N]                    → one JSON object per line
+yuqing emergency on --sources 1,2 --keywords 爆炸,火灾 --interval 60
+yuqing emergency off
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from yuqing.clock import utcnow
+from yuqing.collect import ALL_KINDS, health, schedule
+from yuqing.collect.http import HttpPolicy
+from yuqing.collect.runner import CollectSummary
+from yuqing.collect.runner import collect_once as _collect_once
+from yuqing.domain.roles import SYSTEM, Actor, require
+from yuqing.store import audit
+from yuqing.store.tables import FetchRun, Item, Source
+from yuqing.workspace import Workspace
+
+DEFAULT_INTERVALS = {"rss": 1800, "web": 1800, "account": 1800, "board": 3600, "file": 3600, "push": 0}
+
+
+class SourceError(ValueError):
+    """A source that cannot be added as given; the message says why (in Chinese, for UI and CLI)."""
+
+
+def _check_url(kind: str, url: str | None) -> str | None:
+    url = (url or "").strip() or None
+    if kind == "push":
+        return url
+    if not url:
+        raise SourceError("缺少 --url")
+    scheme = urlsplit(url).scheme.lower()
+    if kind in ("rss", "web", "account"):
+        if scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise SourceError(f"{kind} 来源需要 http(s) 地址：{url}")
+    elif scheme not in ("http", "https", "file", ""):
+        raise SourceError(f"不支持的地址：{url}")
+    return url
+
+
+def _check_config(kind: str, config: dict[str, Any] | None) -> None:
+    if kind == "web" or (kind == "account" and (config or {}).get("via") == "web"):
+        from yuqing.collect.base import SourceConfigError
+        from yuqing.collect.web import validate_config
+
+        try:
+            validate_config(config or {})
+        except SourceConfigError as exc:
+            raise SourceError(str(exc)) from exc
+
+
+def _default_name(kind: str, url: str | None) -> str:
+    if not url:
+        return f"{kind} 来源"
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        return f"{parts.hostname}{parts.path if parts.path not in ('', '/') else ''}"[:200]
+    return Path(parts.path or url).name or url[:200]
+
+
+def sources_add(
+    ws: Workspace,
+    kind: str,
+    url: str | None,
+    name: str | None = None,
+    *,
+    actor: Actor = SYSTEM,
+    official: bool = False,
+    interval: int | None = None,
+    config: dict[str, Any] | None = None,
+    enabled: bool = True,
+) -> int:
+    """Add a source (audited) and return its id. `account` sources are official by definition."""
+    require(actor, "sources.manage")
+    kind = (kind or "").strip().lower()
+    if kind not in ALL_KINDS:
+        raise SourceError(f"未知的来源类型 {kind!r}；可选：{', '.join(ALL_KINDS)}")
+    url = _check_url(kind, url)
+    if config is not None and not isinstance(config, dict):
+        raise SourceError("config 必须是 JSON 对象")
+    _check_config(kind, config)
+    if interval is not None and interval < 0:
+        raise SourceError("间隔不能为负")
+    with ws.db.write() as s:
+        source = Source(
+            name=(name or _default_name(kind, url)).strip()[:200],
+            kind=kind,
+            url=url,
+            config=dict(config or {}),
+            official=official or kind == "account",
+            enabled=enabled,
+            interval_seconds=DEFAULT_INTERVALS[kind] if interval is None else interval,
+            created_at=utcnow(),
+        )
+        s.add(source)
+        s.flush()
+        audit.append(
+            s,
+            actor,
+            "source.create",
+            "source",
+            source.id,
+            name=source.name,
+            kind=kind,
+            url=url,
+            official=source.official,
+            interval=source.interval_seconds,
+        )
+        return source.id
+
+
+def sources_update(ws: Workspace, source_id: int, *, actor: Actor = SYSTEM, **changes: Any) -> None:
+    """Change name, url, config, interval_seconds, enabled or official of a source (audited)."""
+    require(actor, "sources.manage")
+    allowed = {"name", "url", "config", "interval_seconds", "enabled", "official"}
+    bad = set(changes) - allowed
+    if bad:
+        raise SourceError(f"不能修改：{', '.join(sorted(bad))}")
+    with ws.db.write() as s:
+        source = s.get(Source, source_id)
+        if source is None:
+            raise SourceError(f"没有编号为 {source_id} 的信息源")
+        if "url" in changes:
+            changes["url"] = _check_url(source.kind, changes["url"])
+        if "config" in changes:
+            _check_config(source.kind, changes["config"])
+        before = {k: getattr(source, k) for k in changes}
+        for k, v in changes.items():
+            setattr(source, k, v)
+        audit.append(s, actor, "source.update", "source", source.id, before=before, after=changes)
+
+
+def sources_list(ws: Workspace) -> list[dict[str, Any]]:
+    """One row per source with its health, for `yuqing sources list` and the sources page."""
+    with ws.db.read() as s:
+        rows = []
+        for src in s.execute(select(Source).order_by(Source.id)).scalars():
+            rows.append(
+                {
+                    "id": src.id,
+                    "name": src.name,
+                    "kind": src.kind,
+                    "url": src.url,
+                    "enabled": src.enabled,
+                    "official": src.official,
+                    "interval_seconds": src.interval_seconds,
+                    "health": src.health,
+                    "health_label": health.LABELS.get(src.health, src.health),
+                    "consecutive_failures": src.consecutive_failures,
+                    "last_run_at": _iso(src.last_run_at),
+                    "last_new_item_at": _iso(src.last_new_item_at),
+                }
+            )
+        return rows
+
+
+def recent_runs(ws: Workspace, source_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    with ws.db.read() as s:
+        runs = s.execute(
+            select(FetchRun).where(FetchRun.source_id == source_id).order_by(FetchRun.id.desc()).limit(limit)
+        ).scalars()
+        return [
+            {
+                "id": r.id,
+                "started_at": _iso(r.started_at),
+                "finished_at": _iso(r.finished_at),
+                "status": r.status,
+                "http_status": r.http_status,
+                "new_items": r.new_items,
+                "updated_items": r.updated_items,
+                "bytes": r.bytes,
+                "duration_ms": r.duration_ms,
+                "error": r.error,
+            }
+            for r in runs
+        ]
+
+
+def collect_once(
+    ws: Workspace,
+    source_ids: Sequence[int] | None = None,
+    *,
+    policy: HttpPolicy | None = None,
+    workers: int = 4,
+) -> CollectSummary:
+    """`yuqing collect --once [--source ID]`: one round; per-source errors are recorded, not raised."""
+    summary = _collect_once(ws, list(source_ids) if source_ids else None, policy=policy, workers=workers)
+    with ws.db.write() as s:
+        health.sweep(s)
+    return summary
+
+
+def format_summary(summary: CollectSummary) -> Iterator[str]:
+    """Human-readable lines for the CLI."""
+    for r in summary.results:
+        line = f"#{r.source_id} {r.name}: {r.status} 新增 {r.new} 更新 {r.updated} 未变 {r.unchanged} ({r.duration_ms} ms)"
+        if r.error:
+            line += f" — {r.error}"
+        yield line
+    yield f"共 {len(summary.results)} 个来源，新增 {summary.new}，更新 {summary.updated}，失败 {summary.failed}"
+
+
+def items_list_json(ws: Workspace, limit: int = 100, source_id: int | None = None) -> Iterator[str]:
+    """Newest items first, one JSON object per line."""
+    with ws.db.read() as s:
+        q = select(Item, Source.name).join(Source, Source.id == Item.source_id)
+        if source_id is not None:
+            q = q.where(Item.source_id == source_id)
+        rows = s.execute(q.order_by(Item.id.desc()).limit(max(0, limit))).all()
+    for item, source_name in rows:
+        yield json.dumps(
+            {
+                "id": item.id,
+                "source": source_name,
+                "source_id": item.source_id,
+                "url": item.url,
+                "title": item.title,
+                "text": item.text,
+                "published_at": _iso(item.published_at),
+                "captured_at": _iso(item.captured_at),
+                "content_hash": item.content_hash,
+                "raw_sha256": item.raw_sha256,
+                "external_id": item.external_id,
+                "version": item.version,
+            },
+            ensure_ascii=False,
+        )
+
+
+def emergency_on(
+    ws: Workspace,
+    sources: Sequence[int],
+    keywords: Sequence[str],
+    interval: int = 60,
+    *,
+    actor: Actor = SYSTEM,
+) -> int:
+    """`yuqing emergency on`: raise polling for the sources (all when none given); returns the window id."""
+    with ws.db.write() as s:
+        return schedule.emergency_on(s, actor, source_ids=sources, keywords=keywords, interval=interval).id
+
+
+def plan_window(ws: Workspace, name: str, starts_at: datetime, ends_at: datetime, sources: Sequence[int] = (),
+                keywords: Sequence[str] = (), interval: int = 300, *, actor: Actor = SYSTEM) -> int:
+    """Plan heightened monitoring ahead for a sensitive date (重要时间节点: exams, holidays, big events).
+
+    Naive times are China time. Returns the window id; audited as collect.planned_on."""
+    from yuqing.clock import CHINA
+
+    def local(dt: datetime) -> datetime:
+        return dt if dt.tzinfo else dt.replace(tzinfo=CHINA)
+
+    with ws.db.write() as s:
+        return schedule.emergency_on(s, actor, source_ids=sources, keywords=keywords, interval=interval,
+                                     name=name, starts_at=local(starts_at), ends_at=local(ends_at),
+                                     kind="planned").id
+
+
+def emergency_off(ws: Workspace, *, actor: Actor = SYSTEM) -> int:
+    """`yuqing emergency off`: end emergency mode; returns how many windows were ended."""
+    with ws.db.write() as s:
+        return schedule.emergency_off(s, actor)
+
+
+def emergency_status(ws: Workspace) -> list[dict[str, Any]]:
+    with ws.db.read() as s:
+        return [
+            {
+                "id": w.id,
+                "kind": w.kind,
+                "name": w.name,
+                "sources": list(w.source_ids or []),
+                "keywords": list(w.keywords or []),
+                "interval_seconds": w.interval_seconds,
+                "starts_at": _iso(w.starts_at),
+                "ends_at": _iso(w.ends_at),
+                "created_by": w.created_by,
+            }
+            for w in schedule.active_windows(s)
+        ]
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    from yuqing.clock import aware
+
+    return str(aware(value).isoformat())

@@ -1,0 +1,151 @@
+"""Run the analysis pipeline over the items the database holds and store what it adds.
+
+The pipeline keeps its incremental state (dedup index, active events) in memory. One pipeline lives per
+workspace and process; when it is (re)built it is warmed by replaying the recent analysed items, and its
+events are mapped back to the stored ones by the event most of their items already belong to. New items
+are then analysed in time order, so later posts join existing events.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from yuqing.analyse.pipeline import Pipeline
+from yuqing.analyse.topics import TOPIC_LABELS
+from yuqing.clock import aware, utcnow
+from yuqing.store.tables import Event, Item, Source
+from yuqing.workspace import Workspace
+
+WARM_DAYS = 3
+_lock = threading.Lock()
+_cache: dict[str, Analyser] = {}
+
+
+def item_input(item: Item, source_name: str) -> dict[str, Any]:
+    """The pipeline's input dict for one stored item."""
+    when = item.published_at or item.captured_at
+    return {
+        "id": str(item.id), "title": item.title, "text": item.text, "source": source_name,
+        "published_at": aware(when).isoformat() if when else None,
+        "reposts": item.reposts, "comments": item.comments, "likes": item.likes,
+    }
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+@dataclass
+class Analyser:
+    """A warmed pipeline and the mapping of its event ids to stored event ids."""
+
+    ws: Workspace
+    pipeline: Pipeline
+    event_ids: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, ws: Workspace) -> Analyser:
+        analyser = cls(ws, Pipeline(ws.profile()))
+        analyser.warm()
+        return analyser
+
+    def warm(self) -> None:
+        """Replay recent analysed items so dedup and events continue where they stopped."""
+        since = utcnow() - timedelta(days=WARM_DAYS)
+        with self.ws.db.read() as s:
+            rows = s.execute(
+                select(Item, Source.name).join(Source, Item.source_id == Source.id)
+                .where(Item.analysed_at.is_not(None), func.coalesce(Item.published_at, Item.captured_at) >= since)
+                .order_by(func.coalesce(Item.published_at, Item.captured_at), Item.id)
+            ).all()
+            stored = {str(it.id): it.event_id for it, _ in rows}
+            for start in range(0, len(rows), 1000):
+                self.pipeline.run([item_input(it, name) for it, name in rows[start : start + 1000]])
+        votes: dict[str, Counter[int]] = {}
+        for ev in self.pipeline.drain_events():
+            for item_id in ev.get("item_ids", []):
+                event_id = stored.get(item_id)
+                if event_id is not None:
+                    votes.setdefault(str(ev["id"]), Counter())[event_id] += 1
+        self.event_ids = {pid: c.most_common(1)[0][0] for pid, c in votes.items()}
+
+    def analyse(self, session: Session, items: list[tuple[Item, str]]) -> dict[str, int]:
+        """Analyse `items` (in time order) and write results and events in the caller's transaction."""
+        results = self.pipeline.run([item_input(it, name) for it, name in items])
+        now = utcnow()
+        changed = self.pipeline.drain_events()
+        for ev in changed:
+            self._store_event(session, ev)
+        counts = Counter[str]()
+        for (item, _), out in zip(items, results, strict=True):
+            matches = {m["place"]: m for m in out.get("place_matches", [])}
+            item.analysed_at = now
+            item.relevant = bool(out["relevant"])
+            item.places = [{"name": p, "term": matches.get(p, {}).get("term"), "why": matches.get(p, {}).get("why")}
+                           for p in out["places"]]
+            item.sentiment = out["sentiment"]
+            item.sentiment_score = float(out["sentiment_score"])
+            item.topics = [TOPIC_LABELS.get(t, t) for t in out["topics"]]
+            item.duplicate_of_id = int(out["duplicate_of"]) if out.get("duplicate_of") else None
+            item.event_id = self.event_ids.get(str(out["event_id"])) if out.get("event_id") else None
+            counts["analysed"] += 1
+            counts["relevant"] += int(item.relevant)
+            counts["duplicates"] += int(item.duplicate_of_id is not None)
+        counts["events_changed"] = len(changed)
+        return dict(counts)
+
+    def _store_event(self, session: Session, ev: dict[str, Any]) -> None:
+        pid = str(ev["id"])
+        values = dict(
+            title=str(ev["title"])[:300], keywords=list(ev["keywords"]), places=list(ev["places"]),
+            topics=[TOPIC_LABELS.get(t, t) for t in ev["topics"]], item_count=int(ev["item_count"]),
+            heat=float(ev["heat"]), heat_factors=dict(ev["heat_factors"]),
+            first_seen_at=_time(ev["first_seen_at"]) or utcnow(), last_seen_at=_time(ev["last_seen_at"]) or utcnow(),
+        )
+        db_id = self.event_ids.get(pid)
+        if db_id is None:
+            row = Event(**values)
+            session.add(row)
+            session.flush()
+            self.event_ids[pid] = row.id
+        else:
+            session.execute(update(Event).where(Event.id == db_id).values(**values))
+
+
+def analyser_for(ws: Workspace) -> Analyser:
+    key = str(ws.path)
+    if key not in _cache:
+        _cache[key] = Analyser.build(ws)
+    return _cache[key]
+
+
+def forget(ws: Workspace) -> None:
+    """Drop the cached pipeline (after an analyst merged or split events); the next run rebuilds it."""
+    _cache.pop(str(ws.path), None)
+
+
+def analyse_pending(ws: Workspace, batch: int = 500, progress: Any = None) -> dict[str, int]:
+    """Analyse every item not analysed yet, oldest first, one transaction per batch."""
+    totals: Counter[str] = Counter()
+    with _lock:
+        analyser = analyser_for(ws)
+        while True:
+            with ws.db.write() as s:
+                rows = s.execute(
+                    select(Item, Source.name).join(Source, Item.source_id == Source.id)
+                    .where(Item.analysed_at.is_(None))
+                    .order_by(func.coalesce(Item.published_at, Item.captured_at), Item.id).limit(batch)
+                ).all()
+                if not rows:
+                    break
+                totals.update(analyser.analyse(s, [(it, name) for it, name in rows]))
+            if progress:
+                progress(len(rows))
+    return dict(totals)

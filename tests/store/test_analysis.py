@@ -1,0 +1,64 @@
+"""The pipeline over stored items: results land on items, events persist and grow across runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from tests import factories
+from yuqing.clock import CHINA, frozen
+from yuqing.store import analysis
+from yuqing.store.tables import Event, Item
+from yuqing.workspace import Workspace
+
+T0 = datetime(2026, 11, 20, 8, tzinfo=CHINA)
+WAGES = [
+    "青石镇锦江华府项目工地拖欠农民工工资三个月，工友讨薪无门",
+    "锦江华府项目包工头跑了，青石镇三十多个农民工工资没着落",
+    "青石镇锦江华府工地农民工讨薪，希望劳动保障部门介入欠薪问题",
+]
+
+
+def _add(ws: Workspace, texts: list[str], start: datetime) -> list[int]:
+    with ws.db.write() as s:
+        src = factories.source(s, "示例微博")
+        return [factories.item(s, t, src=src, published_at=start + timedelta(hours=i)).id
+                for i, t in enumerate(texts)]
+
+
+def test_results_and_events_are_stored(ws: Workspace) -> None:
+    ids = _add(ws, [*WAGES, "转发//@网友1:" + WAGES[0], "世界和平是人类共同的愿望"], T0)
+    with frozen(T0 + timedelta(hours=6)):
+        analysis.forget(ws)
+        result = analysis.analyse_pending(ws)
+    assert result["analysed"] == 5
+    with ws.db.read() as s:
+        items = {i.id: i for i in s.execute(select(Item)).scalars()}
+        events = list(s.execute(select(Event)).scalars())
+    assert [items[i].relevant for i in ids] == [True, True, True, True, False]
+    assert items[ids[3]].duplicate_of_id == ids[0]
+    assert any(p["name"] == "青石镇" for p in items[ids[0]].places)
+    assert "劳动保障/欠薪" in items[ids[0]].topics
+    assert len(events) == 1 and events[0].item_count == 4 and events[0].heat > 0
+    assert {items[i].event_id for i in ids[:4]} == {events[0].id}
+    assert items[ids[4]].event_id is None
+    assert analysis.analyse_pending(ws) == {}  # nothing left to do
+
+
+def test_later_posts_join_the_stored_event_after_a_restart(ws: Workspace) -> None:
+    _add(ws, WAGES, T0)
+    with frozen(T0 + timedelta(hours=4)):
+        analysis.forget(ws)
+        analysis.analyse_pending(ws)
+    with ws.db.read() as s:
+        first = s.execute(select(Event)).scalar_one()
+    analysis.forget(ws)  # a new process: the pipeline is rebuilt from the stored items
+    later = _add(ws, ["青石镇锦江华府项目欠薪的农民工今天又去讨薪，工资还是没拿到"], T0 + timedelta(hours=20))
+    with frozen(T0 + timedelta(hours=21)):
+        analysis.analyse_pending(ws)
+    with ws.db.read() as s:
+        events = list(s.execute(select(Event)).scalars())
+        item = s.get(Item, later[0])
+    assert len(events) == 1 and item is not None and item.event_id == first.id
+    assert events[0].item_count == 4
