@@ -40,3 +40,15 @@ def test_unit_users_cannot_read_events(ws: Workspace, app_client: TestClient) ->
         factories.user(s, "qs", role="unit_handler", unit=town)
     login(app_client, "qs")
     assert app_client.get("/events").status_code == 403
+
+
+def test_a_unit_reads_the_event_behind_its_own_case_only(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        town = factories.unit(s, "青石镇", "town")
+        mine = factories.event(s, "锦江华府项目欠薪")
+        other = factories.event(s, "滨江夜市噪音")
+        factories.case(s, "欠薪", units=[town], event_id=mine.id)
+        factories.user(s, "qs", role="unit_handler", unit=town)
+    login(app_client, "qs")
+    assert app_client.get(f"/events/{mine.id}").status_code == 200
+    assert app_client.get(f"/events/{other.id}").status_code == 403

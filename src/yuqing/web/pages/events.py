@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
+from sqlalchemy import select
 
-from yuqing.store.repositories.cases import NotFound
+from yuqing.store.repositories.cases import NotFound, visible
 from yuqing.store.repositories.events import event_items, event_overview, get_event, list_events
-from yuqing.web.deps import DbSession, Viewer, render, require_permission
+from yuqing.store.tables import Case
+from yuqing.web.deps import CurrentViewer, DbSession, Viewer, render, require_permission
 
 router = APIRouter()
 EventReader = Annotated[Viewer, require_permission("events.read")]
@@ -19,8 +21,20 @@ def events_page(request: Request, viewer: EventReader, session: DbSession, q: st
     return render(request, "events/list.html", events=list_events(session, q=q.strip()), q=q)
 
 
+def may_read_event(session: DbSession, viewer: Viewer, event_id: int) -> bool:
+    """Analysts and leaders read every event; a unit reads the events behind its own cases."""
+    if viewer.can("events.read"):
+        return True
+    if not viewer.can("cases.read_own"):
+        return False
+    own = visible(select(Case.id), viewer.actor).where(Case.event_id == event_id)
+    return session.execute(own.limit(1)).first() is not None
+
+
 @router.get("/events/{event_id}")
-def event_page(request: Request, event_id: int, viewer: EventReader, session: DbSession) -> object:
+def event_page(request: Request, event_id: int, viewer: CurrentViewer, session: DbSession) -> object:
+    if not may_read_event(session, viewer, event_id):
+        raise HTTPException(403, "无权查看该事件")
     try:
         event = get_event(session, event_id)
     except NotFound:
@@ -30,8 +44,10 @@ def event_page(request: Request, event_id: int, viewer: EventReader, session: Db
 
 
 @router.get("/api/events/{event_id}/charts", tags=["api"])
-def event_charts(event_id: int, viewer: EventReader, session: DbSession) -> dict:
+def event_charts(event_id: int, viewer: CurrentViewer, session: DbSession) -> dict:
     """ECharts options for the event page (timeline with cumulative spread, sentiment split)."""
+    if not may_read_event(session, viewer, event_id):
+        raise HTTPException(403, "无权查看该事件")
     try:
         get_event(session, event_id)
     except NotFound:
