@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from yuqing.store.migrate import include_object
 from yuqing.store.tables import Base  # imports every area's tables (tables_case, tables_collect)
 
 config = context.config
@@ -17,11 +18,13 @@ def run_migrations_online() -> None:
 
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as conn:
-            context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+            context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True,
+                              include_object=include_object)
             with context.begin_transaction():
                 context.run_migrations()
         return
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
