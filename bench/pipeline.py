@@ -25,6 +25,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import gc
 import random
 import re
 import resource
@@ -91,14 +92,15 @@ def make_posts(n: int, seed: int, sentences: list[str], places: list[str]) -> li
     return posts
 
 
-def bench_cheap(posts: list[dict], matcher: RelevanceMatcher) -> float:
+def bench_cheap(posts: list[dict], matcher: RelevanceMatcher, batch: int = 500) -> float:
     index = DedupIndex()
     t0 = time.process_time()
     relevant = 0
-    for p in posts:
-        text = normalise(p["text"])
-        index.check(p["id"], text)
-        relevant += matcher.match(text).relevant
+    for i in range(0, len(posts), batch):
+        chunk = posts[i : i + batch]
+        texts = [normalise(p["text"]) for p in chunk]
+        index.check_batch([p["id"] for p in chunk], texts)
+        relevant += sum(r.relevant for r in matcher.match_batch(texts))
     dt = time.process_time() - t0
     print(
         f"cheap stages (normalise + dedup + relevance): {len(posts) / dt:,.0f} posts/s "
@@ -122,7 +124,7 @@ def bench_full(posts: list[dict], pipe: Pipeline, batch: int = 500) -> float:
 
 
 def bench_memory(total: int, sentences: list[str], places: list[str], pipe: Pipeline, block: int) -> None:
-    marks = []
+    marks = [(0, rss_mb(), 0, 0)]
     done = 0
     seed = 100
     while done < total:
@@ -189,6 +191,8 @@ def main() -> None:
     bench_cheap(posts, matcher)
     pipe = Pipeline(profile)
     full = bench_full(posts, pipe)
+    del pipe
+    gc.collect()
     if args.stream:
         bench_memory(args.stream, sentences, places, Pipeline(profile), block=max(1, args.stream // 5))
     if args.naive:

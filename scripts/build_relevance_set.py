@@ -16,7 +16,7 @@ evaluates) and are paired with district profiles from the shipped gazetteer:
 
 Labels are structural, then checked by eye (`--show`); the file records why each label holds.
 
-    .venv/bin/python scripts/build_relevance_set.py [--show]
+    .venv/bin/python scripts/build_relevance_set.py [--show]      # a few minutes: it scans every sentence
 """
 
 from __future__ import annotations

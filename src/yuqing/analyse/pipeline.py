@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from yuqing.analyse.dedup import DedupIndex, ItemId
+from yuqing.analyse.dedup import DedupIndex, DedupResult, ItemId
 from yuqing.analyse.events import EventClusterer, EventState, Member, merge_events, split_event
 from yuqing.analyse.normalise import normalise
-from yuqing.analyse.relevance import NOT_RELEVANT, SPECIFIC_PLACE_LEVELS, RelevanceMatcher
+from yuqing.analyse.relevance import NOT_RELEVANT, SPECIFIC_PLACE_LEVELS, Relevance, RelevanceMatcher
 from yuqing.analyse.segment import Segmenter
-from yuqing.analyse.sentiment import SentimentModel, default_model
+from yuqing.analyse.sentiment import Sentiment, SentimentModel, default_model
 from yuqing.analyse.topics import TopicClassifier, TopicLexicon, default_fallback
 from yuqing.domain.profile import DistrictProfile
 
@@ -89,58 +89,71 @@ class Pipeline:
 
     def run(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Analyse a batch in order; returns new dicts (the input items plus the contract fields)."""
+        ids = [item["id"] if isinstance(item["id"], str | int) else str(item["id"]) for item in batch]
+        # Stage: normalise.
+        texts = [normalise(item.get("text")) for item in batch]
+        titles = [normalise(item.get("title")) for item in batch]
+        fulls = [f"{ti}\n{te}" if ti else te for ti, te in zip(titles, texts, strict=True)]
+        # Stage: near-duplicates and reposts (in order: items of one batch can repeat each other).
+        dups = self.dedup.check_batch(ids, fulls)
+        # Stage: relevance.
+        rels = self.matcher.match_batch(fulls) if self.matcher is not None else [NOT_RELEVANT] * len(batch)
+        # Stages: sentiment and topics.
+        sentis = self.sentiment.predict_batch(texts, titles)
+        topics = self.topics.classify_batch(fulls)
         out: list[dict[str, Any]] = []
-        for item in batch:
-            out.append(self._one(item))
+        for k, item in enumerate(batch):
+            rel, senti, dup = rels[k], sentis[k], dups[k]
+            # Stage: events (relevant items only).
+            event_id = self._event(item, ids[k], titles[k], texts[k], fulls[k], rel, senti, dup, topics[k])
+            result = dict(item)
+            result.update(
+                sentiment=senti.label,
+                sentiment_score=senti.score,
+                topics=topics[k],
+                relevant=rel.relevant,
+                places=rel.places,
+                place_matches=[{"place": m.place, "term": m.term, "why": m.why} for m in rel.matches],
+                duplicate_of=dup.duplicate_of,
+                event_id=event_id,
+            )
+            out.append(result)
         self.events.retire_quiet()
         return out
 
-    def _one(self, item: dict[str, Any]) -> dict[str, Any]:
-        item_id = item["id"] if isinstance(item["id"], str | int) else str(item["id"])
-        text = normalise(item.get("text"))
-        title = normalise(item.get("title"))
-        full = f"{title}\n{text}" if title else text
-        # Stage: near-duplicates and reposts.
-        dup = self.dedup.check(item_id, full)
-        # Stage: relevance.
-        rel = self.matcher.match(full) if self.matcher is not None else NOT_RELEVANT
-        # Stage: sentiment and topics.
-        senti = self.sentiment.predict(text, title)
-        topics = self.topics.classify(full)
-        # Stage: events (relevant items only).
-        event_id = None
-        if rel.relevant:
-            at = parse_time(item.get("published_at"))
-            if at is None:
-                at = self._latest or self.clock()
-            self._latest = max(self._latest, at)
-            keywords = tuple(dict.fromkeys(self.segmenter.keywords(full[:KEYWORD_CHARS])))[:MAX_KEYWORDS]
-            member = Member(
-                item_id=item_id,
-                at=at,
-                source=str(item["source"]) if item.get("source") is not None else None,
-                reach=_count(item.get("reposts")) + _count(item.get("comments")) + _count(item.get("likes")),
-                negative=senti.label == "negative",
-                duplicate_of=dup.duplicate_of,
-                snippet=(title or text)[:80],
-                keywords=keywords,
-                places=tuple(rel.places),
-                topics=tuple(topics),
-            )
-            specific = {m.place for m in rel.matches if m.level in SPECIFIC_PLACE_LEVELS}
-            event_id = self.events.add(member, specific)
-        result = dict(item)
-        result.update(
-            sentiment=senti.label,
-            sentiment_score=senti.score,
-            topics=topics,
-            relevant=rel.relevant,
-            places=rel.places,
-            place_matches=[{"place": m.place, "term": m.term, "why": m.why} for m in rel.matches],
+    def _event(
+        self,
+        item: dict[str, Any],
+        item_id: ItemId,
+        title: str,
+        text: str,
+        full: str,
+        rel: Relevance,
+        senti: Sentiment,
+        dup: DedupResult,
+        topics: list[str],
+    ) -> str | None:
+        if not rel.relevant:
+            return None
+        at = parse_time(item.get("published_at"))
+        if at is None:
+            at = self._latest or self.clock()
+        self._latest = max(self._latest, at)
+        keywords = tuple(dict.fromkeys(self.segmenter.keywords(full[:KEYWORD_CHARS])))[:MAX_KEYWORDS]
+        member = Member(
+            item_id=item_id,
+            at=at,
+            source=str(item["source"]) if item.get("source") is not None else None,
+            reach=_count(item.get("reposts")) + _count(item.get("comments")) + _count(item.get("likes")),
+            negative=senti.label == "negative",
             duplicate_of=dup.duplicate_of,
-            event_id=event_id,
+            snippet=(title or text)[:80],
+            keywords=keywords,
+            places=tuple(rel.places),
+            topics=tuple(topics),
         )
-        return result
+        specific = {m.place for m in rel.matches if m.level in SPECIFIC_PLACE_LEVELS}
+        return self.events.add(member, specific)
 
     def drain_events(self) -> list[dict[str, Any]]:
         """Events changed or retired since the last call, as dicts for the events table."""

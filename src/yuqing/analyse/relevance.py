@@ -252,6 +252,19 @@ def _national_names() -> frozenset[str]:
     return frozenset(names)
 
 
+_ZONE_SUFFIXES = (
+    "产业园",
+    "工业园",
+    "园区",
+    "开发区",
+    "新区",
+    "工业区",
+    "农场",
+    "林场",
+    "管委会",
+    "经济区",
+    "示范区",
+)
 _COUNTY_SUFFIX = re.compile(r"[市县区旗盟州]")
 _MAX_NAME = 12
 
@@ -279,7 +292,7 @@ class RelevanceMatcher:
                     place.name, "landmark", place.parent, WEAK if _is_common(place.name) else STRONG, "full"
                 )
             else:
-                strength = WEAK if _is_common(place.name) else STRONG
+                strength = WEAK if _is_common(place.name) or self._generic_zone(place.name) else STRONG
                 self._add(place.name, place.level, place.parent, strength, "full")
                 short = short_name(place.name)
                 if short != place.name and len(short) >= 2:
@@ -328,6 +341,13 @@ class RelevanceMatcher:
         short = short_name(name)
         if short != name and len(short) >= 2:
             self._add(short, level, parent, strength, "short", name)
+
+    def _generic_zone(self, name: str) -> bool:
+        """A zone with no admin suffix and no local name in it (新材料产业园, 汽车工业园): a phrase, not a place."""
+        if short_name(name) != name or not name.endswith(_ZONE_SUFFIXES):
+            return False
+        local = (short_name(self.profile.district), short_name(self.profile.city))
+        return not any(loc and loc in name for loc in local)
 
     def _foreign_name(self, text: str) -> str | None:
         """The first city or county of elsewhere that the text names in full (宁都县, 南昌市), if any."""

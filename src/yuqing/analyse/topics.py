@@ -581,7 +581,7 @@ class TopicLexicon:
 
 
 class TopicFallback:
-    """A one-vs-rest linear model over hashed character n-grams, used when no keyword matches."""
+    """A multinomial linear model over hashed character n-grams, used when no keyword matches."""
 
     def __init__(self, weights: np.ndarray, bias: np.ndarray, meta: dict) -> None:
         self.weights = weights.astype(np.float32)
@@ -608,7 +608,9 @@ class TopicFallback:
         if ids.size == 0:
             return []
         z = vals @ self.weights[ids] + self.bias
-        p = 1.0 / (1.0 + np.exp(-z))
+        z = z - z.max()
+        p = np.exp(z)
+        p /= p.sum()
         best = int(np.argmax(p))
         return [self.topics[best]] if p[best] >= self.threshold else []
 
