@@ -52,3 +52,46 @@ def test_a_unit_reads_the_event_behind_its_own_case_only(ws: Workspace, app_clie
     login(app_client, "qs")
     assert app_client.get(f"/events/{mine.id}").status_code == 200
     assert app_client.get(f"/events/{other.id}").status_code == 403
+
+
+def test_analyst_merges_and_splits_events_audited(ws: Workspace, app_client: TestClient) -> None:
+    from sqlalchemy import select
+
+    from yuqing.store.tables import AuditEntry, Event, Item
+
+    t0 = datetime(2026, 11, 20, 8, tzinfo=CHINA)
+    with ws.db.write() as s:
+        factories.user(s, "liming", role="analyst")
+        a = factories.event(s, "河口镇内涝")
+        b = factories.event(s, "河口大桥积水")
+        ids = [factories.item(s, f"河口镇暴雨第{i}条", event_id=(a if i < 2 else b).id,
+                              published_at=t0 + timedelta(hours=i)).id for i in range(4)]
+    csrf = login(app_client, "liming")
+    assert "合并事件" in app_client.get(f"/events/{a.id}").text
+    r = app_client.post(f"/events/{a.id}/merge", data={"other_id": b.id, "reason": "同一场暴雨", "csrf_token": csrf},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    with ws.db.read() as s:
+        assert {i.event_id for i in s.execute(select(Item)).scalars()} == {a.id}
+        assert s.get(Event, a.id).item_count == 4 and s.get(Event, b.id).merged_into_id == a.id  # type: ignore[union-attr]
+    r = app_client.post(f"/events/{a.id}/split", data={"item_ids": [ids[3]], "title": "河口大桥积水",
+                                                       "reason": "另一处积水", "csrf_token": csrf},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    with ws.db.read() as s:
+        moved = s.get(Item, ids[3])
+        assert moved is not None and moved.event_id not in (a.id, b.id)
+        assert s.get(Event, a.id).item_count == 3  # type: ignore[union-attr]
+        actions = list(s.execute(select(AuditEntry.action)).scalars())
+    assert "event.merge" in actions and "event.split" in actions
+    r = app_client.post(f"/events/{a.id}/merge", data={"other_id": a.id, "reason": "x", "csrf_token": csrf})
+    assert r.status_code == 400
+
+
+def test_leader_cannot_merge_events(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "boss", role="leader")
+        a, b = factories.event(s, "甲"), factories.event(s, "乙")
+    csrf = login(app_client, "boss")
+    r = app_client.post(f"/events/{a.id}/merge", data={"other_id": b.id, "reason": "x", "csrf_token": csrf})
+    assert r.status_code == 403

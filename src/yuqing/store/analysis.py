@@ -17,9 +17,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from yuqing.analyse.heat import HeatInput, heat_factors, heat_score
 from yuqing.analyse.pipeline import Pipeline
 from yuqing.analyse.topics import TOPIC_LABELS
 from yuqing.clock import aware, utcnow
+from yuqing.domain.roles import Actor, require
+from yuqing.store import audit
 from yuqing.store.tables import Event, Item, Source
 from yuqing.workspace import Workspace
 
@@ -132,8 +135,12 @@ def forget(ws: Workspace) -> None:
 
 
 def analyse_pending(ws: Workspace, batch: int = 500, progress: Any = None) -> dict[str, int]:
-    """Analyse every item not analysed yet, oldest first, one transaction per batch."""
+    """Analyse every item not analysed yet, oldest first, one transaction per batch; then attach relevant
+    posts that concern a closed case to it (the office decides whether to reopen)."""
+    from yuqing.respond.actions import attach_follow_ups
+
     totals: Counter[str] = Counter()
+    relevant: list[int] = []
     with _lock:
         analyser = analyser_for(ws)
         while True:
@@ -146,6 +153,84 @@ def analyse_pending(ws: Workspace, batch: int = 500, progress: Any = None) -> di
                 if not rows:
                     break
                 totals.update(analyser.analyse(s, [(it, name) for it, name in rows]))
+                relevant += [it.id for it, _ in rows if it.relevant]
             if progress:
                 progress(len(rows))
+    if relevant:
+        attached = attach_follow_ups(ws, relevant)
+        if attached:
+            totals["follow_ups"] = len(attached)
     return dict(totals)
+
+
+class EventError(ValueError):
+    """The merge or split cannot be made; the message (Chinese) says why."""
+
+
+def _refresh(session: Session, event: Event) -> None:
+    """Recompute an event's counts, span, places and heat from the items it now holds."""
+    items = list(session.execute(select(Item, Source.name).join(Source, Item.source_id == Source.id)
+                                 .where(Item.event_id == event.id)).all())
+    if not items:
+        event.item_count, event.heat, event.heat_factors = 0, 0.0, {}
+        return
+    times = [aware(it.published_at or it.captured_at) for it, _ in items]
+    rows = [HeatInput(t.timestamp(), name, it.reposts + it.comments + it.likes, it.sentiment == "negative")
+            for t, (it, name) in zip(times, items, strict=True)]
+    factors = heat_factors(rows)
+    event.item_count = len(items)
+    event.first_seen_at, event.last_seen_at = min(times), max(times)
+    event.heat, event.heat_factors = heat_score(factors), factors
+    places: Counter[str] = Counter(p["name"] if isinstance(p, dict) else str(p) for it, _ in items
+                                   for p in it.places or [])
+    event.places = [p for p, _ in places.most_common(10)]
+
+
+def merge_events(ws: Workspace, actor: Actor, target_id: int, other_id: int, reason: str) -> Event:
+    """An analyst merges `other` into `target` (same happening, split by the clustering). Audited."""
+    require(actor, "events.edit")
+    if target_id == other_id:
+        raise EventError("不能把事件合并到它自己")
+    if not reason.strip():
+        raise EventError("请填写合并理由")
+    with ws.db.write() as s:
+        target, other = s.get(Event, target_id), s.get(Event, other_id)
+        if target is None or other is None or target.merged_into_id or other.merged_into_id:
+            raise EventError("事件不存在或已被合并")
+        moved = list(s.execute(select(Item).where(Item.event_id == other.id)).scalars())
+        for item in moved:
+            item.event_id = target.id
+        s.flush()
+        other.merged_into_id, other.status, other.item_count = target.id, "merged", 0
+        target.keywords = list(dict.fromkeys([*target.keywords, *other.keywords]))[:24]
+        _refresh(s, target)
+        audit.append(s, actor, "event.merge", "event", target.id, merged=other.id, items=len(moved),
+                     reason=reason.strip())
+    forget(ws)
+    return target
+
+
+def split_event(ws: Workspace, actor: Actor, event_id: int, item_ids: list[int], title: str, reason: str) -> Event:
+    """An analyst moves some items of an event into a new event (different happenings). Audited."""
+    require(actor, "events.edit")
+    if not title.strip() or not reason.strip():
+        raise EventError("请填写新事件标题和拆分理由")
+    with ws.db.write() as s:
+        source = s.get(Event, event_id)
+        if source is None or source.merged_into_id:
+            raise EventError("事件不存在或已被合并")
+        chosen = list(s.execute(select(Item).where(Item.event_id == event_id, Item.id.in_(item_ids))).scalars())
+        if not chosen or len(chosen) == source.item_count:
+            raise EventError("请选择部分（而非全部）信息拆出")
+        new = Event(title=title.strip()[:300], keywords=[], places=[], topics=list(source.topics))
+        s.add(new)
+        s.flush()
+        for item in chosen:
+            item.event_id = new.id
+        s.flush()
+        _refresh(s, source)
+        _refresh(s, new)
+        audit.append(s, actor, "event.split", "event", source.id, new_event=new.id, items=[i.id for i in chosen],
+                     reason=reason.strip())
+    forget(ws)
+    return new

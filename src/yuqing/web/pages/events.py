@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
+from yuqing.store.analysis import EventError, merge_events, split_event
 from yuqing.store.repositories.cases import NotFound, visible
 from yuqing.store.repositories.events import event_items, event_overview, get_event, list_events
 from yuqing.store.tables import Case
-from yuqing.web.deps import CurrentViewer, DbSession, Viewer, render, require_permission
+from yuqing.web.deps import (
+    CurrentViewer,
+    DbSession,
+    Viewer,
+    WorkspaceDep,
+    check_csrf,
+    render,
+    require_permission,
+)
 
 router = APIRouter()
 EventReader = Annotated[Viewer, require_permission("events.read")]
+EventEditor = Annotated[Viewer, require_permission("events.edit")]
 
 
 @router.get("/events")
@@ -40,7 +51,31 @@ def event_page(request: Request, event_id: int, viewer: CurrentViewer, session: 
     except NotFound:
         raise HTTPException(404, "事件不存在") from None
     items = event_items(session, event_id)
-    return render(request, "events/detail.html", event=event, o=event_overview(items), items=items)
+    others = [e for e in list_events(session, limit=200) if e.id != event_id] if viewer.can("events.edit") else []
+    return render(request, "events/detail.html", event=event, o=event_overview(items), items=items, others=others)
+
+
+@router.post("/events/{event_id}/merge", dependencies=[Depends(check_csrf)])
+def merge(request: Request, event_id: int, viewer: EventEditor, ws: WorkspaceDep,
+          other_id: Annotated[int, Form()], reason: Annotated[str, Form()] = "") -> object:
+    """Merge another event into this one (audited)."""
+    try:
+        merge_events(ws, viewer.actor, event_id, other_id, reason)
+    except EventError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return RedirectResponse(f"/events/{event_id}", status_code=303)
+
+
+@router.post("/events/{event_id}/split", dependencies=[Depends(check_csrf)])
+def split(request: Request, event_id: int, viewer: EventEditor, ws: WorkspaceDep,
+          item_ids: Annotated[list[int], Form()], title: Annotated[str, Form()] = "",
+          reason: Annotated[str, Form()] = "") -> object:
+    """Move the chosen items into a new event (audited)."""
+    try:
+        new = split_event(ws, viewer.actor, event_id, item_ids, title, reason)
+    except EventError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return RedirectResponse(f"/events/{new.id}", status_code=303)
 
 
 @router.get("/api/events/{event_id}/charts", tags=["api"])
