@@ -16,7 +16,8 @@ def test_dashboard_feed_and_item_page_in_chinese(ws: Workspace, app_client: Test
     login(app_client, "liming")
     assert "舆情总览" in app_client.get("/").text
     feed = app_client.get("/items", params={"q": "工资"})
-    assert "欠薪求助" in feed.text and "滨江夜市" not in feed.text and "共 1 条" in feed.text
+    results = feed.text.split('id="feed-results"')[1]
+    assert "欠薪求助" in results and "滨江夜市" not in results and "共 1 条" in results
     page = app_client.get(f"/items/{it.id}")
     assert "证据" in page.text and it.content_hash in page.text and "ab" * 32 in page.text
     assert app_client.get("/items/999999").status_code == 404

@@ -11,6 +11,7 @@ import nh3
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from yuqing.analyse.topics import TOPIC_LABELS
 from yuqing.clock import CHINA, now_local
 from yuqing.collect.encoding import decode
 from yuqing.collect.evidence import raw_evidence
@@ -67,10 +68,19 @@ def feed(
                    args=dict(q=q, since=since or "", until=until or "", source=source or "",
                              sentiment=sentiment or "", topic=topic or "", place=place or "",
                              relevant=relevant or ""),
-                   sources=sources(session))
+                   sources=sources(session), topics=list(TOPIC_LABELS.values()),
+                   places=_place_names(request))
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "feed-results":
         return render(request, "items/_results.html", **context)
     return render(request, "items/feed.html", **context)
+
+
+def _place_names(request: Request) -> list[str]:
+    """The district's towns, streets and landmarks, for the place filter."""
+    profile = request.app.state.ws.profile()
+    if profile is None:
+        return []
+    return [p.name for p in profile.places if p.level in ("town", "landmark")]
 
 
 EXPORT_LIMIT = 10_000
