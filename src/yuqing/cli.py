@@ -137,7 +137,7 @@ def demo(
     from yuqing.demo.build import build_demo
 
     with progress_bar() as bar:
-        ws, passwords = build_demo(directory, progress=bar)
+        ws, passwords = build_demo(directory, progress=bar, base_url=f"http://{host}:{port}")
     table = Table(title="演示账号（虚构数据，仅供试用）")
     for col in ("用户名", "密码", "角色", "单位"):
         table.add_column(col)

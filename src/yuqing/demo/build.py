@@ -13,7 +13,7 @@ from yuqing.accounts import create_unit, create_user
 from yuqing.domain.profile import DistrictProfile
 from yuqing.domain.roles import ROLE_NAMES, SYSTEM
 from yuqing.importer import import_file
-from yuqing.store.tables import Item, Unit, User
+from yuqing.store.tables import Item, Source, Unit, User
 from yuqing.workspace import Workspace, init_workspace
 
 DATA = resources.files("yuqing.demo")
@@ -28,7 +28,29 @@ def _data(name: str) -> Any:
     return json.loads(DATA.joinpath(name).read_text(encoding="utf-8"))
 
 
-def build_demo(directory: Path, progress: Any = None) -> tuple[Workspace, list[tuple[str, str, str, str]]]:
+DEMO_FEED = "示例新闻网（RSS 演示）"
+DEAD_SOURCE = "示例论坛（演示：已失效的来源）"
+
+
+def demo_sources(ws: Workspace, base_url: str) -> None:
+    """Two live sources for `yuqing up`: a GB2312 RSS feed the demo app serves itself (items arrive while
+    you watch) and a dead forum address (it turns red on the sources page). Addresses follow the port."""
+    from yuqing.collect.cli import sources_add
+
+    wanted = {DEMO_FEED: ("rss", f"{base_url}/demo/feed.xml", 300),
+              DEAD_SOURCE: ("web", "http://127.0.0.1:9/forum/list", 600)}
+    with ws.db.write() as s:
+        existing = {src.name: src for src in s.execute(select(Source).where(Source.name.in_(wanted))).scalars()}
+        for name, (_kind, url, _interval) in wanted.items():
+            if name in existing and existing[name].url != url:
+                existing[name].url = url
+    for name, (kind, url, interval) in wanted.items():
+        if name not in existing:
+            sources_add(ws, kind, url, name, interval=interval)
+
+
+def build_demo(directory: Path, progress: Any = None,
+               base_url: str = "http://127.0.0.1:8000") -> tuple[Workspace, list[tuple[str, str, str, str]]]:
     """Create the demo workspace in `directory`, or bring an existing one up to date. Idempotent."""
     profile = DistrictProfile.from_dict(_data("profile.json"))
     units = _data("units.json")
@@ -53,6 +75,7 @@ def build_demo(directory: Path, progress: Any = None) -> tuple[Workspace, list[t
                     progress=(lambda n: progress.advance(task, n)) if progress else None)
     for step in DEMO_STEPS:
         step(ws, progress)
+    demo_sources(ws, base_url)
     passwords = [(u["username"], demo_password(u["username"]), ROLE_NAMES[u["role"]], u.get("unit") or "")
                  for u in users]
     return ws, passwords

@@ -13,6 +13,7 @@ Conventions for new routes (collection, analysis, case desk …):
 from __future__ import annotations
 
 import importlib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -90,6 +91,14 @@ def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return Response(status_code=204)
+
+    @app.get("/demo/feed.xml", include_in_schema=False)
+    def demo_feed() -> Response:
+        """The demo's own fictional news feed (GB2312, no charset header), so collection can be watched."""
+        if not ws.settings.demo:
+            return Response(status_code=404)
+        body = resources.files("yuqing.demo").joinpath("feed.xml").read_bytes()
+        return Response(body, media_type="application/rss+xml")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -1,0 +1,73 @@
+"""The demo workspace: built idempotently, and its two live sources behave as the demo promises."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from yuqing.demo.build import DEAD_SOURCE, DEMO_FEED, build_demo
+from yuqing.store.tables import Case, Event, Item, Source
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def demo(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+    port = free_port()
+    ws, passwords = build_demo(tmp_path / "demo", base_url=f"http://127.0.0.1:{port}")
+    yield ws, passwords, port
+    ws.db.dispose()
+
+
+def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type: ignore[no-untyped-def]
+    ws, passwords, port = demo
+    assert {p[0] for p in passwords} >= {"admin", "analyst", "office", "leader", "spokesperson", "qingshi"}
+    with ws.db.read() as s:
+        assert s.execute(select(func.count(Item.id))).scalar_one() >= 300
+        assert s.execute(select(func.count(Item.id)).where(Item.analysed_at.is_(None))).scalar_one() == 0
+        titles = " ".join(s.execute(select(Event.title)).scalars())
+        assert s.execute(select(func.count(Case.id))).scalar_one() == 1
+    for word in ("河口", "工资", "夜市", "食堂"):
+        assert word in titles, word
+    again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
+    with again.db.read() as s:
+        assert s.execute(select(func.count(Item.id))).scalar_one() >= 300
+        assert s.execute(select(func.count(Case.id))).scalar_one() == 1
+        assert s.execute(select(func.count(Source.id)).where(Source.name == DEMO_FEED)).scalar_one() == 1
+
+
+def test_demo_feed_is_collected_and_the_dead_source_turns_red(demo) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from yuqing.collect.cli import collect_once
+    from yuqing.web.app import create_app
+
+    ws, _, port = demo
+    server = uvicorn.Server(uvicorn.Config(create_app(ws), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        with ws.db.read() as s:
+            ids = list(s.execute(select(Source.id).where(Source.name.in_([DEMO_FEED, DEAD_SOURCE]))).scalars())
+        collect_once(ws, ids)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    with ws.db.read() as s:
+        feed = s.execute(select(Source).where(Source.name == DEMO_FEED)).scalar_one()
+        dead = s.execute(select(Source).where(Source.name == DEAD_SOURCE)).scalar_one()
+        news = list(s.execute(select(Item).where(Item.source_id == feed.id)).scalars())
+    assert len(news) == 8 and any("情况说明" in i.title for i in news)  # GB2312 decoded
+    assert feed.health == "ok" and dead.health in ("down", "blocked")
