@@ -1,31 +1,26 @@
-"""`yuqing import FILE`: items from a JSONL or CSV file into the workspace, idempotently.
+"""`yuqing import FILE`: items from a JSONL, JSON, CSV or XLSX file into the workspace, idempotently.
 
-Each line/row needs `text` (or `title`); `id` (external id), `url`, `published_at`, `author`,
-`source`, `reposts`, `comments`, `likes` are optional. Bad lines are reported by number and skipped;
-good lines are kept.
+It reads records and stores items with the collector's own machinery (`collect.files`, `collect.store`):
+the same column aliases (id/编号, text/内容/留言内容 …), keys, versions, author hashing and evidence.
+A `source` column files rows under that source; bad records are reported by number and skipped.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from yuqing.clock import CHINA, utcnow
+from yuqing.collect.base import FetchedItem
+from yuqing.collect.files import ALIASES, column_map, records, row_item
+from yuqing.collect.store import content_hash, item_key, save_items
 from yuqing.domain.roles import Actor
 from yuqing.store import audit
-from yuqing.store.search import search_text
 from yuqing.store.tables import Item, Source
-
-KNOWN = {"id", "title", "text", "url", "published_at", "author", "source", "reposts", "comments", "likes"}
 
 
 @dataclass(slots=True)
@@ -36,41 +31,9 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line number, row or None, error or None) for each record of a JSONL or CSV file."""
-    if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            for n, row in enumerate(csv.DictReader(fh), start=2):
-                yield n, dict(row), None
-        return
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield n, None, f"第 {n} 行不是合法 JSON：{exc.msg}"
-                continue
-            if not isinstance(row, dict):
-                yield n, None, f"第 {n} 行不是 JSON 对象"
-                continue
-            yield n, row, None
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=CHINA)
-
-
-def author_hash(salt: str, author: str) -> str:
-    return hashlib.sha256(f"{salt}\x00{author}".encode()).hexdigest()
-
-
-def content_hash(title: str, text: str) -> str:
-    return hashlib.sha256(f"{title}\x00{text}".encode()).hexdigest()
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any] | None, str | None]]:
+    """(record number, record or None, error or None) for every record of the file."""
+    return list(records(path.read_bytes(), None, path.name))
 
 
 def file_source(session: Session, actor: Actor, name: str) -> Source:
@@ -84,66 +47,39 @@ def file_source(session: Session, actor: Actor, name: str) -> Source:
     return src
 
 
-def upsert_item(session: Session, source: Source, row: dict[str, Any], salt: str, *, fictional: bool = False) -> str:
-    """Insert or update one item; returns "new", "updated" or "unchanged"."""
-    title = str(row.get("title") or "").strip()
-    text = str(row.get("text") or "").strip()
-    if not (title or text):
-        raise ValueError("缺少 text 或 title")
-    chash = content_hash(title, text)
-    external = str(row["id"]) if row.get("id") not in (None, "") else None
-    key = external or (str(row.get("url")) if row.get("url") else chash)
-    item = session.execute(
-        select(Item).where(Item.source_id == source.id, Item.item_key == key)
-    ).scalar_one_or_none()
-    if item is not None and item.content_hash == chash:
-        return "unchanged"
-    author = str(row.get("author") or "")
-    values: dict[str, Any] = dict(
-        title=title, text=text, url=row.get("url"), content_hash=chash,
-        published_at=parse_time(row.get("published_at")), captured_at=utcnow(),
-        search_text=search_text(title, text),
-        author_hash=author_hash(salt, author) if author and not source.official else None,
-        author_public=author if author and source.official else None,
-        reposts=int(row.get("reposts") or 0), comments=int(row.get("comments") or 0),
-        likes=int(row.get("likes") or 0),
-        extra={k: v for k, v in row.items() if k not in KNOWN and k != "fictional"},
-        fictional=fictional or bool(row.get("fictional")),
-    )
-    if item is None:
-        session.add(Item(source_id=source.id, item_key=key, external_id=external, **values))
-        return "new"
-    for k, v in values.items():
-        setattr(item, k, v)
-    item.version += 1
-    return "updated"
-
-
-def import_file(ws_db_write: Any, actor: Actor, path: Path, salt: str, *, source_name: str | None = None,
-                fictional: bool = False, batch: int = 500, progress: Any = None) -> ImportResult:
-    """Import a file in batches of `batch` rows, each batch one transaction (a crash keeps earlier batches)."""
+def import_file(write: Callable[[], Any], actor: Actor, path: Path, salt: str, *, source_name: str | None = None,
+                fictional: bool = False, batch: int = 500, progress: Callable[[int], Any] | None = None) -> ImportResult:
+    """Import a file in batches of `batch` records, each batch one transaction (a crash keeps earlier batches)."""
     result = ImportResult()
-    rows = list(read_rows(path))
+    rows = read_rows(path)
+    headers = sorted({str(k) for _, row, _ in rows if row for k in row})
+    cols = column_map(headers, ALIASES, {})
     default_source = source_name or f"文件导入：{path.name}"
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        with ws_db_write() as session:
-            sources: dict[str, Source] = {}
-            for n, row, error in chunk:
-                if error or row is None:
-                    result.errors.append(error or f"第 {n} 行为空")
-                    continue
-                name = str(row.get("source") or default_source)
-                if name not in sources:
-                    sources[name] = file_source(session, actor, name)
-                try:
-                    with session.begin_nested():
-                        outcome = upsert_item(session, sources[name], row, salt, fictional=fictional)
-                except (ValueError, TypeError) as exc:
-                    result.errors.append(f"第 {n} 行：{exc}")
-                    continue
-                setattr(result, outcome, getattr(result, outcome) + 1)
-            audit.append(session, actor, "items.import", "file", path.name, rows=len(chunk),
+        by_source: dict[str, list[FetchedItem]] = {}
+        for n, row, error in chunk:
+            if error or row is None:
+                result.errors.append(error or f"第 {n} 条为空")
+                continue
+            try:
+                item = row_item(row, cols)
+            except ValueError as exc:
+                result.errors.append(f"第 {n} 条：{exc}")
+                continue
+            by_source.setdefault(str(row.get("source") or default_source), []).append(item)
+        with write() as session:
+            for name, items in by_source.items():
+                src = file_source(session, actor, name)
+                counts = save_items(session, src.id, src.official, items, salt)
+                result.new += counts.new
+                result.updated += counts.updated
+                result.unchanged += counts.unchanged
+                if fictional:
+                    keys = [item_key(i.external_id, i.url, content_hash(i.title, i.text)) for i in items]
+                    session.execute(update(Item).where(Item.source_id == src.id, Item.item_key.in_(keys))
+                                    .values(fictional=True))
+            audit.append(session, actor, "items.import", "file", path.name, records=len(chunk),
                          new=result.new, updated=result.updated)
         if progress:
             progress(len(chunk))
