@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.servers import free_port, serve
 from yuqing.demo.build import DEAD_SOURCE, DEMO_FEED, build_demo
 from yuqing.store.tables import Case, Event, Item, Source
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -46,25 +38,14 @@ def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type:
 
 
 def test_demo_feed_is_collected_and_the_dead_source_turns_red(demo) -> None:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     from yuqing.collect.cli import collect_once
     from yuqing.web.app import create_app
 
     ws, _, port = demo
-    server = uvicorn.Server(uvicorn.Config(create_app(ws), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
+    with serve(create_app(ws), port):
         with ws.db.read() as s:
             ids = list(s.execute(select(Source.id).where(Source.name.in_([DEMO_FEED, DEAD_SOURCE]))).scalars())
         collect_once(ws, ids)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
     with ws.db.read() as s:
         feed = s.execute(select(Source).where(Source.name == DEMO_FEED)).scalar_one()
         dead = s.execute(select(Source).where(Source.name == DEAD_SOURCE)).scalar_one()
