@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # 实施意见 §三.2: a case with no explicit deadline gets 3 days.
     default_deadline_days: int = 3
     deadline_counting: Literal["calendar", "working"] = "calendar"
+    # 抽查复核: the share of last week's closed cases drawn for re-checking each week.
+    spot_check_share: float = Field(default=0.2, ge=0, le=1)
+    # 催办 this many hours before a deadline; 督办 (office and leaders told) this long after it.
+    reminder_before_hours: float = Field(default=24, ge=0)
+    supervise_after_hours: float = Field(default=24, ge=0)
     demo: bool = False
 
     @classmethod

@@ -38,3 +38,16 @@ def test_in_process_runner_submits_and_schedules(ws: Workspace) -> None:
         runner.shutdown()
     assert CALLS.count("tick") >= 2
     assert run_task(ws, "audit.verify")["checked"] >= 3
+
+
+def test_case_jobs_take_their_windows_and_share_from_settings(ws: Workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from yuqing.respond import jobs
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(jobs, "remind_due", lambda ws, **kw: seen.update(kw) or {})
+    monkeypatch.setattr(jobs, "spot_check", lambda ws, share, seed: seen.update(share=share) or {})
+    ws.settings.reminder_before_hours = 6
+    ws.settings.spot_check_share = 0.35
+    run_task(ws, "case.remind_due")
+    run_task(ws, "case.spot_check")
+    assert seen == {"before_hours": 6, "supervise_after_hours": 24, "share": 0.35}

@@ -38,7 +38,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("collect.tick", 60),  # collect every source that is due (interval, emergency mode)
     Periodic("analyse.pending", 30),  # analyse what was collected, build events
     Periodic("case.remind_due", 3600),  # 催办 before and after deadlines, 督办 when long overdue
-    Periodic("case.spot_check", 7 * 24 * 3600, (("share", 0.2),)),  # weekly 抽查复核, seeded by ISO week
+    Periodic("case.spot_check", 7 * 24 * 3600),  # weekly 抽查复核 (share from settings), seeded by ISO week
 ]
 
 

@@ -11,11 +11,15 @@ from yuqing.workspace import Workspace
 
 @task("case.remind_due")
 def remind_due(ws: Workspace, **kwargs: Any) -> dict[str, Any]:
-    """Hourly: reminders before and after deadlines, automatic 督办 (idempotent)."""
+    """Hourly: reminders before and after deadlines, automatic 督办 (idempotent). The windows come from the
+    workspace settings `reminder_before_hours` and `supervise_after_hours` unless given."""
+    kwargs.setdefault("before_hours", ws.settings.reminder_before_hours)
+    kwargs.setdefault("supervise_after_hours", ws.settings.supervise_after_hours)
     return jobs.remind_due(ws, **kwargs)
 
 
 @task("case.spot_check")
-def spot_check(ws: Workspace, share: float = jobs.DEFAULT_SHARE, seed: str | None = None) -> dict[str, Any]:
-    """Weekly: draw this week's spot checks (seeded by the ISO week unless a seed is given)."""
-    return jobs.spot_check(ws, share=share, seed=seed)
+def spot_check(ws: Workspace, share: float | None = None, seed: str | None = None) -> dict[str, Any]:
+    """Weekly: draw this week's spot checks (seeded by the ISO week unless a seed is given); the share is the
+    workspace setting `spot_check_share` unless given."""
+    return jobs.spot_check(ws, share=ws.settings.spot_check_share if share is None else share, seed=seed)
