@@ -1,3 +1,5 @@
+import itertools
+
 from yuqing.analyse.dedup import DedupIndex, find_duplicates, match_core, repost_parts
 
 ORIGINAL = "章贡区水西镇某化工厂连续三天夜间排放刺鼻气体，附近居民反映头晕恶心，希望环保部门尽快查处"
@@ -66,3 +68,58 @@ def test_batch_in_order():
     index = DedupIndex()
     res = find_duplicates(index, ["a", "b"], [ORIGINAL, "转发 " + ORIGINAL])
     assert [r.duplicate_of for r in res] == [None, "a"]
+
+
+def test_batch_cores_are_match_core():
+    from yuqing.analyse.dedup import MAX_CHARS, _batch_cores
+
+    texts = [
+        "转发微博：//@小王: 原文，在此！",
+        "",
+        "!!!",
+        "ABC def_GHI İstanbul",  # İ lowers to two characters
+        "ΟΔΟΣ ΣΑΣ, Σ",  # Σ lowers to σ or, ending a word, ς
+        "😡[怒]𠀀𠀁 emoji and a CJK extension B character",
+        "回复@张三: 真的假的 “原文”",
+        "长" * (MAX_CHARS + 500),
+        "ab",
+        "Ｘ①②Ⅻ٣",
+    ]
+    plain = [t for t in texts if "İ" not in t and "Σ" not in t and len(t) < MAX_CHARS]
+    for batch in (texts, texts[:3], plain, [*plain, "ΟΔΟΣ"]):
+        cp, starts = _batch_cores(batch)
+        got = ["".join(map(chr, cp[a:b].tolist())) for a, b in itertools.pairwise(starts)]
+        assert got == [match_core(t) for t in batch]
+
+
+def test_batch_and_one_by_one_agree():
+    texts = [ORIGINAL, OTHER, "转发 " + ORIGINAL, "好", "好", "水西镇", "水西镇", f"顶//@b: {OTHER}"]
+    texts += [f"第{i}条不同的帖子{i * 7919}" for i in range(20)] + ["第19条不同的帖子150461"]
+    ids = [f"t{i}" for i in range(len(texts))]
+    one = DedupIndex(window=8)
+    singles = [one.check(i, t) for i, t in zip(ids, texts, strict=True)]
+    for size in (1, 3, len(texts)):
+        index = DedupIndex(window=8)
+        batched = []
+        for k in range(0, len(texts), size):
+            batched += index.check_batch(ids[k : k + size], texts[k : k + size])
+        assert [(r.duplicate_of, r.kind) for r in batched] == [(r.duplicate_of, r.kind) for r in singles]
+    assert [r.duplicate_of for r in singles[:8]] == [None, None, "t0", None, "t3", None, "t5", "t1"]
+    assert singles[-1].duplicate_of == "t27"  # t11 and older are forgotten (window 8)
+
+
+def test_short_originals_repeat_within_one_batch():
+    # Short posts are indexed by their two smallest hashes (not in the batch's anchor test).
+    index = DedupIndex()
+    res = index.check_batch(["a", "b", "c"], ["路灯坏了", "路灯坏了吧", "路灯坏了"])
+    assert res[0].duplicate_of is None
+    assert res[2].duplicate_of == "a"
+
+
+def test_forgotten_originals_leave_the_index():
+    index = DedupIndex(window=5)
+    texts = [f"第{i}条完全不同的帖子内容编号{i * 7919}说的是第{i}件事情" for i in range(40)]
+    index.check_batch([f"d{i}" for i in range(40)], texts)
+    assert len(index) <= 10
+    assert index.check("old", texts[0]).duplicate_of is None  # forgotten, so indexed again
+    assert index.check("new", texts[39]).duplicate_of == "d39"

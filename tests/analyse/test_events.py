@@ -1,11 +1,30 @@
+import json
+from pathlib import Path
+
 import pytest
 
-from yuqing.analyse.events import EventClusterer, Member, merge_events, split_event
+from yuqing.analyse.events import EventClusterer, Member, merge_events, split_event, trim_title
+from yuqing.analyse.pipeline import Pipeline, strip_repost
+from yuqing.domain.profile import DistrictProfile
 
 HOUR = 3600.0
+DEMO = Path(__file__).resolve().parents[2] / "src" / "yuqing" / "demo"
 
 
-def member(item_id, at, keywords, places=("水西镇",), dup=None, negative=False, source="weibo", reach=0):
+def member(
+    item_id,
+    at,
+    keywords,
+    places=("水西镇",),
+    dup=None,
+    negative=False,
+    source="weibo",
+    reach=0,
+    topics=(),
+    areas=(),
+    headline="",
+    repost=False,
+):
     return Member(
         item_id=item_id,
         at=at,
@@ -16,7 +35,16 @@ def member(item_id, at, keywords, places=("水西镇",), dup=None, negative=Fals
         snippet=f"post {item_id}",
         keywords=tuple(keywords),
         places=tuple(places),
+        topics=tuple(topics),
+        areas=tuple(areas),
+        headline=headline,
+        repost=repost or dup is not None,
     )
+
+
+def at_place(item_id, at, keywords, place, town, topics=(), **kw):
+    """A post naming `place` (a village or landmark) in `town`."""
+    return member(item_id, at, keywords, places=(place, town), topics=topics, areas=(town,), **kw), {place}
 
 
 FIRE = ["化工厂", "排放", "刺鼻", "气体", "居民", "头晕"]
@@ -91,3 +119,167 @@ def test_quiet_events_retire_and_state_stays_bounded():
     c.retire_quiet()
     assert list(c.active) == ["ev-99"]
     assert len(c.retired) == 20
+
+
+# Same happening, other words: the same village or landmark, the same matter, close in time.
+
+
+def background(c, n=20):
+    """Unrelated posts elsewhere, so that idf tells common words and characters from rare ones."""
+    topics = [["公交", "线路", "开通"], ["菜价", "上涨", "超市"], ["广场舞", "音响", "扰民"], ["老人", "孩子", "学校"]]
+    for i in range(n):
+        c.add(*at_place(1000 + i, -10 * HOUR + i, topics[i % 4], f"村{i}", f"镇{i}"))
+
+
+def test_same_spot_same_matter_joins_though_the_words_differ():
+    c = EventClusterer()
+    background(c)
+    a = c.add(*at_place(1, 0, ["凌晨", "停水", "通知"], "石湾社区", "石湾街道"))
+    # no keyword in common; the matter is still water (停水 / 没水 share 水), at the same place, 2 h later
+    b = c.add(*at_place(2, 2 * HOUR, ["没水", "做饭", "提桶"], "石湾社区", "石湾街道"))
+    assert a == b
+
+
+def test_a_busy_place_alone_does_not_make_one_happening():
+    c = EventClusterer()
+    background(c)
+    a = c.add(*at_place(1, 0, ["停水", "凌晨", "通知"], "石湾社区", "石湾街道"))
+    b = c.add(*at_place(2, HOUR, ["广场舞", "音响", "扰民"], "石湾社区", "石湾街道"))
+    assert a != b
+
+
+def test_different_matters_in_one_town_stay_apart():
+    c = EventClusterer()
+    background(c)
+    wages = ["砖厂", "老板", "拖欠", "工资", "工人"]
+    road = ["山路", "塌方", "落石", "挡路", "通行"]
+    w1 = c.add(*at_place(1, 0, wages, "松林砖厂", "松林镇", topics=("labour",)))
+    r1 = c.add(*at_place(2, HOUR, road, "白沙村", "松林镇", topics=("traffic",)))
+    w2 = c.add(*at_place(3, 2 * HOUR, ["砖厂", "欠薪", "工人", "讨薪"], "松林砖厂", "松林镇", topics=("labour",)))
+    r2 = c.add(*at_place(4, 3 * HOUR, ["塌方", "清理", "挖机"], "白沙村", "松林镇", topics=("traffic",)))
+    # the town alone (no village or landmark named) with the matter's words joins its matter
+    r3 = c.add(member(5, 4 * HOUR, ["塌方", "落石", "山路"], places=("松林镇",), areas=("松林镇",)), {"松林镇"})
+    assert w1 == w2 and r1 == r2 == r3
+    assert w1 != r1
+
+
+def test_events_that_grow_into_one_happening_are_merged():
+    c = EventClusterer()
+    # two separate starts at one landmark, no word in common
+    a = c.add(*at_place(1, 0, ["钓鱼", "落网", "救援队", "打捞"], "云溪水库", "云溪乡", topics=("emergency",)))
+    b = c.add(*at_place(2, 0.5 * HOUR, ["游泳", "年轻人", "失踪", "出事"], "云溪水库", "云溪乡", topics=("other",)))
+    assert a != b
+    c.add(*at_place(3, HOUR, ["游泳", "年轻人", "失踪", "搜救"], "云溪水库", "云溪乡"))
+    # a post that says both: the events now clearly describe one happening
+    last = c.add(*at_place(4, 2 * HOUR, ["钓鱼", "游泳", "年轻人", "救援队", "打捞", "失踪"], "云溪水库", "云溪乡"))
+    assert len(c.active) == 1
+    survivor = c.active[last]
+    assert {m.item_id for m in survivor.members} == {1, 2, 3, 4}
+    assert c.resolve(a) == c.resolve(b) == last
+    assert [e.merged_into for e in c.merged] == [last]
+    # a repost of an item of the merged-away event follows it to the survivor
+    gone = c.merged[0]
+    original = next(m.item_id for m in gone.members)
+    assert c.add(member(5, 3 * HOUR, ["转发"], places=("云溪水库",), dup=original), {"云溪水库"}) == last
+
+
+def test_merging_stays_bounded_to_recent_events_of_the_place():
+    c = EventClusterer(window=HOUR)
+    for i in range(30):
+        c.add(*at_place(i, i * 4 * HOUR, [f"事{i}", "停水"], "石湾社区", "石湾街道"))
+        c.retire_quiet()
+    assert len(c.active) <= 2  # far apart in time: never merged, and retired as they go quiet
+    assert not c.merged
+
+
+# Titles: from an original, never a repost chain, representative.
+
+
+def test_title_comes_from_an_original_not_a_repost():
+    c = EventClusterer()
+    ev = c.add(
+        *at_place(1, 0, ["家长", "食堂", "过期", "食材"], "桃源中心小学", "桃源镇",
+                  headline="扩散//@网友206:桃源镇有家长说学校食堂被查出使用过期食材", repost=True)
+    )
+    c.add(*at_place(2, HOUR, ["食堂", "过期", "食材", "孩子"], "桃源中心小学", "桃源镇",
+                    headline="桃源中心小学食堂被查出使用过期食材，孩子在那上学"))
+    c.add(*at_place(3, 2 * HOUR, ["食堂", "饭菜"], "桃源中心小学", "桃源镇", headline="吃了吗"))
+    title = c.active[ev].to_dict()["title"]
+    assert title == "桃源中心小学食堂被查出使用过期食材，孩子在那上学"
+    assert "//@" not in title
+
+
+def test_title_of_an_event_of_reposts_only_has_no_repost_chain():
+    c = EventClusterer()
+    ev = c.add(*at_place(1, 0, ["井盖", "下沉"], "西关路", "城西街道",
+                         headline="城西西关路井盖下沉，路面裂开", repost=True))
+    assert c.active[ev].to_dict()["title"] == "城西西关路井盖下沉，路面裂开"
+
+
+def test_trim_title():
+    assert trim_title("河口镇河口村路被淹了，积水半米深，车辆不要往渡口村方向走。希望水务部门尽快处理") == (
+        "河口镇河口村路被淹了，积水半米深，车辆不要往渡口村方向走"
+    )
+    assert trim_title("滨江夜市每天闹到凌晨两点！居民根本睡不着") == "滨江夜市每天闹到凌晨两点！"
+    long = "一" * 30 + "，" + "二" * 30
+    assert trim_title(long) == "一" * 30 + "…"
+    assert len(trim_title("三" * 100)) == 41
+
+
+def test_strip_repost():
+    assert strip_repost("扩散//@网友206:桃源镇有家长说食堂有问题") == ("桃源镇有家长说食堂有问题", True)
+    assert strip_repost("顶！//@网友1: 转一下//@网友2：原文在这里") == ("原文在这里", True)
+    assert strip_repost("转发微博：西关路又挖开了") == ("西关路又挖开了", True)
+    assert strip_repost("西关路又挖开了") == ("西关路又挖开了", False)
+    assert strip_repost("转角的路灯坏了") == ("转角的路灯坏了", False)
+    assert strip_repost("转：路灯坏了") == ("路灯坏了", True)
+
+
+# Through the pipeline, on the demo district.
+
+
+def demo_profile() -> DistrictProfile:
+    return DistrictProfile.from_dict(json.loads((DEMO / "profile.json").read_text(encoding="utf-8")))
+
+
+def post(i, text, when, **kw):
+    return {"id": f"p{i}", "title": "", "text": text, "published_at": f"2026-11-17T{when}:00+08:00",
+            "source": "weibo", **kw}
+
+
+def test_pipeline_events_titles_and_merges_on_demo_wording():
+    pipe = Pipeline(demo_profile())
+    out = pipe.run([
+        post(1, "顶！//@网友599:河口镇渡口村内涝严重，有老人被困在家里", "08:00"),
+        post(2, "河口大桥下面暴雨后好几户进水了，镇干部连夜转移群众", "08:30", reposts=50),
+        post(3, "河口镇渡口村暴雨后好几户进水了，水已经到膝盖。", "09:00"),
+        post(4, "青石镇锦江华府项目工地拖欠农民工工资八个月，打劳动监察电话没人管", "09:10"),
+        post(5, "河口镇渡口村内涝严重，老人被困，暴雨后好几户进水，请求救援", "10:00"),
+        post(6, "东方明珠的夜景真美，上海之行圆满结束。", "10:05"),
+    ])
+    ids = {r["id"]: r["event_id"] for r in out}
+    assert ids["p1"] == ids["p2"] == ids["p3"] == ids["p5"]
+    assert ids["p4"] not in (None, ids["p1"])
+    assert ids["p6"] is None
+    events = {e["id"]: e for e in pipe.drain_events()}
+    assert set(events) == {ids["p1"], ids["p4"]}  # an event started and merged within the batch is not returned
+    flood = events[ids["p1"]]
+    assert "//@" not in flood["title"] and not flood["title"].startswith("顶")
+    assert flood["item_count"] == 4
+
+
+def test_drain_reports_an_event_merged_after_it_was_returned():
+    pipe = Pipeline(demo_profile())
+    first = pipe.run([
+        post(1, "滨江夜市烧烤油烟加噪音，居民根本睡不着", "21:00"),
+        post(2, "滨江夜市喊麦放歌到半夜，孩子第二天要上学", "21:10"),
+    ])
+    before = {e["id"] for e in pipe.drain_events()}
+    assert {r["event_id"] for r in first} == before and len(before) == 2
+    pipe.run([post(3, "滨江夜市烧烤油烟加噪音，喊麦放歌到半夜，孩子和居民都睡不着", "22:00"),
+              post(4, "滨江夜市喊麦放歌，烧烤油烟噪音，居民睡不着孩子要上学", "22:30")])
+    drained = pipe.drain_events()
+    gone = [e for e in drained if e.get("merged_into")]
+    assert len(gone) == 1 and gone[0]["id"] in before and gone[0]["retired"]
+    live = [e for e in drained if not e.get("merged_into")]
+    assert len(live) == 1 and gone[0]["merged_into"] == live[0]["id"] and live[0]["item_count"] == 4

@@ -21,3 +21,22 @@ def test_whitespace_collapses_and_escaped_newlines_break_lines():
 def test_empty():
     assert normalise(None) == ""
     assert normalise("   ") == ""
+
+
+def test_batch_is_the_same_as_one_by_one():
+    from yuqing.analyse.normalise import normalise_batch
+
+    texts = [
+        "<div><p>章贡区&nbsp;水西镇</p><script>alert(1)</script><p>路面&amp;积水</p></div>",
+        "贛州市章貢區的醫院　ＡＢＣ１２３",
+        None,
+        "",
+        "  第一段\\n\\n  第二段\t\t结束  ",
+        "太过分了！！😡[怒]，谁管管？",
+        "a \u3000 b\u00a0c  d",
+        " \n 乾燥的頭髮 \n ",
+        "含分隔符\ue000的文本",
+    ]
+    assert normalise_batch(texts) == [normalise(t) for t in texts]
+    assert normalise_batch(texts[:-1]) == [normalise(t) for t in texts[:-1]]
+    assert normalise_batch([]) == []

@@ -61,3 +61,22 @@ def test_no_terms_is_never_relevant(zhanggong):
 
     empty = DistrictProfile(province="", city="", district="")
     assert not RelevanceMatcher(empty, foreign_check=False).match("章贡区").relevant
+
+
+def test_remembered_explanations_do_not_leak_between_texts(matcher):
+    """The same terms explained once are reused; a text naming elsewhere still gets its own answer."""
+    first = matcher.match("水西村的村民反映路灯坏了")
+    assert first.relevant and first.places
+    elsewhere = matcher.match("宁都县水西村的村民反映")  # same term, another county named
+    assert not elsewhere.relevant
+    again = matcher.match("水西村附近的村民反映路灯坏了")
+    assert again.relevant and again.places == first.places
+    assert again.matches[0].start == 0 and first.matches[0].start == 0
+    shifted = matcher.match("听说水西村的路灯坏了")
+    assert shifted.matches[0].start == 2
+    assert shifted.places is not first.places  # each result owns its lists
+
+
+def test_match_batch_is_match(matcher):
+    texts = ["章贡区水西镇一化工厂", "宁都县水西村", "", "水西镇的水西村", "人民市场周末很热闹"]
+    assert matcher.match_batch(texts) == [matcher.match(t) for t in texts]

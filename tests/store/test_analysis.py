@@ -62,3 +62,30 @@ def test_later_posts_join_the_stored_event_after_a_restart(ws: Workspace) -> Non
         item = s.get(Item, later[0])
     assert len(events) == 1 and item is not None and item.event_id == first.id
     assert events[0].item_count == 4
+
+
+def test_demo_posts_form_one_event_per_story_even_in_small_batches(ws: Workspace) -> None:
+    """Events merged by the pipeline after they were stored are marked merged, and their items move."""
+    from collections import Counter
+    from importlib import resources
+    from pathlib import Path
+
+    from yuqing.domain.roles import SYSTEM
+    from yuqing.importer import import_file
+
+    posts = Path(str(resources.files("yuqing.demo").joinpath("posts.jsonl")))
+    import_file(ws.db.write, SYSTEM, posts, ws.settings.author_salt)
+    analysis.forget(ws)
+    analysis.analyse_pending(ws, batch=20)
+    with ws.db.read() as s:
+        items = list(s.execute(select(Item)).scalars())
+        merged = {e.id for e in s.execute(select(Event).where(Event.merged_into_id.is_not(None))).scalars()}
+        live = list(s.execute(select(Event).where(Event.merged_into_id.is_(None))).scalars())
+    assert not any(i.event_id in merged for i in items)
+    stories: dict[int, Counter[str]] = {}
+    for i in items:
+        if i.event_id is not None:
+            stories.setdefault(i.event_id, Counter())[i.extra["story"]] += 1
+    assert all(len(c) == 1 for c in stories.values()), stories  # every event is about one story
+    assert len({next(iter(c)) for c in stories.values()}) == 7 and len(live) <= 9
+    assert {e.id: e.item_count for e in live} == {eid: sum(c.values()) for eid, c in stories.items()}

@@ -18,6 +18,11 @@ then gets an exact check on the full shingle sets:
 Memory is bounded: the index keeps two generations of at most `window` originals each and drops
 the older generation when the newer one fills, so it remembers the last `window`..`2*window`
 originals. Very common shingles (in `max_postings` originals or more) stop being indexed and looked up.
+
+Speed (issue 4, item 11): a batch is reduced to cores, shingled and hashed in one numpy pass over
+all its text (a code-point table does the word filter and lower-casing); each generation keeps a
+bitmap of its anchors, so only the anchors that may be indexed are looked up in Python, and the
+full shingle sets are only built for a candidate that shares enough anchors.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass, field
-from operator import itemgetter
+from functools import lru_cache
 from typing import TypeAlias
 
 import numpy as np
@@ -38,6 +43,8 @@ CONTAINED_IN_ORIGINAL = 0.9
 MIN_SHINGLES_ORIGINAL = 8
 MIN_SHINGLES_EXCERPT = 15
 ANCHOR_MASK = 7  # hash & 7 == 0: an eighth of the shingles
+# Bitmap bits per anchor a generation can hold (about 10 anchors per original): under 1 % false hits.
+BITS_PER_ANCHOR = 64
 
 _REPOST_NAME = re.compile(r"//\s*@[^:：\s]{1,30}\s*[:：]?")
 _REPLY_NAME = re.compile(r"(?:回复)?@[^:：\s@]{1,30}\s*[:：]?")
@@ -59,14 +66,19 @@ def repost_parts(text: str) -> tuple[str, list[str]]:
     return pieces[0], chain
 
 
-def match_core(text: str) -> str:
-    """The text reduced for matching: repost markup, @names and everything but words removed."""
+def _strip_markup(text: str) -> str:
+    """The text without repost markup and @names (the first half of `match_core`)."""
     text = text[: MAX_CHARS + 200]
     if "转" in text[:12] or text[:1] in "【[Rr":
         text = _REPOST_PREFIX.sub("", text)
     if "@" in text:
         text = _REPLY_NAME.sub(" ", _REPOST_NAME.sub(" ", text))
-    return _NON_WORD.sub("", text)[:MAX_CHARS].lower()
+    return text
+
+
+def match_core(text: str) -> str:
+    """The text reduced for matching: repost markup, @names and everything but words removed."""
+    return _NON_WORD.sub("", _strip_markup(text))[:MAX_CHARS].lower()
 
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
@@ -90,45 +102,78 @@ def shingles(core: str) -> set[int]:
     return set((h >> np.uint64(1)).astype(np.int64).tolist())
 
 
-_Pre: TypeAlias = "tuple[set[int], list[int], np.ndarray | None]"
-
-
-def shingles_batch(cores: list[str]) -> list[_Pre]:
-    """(`shingles`, `anchors`, hash array) for many cores at once: one numpy pass over the whole batch."""
-    if not cores:
-        return []
-    joined = "".join(cores)
-    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        h = (cp[:-2] * _M1) ^ (cp[1:-1] * _M2) ^ (cp[2:] * _M3) if len(cp) >= SHINGLE else cp[:0]
-        h ^= h >> np.uint64(29)
-        h *= _M2
-    h = (h >> np.uint64(1)).astype(np.int64)
-    is_anchor = (h & ANCHOR_MASK) == 0
-    out: list[_Pre] = []
-    start = 0
-    for core in cores:
-        n = len(core)
-        if n >= SHINGLE:  # the shingles that start and end inside this core
-            part = h[start : start + n - SHINGLE + 1]
-            sh = set(part.tolist())
-            chosen = set(part[is_anchor[start : start + n - SHINGLE + 1]].tolist())
-            if len(chosen) < 4:
-                chosen.update(heapq.nsmallest(2, sh))
-            out.append((sh, list(chosen), part))
-        else:
-            sh = shingles(core)
-            out.append((sh, anchors(sh), None))
-        start += n
-    return out
-
-
 def anchors(sh: set[int]) -> list[int]:
     """The content-defined anchors of a shingle set, plus its two smallest hashes."""
     chosen = {h for h in sh if not h & ANCHOR_MASK}
     if len(chosen) < 4:
         chosen.update(heapq.nsmallest(2, sh))
     return list(chosen)
+
+
+_TABLE_SIZE = 0x40000  # no letter or digit lies above the third plane
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> np.ndarray:
+    """Code point -> its lower case when it is a letter or digit (what `match_core` keeps), else 0."""
+    every = "".join(map(chr, range(_TABLE_SIZE)))
+    words = "".join(_NON_WORD.split(every))
+    lowered = words.replace("\u0130", "I").lower()  # İ lowers to two characters: handled apart
+    table = np.zeros(_TABLE_SIZE, dtype=np.uint32)
+    table[np.frombuffer(words.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)] = np.frombuffer(
+        lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+    )
+    table[0x130] = 0
+    return table
+
+
+def _batch_cores(texts: list[str]) -> tuple[np.ndarray, list[int]]:
+    """The code points of every text's matching core, concatenated (uint64), and where each starts (plus the end).
+
+    The same cores as `match_core`, with the word filter and lower-casing done by table over the
+    whole batch at once.
+    """
+    stripped = [_strip_markup(t) for t in texts]
+    raw = np.frombuffer("".join(stripped).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    folded = _fold_table()[np.minimum(raw, _TABLE_SIZE - 1)]
+    keep = folded != 0
+    n = len(texts)
+    ends = np.fromiter(map(len, stripped), dtype=np.int64, count=n).cumsum()
+    kept = np.concatenate(([0], keep.cumsum()))
+    lengths = np.diff(kept[ends], prepend=0)
+    # Rare cases done the slow way: İ (lowers to two characters), Σ (lowers by context: σ or final ς)
+    # and a core longer than MAX_CHARS (to cut short).
+    if (lengths > MAX_CHARS).any() or ((raw == 0x130) | (raw == 0x3A3)).any():
+        cores = [match_core(t) for t in texts]
+        cp = np.frombuffer("".join(cores).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, cores), dtype=np.int64, count=n), out=starts[1:])
+        return cp, starts.tolist()
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    return folded[keep].astype(np.uint64), starts.tolist()
+
+
+def _shingle_hashes(cp: np.ndarray, starts: list[int]) -> tuple[np.ndarray, list[int]]:
+    """The hashes of every core's shingles (int64, repeats kept, none spanning two cores) and
+    where each core's run starts (plus the end); same values as `shingles`."""
+    n = len(starts) - 1
+    bounds = np.asarray(starts, dtype=np.int64)
+    lengths = np.diff(bounds)
+    per_core = np.maximum(lengths - (SHINGLE - 1), 0)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_core, out=offsets[1:])
+    if len(cp) < SHINGLE:
+        return np.zeros(0, dtype=np.int64), offsets.tolist()
+    with np.errstate(over="ignore"):
+        h = (cp[:-2] * _M1) ^ (cp[1:-1] * _M2) ^ (cp[2:] * _M3)
+        h ^= h >> np.uint64(29)
+        h *= _M2
+    h = (h >> np.uint64(1)).astype(np.int64)
+    if n > 1:  # drop the shingles that span two cores
+        pos = np.arange(len(h), dtype=np.int64) - np.repeat(bounds[:-1], lengths)[: len(h)]
+        h = h[pos < np.repeat(per_core, lengths)[: len(h)]]
+    return h, offsets.tolist()
 
 
 @dataclass(slots=True)
@@ -138,19 +183,47 @@ class DedupResult:
     score: float = 0.0
 
 
-@dataclass(slots=True)
 class _Original:
-    item_id: ItemId
-    shingles: np.ndarray  # int64 hashes (repeats possible)
-    n_anchors: int
-    n_shingles: int  # distinct
+    """An indexed original: its shingle hashes (int64, repeats possible), its number of anchors, and
+    its number of distinct shingles (-1 until a check first needs it)."""
+
+    __slots__ = ("item_id", "n_anchors", "n_shingles", "shingles")
+
+    def __init__(self, item_id: ItemId, shingles: np.ndarray, n_anchors: int) -> None:
+        self.item_id = item_id
+        self.shingles = shingles
+        self.n_anchors = n_anchors
+        self.n_shingles = -1
 
 
 @dataclass
 class _Generation:
-    docs: dict[ItemId, _Original] = field(default_factory=dict)
-    postings: dict[int, list[ItemId]] = field(default_factory=dict)
+    docs: list[_Original] = field(default_factory=list)  # the originals indexed here
+    # anchor -> the originals that have it: one, or a list of them (at most `max_postings`)
+    postings: dict[int, _Original | list[_Original]] = field(default_factory=dict)
     exact: dict[int, ItemId] = field(default_factory=dict)
+    few: set[_Original] = field(default_factory=set)  # originals with at most 2 anchors
+    # a bit set for every anchor in `postings`: a cheap "may be there" test for a batch's anchors
+    bits: int = 16
+    bitmap: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bitmap = np.zeros(1 << (self.bits - 3), dtype=np.uint8)
+
+    def _bit(self, h: np.ndarray) -> np.ndarray:
+        return (h >> 8) & ((1 << self.bits) - 1)  # anchors have their low bits clear: use higher ones
+
+    def may_have(self, h: np.ndarray) -> np.ndarray:
+        b = self._bit(h)
+        return (self.bitmap[b >> 3] >> (b & 7).astype(np.uint8)) & 1 != 0
+
+    def mark(self, h: np.ndarray) -> None:
+        b = self._bit(h)
+        np.bitwise_or.at(self.bitmap, b >> 3, np.left_shift(1, b & 7).astype(np.uint8))
+
+
+def _core_key(cp: np.ndarray) -> bytes:
+    return cp.astype("<u4").tobytes()
 
 
 class DedupIndex:
@@ -160,69 +233,162 @@ class DedupIndex:
         self.window = window
         self.max_postings = max_postings
         self.max_candidates = max_candidates
-        self._gens: list[_Generation] = [_Generation(), _Generation()]
+        # 2**24 bits (2 MiB) per generation for the default window of 20,000 originals
+        self._bits = min(30, max(16, (window * 10 * BITS_PER_ANCHOR).bit_length()))
+        self._gens: list[_Generation] = [_Generation(bits=self._bits), _Generation(bits=self._bits)]
         self._saturated: set[int] = set()  # shingles too common to index
+        self._unmarked: list[tuple[_Generation, set[int]]] = []  # anchors not yet in a bitmap
 
     def __len__(self) -> int:
         return sum(len(g.docs) for g in self._gens)
 
     def check(self, item_id: ItemId, text: str) -> DedupResult:
         """Whether `text` repeats an indexed original; index it as an original when it does not."""
-        return self._check(item_id, match_core(text), None)
-
-    def check_batch(self, ids: list[ItemId], texts: list[str]) -> list[DedupResult]:
-        """`check` over a batch, in order (items in one batch can repeat each other)."""
-        cores = [match_core(t) for t in texts]
-        return [self._check(i, c, pre) for i, c, pre in zip(ids, cores, shingles_batch(cores), strict=True)]
-
-    def _check(self, item_id: ItemId, core: str, pre: _Pre | None) -> DedupResult:
+        core = match_core(text)
         if not core:
             return DedupResult(None)
-        key = hash(core)
-        for gen in self._gens:
-            hit = gen.exact.get(key)
-            if hit is not None:
-                return DedupResult(hit, "exact", 1.0)
-        arr = None
-        if pre is None:
-            sh = shingles(core)
-            query = anchors(sh)
+        cp = np.frombuffer(core.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        key = hash(core.encode("utf-32-le"))
+        hit = self._exact(key)
+        if hit is not None:
+            return DedupResult(hit, "exact", 1.0)
+        if len(core) >= SHINGLE:
+            seg = _shingle_hashes(cp, [0, len(core)])[0]
+            sh = set(seg.tolist())
+            chosen = anchors(sh)
         else:
-            sh, query, arr = pre
-        result = self._near(sh, query)
+            sh = shingles(core)
+            seg = np.fromiter(sh, dtype=np.int64, count=1)
+            chosen = list(sh)
+        result = self._near(set(chosen), len(chosen), seg)
         if result is None:
-            self._add(item_id, key, sh, query, arr)
+            self._add(item_id, key, set(chosen), seg, set(chosen))
             return DedupResult(None)
         return result
 
-    def _near(self, sh: set[int], query: list[int]) -> DedupResult | None:
+    def check_batch(self, ids: list[ItemId], texts: list[str]) -> list[DedupResult]:
+        """`check` over a batch, in order (items in one batch can repeat each other).
+
+        The whole batch is reduced to cores, shingled and hashed in one numpy pass, and its anchors
+        are tested against the generations' bitmaps at once; then each item is looked up and, when
+        it is an original, indexed before the next one is looked at.
+        """
+        if len(ids) != len(texts):
+            raise ValueError("ids and texts differ in length")
+        if not texts:
+            return []
+        self._mark()
+        cp, starts = _batch_cores(texts)
+        hashes, offsets = _shingle_hashes(cp, starts)
+        is_anchor = (hashes & ANCHOR_MASK) == 0
+        anchor_arr = hashes[is_anchor]
+        cum = np.zeros(len(hashes) + 1, dtype=np.int64)
+        np.cumsum(is_anchor, out=cum[1:])
+        anchor_offsets = cum[offsets]
+        # Anchors that may be indexed: set in a generation's bitmap, or met earlier in this batch.
+        maybe = self._gens[0].may_have(anchor_arr) | self._gens[1].may_have(anchor_arr)
+        if len(anchor_arr) > 1:
+            order = np.argsort(anchor_arr, kind="stable")
+            srt = anchor_arr[order]
+            maybe[order[1:][srt[1:] == srt[:-1]]] = True
+        maybe_cum = np.zeros(len(anchor_arr) + 1, dtype=np.int64)
+        np.cumsum(maybe, out=maybe_cum[1:])
+        maybe_list = anchor_arr[maybe].tolist()
+        maybe_offsets = maybe_cum[anchor_offsets].tolist()
+        anchor_list = anchor_arr.tolist()
+        a_off = anchor_offsets.tolist()
+        key_bytes = _core_key(cp)
+
+        extras: set[int] = set()  # fallback anchors (not in `anchor_list`) indexed in this batch
+        out: list[DedupResult] = []
+        append = out.append
+        for k in range(len(texts)):
+            s, e = starts[k], starts[k + 1]
+            if s == e:
+                append(DedupResult(None))
+                continue
+            key = hash(key_bytes[4 * s : 4 * e])
+            hit = self._exact(key)
+            if hit is not None:
+                append(DedupResult(hit, "exact", 1.0))
+                continue
+            if e - s >= SHINGLE:
+                seg = hashes[offsets[k] : offsets[k + 1]]
+                chosen = set(anchor_list[a_off[k] : a_off[k + 1]])
+                if len(chosen) < 4:
+                    extra = set(heapq.nsmallest(2, set(seg.tolist()))) - chosen
+                    chosen |= extra
+                    lookups = chosen  # the fallback anchors are not in the bitmap test: look all up
+                else:
+                    extra = set()
+                    lookups = set(maybe_list[maybe_offsets[k] : maybe_offsets[k + 1]])
+                    if extras:
+                        lookups |= chosen & extras
+            else:
+                sh = {int(cp[s:e].sum()) + 1}
+                seg = np.fromiter(sh, dtype=np.int64, count=1)
+                chosen = extra = lookups = sh
+            result = self._near(lookups, len(chosen), seg) if lookups else None
+            if result is None:
+                self._add(ids[k], key, chosen, seg, lookups)
+                extras |= extra
+                append(DedupResult(None))
+            else:
+                append(result)
+        self._mark()
+        return out
+
+    def _exact(self, key: int) -> ItemId | None:
+        for gen in self._gens:
+            hit = gen.exact.get(key)
+            if hit is not None:
+                return hit
+        return None
+
+    def _near(self, lookups: set[int], own_anchors: int, seg: np.ndarray) -> DedupResult | None:
         # Query with the text's own anchors: an original it contains, resembles or is contained in
         # shares them (anchors are chosen by content), so the other shingles need no lookup.
-        counts: dict[ItemId, int] = {}
+        counts: dict[_Original, int] = {}
         cap = self.max_postings
+        get = counts.get
         for gen in self._gens:
-            postings = gen.postings
-            for h in query:
-                ids = postings.get(h)
-                if ids and len(ids) < cap:  # a full list is a shingle too common to tell posts apart
-                    for doc_id in ids:
-                        counts[doc_id] = counts.get(doc_id, 0) + 1
+            for ids in map(gen.postings.get, lookups):
+                if ids is None:
+                    continue
+                if isinstance(ids, list):
+                    if len(ids) < cap:  # a full list is a shingle too common to tell posts apart
+                        for doc in ids:
+                            counts[doc] = get(doc, 0) + 1
+                else:
+                    counts[ids] = get(ids, 0) + 1
         if not counts:
             return None
-        own_anchors = len(query)
+        # Cheap filter first: a candidate must share half the anchors of the shorter of the two. Most
+        # candidates share one anchor, which is enough only when one of the two has at most 2: that
+        # is known without reading the candidate (the `few` sets), which saves a cache miss each.
+        few_old, few_new = self._gens[0].few, self._gens[1].few
+        passing = [
+            doc
+            for doc, hits in counts.items()
+            if hits * 2 >= own_anchors
+            or (doc in few_old or doc in few_new if hits == 1 else hits * 2 >= doc.n_anchors)
+        ]
+        if not passing:
+            return None
+        if len(passing) > self.max_candidates:  # the ones sharing most anchors
+            passing = sorted(passing, key=counts.__getitem__, reverse=True)[: self.max_candidates]
         best: DedupResult | None = None
-        ranked = (
-            list(counts.items())
-            if len(counts) <= self.max_candidates
-            else heapq.nlargest(self.max_candidates, counts.items(), key=itemgetter(1))
-        )
+        sh = set(seg.tolist())  # the full shingle sets are only built for a likely match
         n = len(sh)
-        for doc_id, hits in ranked:
-            doc = self._doc(doc_id)
-            if doc is None or hits * 2 < min(doc.n_anchors, own_anchors):
-                continue
+        for doc in passing:
+            doc_id = doc.item_id
             m = doc.n_shingles
-            inter = len(sh.intersection(doc.shingles.tolist()))
+            if m < 0:
+                other = set(doc.shingles.tolist())
+                m = doc.n_shingles = len(other)
+                inter = len(sh & other)
+            else:
+                inter = len(sh.intersection(doc.shingles.tolist()))
             jaccard = inter / (n + m - inter)
             if jaccard >= RESEMBLANCE:
                 found = DedupResult(doc_id, "near", round(jaccard, 3))
@@ -236,41 +402,57 @@ class DedupIndex:
                 best = found
         return best
 
-    def _doc(self, doc_id: ItemId) -> _Original | None:
-        for gen in self._gens:
-            doc = gen.docs.get(doc_id)
-            if doc is not None:
-                return doc
-        return None
-
-    def _add(
-        self, item_id: ItemId, key: int, sh: set[int], chosen: list[int], arr: np.ndarray | None
-    ) -> None:
+    def _add(self, item_id: ItemId, key: int, chosen: set[int], seg: np.ndarray, maybe: set[int]) -> None:
+        """Index an original; of its anchors, only those in `maybe` can be indexed already."""
         gen = self._gens[-1]
         if len(gen.docs) >= self.window:
-            self._gens = [gen, _Generation()]
+            self._gens = [gen, _Generation(bits=self._bits)]  # the older generation is forgotten
             gen = self._gens[-1]
-        gen.docs[item_id] = _Original(
-            item_id,
-            np.fromiter(sh, dtype=np.int64, count=len(sh)) if arr is None else arr.copy(),
-            len(chosen),
-            len(sh),
-        )
+        doc = _Original(item_id, seg, len(chosen))
+        gen.docs.append(doc)
+        if doc.n_anchors <= 2:
+            gen.few.add(doc)
         gen.exact[key] = item_id
+        add = gen.postings.setdefault
         postings = gen.postings
         saturated = self._saturated
-        for h in chosen:
+        cap = self.max_postings
+        fresh = chosen - maybe  # the anchors indexed nowhere yet: in one go
+        if fresh:
+            if saturated:
+                fresh -= saturated
+            postings.update(dict.fromkeys(fresh, doc))
+        for h in maybe:
             if h in saturated:
                 continue
-            ids = postings.get(h)
-            if ids is None:
-                postings[h] = [item_id]
-            elif len(ids) < self.max_postings:
-                ids.append(item_id)
+            ids = add(h, doc)
+            if ids is doc:
+                continue  # new anchor (the common case)
+            if isinstance(ids, list):
+                if len(ids) < cap:
+                    ids.append(doc)
+                else:
+                    saturated.add(h)
+            elif cap > 1:
+                postings[h] = [ids, doc]
             else:
                 saturated.add(h)
         if len(saturated) > 4 * self.window:
             saturated.clear()
+        self._unmarked.append((gen, chosen))
+        if len(self._unmarked) >= 4096:
+            self._mark()
+
+    def _mark(self) -> None:
+        """Set the bitmap bits of the anchors indexed since the last time."""
+        if not self._unmarked:
+            return
+        by_gen: dict[int, tuple[_Generation, list[int]]] = {}
+        for gen, chosen in self._unmarked:
+            by_gen.setdefault(id(gen), (gen, []))[1].extend(chosen)
+        for gen, hs in by_gen.values():
+            gen.mark(np.fromiter(hs, dtype=np.int64, count=len(hs)))
+        self._unmarked.clear()
 
 
 def find_duplicates(index: DedupIndex, ids: list[ItemId], texts: list[str]) -> list[DedupResult]:

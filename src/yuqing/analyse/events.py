@@ -1,12 +1,22 @@
 """Events: relevant items about the same happening, clustered incrementally.
 
-An original relevant item joins the active event it is most similar to, or starts a new one.
-Similarity is the cosine between the item's keywords and the event's keyword profile (both
-weighted by an idf kept over all items seen), plus a bonus when they name the same specific place
-(town, village, landmark, unit); when both name specific places and none is shared it is another
-happening (the same complaint in two towns is two events, for two responsible units);
-an item joins when the score reaches `threshold` and the event was active within `window` seconds.
-A duplicate (repost, copy) joins the event of its original, as spread.
+An original relevant item joins the active event it scores best with (at least `threshold`), or
+starts a new one. The score is the cosine between the item's keywords and the event's keyword
+profile (both weighted by an idf kept over all items seen; place names are not keywords), plus,
+when they name the same place, a place bonus (most for the same village or landmark, less for the
+same town, least when only the town around the places they name is the same), a recency bonus
+and a topic bonus (or a penalty when both have topic areas and share none). Where they both say
+where and no place or town is shared, it is another happening (the same complaint in two towns is
+two events, for two responsible units). A shared place never suffices alone: the matter must be
+shared too, by a keyword, a topic area, or enough of the keywords' characters (停水 and 没水).
+An event joined within `window` seconds is active. A duplicate (repost, copy) joins the event of
+its original, as spread.
+
+After each join, a merge pass looks at the few events most recently joined at the item's places:
+when two now clearly describe one happening (the same score between their profiles reaches
+`merge_threshold`) the smaller merges into the larger; `resolve` maps the old id to the survivor.
+The pass runs when an event reaches 2, 3, 4, 8, 16… originals and every 16th, so its cost stays
+bounded. The title is the most central original (not a repost) of the event, trimmed.
 
 Events are plain state (`EventState`); `merge_events` and `split_event` are pure functions over it
 so an analyst's merge and split can be applied, audited and persisted by the caller.
@@ -19,15 +29,34 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import islice
 
 from yuqing.analyse.dedup import ItemId
 from yuqing.analyse.heat import HeatInput, heat_factors, heat_score
 
 PROFILE_TERMS = 40  # keywords kept in an event's profile
-PLACE_BONUS = 0.15  # added to the keyword similarity when the item names a place the event names
+SPOT_BONUS = 0.25  # added to the keyword similarity when item and event name the same village or landmark
+PLACE_BONUS = 0.15  # … the same town (named as such)
+AREA_BONUS = 0.1  # … when they only share the town around the places they name
+RECENT_BONUS = 0.08  # × (1 − hours since the event was last joined / RECENT_HOURS), when they share a place
+RECENT_HOURS = 24.0
+TOPIC_BONUS = 0.1  # × the overlap of topic areas (other than "other"), when they share a place
+TOPIC_PENALTY = 0.1  # subtracted when both have topic areas and none is shared (another matter)
+CHAR_TERMS = 12  # an event's keywords whose characters are compared (the heaviest)
+CHAR_EVIDENCE = 0.12  # cosine of keyword characters that counts as naming the same matter (停水/没水)
+MERGE_THRESHOLD = 0.45  # two active events merge when their profiles score this (see `_merge_pass`)
+MERGE_CANDIDATES = 12  # events looked at by one merge pass
+PLACE_CANDIDATES = 4  # most recently joined events per place looked at for an item (or a merge pass)
+TITLE_CANDIDATES = 300  # members looked at when choosing a title
+TITLE_CHARS = 40
+NO_TOPIC = "other"
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+_CLAUSE_END = re.compile(r"[，,、：:]")
 
 
 @dataclass(slots=True)
@@ -44,6 +73,9 @@ class Member:
     keywords: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    repost: bool = False  # the text reposts or quotes another post (//@…, 转发…), known or not
+    headline: str = ""  # the item's own words for a title (a repost's quoted original), else snippet
+    areas: tuple[str, ...] = ()  # towns containing the specific places named (where, more broadly)
 
 
 @dataclass
@@ -58,9 +90,12 @@ class EventState:
     terms: Counter[str] = field(default_factory=Counter)
     places: Counter[str] = field(default_factory=Counter)
     specific_places: set[str] = field(default_factory=set)
+    areas: set[str] = field(default_factory=set)
     topics: Counter[str] = field(default_factory=Counter)
     overflow: list[HeatInput] = field(default_factory=list)  # items past max_members (counted, not kept)
     merged_into: str | None = None
+    originals: int = 0  # members that are not duplicates (all, kept in detail or not)
+    _topic_vector: dict[str, float] | None = field(default=None, repr=False, compare=False)
 
     @property
     def item_count(self) -> int:
@@ -68,6 +103,40 @@ class EventState:
 
     def keywords(self, n: int = 8) -> list[str]:
         return [w for w, _ in self.terms.most_common(n)]
+
+    def where(self) -> set[str]:
+        """Specific places named, and the towns around them."""
+        return self.specific_places | self.areas
+
+    def representative_title(self) -> str:
+        """A title from the event's most central original post (not a repost), trimmed.
+
+        Centrality: how much of the event's keyword profile the post's keywords carry (÷ √ of its
+        keyword count, so long posts do not win by length), a little more for posts with more reach;
+        the earliest wins a tie. Reposts are used (their quoted words, never the repost chain) only
+        when the event has no original.
+        """
+        pool = self.members[:TITLE_CANDIDATES]
+        originals = [m for m in pool if m.duplicate_of is None and not m.repost]
+        if not originals:
+            originals = [m for m in pool if m.duplicate_of is None] or pool
+        if not originals:
+            return self.title
+        best, best_score = originals[0], -1.0
+        for m in originals:
+            kws = set(m.keywords)
+            central = sum(self.terms.get(w, 0) for w in kws) / math.sqrt(len(kws)) if kws else 0.0
+            score = central * (1.0 + 0.05 * math.log1p(m.reach))
+            if score > best_score or (score == best_score and m.at < best.at):
+                best, best_score = m, score
+        return trim_title(best.headline or best.snippet) or self.title
+
+    def topic_vector(self) -> dict[str, float]:
+        """Normalised counts of the topic areas named (without "other"); cached until a member joins."""
+        if self._topic_vector is None:
+            total = math.sqrt(sum(c * c for t, c in self.topics.items() if t != NO_TOPIC)) or 1.0
+            self._topic_vector = {t: c / total for t, c in self.topics.items() if t != NO_TOPIC}
+        return self._topic_vector
 
     def heat(self) -> tuple[float, dict[str, dict[str, float]]]:
         rows = [HeatInput(m.at, m.source, m.reach, m.negative) for m in self.members] + self.overflow
@@ -90,6 +159,7 @@ class EventState:
 
     def to_dict(self) -> dict[str, object]:
         heat, factors = self.heat()
+        self.title = self.representative_title()
         return {
             "id": self.id,
             "title": self.title,
@@ -111,6 +181,36 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
+def trim_title(text: str, limit: int = TITLE_CHARS) -> str:
+    """The text cut to a title: its first sentence if short enough, else at a clause, else with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit and not _SENTENCE_END.search(text[:-1]):
+        return text
+    end = _SENTENCE_END.search(text)
+    if end is not None and 8 <= end.start() <= limit:
+        return text[: end.start() + 1] if text[end.start()] in "！？!?" else text[: end.start()]
+    if len(text) <= limit:
+        return text
+    cuts = [m.start() for m in _CLAUSE_END.finditer(text, 0, limit + 1) if m.start() >= 12]
+    if cuts:
+        return text[: cuts[-1]] + "…"
+    return text[:limit] + "…"
+
+
+def _recency(gap: float) -> float:
+    return RECENT_BONUS * max(0.0, 1.0 - gap / (RECENT_HOURS * 3600.0))
+
+
+def _checkpoint(n: int) -> bool:
+    """Whether an event of `n` originals is looked at for merging: at 2, 3, 4, 8, 16, … and every 16th."""
+    return n >= 2 and (n == 3 or n & (n - 1) == 0 or n % 16 == 0)
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> float:
+    """Dot product of two sparse vectors (the key intersection is taken in C: most share little)."""
+    return sum(a[k] * b[k] for k in a.keys() & b.keys())
+
+
 def _add_member(event: EventState, m: Member, max_members: int) -> None:
     if len(event.members) < max_members:
         event.members.append(m)
@@ -118,7 +218,9 @@ def _add_member(event: EventState, m: Member, max_members: int) -> None:
         event.overflow.append(HeatInput(m.at, m.source, m.reach, m.negative))
     event.first_seen = min(event.first_seen, m.at)
     event.last_seen = max(event.last_seen, m.at)
+    event._topic_vector = None
     if m.duplicate_of is None:  # spread repeats the original's words; count them once
+        event.originals += 1
         event.terms.update(m.keywords)
         if len(event.terms) > 4 * PROFILE_TERMS:
             event.terms = Counter(dict(event.terms.most_common(2 * PROFILE_TERMS)))
@@ -126,21 +228,27 @@ def _add_member(event: EventState, m: Member, max_members: int) -> None:
     event.topics.update(m.topics)
 
 
-def _rebuild(event_id: str, members: list[Member], title: str | None = None) -> EventState:
+def _rebuild(
+    event_id: str, members: list[Member], title: str | None = None, max_members: int | None = None
+) -> EventState:
     ordered = sorted(members, key=lambda m: m.at)
     first = ordered[0]
-    ev = EventState(event_id, title or first.snippet[:60], first.at, first.at)
+    ev = EventState(event_id, title or trim_title(first.headline or first.snippet), first.at, first.at)
     for m in ordered:
-        _add_member(ev, m, max_members=len(ordered))
+        _add_member(ev, m, max_members=max_members or len(ordered))
         ev.specific_places.update(m.places)
+        ev.areas.update(m.areas)
     return ev
 
 
-def merge_events(target: EventState, other: EventState) -> tuple[EventState, EventState]:
+def merge_events(
+    target: EventState, other: EventState, max_members: int | None = None
+) -> tuple[EventState, EventState]:
     """Merge `other` into `target`: (the merged event, `other` marked merged into it). Pure."""
-    merged = _rebuild(target.id, target.members + other.members, title=target.title)
-    merged.overflow = target.overflow + other.overflow
+    merged = _rebuild(target.id, target.members + other.members, title=target.title, max_members=max_members)
+    merged.overflow = merged.overflow + target.overflow + other.overflow
     merged.specific_places = target.specific_places | other.specific_places
+    merged.areas = target.areas | other.areas
     retired = replace(other, merged_into=target.id)
     return merged, retired
 
@@ -161,7 +269,8 @@ class EventClusterer:
 
     Scoring is a search over postings: each active event keeps a cached, normalised keyword vector,
     and a new item accumulates dot products only over the events that share one of its keywords
-    (keywords shared by more than `max_postings` events are too common to tell events apart).
+    (keywords shared by more than `max_postings` events are too common to tell events apart) or
+    one of its places.
     """
 
     def __init__(
@@ -174,6 +283,7 @@ class EventClusterer:
         max_terms: int = 200_000,
         max_postings: int = 50,
         query_terms: int = 8,
+        merge_threshold: float = MERGE_THRESHOLD,
     ) -> None:
         self.threshold = threshold
         self.window = window
@@ -183,16 +293,24 @@ class EventClusterer:
         self.max_terms = max_terms
         self.max_postings = max_postings
         self.query_terms = query_terms
+        self.merge_threshold = merge_threshold
         self.active: OrderedDict[str, EventState] = OrderedDict()  # least recently joined first
         self._vectors: dict[str, dict[str, float]] = {}  # event → normalised keyword vector
         self._postings: dict[str, dict[str, float]] = {}  # keyword → {active event: its weight there}
-        self._place_postings: dict[str, dict[str, None]] = {}  # specific place → active events naming it
+        self._place_postings: dict[str, dict[str, None]] = {}  # place or town → active events naming it
         self._item_event: OrderedDict[ItemId, str] = OrderedDict()  # original item → event (bounded)
+        self._merged: OrderedDict[str, str] = OrderedDict()  # event merged automatically → its target
+        self._char_vectors: dict[str, dict[str, float]] = {}  # event → normalised keyword-character vector
         self._df: Counter[str] = Counter()
+        self._cdf: Counter[str] = Counter()  # documents per keyword character
+        self._cidf_cache: dict[str, float] = {}
+        self._cidf_at = 0
         self._docs = 0
         self._now = 0.0
         self.touched: set[str] = set()
         self.retired: list[EventState] = []
+        self.merged: list[EventState] = []  # events merged into others since the caller last looked
+        self.created: set[str] = set()  # events started since the caller last looked
 
     def _idf(self, term: str) -> float:
         return math.log((self._docs + 1) / (self._df.get(term, 0) + 1)) + 1.0
@@ -202,66 +320,240 @@ class EventClusterer:
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
 
+    def resolve(self, event_id: str) -> str:
+        """The event an id now stands for (after automatic merges)."""
+        for _ in range(64):  # chains are short; the bound guards against a cycle
+            nxt = self._merged.get(event_id)
+            if nxt is None:
+                break
+            event_id = nxt
+        return event_id
+
+    def _in_window(self, ev: EventState, first: float, last: float) -> bool:
+        return first - ev.last_seen <= self.window and ev.first_seen - last <= self.window
+
+    def _place_score(self, specific: set[str], areas: set[str], ev: EventState) -> float | None:
+        """Bonus for naming the same place; None when both say where and the places differ.
+
+        `areas` holds the towns (a town named is its own area), so specific − areas are the villages
+        and landmarks: sharing one of those says most, sharing a town less.
+        """
+        shared = specific & ev.specific_places
+        if shared:
+            return PLACE_BONUS if shared <= areas or shared <= ev.areas else SPOT_BONUS
+        if not specific or not ev.specific_places:
+            return 0.0
+        if (specific | areas) & ev.where():
+            return AREA_BONUS  # in the same town: may be the same happening, described by another place
+        return None  # both say where, and not the same place: another happening
+
+    def _char_vector(self, weights: dict[str, float]) -> dict[str, float]:
+        """Characters of weighted keywords, weighted by their own idf: 停水 and 没水 share 水."""
+        if self._docs > 1.25 * self._cidf_at + 64:  # idf of characters moves slowly: refresh now and then
+            self._cidf_cache.clear()
+            self._cidf_at = self._docs
+        cache = self._cidf_cache
+        vec: dict[str, float] = {}
+        for term, w in weights.items():
+            for ch in set(term):
+                idf = cache.get(ch)
+                if idf is None:
+                    idf = cache[ch] = math.log((self._docs + 1) / (self._cdf.get(ch, 0) + 1)) + 1.0
+                vec[ch] = vec.get(ch, 0.0) + w * idf
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {c: v / norm for c, v in vec.items()}
+
+    def _event_chars(self, ev_id: str) -> dict[str, float]:
+        chars = self._char_vectors.get(ev_id)
+        if chars is None:
+            vec = self._vectors.get(ev_id, {})  # ordered by count: the event's main words first
+            chars = self._char_vectors[ev_id] = self._char_vector(dict(islice(vec.items(), CHAR_TERMS)))
+        return chars
+
+    def _matter_score(
+        self,
+        similarity: float,
+        chars: Callable[[], dict[str, float]],
+        topics: dict[str, float],
+        ev: EventState,
+        gap: float,
+        need: float = -math.inf,
+        spot: bool = True,
+    ) -> float | None:
+        """Topic agreement (or disagreement) and recency, added when a place is shared.
+
+        None when nothing says it is the same matter (no keyword shared, no topic area shared, and
+        at the same village or landmark (`spot`) few characters of keywords shared): a busy place
+        has unrelated posts every hour, and a place alone does not make a happening. None too when
+        the score cannot reach `need`.
+        """
+        tv = ev.topic_vector()
+        overlap = _overlap(topics, tv) if topics and tv else 0.0
+        score = _recency(gap)
+        if topics and tv:
+            score += TOPIC_BONUS * overlap if overlap > 0 else -TOPIC_PENALTY
+        if score < need:
+            return None
+        if similarity <= 0.0 and overlap <= 0.0 and (
+            not spot or _overlap(chars(), self._event_chars(ev.id)) < CHAR_EVIDENCE
+        ):
+            return None
+        return score
+
     def add(self, member: Member, specific_places: set[str]) -> str:
         """Place one relevant item in an event; returns the event id."""
         self._now = max(self._now, member.at)
         if member.duplicate_of is not None:
             ev_id = self._item_event.get(member.duplicate_of)
-            if ev_id is not None and ev_id in self.active:
-                return self._join(self.active[ev_id], member, specific_places)
+            if ev_id is not None:
+                ev_id = self.resolve(ev_id)
+                if ev_id in self.active:
+                    return self._join(self.active[ev_id], member, specific_places)
         terms = dict.fromkeys(member.keywords)  # ordered, so runs are reproducible
         self._docs += 1
         self._df.update(list(terms))
+        self._cdf.update(set("".join(terms)))
         if len(self._df) > self.max_terms:
             self._df = Counter(dict(self._df.most_common(self.max_terms // 2)))
         weights = {t: self._idf(t) for t in terms}
+        item_chars: list[dict[str, float]] = []
+
+        def chars() -> dict[str, float]:
+            if not item_chars:
+                item_chars.append(self._char_vector({t: weights[t] for t in query}))
+            return item_chars[0]
+
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         scores: dict[str, float] = {}
         # The rarest keywords decide; ones shared by too many events cannot tell them apart.
-        for t in heapq.nlargest(self.query_terms, weights, key=weights.__getitem__):
+        query = heapq.nlargest(self.query_terms, weights, key=weights.__getitem__)
+        for t in query:
             postings = self._postings.get(t)
             if not postings or len(postings) > self.max_postings:
                 continue
             w = weights[t] / norm
             for ev_id, v in postings.items():
                 scores[ev_id] = scores.get(ev_id, 0.0) + w * v
+        areas = set(member.areas)
         for place in sorted(specific_places):
-            for ev_id in self._place_postings.get(place, ()):
+            for ev_id in self._near(place):
                 scores[ev_id] = scores.get(ev_id, 0.0)
+        topics = {t: 1.0 for t in member.topics if t != NO_TOPIC}
         best_id, best = None, self.threshold
-        for ev_id, score in scores.items():
-            ev = self.active.get(ev_id)
-            if (
-                ev is None
-                or member.at - ev.last_seen > self.window
-                or ev.first_seen - member.at > self.window
-            ):
+        at, window, active = member.at, self.window, self.active
+        where = specific_places | areas
+        for ev_id, score in scores.items():  # (the checks of _in_window and _place_score, inlined: hot)
+            ev = active.get(ev_id)
+            if ev is None or at - ev.last_seen > window or ev.first_seen - at > window:
                 continue
+            bonus = 0.0
             if specific_places and ev.specific_places:
-                if not specific_places & ev.specific_places:
+                shared = specific_places & ev.specific_places
+                if shared:
+                    bonus = PLACE_BONUS if shared <= areas or shared <= ev.areas else SPOT_BONUS
+                elif where & ev.specific_places or where & ev.areas:
+                    bonus = AREA_BONUS
+                else:
                     continue  # both say where, and not the same place: another happening
-                score += PLACE_BONUS
+            if bonus:  # the same kind of matter at the same place, lately
+                if score + bonus + RECENT_BONUS + TOPIC_BONUS < best:
+                    continue  # cannot win
+                gap = abs(member.at - ev.last_seen)
+                matter = self._matter_score(score, chars, topics, ev, gap, best - score - bonus, bonus == SPOT_BONUS)
+                if matter is None:
+                    continue
+                score += bonus + matter
             if score >= best:
                 best_id, best = ev_id, score
         if best_id is not None:
-            return self._join(self.active[best_id], member, specific_places)
-        ev = EventState(f"ev-{member.item_id}", member.snippet[:60], member.at, member.at)
-        self.active[ev.id] = ev
-        if len(self.active) > self.max_active:
-            self._retire([next(iter(self.active.values()))])
-        return self._join(ev, member, specific_places)
+            ev_id = self._join(self.active[best_id], member, specific_places)
+        else:
+            ev = EventState(f"ev-{member.item_id}", trim_title(member.headline or member.snippet), member.at, member.at)
+            self.active[ev.id] = ev
+            self.created.add(ev.id)
+            if len(self.active) > self.max_active:
+                self._retire([next(iter(self.active.values()))])
+            ev_id = self._join(ev, member, specific_places)
+        return self._merge_pass(ev_id, specific_places | areas)
+
+    def _merge_pass(self, ev_id: str, where: set[str]) -> str:
+        """Merge active events that now clearly describe the same happening as `ev_id`.
+
+        Bounded: only the most recently joined events naming one of the item's places (or their
+        town) are looked at, at most `MERGE_CANDIDATES` of them. Two events merge when the cosine of
+        their keyword profiles, plus the place and topic bonuses, reaches `merge_threshold`; they must
+        share a specific place (or, both naming places, their town) and overlap in time.
+        The smaller event merges into the larger (the older on a tie); returns the surviving id.
+        """
+        ev = self.active.get(ev_id)
+        if ev is None or not where or not _checkpoint(ev.originals):
+            return ev_id
+        seen: dict[str, None] = {}
+        for place in sorted(where):
+            for other_id in self._near(place):
+                if other_id != ev_id:
+                    seen[other_id] = None
+        if not seen:
+            return ev_id
+        candidates = [self.active[i] for i in islice(seen, MERGE_CANDIDATES) if i in self.active]
+        vec = self._vectors.get(ev_id, {})
+        tv = ev.topic_vector()
+        best, best_score = None, self.merge_threshold
+        for other in candidates:
+            if not self._in_window(other, ev.first_seen, ev.last_seen):
+                continue
+            bonus = self._place_score(ev.specific_places, ev.areas, other)
+            if not bonus:
+                continue
+            gap = max(0.0, other.first_seen - ev.last_seen, ev.first_seen - other.last_seen)
+            similarity = _overlap(vec, self._vectors.get(other.id, {}))
+            need = best_score - similarity - bonus
+            spot = bonus == SPOT_BONUS
+            matter = self._matter_score(similarity, lambda: self._event_chars(ev_id), tv, other, gap, need, spot)
+            if matter is None:
+                continue
+            score = similarity + bonus + matter
+            if score >= best_score:
+                best, best_score = other, score
+        if best is None:
+            return ev_id
+        target, other = (ev, best) if (len(ev.members), -ev.first_seen) >= (len(best.members), -best.first_seen) else (best, ev)
+        merged, gone = merge_events(target, other, max_members=self.max_members)
+        self._retire([gone])
+        self.active[merged.id] = merged
+        self.active.move_to_end(merged.id)
+        self._index(merged)
+        for place in merged.where():
+            self._post_place(place, merged.id)
+        self._merged[other.id] = target.id
+        if len(self._merged) > self.max_links:
+            self._merged.popitem(last=False)
+        self.merged.append(gone)
+        self.touched.discard(other.id)
+        self.touched.add(merged.id)
+        return merged.id
+
+    def _post_place(self, place: str, ev_id: str) -> None:
+        ids = self._place_postings.setdefault(place, {})
+        ids.pop(ev_id, None)  # most recently joined last
+        ids[ev_id] = None
+
+    def _near(self, place: str) -> Iterator[str]:
+        """The events most recently joined naming `place` (or in it), newest first, bounded."""
+        return islice(reversed(self._place_postings.get(place, {})), PLACE_CANDIDATES)
 
     def _join(self, ev: EventState, member: Member, specific_places: set[str]) -> str:
         _add_member(ev, member, self.max_members)
         ev.specific_places.update(specific_places)
+        ev.areas.update(member.areas)
         self.active.move_to_end(ev.id)
         if member.duplicate_of is None:
             self._index(ev)
             self._item_event[member.item_id] = ev.id
             if len(self._item_event) > self.max_links:
                 self._item_event.popitem(last=False)
-        for place in specific_places:
-            self._place_postings.setdefault(place, {})[ev.id] = None
+        for place in specific_places.union(member.areas):
+            self._post_place(place, ev.id)
         self.touched.add(ev.id)
         return ev.id
 
@@ -269,6 +561,7 @@ class EventClusterer:
         vec = self._event_vector(ev)
         old = self._vectors.get(ev.id, {})
         self._vectors[ev.id] = vec
+        self._char_vectors.pop(ev.id, None)  # computed again when needed
         for t in old.keys() - vec.keys():
             postings = self._postings.get(t)
             if postings is not None:
@@ -282,13 +575,14 @@ class EventClusterer:
         for ev in events:
             self.active.pop(ev.id, None)
             vec = self._vectors.pop(ev.id, {})
+            self._char_vectors.pop(ev.id, None)
             for t in vec:
                 postings = self._postings.get(t)
                 if postings is not None:
                     postings.pop(ev.id, None)
                     if not postings:
                         del self._postings[t]
-            for place in ev.specific_places:
+            for place in ev.where():
                 ids = self._place_postings.get(place)
                 if ids is not None:
                     ids.pop(ev.id, None)
@@ -319,12 +613,13 @@ class EventClusterer:
             if ev.merged_into is not None:
                 self.active.pop(ev.id, None)
                 self._vectors.pop(ev.id, None)
+                self._char_vectors.pop(ev.id, None)
                 continue
             self.active[ev.id] = ev
             self._index(ev)
             for m in ev.members:
                 if m.duplicate_of is None:
                     self._item_event[m.item_id] = ev.id
-            for place in ev.specific_places:
-                self._place_postings.setdefault(place, {})[ev.id] = None
+            for place in ev.where():
+                self._post_place(place, ev.id)
             self.touched.add(ev.id)

@@ -20,6 +20,11 @@ _BLOCK_TAGS = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr|p|div|li|tr|h[1-6])\b
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\ufeff]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
+# Whitespace `_SPACES` would change: anything but a lone plain space.
+_ODD_SPACES = re.compile(
+    r"[\t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\ufeff]| [ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\ufeff]"
+)
+_SEP = "\ue000"  # joins a batch for one OpenCC call: a private-use character, in no dictionary
 # Literal "\n" sequences appear in scraped JSON text (e.g. news bodies); treat them as line breaks.
 _ESCAPED_NL = re.compile(r"\\[nr]")
 
@@ -66,6 +71,18 @@ def normalise(text: str | None) -> str:
     """One post's text, normalised for analysis (the stored original is left untouched)."""
     if not text:
         return ""
+    text = to_simplified(_before_t2s(text))
+    if _ODD_SPACES.search(text):
+        text = _SPACES.sub(" ", text)
+    if "\n" in text:
+        text = _NEWLINES.sub("\n", text)
+    return text.strip()
+
+
+def _before_t2s(text: str | None) -> str:
+    """The steps of `normalise` that come before OpenCC."""
+    if not text:
+        return ""
     if "<" in text and _TAG_HINT.search(text):
         text = html_to_text(text)
     elif "&" in text:
@@ -74,13 +91,24 @@ def normalise(text: str | None) -> str:
         text = _ESCAPED_NL.sub("\n", text)
     if _HAS_FULLWIDTH.search(text):
         text = to_halfwidth(text)
-    text = to_simplified(text)
-    text = _SPACES.sub(" ", text)
-    if "\n" in text:
-        text = _NEWLINES.sub("\n", text)
-    return text.strip()
+    return text
 
 
 def normalise_batch(texts: list[str | None]) -> list[str]:
-    """`normalise` over a batch."""
-    return [normalise(t) for t in texts]
+    """`normalise` over a batch: the same results, with OpenCC and the whitespace steps run once over
+    the whole batch joined by a separator (one call instead of one per text: half the time)."""
+    if not texts:
+        return []
+    parts = [_before_t2s(t) for t in texts]
+    joined = _SEP.join(parts)
+    if joined.count(_SEP) != len(parts) - 1:  # a text holds the separator itself
+        return [normalise(t) for t in texts]
+    joined = to_simplified(joined)
+    if _ODD_SPACES.search(joined):
+        joined = _SPACES.sub(" ", joined)
+    if "\n" in joined:
+        joined = _NEWLINES.sub("\n", joined)
+    out = [t.strip() for t in joined.split(_SEP)]
+    if len(out) != len(texts):  # the converter changed a separator: do it one by one
+        return [normalise(t) for t in texts]
+    return out

@@ -17,6 +17,7 @@ Each output item is the input item plus:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
@@ -24,16 +25,32 @@ from typing import Any
 
 from yuqing.analyse.dedup import DedupIndex, DedupResult, ItemId
 from yuqing.analyse.events import EventClusterer, EventState, Member, merge_events, split_event
-from yuqing.analyse.normalise import normalise
+from yuqing.analyse.normalise import normalise_batch
 from yuqing.analyse.relevance import NOT_RELEVANT, SPECIFIC_PLACE_LEVELS, Relevance, RelevanceMatcher
 from yuqing.analyse.segment import Segmenter
 from yuqing.analyse.sentiment import Sentiment, SentimentModel, default_model
 from yuqing.analyse.topics import TopicClassifier, TopicLexicon, default_fallback
-from yuqing.domain.profile import DistrictProfile
+from yuqing.domain.profile import DistrictProfile, Place
 
 CST = timezone(timedelta(hours=8), "CST")  # China Standard Time, for times given without a zone
 KEYWORD_CHARS = 400  # events read the title and the start of the text
 MAX_KEYWORDS = 24
+EVENT_PLACE_LEVELS = SPECIFIC_PLACE_LEVELS - {"unit", "keyword"}  # where a happening is (a unit says who)
+# A repost chain: "comment//@name: quoted//@name2: original"; the last segment is the original's words.
+_REPOST_LINK = re.compile(r"//\s*@[^:：\s]{1,30}\s*[:：]?")
+_REPOST_PREFIX = re.compile(r"^\s*(?:(?:转发微博|转发|转载)\s*[:：]?|转\s*[:：])\s*")  # not 转角…
+
+
+def strip_repost(text: str) -> tuple[str, bool]:
+    """(the words of the original a post reposts or quotes, whether it is a repost)."""
+    parts = _REPOST_LINK.split(text)
+    if len(parts) > 1:
+        for part in reversed(parts):  # the innermost non-empty segment
+            if part.strip():
+                return part.strip(), True
+        return "", True
+    stripped = _REPOST_PREFIX.sub("", text, count=1)
+    return stripped, stripped != text
 
 
 def parse_time(value: Any) -> float | None:
@@ -91,8 +108,8 @@ class Pipeline:
         """Analyse a batch in order; returns new dicts (the input items plus the contract fields)."""
         ids = [item["id"] if isinstance(item["id"], str | int) else str(item["id"]) for item in batch]
         # Stage: normalise.
-        texts = [normalise(item.get("text")) for item in batch]
-        titles = [normalise(item.get("title")) for item in batch]
+        texts = normalise_batch([item.get("text") for item in batch])
+        titles = normalise_batch([item.get("title") for item in batch])
         fulls = [f"{ti}\n{te}" if ti else te for ti, te in zip(titles, texts, strict=True)]
         # Stage: near-duplicates and reposts (in order: items of one batch can repeat each other).
         dups = self.dedup.check_batch(ids, fulls)
@@ -118,6 +135,9 @@ class Pipeline:
                 event_id=event_id,
             )
             out.append(result)
+        for result in out:  # events merged while the batch ran: point at the surviving event
+            if result["event_id"] is not None:
+                result["event_id"] = self.events.resolve(result["event_id"])
         self.events.retire_quiet()
         return out
 
@@ -139,7 +159,19 @@ class Pipeline:
         if at is None:
             at = self._latest or self.clock()
         self._latest = max(self._latest, at)
-        keywords = tuple(dict.fromkeys(self.segmenter.keywords(full[:KEYWORD_CHARS])))[:MAX_KEYWORDS]
+        # Events read the original's words: a repost's own comment (扩散, 顶！) says nothing of the matter.
+        core, repost = strip_repost(text)
+        if title and not repost:
+            headline = core if core.startswith(title.rstrip("…. ")) else title
+        else:
+            headline = core or title
+        words = f"{title}\n{core}" if title and not repost else core
+        # Place names are matched as places (see EventClusterer), not as words of the matter.
+        named = {m.term for m in rel.matches}.union(rel.places)
+        keywords = tuple(
+            dict.fromkeys(w for w in self.segmenter.keywords(words[:KEYWORD_CHARS]) if w not in named)
+        )[:MAX_KEYWORDS]
+        specific = {m.place for m in rel.matches if m.level in EVENT_PLACE_LEVELS}
         member = Member(
             item_id=item_id,
             at=at,
@@ -151,17 +183,48 @@ class Pipeline:
             keywords=keywords,
             places=tuple(rel.places),
             topics=tuple(topics),
+            repost=repost or dup.duplicate_of is not None,
+            headline=headline,
+            areas=tuple(sorted(self._areas(specific))),
         )
-        specific = {m.place for m in rel.matches if m.level in SPECIFIC_PLACE_LEVELS}
         return self.events.add(member, specific)
 
+    def _areas(self, places: set[str]) -> set[str]:
+        """The towns the given places are in (a town is its own), from the district profile."""
+        towns: dict[str, str] | None = getattr(self, "_towns", None)
+        if towns is None:  # built on first use: place → its town
+            by_name = {p.name: p for p in self.profile.places} if self.profile is not None else {}
+            towns = {}
+            for place in by_name.values():
+                node: Place | None = place
+                for _ in range(4):  # village → town, landmark → village → town
+                    if node is None or node.level == "town":
+                        break
+                    node = by_name.get(node.parent or "")
+                if node is not None and node.level == "town":
+                    towns[place.name] = node.name
+            self._towns = towns
+        return {towns[p] for p in places if p in towns}
+
     def drain_events(self) -> list[dict[str, Any]]:
-        """Events changed or retired since the last call, as dicts for the events table."""
+        """Events changed or retired since the last call, as dicts for the events table.
+
+        An event merged automatically into another, that an earlier call returned, comes back once
+        with `merged_into` (the surviving event's id) and `retired`: its items now belong there.
+        One started and merged since the last call is not returned at all.
+        """
         ids = set(self.events.touched)
         out = [self.events.active[i].to_dict() for i in sorted(ids) if i in self.events.active]
         out += [ev.to_dict() | {"retired": True} for ev in self.events.retired]
+        out += [
+            ev.to_dict() | {"retired": True, "merged_into": self.events.resolve(ev.id)}
+            for ev in self.events.merged
+            if ev.id not in self.events.created
+        ]
         self.events.touched.clear()
         self.events.retired.clear()
+        self.events.merged.clear()
+        self.events.created.clear()
         return out
 
     def merge(self, target_id: str, other_id: str) -> EventState:

@@ -13,6 +13,10 @@ A weak term counts when its parent place (its town, the district or the city) or
 of the district is named in the same text; the admin suffix turns it into a full name, which is
 strong. A full town or village name loses its strength when the text names another county or
 city and none of ours (城关镇 and 和平村 exist in hundreds of counties). Each match says why.
+
+Speed (issue 4, item 11): which matches count and why depends only on the terms kept, so it is
+worked out once per combination of terms and remembered (a bounded memo); per text there remain
+the automaton pass, the word-boundary checks and, when it can matter, the look for elsewhere.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeAlias
 
 import ahocorasick
 import rjieba
@@ -267,6 +272,14 @@ _ZONE_SUFFIXES = (
 )
 _COUNTY_SUFFIX = re.compile(r"[市县区旗盟州]")
 _MAX_NAME = 12
+_EXPLAIN_CACHE = 50_000  # combinations of terms remembered (the memo is cleared when full)
+
+# (matches as (index into the kept matches, place, level, why), places named)
+_Spec: TypeAlias = "tuple[list[tuple[int, str, str, str]], tuple[str, ...]]"
+
+
+def _by_start_longest(r: tuple[int, int, str, object]) -> tuple[int, int]:
+    return r[0], r[0] - r[1]
 
 
 class RelevanceMatcher:
@@ -322,9 +335,11 @@ class RelevanceMatcher:
         # The city and the district vouch for a weak term; the province is too wide to.
         self._ours = {p.city, p.district}
         self._foreign: frozenset[str] = frozenset()
+        self._explained: dict[tuple[str, ...], tuple[_Spec, _Spec | None]] = {}
         if foreign_check:
             ours = {p.city, p.district, p.province}
             self._foreign = frozenset(n for n in _national_names() if n not in ours and n not in self.terms)
+        self._foreign_tails = frozenset(n[-2:] for n in self._foreign)
 
     def _add(
         self, term: str, level: str, parent: str | None, strength: str, form: str, place: str = ""
@@ -351,9 +366,11 @@ class RelevanceMatcher:
 
     def _foreign_name(self, text: str) -> str | None:
         """The first city or county of elsewhere that the text names in full (宁都县, 南昌市), if any."""
-        foreign = self._foreign
+        foreign, tails = self._foreign, self._foreign_tails
         for m in _COUNTY_SUFFIX.finditer(text):
             end = m.end()
+            if text[end - 2 : end] not in tails:
+                continue  # no name elsewhere ends so (the common case: 城市, 社区, 赣州)
             for start in range(max(0, end - _MAX_NAME), end - 1):
                 if text[start:end] in foreign:
                     return text[start:end]
@@ -371,38 +388,65 @@ class RelevanceMatcher:
         """Whether the text concerns the district, which places it names, and why."""
         if not self.terms or not text:
             return NOT_RELEVANT
-        raw: list[tuple[int, int, str, tuple[Term, ...]]] = []
-        for end, (term, infos) in self._automaton.iter(text):
-            start = end - len(term) + 1
-            raw.append((start, end, term, infos))
+        raw = [(end - len(term) + 1, end, term, infos) for end, (term, infos) in self._automaton.iter(text)]
         if not raw:
             return NOT_RELEVANT
+        kept = self._kept(text, raw)
+        if not kept:
+            return NOT_RELEVANT
+        # What the matches are and why depends only on the terms kept (and, for a strong town or
+        # village name without context, on whether the text names elsewhere): worked out once per
+        # combination of terms and remembered.
+        terms = tuple(r[2] for r in kept)
+        explained = self._explained.get(terms)
+        if explained is None:
+            if len(self._explained) >= _EXPLAIN_CACHE:
+                self._explained.clear()
+            explained = self._explained[terms] = self._explain(kept)
+        plain, if_foreign = explained
+        spec = plain if if_foreign is None or self._foreign_name(text) is None else if_foreign
+        matches = [PlaceMatch(place, level, kept[i][2], kept[i][0], why) for i, place, level, why in spec[0]]
+        return Relevance(bool(spec[1]), list(spec[1]), matches)
+
+    def _kept(
+        self, text: str, raw: list[tuple[int, int, str, tuple[Term, ...]]]
+    ) -> list[tuple[int, int, str, tuple[Term, ...]]]:
+        """The matches that name a place: the longest where one lies inside another, not a word."""
         starts: set[int] | None = None
-        ends = {r[1] + 1 for r in raw}
-        # Keep the longest match where one lies inside another (水西镇 over 水西).
-        raw.sort(key=lambda r: (r[0], -(r[1] - r[0])))
+        ends: set[int] | None = None
+        if len(raw) > 1:
+            # Keep the longest match where one lies inside another (水西镇 over 水西).
+            raw.sort(key=_by_start_longest)
         kept: list[tuple[int, int, str, tuple[Term, ...]]] = []
+        # Sorted by start, longest first: a match lies inside a kept one exactly when it does not end
+        # after every kept one (no two matches share both ends).
+        max_end = -1
         for r in raw:
-            if any(k[0] <= r[0] and r[1] <= k[1] and (k[0], k[1]) != (r[0], r[1]) for k in kept):
+            r0, r1, term = r[0], r[1], r[2]
+            if r1 <= max_end:
                 continue
             if (
-                r[2][-1] in ADMIN_SUFFIXES_1
-                and text[r[1] + 1 : r[1] + 2]
-                and (r[2][-1] + text[r[1] + 1]) in _SUFFIX_WORDS
+                term[-1] in ADMIN_SUFFIXES_1
+                and text[r1 + 1 : r1 + 2]
+                and (term[-1] + text[r1 + 1]) in _SUFFIX_WORDS
             ):
                 continue  # 人民市场 is a market, not 人民市
-            if (
-                r[0] > 0
-                and r[0] not in ends
-                and text[r[0] - 1] not in _SAFE_BEFORE
-                and "\u4e00" <= text[r[0] - 1] <= "\u9fff"
-            ):
-                # Preceded by a character that may belong to the same word: ask the segmenter.
-                if starts is None:
-                    starts = self._token_starts(text)
-                if r[0] not in starts:
-                    continue  # starts inside a word: 加大城镇 does not name 大城镇
+            if r0 > 0 and (before := text[r0 - 1]) not in _SAFE_BEFORE and "\u4e00" <= before <= "\u9fff":
+                if ends is None:
+                    ends = {x[1] + 1 for x in raw}
+                if r0 not in ends:
+                    # Preceded by a character that may belong to the same word: ask the segmenter.
+                    if starts is None:
+                        starts = self._token_starts(text)
+                    if r0 not in starts:
+                        continue  # starts inside a word: 加大城镇 does not name 大城镇
             kept.append(r)
+            max_end = r1
+        return kept
+
+    def _explain(self, kept: list[tuple[int, int, str, tuple[Term, ...]]]) -> tuple[_Spec, _Spec | None]:
+        """The matches (by index into `kept`) and places of a combination of kept terms, for a text
+        that names no other county or city, and (when it makes a difference) for one that does."""
         # Places named by each term (a term never vouches for itself: 水西 names both 水西镇 and 水西村).
         by_term: dict[str, set[str]] = {}
         district_terms: dict[str, set[str]] = {}
@@ -417,25 +461,34 @@ class RelevanceMatcher:
                 or (t.strength == WEAK and t.level in ("district", "town") and term not in COMMON_WORDS)
             )
         all_named = set().union(*by_term.values())
-        foreign = None
-        if not all_named & self._ours and self._foreign:
-            foreign = self._foreign_name(text)
-        matches: list[PlaceMatch] = []
-        for start, _, term, infos in kept:
-            named = {
-                p for other, ps in by_term.items() if other != term and other not in COMMON_WORDS for p in ps
-            }
-            others = {p for other, ps in district_terms.items() if other != term for p in ps}
-            for t in infos:
-                why = self._why(t, term, named, others - {t.place}, foreign)
-                if why:
-                    matches.append(PlaceMatch(t.place, t.level, term, start, why))
-                    break
-        places: list[str] = []
-        for m in matches:
-            if m.level not in ("province", "city") and m.place not in places:
-                places.append(m.place)
-        return Relevance(bool(places), places, matches)
+        may_be_foreign = bool(not all_named & self._ours and self._foreign)
+
+        def spec(foreign: str | None) -> _Spec:
+            matches: list[tuple[int, str, str, str]] = []
+            for i, (_, _, term, infos) in enumerate(kept):
+                named = {
+                    p
+                    for other, ps in by_term.items()
+                    if other != term and other not in COMMON_WORDS
+                    for p in ps
+                }
+                others = {p for other, ps in district_terms.items() if other != term for p in ps}
+                for t in infos:
+                    why = self._why(t, term, named, others - {t.place}, foreign)
+                    if why:
+                        matches.append((i, t.place, t.level, why))
+                        break
+            places: list[str] = []
+            for _, place, level, _ in matches:
+                if level not in ("province", "city") and place not in places:
+                    places.append(place)
+            return matches, tuple(places)
+
+        plain = spec(None)
+        if not may_be_foreign:
+            return plain, None
+        if_foreign = spec("外地")
+        return plain, (None if if_foreign == plain else if_foreign)
 
     def _why(self, t: Term, term: str, named: set[str], others: set[str], foreign: str | None) -> str:
         if t.strength == CONTEXT:

@@ -84,7 +84,9 @@ class Analyser:
         results = self.pipeline.run([item_input(it, name) for it, name in items])
         now = utcnow()
         changed = self.pipeline.drain_events()
-        for ev in changed:
+        # Surviving events first, so that events merged into them (by the pipeline's second pass) have a
+        # stored target to point at.
+        for ev in sorted(changed, key=lambda e: bool(e.get("merged_into"))):
             self._store_event(session, ev)
         counts = Counter[str]()
         for (item, _), out in zip(items, results, strict=True):
@@ -106,6 +108,9 @@ class Analyser:
 
     def _store_event(self, session: Session, ev: dict[str, Any]) -> None:
         pid = str(ev["id"])
+        if ev.get("merged_into"):
+            self._store_merge(session, pid, str(ev["merged_into"]))
+            return
         values = dict(
             title=str(ev["title"])[:300], keywords=list(ev["keywords"]), places=list(ev["places"]),
             topics=[TOPIC_LABELS.get(t, t) for t in ev["topics"]], item_count=int(ev["item_count"]),
@@ -120,6 +125,19 @@ class Analyser:
             self.event_ids[pid] = row.id
         else:
             session.execute(update(Event).where(Event.id == db_id).values(**values))
+
+
+    def _store_merge(self, session: Session, pid: str, into: str) -> None:
+        """The pipeline merged event `pid` into `into`: mark the stored one merged and move its items."""
+        db_id, target_id = self.event_ids.get(pid), self.event_ids.get(into)
+        if db_id is None or target_id is None or db_id == target_id:
+            if db_id is None and target_id is not None:
+                self.event_ids[pid] = target_id
+            return
+        session.execute(update(Item).where(Item.event_id == db_id).values(event_id=target_id))
+        session.execute(update(Event).where(Event.id == db_id)
+                        .values(merged_into_id=target_id, status="merged", item_count=0))
+        self.event_ids[pid] = target_id
 
 
 def analyser_for(ws: Workspace) -> Analyser:
