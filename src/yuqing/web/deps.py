@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from yuqing.accounts import actor_of
@@ -138,6 +138,3 @@ def render(request: Request, name: str, status_code: int = 200, /, **context: An
 def purge_expired(session: Session) -> None:
     session.execute(delete(LoginSession).where(LoginSession.expires_at < utcnow()))
 
-
-def user_by_name(session: Session, username: str) -> User | None:
-    return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
