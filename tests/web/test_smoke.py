@@ -48,6 +48,8 @@ def test_every_menu_page_renders(demo_client: TestClient, username: str) -> None
         assert page.status_code == 200, (username, link, page.status_code)
         for slip in SLIPS:
             assert slip not in page.text, (username, link, slip)
+        for href in re.findall(r'class="card[^"]*" href="([^"]+)"', page.text):
+            assert demo_client.get(href).status_code == 200, (username, "card", href)
         for detail in re.findall(r'href="(/(?:events|cases|items|sources)/\d+)"', page.text)[:3]:
             sub = demo_client.get(detail)
             assert sub.status_code == 200, (username, detail)
