@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from yuqing.clock import CHINA
-from yuqing.collect.http import HttpClient
+from yuqing.collect.http import HttpClient, Response
 
 
 @dataclass(slots=True)
@@ -69,6 +69,14 @@ class FetchOutcome:
     errors: list[str] = field(default_factory=list)  # per-item problems; the run still succeeds
     complete: bool = True  # False when the fetcher left work for the next run (e.g. a page limit)
     warnings: list[str] = field(default_factory=list)
+
+
+def conditional_fetch(source: SourceSpec, client: HttpClient, accept: str) -> tuple[Response, FetchOutcome]:
+    """GET the source's URL with its ETag/Last-Modified; the response and an outcome with the HTTP facts."""
+    resp = client.get(source.url, etag=source.etag, last_modified=source.last_modified, accept=accept)
+    out = FetchOutcome(http_status=resp.status, nbytes=len(resp.content), etag=resp.etag,
+                       last_modified=resp.last_modified, not_modified=resp.not_modified)
+    return resp, out
 
 
 class Fetcher(Protocol):

@@ -21,6 +21,7 @@ from yuqing.collect.base import (
     FetchOutcome,
     SourceSpec,
     clean_whitespace,
+    conditional_fetch,
     html_to_text,
     parse_time,
 )
@@ -42,15 +43,8 @@ class RssFetcher:
     kind = "rss"
 
     def fetch(self, source: SourceSpec, client: HttpClient) -> FetchOutcome:
-        resp = client.get(source.url, etag=source.etag, last_modified=source.last_modified, accept=ACCEPT)
-        out = FetchOutcome(
-            http_status=resp.status,
-            nbytes=len(resp.content),
-            etag=resp.etag,
-            last_modified=resp.last_modified,
-        )
-        if resp.not_modified:
-            out.not_modified = True
+        resp, out = conditional_fetch(source, client, ACCEPT)
+        if out.not_modified:
             return out
         if source.last_body_sha256 and hashlib.sha256(resp.content).hexdigest() == source.last_body_sha256:
             out.not_modified = True  # the server ignores conditional GET but nothing changed

@@ -33,6 +33,7 @@ from yuqing.collect.base import (
     SourceSpec,
     canonical_url,
     clean_whitespace,
+    conditional_fetch,
     element_text,
     parse_count,
     parse_time,
@@ -217,15 +218,8 @@ class WebFetcher:
 
     def fetch(self, source: SourceSpec, client: HttpClient) -> FetchOutcome:
         cfg = source.config
-        resp = client.get(source.url, etag=source.etag, last_modified=source.last_modified, accept=ACCEPT)
-        out = FetchOutcome(
-            http_status=resp.status,
-            nbytes=len(resp.content),
-            etag=resp.etag,
-            last_modified=resp.last_modified,
-        )
-        if resp.not_modified:
-            out.not_modified = True
+        resp, out = conditional_fetch(source, client, ACCEPT)
+        if out.not_modified:
             return out
         body_sha = hashlib.sha256(resp.content).hexdigest()
         if source.last_body_sha256 == body_sha and not cfg.get("refetch"):
