@@ -125,3 +125,13 @@ def test_dashboard_shows_hot_events_and_source_health(ws: Workspace, app_client:
     page = app_client.get("/").text
     assert "<title>总览 ·" in page and page.count("热点事件") == 1 and "class=\"\">" in page
     assert "河口镇暴雨内涝" in page and "故障" in page
+
+
+def test_refusals_below_the_routes_answer_403(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "stray", role="unit_handler")  # a handler whose unit was never set: sees no case
+    login(app_client, "stray")
+    page = app_client.get("/cases/workbench")
+    assert page.status_code == 403 and "无权访问" in page.text
+    api = app_client.get("/api/cases/todos", headers={"accept": "application/json"})
+    assert api.status_code == 403

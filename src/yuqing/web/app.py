@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from yuqing import __version__
+from yuqing.domain.roles import PermissionDenied
 from yuqing.web.deps import LoginRequired, render
 from yuqing.workspace import Workspace
 
@@ -77,6 +78,11 @@ def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         return JSONResponse({"detail": "请先登录"}, status_code=401)
+
+    @app.exception_handler(PermissionDenied)
+    async def permission_denied(request: Request, exc: PermissionDenied) -> Any:
+        """Actions and repositories refuse below the routes; every route answers 403 the same way."""
+        return await http_error(request, HTTPException(403, str(exc)))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Any:

@@ -65,19 +65,13 @@ def cases_page(request: Request, viewer: CurrentViewer, session: DbSession, stat
 @router.get("/cases/workbench")
 def workbench(request: Request, viewer: CurrentViewer, session: DbSession) -> object:
     """A unit's to-dos with countdowns: sign, handle, feed back, ask for more time."""
-    try:
-        rows = queries.todos(session, viewer.actor)
-    except PermissionDenied as exc:
-        raise HTTPException(403, str(exc)) from None
+    rows = queries.todos(session, viewer.actor)  # PermissionDenied → 403 (app-wide handler)
     return render(request, "cases/workbench.html", rows=rows)
 
 
 @router.get("/cases/ledger")
 def ledger_page(request: Request, viewer: CurrentViewer, session: DbSession) -> object:
-    try:
-        rows = queries.ledger(session, viewer.actor)
-    except PermissionDenied as exc:
-        raise HTTPException(403, str(exc)) from None
+    rows = queries.ledger(session, viewer.actor)  # PermissionDenied → 403 (app-wide handler)
     return render(request, "cases/ledger.html", rows=rows)
 
 
