@@ -192,6 +192,44 @@ def test_merging_stays_bounded_to_recent_events_of_the_place():
     assert not c.merged
 
 
+def test_adopt_follows_a_stored_split_keeps_it_apart_and_pins_the_title():
+    c = EventClusterer()
+    for i in range(1, 5):  # one happening to the clusterer
+        c.add(*at_place(i, i * HOUR, ["游泳", "年轻人", "失踪", "搜救"], "云溪水库", "云溪乡"))
+    c.add(member(5, 5 * HOUR, ["转发"], places=("云溪水库",), dup=3), {"云溪水库"})
+    assert len(c.active) == 1
+    # stored: an analyst split items 3 and 4 (and the repost of 3) into event 20, titled by hand
+    owner = {1: 10, 2: 10, 3: 20, 4: 20, 5: 20}
+    mapping = c.adopt(owner, titles={20: "水库第二起落水"})
+    assert sorted(mapping.values()) == [10, 20]
+    by_owner = {key: c.active[ev_id] for ev_id, key in mapping.items()}
+    assert {m.item_id for m in by_owner[10].members} == {1, 2}
+    assert {m.item_id for m in by_owner[20].members} == {3, 4, 5}
+    assert by_owner[20].to_dict()["title"] == "水库第二起落水"  # pinned: not chosen from the posts
+    assert by_owner[10].to_dict()["title"] != "水库第二起落水"
+    # a post that speaks of both does not merge them back
+    c.add(*at_place(6, 6 * HOUR, ["游泳", "年轻人", "失踪", "搜救"], "云溪水库", "云溪乡"))
+    c.add(*at_place(7, 7 * HOUR, ["游泳", "年轻人", "失踪", "搜救"], "云溪水库", "云溪乡"))
+    assert set(c.active) == set(mapping)
+    assert not c.merged
+
+
+def test_adopt_follows_a_stored_merge_and_keeps_clean_events_as_they_are():
+    c = EventClusterer()
+    a = c.add(member(1, 0, FIRE), {"水西镇"})
+    b = c.add(member(2, HOUR, BUS, places=("沙石镇",)), {"沙石镇"})
+    x = c.add(member(3, HOUR, ["停电", "小区"], places=("云溪乡",)), {"云溪乡"})
+    c.add(member(4, HOUR, ["新", "东西"], places=("石湾社区",)), {"石湾社区"})  # never stored
+    mapping = c.adopt({1: 7, 2: 7, 3: 9})  # an analyst merged the first two
+    assert mapping[x] == 9 and x in c.active  # untouched
+    merged = next(ev_id for ev_id, key in mapping.items() if key == 7)
+    assert {m.item_id for m in c.active[merged].members} == {1, 2}
+    assert a not in c.active and b not in c.active
+    assert len(c.active) == 3 and "ev-4" in c.active and "ev-4" not in mapping
+    # later posts of either matter join the merged event
+    assert c.add(member(5, 2 * HOUR, FIRE), {"水西镇"}) == merged
+
+
 # Titles: from an original, never a repost chain, representative.
 
 

@@ -19,7 +19,10 @@ The pass runs when an event reaches 2, 3, 4, 8, 16… originals and every 16th, 
 bounded. The title is the most central original (not a repost) of the event, trimmed.
 
 Events are plain state (`EventState`); `merge_events` and `split_event` are pure functions over it
-so an analyst's merge and split can be applied, audited and persisted by the caller.
+so an analyst's merge and split can be applied, audited and persisted by the caller. After a rebuild
+(replaying stored items), `EventClusterer.adopt` makes the active events follow the stored grouping
+again, so an analyst's decisions outlive the process: events an analyst split are kept apart by the
+merge pass, and a title an analyst gave is pinned.
 Memory is bounded: events quiet for longer than `window` are retired (handed to the caller and
 forgotten), each event keeps at most `max_members` members in detail, and the idf table is reset
 when it grows past `max_terms` words.
@@ -31,7 +34,7 @@ import heapq
 import math
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -95,6 +98,7 @@ class EventState:
     overflow: list[HeatInput] = field(default_factory=list)  # items past max_members (counted, not kept)
     merged_into: str | None = None
     originals: int = 0  # members that are not duplicates (all, kept in detail or not)
+    pinned: bool = False  # the title was given by an analyst: keep it, do not choose one from the posts
     _topic_vector: dict[str, float] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -159,7 +163,8 @@ class EventState:
 
     def to_dict(self) -> dict[str, object]:
         heat, factors = self.heat()
-        self.title = self.representative_title()
+        if not self.pinned:
+            self.title = self.representative_title()
         return {
             "id": self.id,
             "title": self.title,
@@ -311,6 +316,7 @@ class EventClusterer:
         self.retired: list[EventState] = []
         self.merged: list[EventState] = []  # events merged into others since the caller last looked
         self.created: set[str] = set()  # events started since the caller last looked
+        self.apart: set[frozenset[str]] = set()  # pairs of events the merge pass must leave apart
 
     def _idf(self, term: str) -> float:
         return math.log((self._docs + 1) / (self._df.get(term, 0) + 1)) + 1.0
@@ -502,6 +508,8 @@ class EventClusterer:
         for other in candidates:
             if not self._in_window(other, ev.first_seen, ev.last_seen):
                 continue
+            if self.apart and frozenset((ev_id, other.id)) in self.apart:
+                continue  # an analyst split these
             bonus = self._place_score(ev.specific_places, ev.areas, other)
             if not bonus:
                 continue
@@ -623,3 +631,53 @@ class EventClusterer:
             for place in ev.where():
                 self._post_place(place, ev.id)
             self.touched.add(ev.id)
+
+    def adopt(self, owner: Mapping[ItemId, int], titles: Mapping[int, str] | None = None) -> dict[str, int]:
+        """Make the active events follow a stored grouping of their items; returns event id → owner.
+
+        `owner` maps item ids to the stored event holding them (after analysts' merges and splits);
+        `titles` gives the stored events whose title an analyst chose. An active event whose items
+        are all held by one stored event, and alone in it, is kept; the others are rebuilt, one per
+        stored event, and events cut from one active event are kept apart from then on. Members no
+        stored event holds stay with the stored event most of their event's members are in; events
+        with no stored member at all are left as they are.
+        """
+        titles = titles or {}
+        parts: dict[int, list[Member]] = {}
+        sources: dict[int, list[str]] = {}
+        keys_of: dict[str, list[int]] = {}
+        for ev in self.active.values():
+            held = Counter(owner[m.item_id] for m in ev.members if m.item_id in owner)
+            if not held:
+                continue
+            major = held.most_common(1)[0][0]
+            for m in ev.members:
+                key = owner.get(m.item_id, major)
+                if key not in parts:
+                    parts[key], sources[key] = [], []
+                parts[key].append(m)
+                if ev.id not in sources[key]:
+                    sources[key].append(ev.id)
+                if key not in keys_of.setdefault(ev.id, []):
+                    keys_of[ev.id].append(key)
+        mapping: dict[str, int] = {}
+        rebuilt: list[EventState] = []
+        removed: list[str] = []
+        for key, members in parts.items():
+            (first, *more) = sources[key]
+            if not more and keys_of[first] == [key]:
+                mapping[first] = key
+                ev = self.active[first]
+            else:
+                ev = _rebuild(f"db-{key}", members, max_members=self.max_members)
+                removed += [i for i in sources[key] if i not in removed]
+                rebuilt.append(ev)
+                mapping[ev.id] = key
+            if key in titles:
+                ev.title, ev.pinned = titles[key], True
+        for keys in keys_of.values():  # the pieces of one active event were split by an analyst
+            pieces = [i for i, k in mapping.items() if k in keys]
+            self.apart.update(frozenset((a, b)) for a in pieces for b in pieces if a < b)
+        if rebuilt:
+            self.install(rebuilt, removed=tuple(i for i in removed if i not in mapping))
+        return mapping

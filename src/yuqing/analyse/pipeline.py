@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -238,3 +238,7 @@ class Pipeline:
         kept, new = split_event(self.events.active[event_id], item_ids, new_id)
         self.events.install([kept, new])
         return kept, new
+
+    def adopt(self, owner: Mapping[ItemId, int], titles: Mapping[int, str] | None = None) -> dict[str, int]:
+        """Make the active events follow a stored grouping of items (see `EventClusterer.adopt`)."""
+        return self.events.adopt(owner, titles)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from yuqing.analyse.dedup import ItemId
 from yuqing.analyse.heat import HeatInput, heat_factors, heat_score
 from yuqing.analyse.pipeline import Pipeline
 from yuqing.analyse.topics import TOPIC_LABELS
@@ -60,7 +61,11 @@ class Analyser:
         return analyser
 
     def warm(self) -> None:
-        """Replay recent analysed items so dedup and events continue where they stopped."""
+        """Replay recent analysed items so dedup and events continue where they stopped.
+
+        The replay clusters afresh; the stored grouping then wins (`Pipeline.adopt`), so events an
+        analyst merged stay merged, events an analyst split stay apart and titles an analyst chose stay.
+        """
         since = utcnow() - timedelta(days=WARM_DAYS)
         with self.ws.db.read() as s:
             rows = s.execute(
@@ -68,16 +73,14 @@ class Analyser:
                 .where(Item.analysed_at.is_not(None), func.coalesce(Item.published_at, Item.captured_at) >= since)
                 .order_by(func.coalesce(Item.published_at, Item.captured_at), Item.id)
             ).all()
-            stored = {str(it.id): it.event_id for it, _ in rows}
+            owner: dict[ItemId, int] = {str(it.id): it.event_id for it, _ in rows if it.event_id is not None}
+            held = set(owner.values())
+            titles = dict(s.execute(select(Event.id, Event.title)
+                                    .where(Event.title_pinned.is_(True), Event.id.in_(held))).all()) if held else {}
             for start in range(0, len(rows), 1000):
                 self.pipeline.run([item_input(it, name) for it, name in rows[start : start + 1000]])
-        votes: dict[str, Counter[int]] = {}
-        for ev in self.pipeline.drain_events():
-            for item_id in ev.get("item_ids", []):
-                event_id = stored.get(item_id)
-                if event_id is not None:
-                    votes.setdefault(str(ev["id"]), Counter())[event_id] += 1
-        self.event_ids = {pid: c.most_common(1)[0][0] for pid, c in votes.items()}
+        self.event_ids = self.pipeline.adopt(owner, titles)
+        self.pipeline.drain_events()  # what the replay changed is stored already
 
     def analyse(self, session: Session, items: list[tuple[Item, str]]) -> dict[str, int]:
         """Analyse `items` (in time order) and write results and events in the caller's transaction."""
@@ -240,7 +243,7 @@ def split_event(ws: Workspace, actor: Actor, event_id: int, item_ids: list[int],
         chosen = list(s.execute(select(Item).where(Item.event_id == event_id, Item.id.in_(item_ids))).scalars())
         if not chosen or len(chosen) == source.item_count:
             raise EventError("请选择部分（而非全部）信息拆出")
-        new = Event(title=title.strip()[:300], keywords=[], places=[], topics=list(source.topics))
+        new = Event(title=title.strip()[:300], title_pinned=True, keywords=[], places=[], topics=list(source.topics))
         s.add(new)
         s.flush()
         for item in chosen:
