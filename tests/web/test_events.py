@@ -96,3 +96,28 @@ def test_leader_cannot_merge_events(ws: Workspace, app_client: TestClient) -> No
     csrf = login(app_client, "boss")
     r = app_client.post(f"/events/{a.id}/merge", data={"other_id": b.id, "reason": "x", "csrf_token": csrf})
     assert r.status_code == 403
+
+
+def test_analyst_renames_an_event_and_the_title_is_pinned_and_audited(ws: Workspace, app_client: TestClient) -> None:
+    from sqlalchemy import select
+
+    from yuqing.store.tables import AuditEntry, Event
+
+    with ws.db.write() as s:
+        factories.user(s, "liming")
+        ev = factories.event(s, "转发//@网友:工地")
+        other = factories.event(s, "滨江夜市噪音扰民")
+    csrf = login(app_client, "liming")
+    r = app_client.post(f"/events/{ev.id}/title", data={"title": "  ", "reason": "x", "csrf_token": csrf})
+    assert r.status_code == 400
+    r = app_client.post(f"/events/{ev.id}/title", follow_redirects=False,
+                        data={"title": "青石镇锦江华府项目欠薪", "reason": "自动标题取自转发", "csrf_token": csrf})
+    assert r.status_code == 303
+    page = app_client.get(f"/events/{ev.id}").text
+    assert "青石镇锦江华府项目欠薪" in page and "分析员定题" in page
+    assert "分析员定题" not in app_client.get(f"/events/{other.id}").text
+    with ws.db.read() as s:
+        row = s.get(Event, ev.id)
+        assert row is not None and row.title_pinned
+        entry = s.execute(select(AuditEntry).where(AuditEntry.action == "event.rename")).scalar_one()
+    assert entry.detail["before"] == "转发//@网友:工地" and entry.detail["reason"] == "自动标题取自转发"

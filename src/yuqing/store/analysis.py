@@ -255,3 +255,20 @@ def split_event(ws: Workspace, actor: Actor, event_id: int, item_ids: list[int],
                      reason=reason.strip())
     forget(ws)
     return new
+
+
+def rename_event(ws: Workspace, actor: Actor, event_id: int, title: str, reason: str) -> Event:
+    """An analyst gives an event its title; the title is pinned (kept as the event grows). Audited."""
+    require(actor, "events.edit")
+    title, reason = title.strip(), reason.strip()
+    if not title or not reason:
+        raise EventError("请填写事件标题和修改理由")
+    with ws.db.write() as s:
+        event = s.get(Event, event_id)
+        if event is None or event.merged_into_id:
+            raise EventError("事件不存在或已被合并")
+        before = event.title
+        event.title, event.title_pinned = title[:300], True
+        audit.append(s, actor, "event.rename", "event", event.id, before=before, after=event.title, reason=reason)
+    forget(ws)
+    return event

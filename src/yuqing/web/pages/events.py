@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from yuqing.store.analysis import EventError, merge_events, split_event
+from yuqing.store.analysis import EventError, merge_events, rename_event, split_event
 from yuqing.store.repositories.cases import NotFound, visible
 from yuqing.store.repositories.events import event_items, event_overview, get_event, list_events
 from yuqing.store.tables import Case
@@ -76,6 +76,17 @@ def split(request: Request, event_id: int, viewer: EventEditor, ws: WorkspaceDep
     except EventError as exc:
         raise HTTPException(400, str(exc)) from None
     return RedirectResponse(f"/events/{new.id}", status_code=303)
+
+
+@router.post("/events/{event_id}/title", dependencies=[Depends(check_csrf)])
+def rename(request: Request, event_id: int, viewer: EventEditor, ws: WorkspaceDep,
+           title: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> object:
+    """Give the event a title of the analyst's choosing (audited; kept as the event grows)."""
+    try:
+        rename_event(ws, viewer.actor, event_id, title, reason)
+    except EventError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return RedirectResponse(f"/events/{event_id}", status_code=303)
 
 
 @router.get("/api/events/{event_id}/charts", tags=["api"])
