@@ -62,6 +62,12 @@ def bench_sentiment(baseline: bool) -> None:
     print(f"  macro-F1            {macro_f1(y, preds):.3f}   (target 0.80)")
     print(f"  accuracy            {np.mean([a == b for a, b in zip(y, preds, strict=True)]):.3f}")
     print(f"  positive-vs-negative {np.mean([a == b for a, b in pn]):.3f}   ({len(pn)} texts; target 0.90)")
+    if model.posts is not None:  # the reader of untitled short posts, on the same texts, for comparison
+        posts = [
+            LABELS.index(model.posts.predict((normalise(t) + "。" + normalise(c))[:600]).label)
+            for t, c in zip(titles, contents, strict=True)
+        ]
+        print(f"  posts model (untitled short posts; inews texts all have titles) macro-F1 {macro_f1(y, posts):.3f}")
     if baseline:
         from snownlp import SnowNLP
 

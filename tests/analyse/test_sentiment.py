@@ -4,7 +4,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from yuqing.analyse.sentiment import LABELS, SentimentModel, default_model
+from yuqing.analyse.sentiment import LABELS, SentimentModel, default_model, headline, is_post
 
 
 @pytest.fixture(scope="module")
@@ -15,11 +15,13 @@ def model() -> SentimentModel:
 def test_artifact_is_plain_arrays_and_small():
     base = resources.files("yuqing.analyse").joinpath("models")
     with np.load(base.joinpath("sentiment.npz"), allow_pickle=False) as data:  # no unpickling
-        assert set(data.files) == {"weights", "bias"}
-        assert data["weights"].shape[1] == 3
+        assert {"title_weights", "body_weights", "meta_weights", "title_idf", "body_idf"} <= set(data.files)
+        assert data["title_weights"].shape[1] == data["body_weights"].shape[1] == 3
+        assert data["meta_weights"].shape == (6, 3)
     meta = json.loads(base.joinpath("sentiment.json").read_text(encoding="utf-8"))
     assert "test" in meta["never_used"]
-    assert base.joinpath("sentiment.npz").stat().st_size < 5_000_000
+    assert base.joinpath("sentiment.npz").stat().st_size < 16_000_000
+    assert base.joinpath("sentiment_posts.npz").stat().st_size < 5_000_000
 
 
 @pytest.mark.parametrize(
@@ -45,3 +47,28 @@ def test_batch_matches_single(model):
     texts = ["服务太差了", "非常满意"]
     assert [s.label for s in model.predict_batch(texts)] == [model.predict(t).label for t in texts]
     assert all(s.label in LABELS for s in model.predict_batch(texts))
+
+
+def test_a_post_without_title_is_headed_by_its_first_sentence():
+    assert headline("西关路塌了个大坑。车胎都扎破了") == "西关路塌了个大坑"
+    assert headline("正文。", "标题") == "标题"
+    assert headline("没有句号的一段话") == "没有句号的一段话"
+    assert len(headline("长" * 200)) == 60
+
+
+def test_the_title_counts(model):
+    body = "记者今天从区里获悉，相关情况如下。"
+    good = model.logits(model.prepare(body, "示例区获评全国文明城区，群众点赞"))
+    bad = model.logits(model.prepare(body, "示例区一工地发生坍塌事故，三人受伤"))
+    assert good[0] - good[2] > bad[0] - bad[2]
+
+
+def test_posts_and_articles_are_read_by_their_own_model(model):
+    post = "小区污水横流臭气熏天，投诉了三个月没人管"
+    assert is_post(post) and is_post(post, "小区污水横流臭气…")  # a board's title is the post's opening
+    assert not is_post(post, "示例区一小区污水问题调查") and not is_post("长" * 300)
+    assert model.posts is not None
+    assert model.predict(post) == model.posts.predict(post)
+    article = model.predict(post, "示例区一小区污水问题调查")
+    z = model.logits(model.prepare(post, "示例区一小区污水问题调查"))
+    assert article.label == LABELS[int((z + model.offsets).argmax())]

@@ -52,3 +52,49 @@ def sparse_row(text: str, bits: int, orders: tuple[int, ...] = (1, 2, 3)) -> tup
     vals = (1.0 + np.log(counts)).astype(np.float32)
     vals /= np.float32(np.sqrt(float((vals * vals).sum())))
     return uniq, vals
+
+
+_WORD_SALT = np.array([0x0, 0x61C8864680B583EB, 0x3C6EF372FE94F82B], dtype=np.uint64)
+_MAX_WORD = 16  # characters of a word that count towards its hash
+
+
+def word_ids(words: list[str], bits: int, orders: tuple[int, ...] = (1, 2)) -> np.ndarray:
+    """Bucket ids of word n-grams (of the given orders, 1 and/or 2), hashed apart from character n-grams."""
+    if not words:
+        return np.zeros(0, dtype=np.int64)
+    words = [w[:_MAX_WORD] for w in words]
+    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    cp = codepoints("".join(words))
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    position = np.arange(len(cp)) - np.repeat(starts, lengths)
+    powers = np.array([pow(int(_MULT[0]), k, 1 << 64) for k in range(_MAX_WORD)], dtype=np.uint64)
+    parts: list[np.ndarray] = []
+    shift = np.uint64(64 - bits)
+    with np.errstate(over="ignore"):
+        whole = np.add.reduceat((cp + np.uint64(1)) * powers[position], starts)  # one hash per word
+        for order in orders:
+            if len(words) < order:
+                continue
+            h = np.full(len(words) - order + 1, _WORD_SALT[order], dtype=np.uint64)
+            for k in range(order):
+                h = (h ^ whole[k : len(words) - order + 1 + k]) * _MULT[k + 1]
+            h ^= h >> np.uint64(31)
+            h *= _MULT[3]
+            parts.append(h >> shift)
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(parts).astype(np.int64)
+
+
+def weighted_row(ids: np.ndarray, idf: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, values) of the L2-normalised sublinear tf (× idf, when given) vector of bucket ids."""
+    if ids.size == 0:
+        return ids, np.zeros(0, dtype=np.float32)
+    uniq, counts = np.unique(ids, return_counts=True)
+    vals = (1.0 + np.log(counts)).astype(np.float32)
+    if idf is not None:
+        vals *= idf[uniq]
+    norm = float(np.sqrt(float((vals * vals).sum())))
+    if norm > 0:
+        vals /= np.float32(norm)
+    return uniq, vals

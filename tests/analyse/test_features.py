@@ -1,0 +1,42 @@
+import subprocess
+import sys
+
+import numpy as np
+
+from yuqing.analyse.features import ngram_ids, weighted_row, word_ids
+
+
+def test_word_ids_are_stable_across_processes_and_in_range():
+    words = ["农民工", "工资", "拖欠"]
+    here = word_ids(words, 18).tolist()
+    code = "from yuqing.analyse.features import word_ids; print(word_ids(['农民工', '工资', '拖欠'], 18).tolist())"
+    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert str(here) == there.strip()
+    assert len(here) == 3 + 2  # unigrams and bigrams
+    assert all(0 <= i < 2**18 for i in here)
+
+
+def test_word_order_matters_for_bigrams_only():
+    a, b = word_ids(["拖欠", "工资"], 20), word_ids(["工资", "拖欠"], 20)
+    assert sorted(a[:2].tolist()) == sorted(b[:2].tolist())  # the same unigrams
+    assert a[2] != b[2]  # another bigram
+    assert word_ids([], 18).size == 0
+    assert word_ids(["一"], 18, (1, 2)).size == 1
+
+
+def test_words_and_character_ngrams_hash_apart():
+    # the word 工资 and the character bigram 工资 are different features
+    assert not set(word_ids(["工资"], 20, (1,)).tolist()) & set(ngram_ids("工资", 20, (2,)).tolist())
+
+
+def test_weighted_row_is_unit_length_and_uses_idf():
+    ids = np.array([3, 3, 5, 7], dtype=np.int64)
+    uniq, vals = weighted_row(ids)
+    assert uniq.tolist() == [3, 5, 7] and np.isclose(float((vals**2).sum()), 1.0)
+    assert vals[0] > vals[1] == vals[2]  # sublinear tf: 1 + log 2 against 1
+    idf = np.ones(8, dtype=np.float32)
+    idf[5] = 4.0
+    _, weighted = weighted_row(ids, idf)
+    assert weighted[1] > weighted[0]
+    empty_ids, empty_vals = weighted_row(np.zeros(0, dtype=np.int64))
+    assert empty_ids.size == 0 and empty_vals.size == 0
