@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.servers import free_port, serve
-from yuqing.demo.build import DEAD_SOURCE, DEMO_FEED, build_demo
+from yuqing.demo.build import DEAD_SOURCE, DEMO_FEED, RUMOUR_TITLE, build_demo
 from yuqing.store.tables import Case, Event, Item, Source
 
 
@@ -30,6 +30,9 @@ def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type:
         assert s.execute(select(func.count(Case.id))).scalar_one() == 1
     for word in ("河口", "工资", "夜市", "食堂"):
         assert word in titles, word
+    with ws.db.read() as s:  # the analyst retitled the food-rumour event (pinned, audited)
+        pinned = s.execute(select(Event).where(Event.title_pinned.is_(True))).scalar_one()
+        assert pinned.title == RUMOUR_TITLE
     again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
     with again.db.read() as s:
         assert s.execute(select(func.count(Item.id))).scalar_one() >= 300

@@ -92,6 +92,29 @@ def _analyse(ws: Workspace, progress: Any) -> None:
         analyse_pending(ws, progress=(lambda n: progress.advance(task, n)) if progress else None)
 
 
+RUMOUR_TITLE = "桃源镇学校食堂“过期食材”传言（待市场监管局核实）"
+
+
+def _analyst_titles(ws: Workspace, progress: Any) -> None:
+    """The analyst gives the food-rumour event a title of her own (shown as 分析员定题; audited)."""
+    from yuqing.domain.roles import Actor
+    from yuqing.store.analysis import rename_event
+    from yuqing.store.tables import Event, User
+
+    with ws.db.read() as s:
+        analyst = s.execute(select(User).where(User.username == "analyst")).scalar_one_or_none()
+        stories = s.execute(select(Item.event_id, Item.extra).where(Item.event_id.is_not(None))).all()
+        counts: dict[int, int] = {}
+        for event_id, extra in stories:
+            if (extra or {}).get("story") == "rumour":
+                counts[event_id] = counts.get(event_id, 0) + 1
+        event = s.get(Event, max(counts, key=counts.__getitem__)) if counts else None
+    if analyst is None or event is None or event.title_pinned:
+        return
+    actor = Actor(analyst.id, analyst.display_name, analyst.role_code, analyst.unit_id)
+    rename_event(ws, actor, event.id, RUMOUR_TITLE, "自动标题取自单条帖子，改为概括传言及核实状态")
+
+
 def _case_story(ws: Workspace, progress: Any) -> None:
     from yuqing.respond.demo import demo_step
 
@@ -99,4 +122,4 @@ def _case_story(ws: Workspace, progress: Any) -> None:
 
 
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
-DEMO_STEPS: list[Any] = [_analyse, _case_story]
+DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story]
