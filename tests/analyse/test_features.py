@@ -3,7 +3,7 @@ import sys
 
 import numpy as np
 
-from yuqing.analyse.features import ngram_ids, weighted_row, word_ids
+from yuqing.analyse.features import ngram_ids, vocabulary_row, word_ids
 
 
 def test_word_ids_are_stable_across_processes_and_in_range():
@@ -29,14 +29,13 @@ def test_words_and_character_ngrams_hash_apart():
     assert not set(word_ids(["工资"], 20, (1,)).tolist()) & set(ngram_ids("工资", 20, (2,)).tolist())
 
 
-def test_weighted_row_is_unit_length_and_uses_idf():
-    ids = np.array([3, 3, 5, 7], dtype=np.int64)
-    uniq, vals = weighted_row(ids)
-    assert uniq.tolist() == [3, 5, 7] and np.isclose(float((vals**2).sum()), 1.0)
+def test_vocabulary_row_ignores_unseen_ids_is_unit_length_and_uses_idf():
+    keys = np.array([3, 5, 7], dtype=np.int64)
+    ids = np.array([3, 3, 5, 7, 9, 1], dtype=np.int64)  # 9 and 1 were never seen
+    cols, vals = vocabulary_row(keys, np.ones(3, dtype=np.float32), ids)
+    assert cols.tolist() == [0, 1, 2] and np.isclose(float((vals**2).sum()), 1.0)
     assert vals[0] > vals[1] == vals[2]  # sublinear tf: 1 + log 2 against 1
-    idf = np.ones(8, dtype=np.float32)
-    idf[5] = 4.0
-    _, weighted = weighted_row(ids, idf)
+    _, weighted = vocabulary_row(keys, np.array([1.0, 4.0, 1.0], dtype=np.float32), ids)
     assert weighted[1] > weighted[0]
-    empty_ids, empty_vals = weighted_row(np.zeros(0, dtype=np.int64))
-    assert empty_ids.size == 0 and empty_vals.size == 0
+    cols, vals = vocabulary_row(keys, np.ones(3, dtype=np.float32), np.array([8, 9], dtype=np.int64))
+    assert cols.size == 0 and vals.size == 0

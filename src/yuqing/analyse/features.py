@@ -86,15 +86,16 @@ def word_ids(words: list[str], bits: int, orders: tuple[int, ...] = (1, 2)) -> n
     return np.concatenate(parts).astype(np.int64)
 
 
-def weighted_row(ids: np.ndarray, idf: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, values) of the L2-normalised sublinear tf (× idf, when given) vector of bucket ids."""
-    if ids.size == 0:
-        return ids, np.zeros(0, dtype=np.float32)
+def vocabulary_row(keys: np.ndarray, idf: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, L2-normalised sublinear tf × idf values) of bucket ids over a sorted vocabulary `keys`
+    with per-column `idf`; ids outside the vocabulary are ignored."""
     uniq, counts = np.unique(ids, return_counts=True)
-    vals = (1.0 + np.log(counts)).astype(np.float32)
-    if idf is not None:
-        vals *= idf[uniq]
+    cols = np.searchsorted(keys, uniq)
+    found = cols < len(keys)
+    found[found] = keys[cols[found]] == uniq[found]
+    cols = cols[found]
+    vals = (1.0 + np.log(counts[found])).astype(np.float32) * idf[cols]
     norm = float(np.sqrt(float((vals * vals).sum())))
     if norm > 0:
         vals /= np.float32(norm)
-    return uniq, vals
+    return cols, vals

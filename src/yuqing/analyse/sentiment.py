@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import rjieba
 
-from yuqing.analyse.features import ngram_ids, sparse_row, word_ids
+from yuqing.analyse.features import ngram_ids, sparse_row, vocabulary_row, word_ids
 
 LABELS = ("positive", "neutral", "negative")  # the order of the model's classes (inews labels 0, 1, 2)
 TITLE_CHARS = 60  # a title (or a post's first sentence) longer than this is cut
@@ -99,20 +99,6 @@ class LinearPart:
     def logits(self, text: str) -> np.ndarray:
         cols, vals = self.row(feature_ids(text, self.bits))
         return np.asarray(vals @ self.weights[cols] + self.bias, dtype=np.float32)
-
-
-def vocabulary_row(keys: np.ndarray, idf: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(columns, values) of bucket ids over a sorted vocabulary `keys` with per-column `idf`."""
-    uniq, counts = np.unique(ids, return_counts=True)
-    cols = np.searchsorted(keys, uniq)
-    found = cols < len(keys)
-    found[found] = keys[cols[found]] == uniq[found]
-    cols = cols[found]
-    vals = (1.0 + np.log(counts[found])).astype(np.float32) * idf[cols]
-    norm = float(np.sqrt(float((vals * vals).sum())))
-    if norm > 0:
-        vals /= np.float32(norm)
-    return cols, vals
 
 
 def _artifact(folder: Path | None, name: str) -> tuple[dict[str, np.ndarray], dict]:
