@@ -101,6 +101,12 @@ class LinearPart:
         return np.asarray(vals @ self.weights[cols] + self.bias, dtype=np.float32)
 
 
+def verdict(z: np.ndarray, offsets: np.ndarray) -> Sentiment:
+    """The label (logits plus per-class offsets) and the score P(positive) − P(negative) (without them)."""
+    p = np.exp(log_softmax(z))
+    return Sentiment(LABELS[int(np.argmax(z + offsets))], round(float(p[0] - p[2]), 4))
+
+
 def _artifact(folder: Path | None, name: str) -> tuple[dict[str, np.ndarray], dict]:
     """The arrays and metadata of a model in `folder`, or of the shipped one."""
     if folder is None:
@@ -136,9 +142,7 @@ class PostsModel:
             return Sentiment("neutral", 0.0)
         ids, vals = sparse_row(text, self.bits, self.orders)
         z = np.asarray(vals @ self.weights[ids] + self.bias, dtype=np.float32)
-        label = LABELS[int(np.argmax(z + self.offsets))]
-        p = np.exp(log_softmax(z))
-        return Sentiment(label, round(float(p[0] - p[2]), 4))
+        return verdict(z, self.offsets)
 
 
 class SentimentModel:
@@ -178,9 +182,6 @@ class SentimentModel:
         stacked = np.concatenate([log_softmax(self.title.logits(head)), log_softmax(self.body.logits(body))])
         return np.asarray(stacked @ self.meta_weights + self.meta_bias, dtype=np.float32)
 
-    def probabilities(self, prepared: tuple[str, str]) -> np.ndarray:
-        return np.exp(log_softmax(self.logits(prepared)))
-
     def predict(self, text: str, title: str = "") -> Sentiment:
         """Label and score of one (normalised) text."""
         if self.posts is not None and is_post(text, title):
@@ -189,9 +190,7 @@ class SentimentModel:
         if not prepared[1].strip("。 "):
             return Sentiment("neutral", 0.0)
         z = self.logits(prepared)
-        label = LABELS[int(np.argmax(z + self.offsets))]
-        p = np.exp(log_softmax(z))
-        return Sentiment(label, round(float(p[0] - p[2]), 4))
+        return verdict(z, self.offsets)
 
     def predict_batch(self, texts: list[str], titles: list[str] | None = None) -> list[Sentiment]:
         """The sentiment stage over a batch."""
