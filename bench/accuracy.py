@@ -8,8 +8,16 @@
   Target: precision >= 0.95 at recall >= 0.90.
 - near-duplicates: precision, recall and F1 on planted reposts (copies, `//@` reposts, 转发
   prefixes, quotes, small edits) of real texts, among real distinct texts. Target: F1 >= 0.95.
+- repost links (issue 16): link precision, recall, F1 and template look-alikes linked (x/20) on the
+  hand-written sets bench/data/links_{dev,holdout}.jsonl (fragments, originals inside commentary,
+  chains, edits, look-alikes; rules in bench/data/analysis_sets.md). Targets on held-out: F1 >= 0.95
+  with precision >= 0.95, look-alikes linked <= 2 of 20.
+- happenings (issue 16): event B-cubed precision, recall, F1 on bench/data/happenings_{dev,holdout}.jsonl
+  (one happening in many words over days, two happenings at one place, one matter at two places),
+  through the whole pipeline. Target on held-out: B-cubed F1 >= 0.90.
+  Tuning is done on the dev parts only; the held-out parts are reported, never tuned on.
 
-    .venv/bin/python bench/accuracy.py [--only sentiment|relevance|dedup] [--baseline] [--errors]
+    .venv/bin/python bench/accuracy.py [--only sentiment|relevance|dedup|links|events] [--baseline] [--errors]
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from yuqing.analyse.dedup import DedupIndex
-from yuqing.analyse.normalise import normalise
+from yuqing.analyse.normalise import normalise, normalise_batch
 from yuqing.analyse.relevance import RelevanceMatcher
 from yuqing.analyse.sentiment import LABELS, default_model
 from yuqing.gazetteer import build_profile, find_county
@@ -248,9 +256,105 @@ def bench_dedup(show_errors: bool, n_originals: int = 2000, n_copies: int = 2000
             print(f"    [{kind}] truth={truth} got={got}: {text[:80]}")
 
 
+def _jsonl(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def bench_links(show_errors: bool, batch: int = 100) -> None:
+    """Repost links on the issue-16 sets: every post in time order through the dedup stage as the pipeline runs it."""
+    for part in ("dev", "holdout"):
+        rows = _jsonl(f"links_{part}.jsonl")
+        index = DedupIndex()
+        got: dict[str, object] = {}
+        t0 = time.perf_counter()
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            texts = normalise_batch([r["text"] for r in chunk])
+            for r, res in zip(chunk, index.check_batch([r["id"] for r in chunk], texts), strict=True):
+                got[r["id"]] = res.duplicate_of
+        dt = time.perf_counter() - t0
+        tp = fp = fn = 0
+        errors: list[tuple[str, dict, object]] = []
+        misses: dict[str, list[int]] = {}
+        for r in rows:
+            truth, pred = r["duplicate_of"], got[r["id"]]
+            if truth is not None:
+                misses.setdefault(r["kind"], [0, 0])[0] += 1
+            if truth is not None and pred == truth:
+                tp += 1
+                continue
+            if pred is not None:
+                fp += 1
+            if truth is not None:
+                fn += 1
+                misses[r["kind"]][1] += 1
+            if pred != truth:
+                errors.append(("FP" if truth is None else "FN" if pred is None else "WRONG", r, pred))
+        p = tp / (tp + fp) if tp + fp else 0.0
+        rc = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
+        looks = [r for r in rows if r["kind"] == "lookalike"]
+        linked = sum(got[r["id"]] is not None for r in looks)
+        print(f"repost links, {part} ({len(rows)} posts, {tp + fn} links, {len(rows) / dt:.0f} posts/s)")
+        print(f"  link precision {p:.3f}   recall {rc:.3f}   F1 {f1:.3f}   (target on held-out: F1 0.95, precision 0.95)")
+        print(f"  template look-alikes linked {linked}/{len(looks)}   (target <= 2/20)")
+        print("  missed by kind: " + ", ".join(f"{k} {m}/{n}" for k, (n, m) in sorted(misses.items())))
+        if show_errors:
+            for kind, r, pred in errors:
+                print(f"    {kind} {r['id']} [{r['kind']}] truth={r['duplicate_of']} got={pred}: {r['text'][:70]}")
+
+
+def bench_happenings(show_errors: bool, batch: int = 20) -> None:
+    """Event B-cubed on the issue-16 happening sets, through the whole pipeline in time order."""
+    from collections import Counter, defaultdict
+
+    from yuqing.analyse.pipeline import Pipeline
+    from yuqing.domain.profile import DistrictProfile
+
+    for part in ("dev", "holdout"):
+        head, *posts = _jsonl(f"happenings_{part}.jsonl")
+        pipe = Pipeline(DistrictProfile.from_dict(head["profile"]))
+        results: list[dict] = []
+        events: dict[str, dict] = {}
+        posts.sort(key=lambda r: (r["published_at"], r["id"]))
+        for start in range(0, len(posts), batch):
+            results += pipe.run([{k: v for k, v in r.items() if k != "story"} for r in posts[start : start + batch]])
+            for ev in pipe.drain_events():
+                events[str(ev["id"])] = ev
+        for ev in pipe.drain_events():
+            events[str(ev["id"])] = ev
+        story = {r["id"]: r["story"] for r in posts}
+        assigned = {r["id"]: pipe.events.resolve(r["event_id"]) for r in results if r.get("event_id")}
+        truth = {i: s for i, s in story.items() if s != "elsewhere"}
+        pred = {i: assigned.get(i, f"none-{i}") for i in truth}
+        by_t: dict[str, set[str]] = defaultdict(set)
+        by_p: dict[str, set[str]] = defaultdict(set)
+        for i in truth:
+            by_t[truth[i]].add(i)
+            by_p[pred[i]].add(i)
+        bp = sum(len(by_p[pred[i]] & by_t[truth[i]]) / len(by_p[pred[i]]) for i in truth) / len(truth)
+        br = sum(len(by_p[pred[i]] & by_t[truth[i]]) / len(by_t[truth[i]]) for i in truth) / len(truth)
+        bf = 2 * bp * br / (bp + br) if bp + br else 0.0
+        members: dict[str, Counter[str]] = defaultdict(Counter)
+        for i, ev_id in assigned.items():
+            members[ev_id][story[i]] += 1
+        per_story = Counter(c.most_common(1)[0][0] for c in members.values())
+        stray = sum(1 for i in assigned if story[i] == "elsewhere")
+        print(f"happenings, {part} ({len(posts)} posts, {len(by_t)} happenings, {len(members)} events)")
+        print(f"  event B-cubed precision {bp:.3f}   recall {br:.3f}   F1 {bf:.3f}   (target on held-out: F1 0.90)")
+        print(
+            "  events per happening: " + ", ".join(f"{s} {per_story.get(s, 0)}" for s in sorted(by_t))
+            + f"; posts elsewhere given an event {stray}"
+        )
+        if show_errors:
+            for ev_id, c in sorted(members.items(), key=lambda kv: -sum(kv[1].values())):
+                title = events.get(ev_id, {}).get("title", "?")
+                print(f"    {sum(c.values()):3d} {dict(c)}  {title}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["sentiment", "relevance", "dedup"])
+    ap.add_argument("--only", choices=["sentiment", "relevance", "dedup", "links", "events"])
     ap.add_argument("--baseline", action="store_true", help="also run snownlp on the same texts")
     ap.add_argument("--errors", action="store_true", help="print the mistakes")
     args = ap.parse_args()
@@ -260,6 +364,10 @@ def main() -> None:
         bench_relevance(args.errors)
     if args.only in (None, "dedup"):
         bench_dedup(args.errors)
+    if args.only in (None, "links"):
+        bench_links(args.errors)
+    if args.only in (None, "events"):
+        bench_happenings(args.errors)
 
 
 if __name__ == "__main__":
