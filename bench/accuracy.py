@@ -6,6 +6,10 @@
 - relevance: precision and recall on bench/data/relevance.jsonl (real sentences paired with
   district profiles, ambiguous-name traps included; built by scripts/build_relevance_set.py).
   Target: precision >= 0.95 at recall >= 0.90.
+- posts sentiment: the reader of untitled short posts on the **held-out** part of the district post
+  set (bench/data/sentiment_posts_holdout.tsv, labelling rules in bench/data/sentiment_posts.md):
+  macro-F1, per-class F1, recall of calmly worded complaints, recall per kind. Targets: macro-F1
+  >= 0.80, calm-complaint recall >= 0.85, positive F1 >= 0.75.
 - near-duplicates: precision, recall and F1 on planted reposts (copies, `//@` reposts, 转发
   prefixes, quotes, small edits) of real texts, among real distinct texts. Target: F1 >= 0.95.
 - repost links (issue 16): link precision, recall, F1 and template look-alikes linked (x/20) on the
@@ -17,7 +21,7 @@
   through the whole pipeline. Target on held-out: B-cubed F1 >= 0.90.
   Tuning is done on the dev parts only; the held-out parts are reported, never tuned on.
 
-    .venv/bin/python bench/accuracy.py [--only sentiment|relevance|dedup|links|events] [--baseline] [--errors]
+    .venv/bin/python bench/accuracy.py [--only sentiment|posts|relevance|dedup|links|events] [--baseline] [--errors]
 """
 
 from __future__ import annotations
@@ -89,6 +93,46 @@ def bench_sentiment(baseline: bool) -> None:
             f"  baseline snownlp positive-vs-negative {np.mean([a == b for (a, _), b in zip(pn, sn, strict=True)]):.3f}"
             f" ({len(sn) / (time.perf_counter() - t0):.0f} texts/s)"
         )
+
+
+def read_posts_set(path: Path) -> list[dict[str, str]]:
+    """Rows (label, kind, style, text) of a labelled post set (tab-separated, with a header)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split("\t")
+    return [dict(zip(head, line.split("\t"), strict=True)) for line in lines[1:] if line.strip()]
+
+
+def class_f1(y: list[int], p: list[int], c: int) -> float:
+    tp = sum(1 for a, b in zip(y, p, strict=True) if a == c and b == c)
+    wrong = sum(1 for a, b in zip(y, p, strict=True) if (a == c) != (b == c))
+    return 2 * tp / (2 * tp + wrong) if tp else 0.0
+
+
+def bench_posts_sentiment(show_errors: bool) -> None:
+    """The posts reader (untitled short posts) on the held-out district posts."""
+    rows = read_posts_set(DATA / "sentiment_posts_holdout.tsv")
+    model = default_model()
+    t0 = time.perf_counter()
+    got = [model.predict(normalise(r["text"])) for r in rows]
+    dt = time.perf_counter() - t0
+    y = [LABELS.index(r["label"]) for r in rows]
+    p = [LABELS.index(s.label) for s in got]
+    print(f"posts sentiment (held-out district posts, {len(rows)} posts, {len(rows) / dt:.0f} posts/s)")
+    print(f"  macro-F1            {macro_f1(y, p):.3f}   (target 0.80)")
+    print("  per-class F1        " + "   ".join(f"{LABELS[c]} {class_f1(y, p, c):.3f}" for c in range(3)))
+    kinds: dict[str, list[int]] = {}
+    for r, a, b in zip(rows, y, p, strict=True):
+        kinds.setdefault(r["kind"], [0, 0])
+        kinds[r["kind"]][0] += 1
+        kinds[r["kind"]][1] += int(a == b)
+    calm_n, calm_ok = kinds.get("calm", [0, 0])
+    print(f"  calm-complaint recall {calm_ok / max(calm_n, 1):.3f}   ({calm_ok}/{calm_n}; target 0.85)")
+    print(f"  positive F1         {class_f1(y, p, 0):.3f}   (target 0.75)")
+    print("  right by kind: " + ", ".join(f"{k} {ok}/{n}" for k, (n, ok) in sorted(kinds.items())))
+    if show_errors:
+        for r, s in zip(rows, got, strict=True):
+            if s.label != r["label"]:
+                print(f"    [{r['kind']}] {r['label']} -> {s.label} ({s.score:+.2f}): {r['text']}")
 
 
 def bench_relevance(show_errors: bool) -> None:
@@ -354,12 +398,14 @@ def bench_happenings(show_errors: bool, batch: int = 20) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["sentiment", "relevance", "dedup", "links", "events"])
+    ap.add_argument("--only", choices=["sentiment", "posts", "relevance", "dedup", "links", "events"])
     ap.add_argument("--baseline", action="store_true", help="also run snownlp on the same texts")
     ap.add_argument("--errors", action="store_true", help="print the mistakes")
     args = ap.parse_args()
     if args.only in (None, "sentiment"):
         bench_sentiment(args.baseline)
+    if args.only in (None, "sentiment", "posts"):
+        bench_posts_sentiment(args.errors)
     if args.only in (None, "relevance"):
         bench_relevance(args.errors)
     if args.only in (None, "dedup"):
