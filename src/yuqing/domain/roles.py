@@ -53,6 +53,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                              "cases.approve"}),
 }
 
+# What each permission lets a person do, in the words a refusal shows them.
+PERMISSION_LABELS: dict[str, str] = {
+    "items.read": "查看信息流", "items.import": "导入信息", "items.report": "报送信息",
+    "events.read": "查看事件", "events.edit": "编辑事件",
+    "sources.manage": "管理信息源", "units.manage": "管理单位", "users.manage": "管理用户",
+    "audit.read": "查看审计日志", "profile.manage": "管理辖区档案", "settings.manage": "管理系统设置",
+    "rules.manage": "管理交办规则",
+    "cases.read_all": "查看全部案件", "cases.read_own": "查看本单位案件", "cases.open": "立案",
+    "cases.dispatch": "交办案件", "cases.supervise": "督办案件", "cases.close": "审核与销号",
+    "cases.spot_check": "抽查复核", "cases.handle": "办理案件", "cases.approve": "审核回复",
+    "cases.instruct": "批示", "statements.publish": "发布声明",
+    "reports.read": "阅读报告", "reports.write": "撰写报告",
+}
+
+
+def permission_label(permission: str) -> str:
+    return PERMISSION_LABELS.get(permission, "此操作")
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -80,4 +98,5 @@ class PermissionDenied(PermissionError):
 
 def require(actor: Actor, permission: str) -> None:
     if not actor.can(permission):
-        raise PermissionDenied(f"{actor.name}（{ROLE_NAMES.get(actor.role, actor.role)}）无权执行：{permission}")
+        raise PermissionDenied(
+            f"{actor.name}（{ROLE_NAMES.get(actor.role, actor.role)}）无权{permission_label(permission)}")

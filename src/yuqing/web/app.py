@@ -13,6 +13,7 @@ Conventions for new routes (collection, analysis, case desk …):
 from __future__ import annotations
 
 import importlib
+import logging
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ ROUTERS = [
     "yuqing.web.api.routes",
 ]
 
+log = logging.getLogger(__name__)
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
@@ -56,6 +59,30 @@ class SecurityHeaders(BaseHTTPMiddleware):
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+
+# What a person reads when a page cannot be shown (Starlette's own details are English: never shown).
+ERROR_MESSAGES = {
+    400: "请求有误，请返回上一页检查后重试。",
+    403: "您的账号无权查看此页面或执行此操作。",
+    404: "找不到这个页面：地址可能有误，或内容已被删除、不在您的查看范围内。",
+    405: "此地址不能这样打开（例如直接打开了只用于提交表单的地址），请从页面上的按钮或链接进入。",
+    413: "提交的内容太大。",
+    422: "表单内容不完整或格式有误，请返回检查后重新提交。",
+    500: "服务器处理时出错，已记录。请稍后重试；如仍不行，请联系系统管理员。",
+}
+# Form fields named in a 422, in the words of the forms.
+FIELD_LABELS = {
+    "username": "用户名", "password": "密码", "display_name": "姓名", "role": "角色", "unit": "单位",
+    "name": "名称", "kind": "类型", "parent": "上级", "place": "地名", "url": "网址", "alias": "别名",
+    "keywords": "关键词", "text": "内容", "reason": "理由", "note": "说明", "title": "标题", "summary": "摘要",
+    "action": "操作", "file": "文件", "files": "附件", "days": "天数", "working_days": "工作日数",
+    "interval": "采集间隔", "q": "搜索词", "page": "页码",
+}
+
+
+def _chinese(detail: object) -> bool:
+    return isinstance(detail, str) and any("\u4e00" <= ch <= "\u9fff" for ch in detail)
 
 
 def _wants_html(request: Request) -> bool:
@@ -86,13 +113,28 @@ def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Any:
-        if _wants_html(request) and exc.status_code in (400, 403, 404, 422):
-            return render(request, "error.html", exc.status_code, status=exc.status_code, message=exc.detail)
+        if _wants_html(request) and 400 <= exc.status_code < 500:
+            message = exc.detail if _chinese(exc.detail) else ERROR_MESSAGES.get(exc.status_code, ERROR_MESSAGES[400])
+            page = render(request, "error.html", exc.status_code, status=exc.status_code, message=message)
+            page.headers.update(exc.headers or {})
+            return page
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Any:
+        if _wants_html(request):
+            fields = sorted({FIELD_LABELS.get(str(e["loc"][-1]), "") for e in exc.errors() if e.get("loc")} - {""})
+            message = ERROR_MESSAGES[422] + (f"（请检查：{'、'.join(fields)}）" if fields else "")
+            return render(request, "error.html", 422, status=422, message=message)
         return JSONResponse({"detail": exc.errors()}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Any:
+        """A bug must not show its exception text to a person: log it, answer in Chinese."""
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if _wants_html(request):
+            return render(request, "error.html", 500, status=500, message=ERROR_MESSAGES[500])
+        return JSONResponse({"detail": "服务器内部错误"}, status_code=500)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.accounts import actor_of
 from yuqing.clock import CHINA, aware, utcnow
-from yuqing.domain.roles import ROLE_NAMES, Actor
+from yuqing.domain.roles import ROLE_NAMES, Actor, permission_label
 from yuqing.store.tables import LoginSession, User
 from yuqing.workspace import Workspace
 
@@ -115,7 +115,7 @@ async def check_csrf(request: Request, viewer: Annotated[Viewer, Depends(current
 def require_permission(permission: str) -> Any:
     def check(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
         if not viewer.can(permission):
-            raise HTTPException(403, f"无权访问（需要权限 {permission}）")
+            raise HTTPException(403, f"无权访问：此页面需要“{permission_label(permission)}”的权限")
         return viewer
 
     return Depends(check)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from yuqing.clock import now_local, utcnow
-from yuqing.store.repositories.cases import NotFound
-from yuqing.store.tables import Case, Event, Item, Source
-
-OPEN_CASE_EXCLUDED = ("closed", "follow_up", "evaluated")
+from yuqing.domain import lifecycle as lc
+from yuqing.domain.roles import Actor
+from yuqing.store.repositories.cases import NotFound, visible
+from yuqing.store.tables import Assignment, Case, Event, Item, Source
 
 
 def get_item(session: Session, item_id: int) -> Item:
@@ -51,24 +51,48 @@ def daily_counts(session: Session, days: int = 14) -> dict[str, Any]:
     return {"labels": labels, "series": series}
 
 
-def dashboard_counts(session: Session) -> dict[str, int]:
-    day_ago = utcnow() - timedelta(days=1)
+def new_since(since: datetime, now: datetime) -> Any:
+    """Items that appeared since `since`, by publication time; the capture time stands in when a post
+    has no publication time or claims one in the future (a wrong clock at the source)."""
+    published = Item.published_at
+    return or_(
+        and_(published.is_not(None), published >= since, published <= now),
+        and_(published.is_(None), Item.captured_at >= since),
+        and_(published > now, Item.captured_at >= since),
+    )
+
+
+def dashboard_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """The dashboard's cards, only those the actor may see: item and event counts for readers of the
+    feed, case counts scoped to the cases the actor may see (a unit sees its own), sources for admins."""
+    now = utcnow()
 
     def count(stmt: Any) -> int:
         return int(session.execute(stmt).scalar_one())
 
-    return {
-        "total": count(select(func.count(Item.id))),
-        "items_24h": count(select(func.count(Item.id)).where(Item.captured_at >= day_ago)),
-        "relevant": count(select(func.count(Item.id)).where(Item.relevant.is_(True))),
-        "negative": count(select(func.count(Item.id)).where(Item.sentiment == "negative")),
-        "events": count(select(func.count(Event.id)).where(Event.merged_into_id.is_(None))),
-        "open_cases": count(select(func.count(Case.id)).where(Case.state.not_in(OPEN_CASE_EXCLUDED))),
-        "overdue": count(select(func.count(Case.id)).where(
-            Case.state.not_in(OPEN_CASE_EXCLUDED), Case.due_at.is_not(None), Case.due_at < utcnow())),
-        "sources": count(select(func.count(Source.id))),
-        "sources_bad": count(select(func.count(Source.id)).where(Source.health.in_(("down", "blocked", "stale")))),
-    }
+    out: dict[str, int] = {}
+    if actor.can("items.read"):
+        out |= {
+            "total": count(select(func.count(Item.id))),
+            "items_24h": count(select(func.count(Item.id)).where(new_since(now - timedelta(days=1), now))),
+            "relevant": count(select(func.count(Item.id)).where(Item.relevant.is_(True))),
+            "negative": count(select(func.count(Item.id)).where(Item.sentiment == "negative")),
+        }
+    if actor.can("events.read"):
+        out["events"] = count(select(func.count(Event.id)).where(Event.merged_into_id.is_(None)))
+    if actor.can("cases.read_all") or (actor.can("cases.read_own") and actor.unit_id is not None):
+        open_cases = visible(select(func.count(Case.id)), actor).where(Case.state.in_(lc.OPEN_STATES))
+        out["open_cases"] = count(open_cases)
+        out["overdue"] = count(open_cases.where(Case.due_at.is_not(None), Case.due_at < now))
+        if actor.unit_bound:
+            out["to_sign"] = count(select(func.count(Assignment.case_id)).join(Case).where(
+                Assignment.unit_id == actor.unit_id, Assignment.signed_at.is_(None),
+                Case.state.in_(lc.WITH_UNIT_STATES)))
+    if actor.can("sources.manage"):
+        out["sources"] = count(select(func.count(Source.id)))
+        out["sources_bad"] = count(select(func.count(Source.id)).where(
+            Source.health.in_(("down", "blocked", "stale"))))
+    return out
 
 
 def sources(session: Session) -> list[Source]:

@@ -61,8 +61,9 @@ def item(item_id: int, viewer: ItemReader, session: DbSession) -> ItemPublic:
 
 
 @router.get("/stats/counts")
-def counts(viewer: ItemReader, session: DbSession) -> dict[str, int]:
-    return dashboard_counts(session)
+def counts(viewer: CurrentViewer, session: DbSession) -> dict[str, int]:
+    """The dashboard's counts, only those the caller may see (a unit sees its own cases)."""
+    return dashboard_counts(session, viewer.actor)
 
 
 @router.get("/stats/daily")

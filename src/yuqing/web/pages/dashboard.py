@@ -13,11 +13,11 @@ router = APIRouter()
 
 @router.get("/")
 def dashboard(request: Request, viewer: CurrentViewer, session: DbSession, wall: bool = False) -> object:
-    return render(request, "dashboard.html", counts=dashboard_counts(session), wall=wall,
+    return render(request, "dashboard.html", counts=dashboard_counts(session, viewer.actor), wall=wall,
                   events=list_events(session, limit=8) if viewer.can("events.read") else None,
                   sources=sources(session) if viewer.can("sources.manage") or viewer.can("items.read") else None)
 
 
 @router.get("/partials/counts")
 def counts_partial(request: Request, viewer: CurrentViewer, session: DbSession) -> object:
-    return render(request, "partials/counts.html", counts=dashboard_counts(session))
+    return render(request, "partials/counts.html", counts=dashboard_counts(session, viewer.actor))

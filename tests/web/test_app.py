@@ -1,0 +1,64 @@
+"""Error pages: HTML routes answer 4xx/5xx with a Chinese page (no English defaults, no codes, no
+exception text); /api keeps JSON."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests import factories
+from tests.web.conftest import login
+from yuqing.web.app import create_app
+from yuqing.workspace import Workspace
+
+ENGLISH = re.compile(r"Not Found|Method Not Allowed|Field required|Traceback|missing|value_error")
+
+
+def test_4xx_pages_are_chinese_for_html_and_json_for_the_api(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "qingshi", role="unit_handler", unit=factories.unit(s, "青石镇", "town"))
+    csrf = login(app_client, "qingshi")
+
+    missing = app_client.get("/no/such/page")
+    assert missing.status_code == 404 and "找不到页面" in missing.text and not ENGLISH.search(missing.text)
+    assert 'lang="zh-CN"' in missing.text
+
+    wrong_method = app_client.get("/logout")
+    assert wrong_method.status_code == 405 and "不能这样打开" in wrong_method.text
+    assert not ENGLISH.search(wrong_method.text) and "POST" in wrong_method.headers.get("allow", "")
+
+    forbidden = app_client.get("/admin/units")
+    assert forbidden.status_code == 403 and "管理单位" in forbidden.text and "units.manage" not in forbidden.text
+
+    incomplete = app_client.post("/admin/profile/aliases", data={"csrf_token": csrf})
+    assert incomplete.status_code in (403, 422) and not ENGLISH.search(incomplete.text)
+
+    api = app_client.get("/api/no/such", headers={"accept": "application/json"})
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/json")
+
+
+def test_a_form_missing_a_field_names_it_in_chinese(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "admin1", role="admin")
+    csrf = login(app_client, "admin1")
+    r = app_client.post("/admin/units", data={"csrf_token": csrf, "kind": "town"})
+    assert r.status_code == 422 and "名称" in r.text and "表单" in r.text and not ENGLISH.search(r.text)
+    api = app_client.post("/api/cases", json={}, headers={"accept": "application/json", "x-csrf-token": csrf})
+    assert api.headers["content-type"].startswith("application/json")
+
+
+def test_a_bug_shows_a_chinese_page_without_the_exception_text(ws: Workspace) -> None:
+    app = create_app(ws)
+
+    def boom() -> None:
+        raise RuntimeError("secret internal detail sqlite3.OperationalError")
+
+    app.add_api_route("/boom", boom)
+    app.add_api_route("/api/boom", boom)
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False,
+                    headers={"accept": "text/html"}) as client:
+        page = client.get("/boom")
+        assert page.status_code == 500 and "服务器" in page.text and "secret" not in page.text
+        api = client.get("/api/boom", headers={"accept": "application/json"})
+        assert api.status_code == 500 and api.json() == {"detail": "服务器内部错误"}
