@@ -55,3 +55,20 @@ def test_demo_feed_is_collected_and_the_dead_source_turns_red(demo) -> None:  # 
         news = list(s.execute(select(Item).where(Item.source_id == feed.id)).scalars())
     assert len(news) == 8 and any("情况说明" in i.title for i in news)  # GB2312 decoded
     assert feed.health == "ok" and dead.health in ("down", "blocked")
+
+
+def test_every_audit_entry_of_the_demo_reads_in_chinese(demo) -> None:  # type: ignore[no-untyped-def]
+    """Scan the demo's audit log: every action code and every detail field has a Chinese label."""
+    from yuqing.domain import records
+    from yuqing.store.tables import AuditEntry
+
+    ws, _, _ = demo
+    with ws.db.read() as s:
+        entries = list(s.execute(select(AuditEntry)).scalars())
+    assert len(entries) > 20
+    unlabelled = sorted({e.action for e in entries if not records.has_label(e.action)})
+    assert not unlabelled, f"add Chinese labels in yuqing/domain/records.py for: {unlabelled}"
+    fields = sorted({k for e in entries for k in e.detail if k not in records.DETAIL_LABELS})
+    assert not fields, f"add Chinese labels for these detail fields in yuqing/domain/records.py: {fields}"
+    objects = sorted({e.object_type for e in entries if e.object_type not in records.OBJECT_LABELS})
+    assert not objects, f"add Chinese labels for these object types in yuqing/domain/records.py: {objects}"

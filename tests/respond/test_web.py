@@ -114,3 +114,15 @@ def test_rules_page_and_xlsx(desk, client):
     client.cookies.clear()
     login(client, "town_h")
     assert client.get("/cases/rules").status_code == 403
+
+
+def test_case_history_reads_in_chinese(desk, client):
+    cid = desk.case_to("signed")
+    login(client, "office")
+    page = client.get(f"/cases/{cid}").text
+    history = page.split("办理记录")[1]
+    for word in ("立案", "研判", "报送", "交办", "签收", "牵头单位", "办理期限"):
+        assert word in history, word
+    rows = history.split("<tbody>")[1].split("</tbody>")[0]
+    assert not re.search(r"<td>(open|assess|report|assign|sign|time_to_sign)</td>", rows)
+    assert "_id" not in rows and "{" not in rows and "\\u" not in rows

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.accounts import actor_of
 from yuqing.clock import CHINA, aware, utcnow
+from yuqing.domain import records
 from yuqing.domain.roles import ROLE_NAMES, Actor, permission_label
 from yuqing.store.tables import LoginSession, User
 from yuqing.workspace import Workspace
@@ -37,6 +38,10 @@ templates.env.filters["local"] = _local
 templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
 SENTIMENT_NAMES = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 templates.env.globals["SENTIMENT_NAMES"] = SENTIMENT_NAMES
+# Readable records (audit log, case history): codes in, Chinese out.
+templates.env.globals["step_label"] = records.case_step_label
+templates.env.globals["action_label"] = records.action_label
+templates.env.globals["detail_fields"] = records.describe
 
 
 class LoginRequired(Exception):

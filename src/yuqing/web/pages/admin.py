@@ -1,16 +1,21 @@
-"""Admin pages: units (a tree) and users."""
+"""Admin pages: units (a tree), users and the audit log."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from yuqing.accounts import UNIT_KINDS, AccountError, create_unit, create_user, unit_tree
+from yuqing.domain import records
 from yuqing.domain.roles import ROLE_NAMES
-from yuqing.store.tables import AuditEntry, User
+from yuqing.store.repositories import audit as audit_repo
+from yuqing.store.repositories.audit import AuditFilter, search_audit
+from yuqing.store.tables import User
 from yuqing.web.deps import DbSession, Viewer, WorkspaceDep, check_csrf, render, require_permission
 
 router = APIRouter(prefix="/admin")
@@ -63,8 +68,51 @@ def users_create(
 
 
 @router.get("/audit")
-def audit_page(request: Request, viewer: AuditReader, session: DbSession, action: str = "") -> object:
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)
-    if action:
-        stmt = stmt.where(AuditEntry.action.startswith(action))
-    return render(request, "admin/audit.html", entries=list(session.execute(stmt).scalars()), action=action)
+def audit_page(request: Request, viewer: AuditReader, session: DbSession, actor: str = "", unit: str = "",
+               object_type: str = "", object_id: str = "", action: str = "", since: str = "", until: str = "",
+               before: str = "") -> object:
+    """The audit log in Chinese: filter by person, unit, object, action and date; details as labelled fields."""
+    form = {"actor": actor, "unit": unit, "object_type": object_type, "object_id": object_id.strip(),
+            "action": action, "since": since, "until": until}
+    errors: list[str] = []
+    f = AuditFilter(object_type=object_type, object_id=object_id.strip(), action=action,
+                    actor_id=_int(actor, "操作人", errors), unit_id=_int(unit, "单位", errors),
+                    since=_day(since, "开始日期", errors), until=_day(until, "结束日期", errors),
+                    before_id=_int(before, "页码", errors))
+    entries = search_audit(session, f)
+    units = audit_repo.unit_names(session)
+    rows = [{"e": e, "label": records.action_label(e.action), "object": records.object_label(e.object_type),
+             "link": _object_link(e.object_type, e.object_id),
+             "fields": records.describe(e.detail, units=units)} for e in entries]
+    more = {**form, "before": entries[-1].id} if len(entries) == audit_repo.PAGE else None
+    return render(request, "admin/audit.html", rows=rows, form=form, error="；".join(errors) or None,
+                  people=audit_repo.actors(session), units=sorted(units.items(), key=lambda u: u[1]),
+                  actions=records.action_choices(), objects=records.OBJECT_LABELS,
+                  more=urlencode(more) if more else None)
+
+
+_LINKS = {"case": "/cases/{}", "event": "/events/{}", "source": "/sources/{}", "item": "/items/{}"}
+
+
+def _object_link(object_type: str, object_id: str | None) -> str | None:
+    pattern = _LINKS.get(object_type)
+    return pattern.format(object_id) if pattern and object_id and object_id.isdigit() else None
+
+
+def _int(value: str, name: str, errors: list[str]) -> int | None:
+    if not value.strip():
+        return None
+    if value.strip().isdigit():
+        return int(value)
+    errors.append(f"{name}无效")
+    return None
+
+
+def _day(value: str, name: str, errors: list[str]) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        errors.append(f"{name}应为 年-月-日，如 2026-10-08")
+        return None

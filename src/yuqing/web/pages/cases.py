@@ -146,6 +146,7 @@ def _context(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
         "sections": actions.EVALUATION_SECTIONS, "grades": grading.GRADE_LABELS,
         "resolution_labels": lc.RESOLUTION_LABELS, "state_labels": lc.STATE_LABELS,
         "units": list(session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).scalars()),
+        "unit_names": {i: n for i, n in session.execute(select(Unit.id, Unit.name)).all()},
         "can": viewer.can,
     }
 

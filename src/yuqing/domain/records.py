@@ -1,0 +1,245 @@
+"""Readable records: the Chinese words for every audit action, case-history step and detail field.
+
+The audit log and a case's history store codes (`case.assign`, `from_state`, `lead_unit_id`) so they stay
+stable and hashable; people read them through this table. Case-desk actions take their labels from the
+lifecycle table; everything else is listed here. A test scans the code base and the demo's audit log
+and fails when an action code or detail field has no label: add it below.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from yuqing.clock import CHINA, aware
+from yuqing.domain import lifecycle as lc
+from yuqing.domain.grading import GRADE_LABELS
+from yuqing.domain.roles import ROLE_NAMES
+
+# Steps of a case's history that are not transitions of the lifecycle table (those come from lc.ACTIONS).
+CASE_STEP_LABELS: dict[str, str] = {
+    "open": "立案",
+    "view": "查看案件",
+    "attachment_download": "下载附件",
+    "task_done": "完成分级响应任务",
+    "sign_assist": "协办单位签收",
+    "time_to_sign": "记录签收用时",
+    "time_to_feedback": "记录反馈用时",
+    "extension_requested": "申请延期",
+    "extension_approved": "批准延期",
+    "extension_rejected": "不批准延期",
+    "remind": "催办",
+    "supervise": "督办",
+    "reply_drafted": "起草回复",
+    "reply_approved": "签发回复",
+    "reply_rejected": "退回回复稿",
+    "reply_released": "记录回复发布",
+    "instruction": "领导批示",
+    "instruction_done": "批示落实",
+    "item_attached": "关联后续信息",
+    "spot_check_requested": "指定抽查复核",
+    "spot_check_drawn": "抽中复核",
+}
+
+# Audit actions outside the case desk, by code.
+AUDIT_LABELS: dict[str, str] = {
+    "auth.login": "登录",
+    "auth.login_failed": "登录失败",
+    "auth.logout": "退出登录",
+    "unit.create": "新增单位",
+    "unit.update": "修改单位",
+    "unit.disable": "停用单位",
+    "unit.enable": "启用单位",
+    "unit.delete": "删除单位",
+    "user.create": "新增用户",
+    "user.update": "修改用户",
+    "user.set_password": "重设密码",
+    "user.activate": "启用用户",
+    "user.deactivate": "停用用户",
+    "user.delete": "删除用户",
+    "source.create": "新增信息源",
+    "source.update": "修改信息源",
+    "source.disable": "停用信息源",
+    "source.enable": "启用信息源",
+    "source.delete": "删除信息源",
+    "source.push_token": "生成推送令牌",
+    "collect.emergency_on": "开启突发事件24小时监测",
+    "collect.emergency_off": "结束突发事件24小时监测",
+    "collect.planned_on": "开启计划监测时段",
+    "collect.planned_off": "结束计划监测时段",
+    "items.import": "导入信息",
+    "export.items": "导出信息",
+    "event.merge": "合并事件",
+    "event.split": "拆分事件",
+    "event.rename": "修改事件标题",
+    "profile.add_landmark": "新增地标",
+    "profile.add_alias": "新增别名",
+    "profile.set_keywords": "修改监测关键词",
+    "profile.update_landmark": "修改地标",
+    "profile.remove_landmark": "删除地标",
+    "profile.remove_alias": "删除别名",
+    "rule.save": "保存交办规则",
+    "rule.delete": "删除交办规则",
+    "rule.export": "导出交办规则",
+    "rule.import": "导入交办规则",
+    "spot_check.run": "抽查复核抽签",
+}
+
+OBJECT_LABELS: dict[str, str] = {
+    "case": "案件", "user": "用户", "unit": "单位", "source": "信息源", "event": "事件", "item": "信息",
+    "items": "信息", "file": "文件", "profile": "辖区档案", "responsibility_rule": "交办规则",
+    "spot_check_run": "抽查批次", "monitoring_window": "监测时段", "attachment": "附件",
+}
+
+# Detail fields, in the order they read best; fields not listed are shown after, still labelled.
+DETAIL_LABELS: dict[str, str] = {
+    "from_state": "原状态", "to_state": "新状态", "reason": "理由/说明", "note": "说明", "title": "标题",
+    "name": "名称", "username": "用户名", "display_name": "姓名", "role": "角色", "unit": "单位",
+    "kind": "类型", "parent": "上级", "place": "地名", "alias": "别名", "aliases": "别名",
+    "url": "网址", "official": "官方账号", "interval": "采集间隔（秒）", "enabled": "启用", "active": "启用",
+    "grade": "等级", "event_id": "事件", "item_id": "信息", "items": "信息", "new_event": "新事件",
+    "merged": "被合并事件", "before": "修改前", "after": "修改后", "changes": "修改内容",
+    "lead_unit_id": "牵头单位", "assist_unit_ids": "协办单位", "unit_id": "单位", "unit_ids": "单位",
+    "due_at": "办理期限", "new_due_at": "申请延至", "routing": "交办依据", "followed_proposal": "按责任清单建议",
+    "late": "超期", "hours": "用时", "level": "督办级别", "automatic": "系统自动",
+    "supervision_id": "督办记录", "instruction_id": "批示记录", "reply_id": "回复稿", "request_id": "延期申请",
+    "spot_check_id": "复核记录", "run_id": "抽查批次", "seed": "抽签种子", "share": "抽查比例",
+    "population": "可抽案件", "drawn": "抽中案件", "text_sha256": "签发文本哈希", "task": "任务",
+    "label": "任务名称", "confirmed_by": "确认人", "false_feedback": "虚假反馈", "after_close": "销号后",
+    "to": "上报至", "records": "记录数", "new": "新增", "updated": "更新", "rows": "行数", "total": "总数",
+    "query": "查询条件", "filename": "文件名", "case_id": "案件", "pattern": "匹配内容", "priority": "优先级",
+    "replace": "替换原有规则", "sources": "信息源", "keywords": "关键词", "starts_at": "开始", "ends_at": "结束",
+    "started_at": "开始", "evaluation_id": "评估记录", "reopened": "重新打开", "referenced": "被引用",
+}
+
+_BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
+              "after_close", "replace"}
+_TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at"}
+_STATE_KEYS = {"from_state", "to_state"}
+_UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids"}
+KIND_VALUES: dict[str, str] = {
+    # units
+    "town": "乡镇", "street": "街道", "department": "部门", "office": "办公室",
+    # sources
+    "rss": "RSS/Atom 订阅", "web": "网页", "account": "政务号", "board": "留言板导出", "push": "推送接口",
+    # replies
+    "reply": "点对点回复", "statement": "权威发布", "clarification": "澄清",
+    # reminders
+    "before_due": "到期前催办", "overdue": "超期催办", "supervision": "超期督办",
+    # responsibility rules
+    "place": "属地", "matter": "属事", "person": "属人",
+    # monitoring windows
+    "emergency": "突发事件监测", "planned": "计划监测",
+}
+LEVEL_VALUES = {"office": "办公室督办", "leader": "领导督办"}
+
+
+def case_step_label(action: str) -> str:
+    """A case-history step in Chinese: a lifecycle action's label, or one of the other steps."""
+    act = lc.ACTIONS.get(action)
+    if act is not None:
+        return act.label
+    return CASE_STEP_LABELS.get(action, "其他操作")
+
+
+def has_label(code: str) -> bool:
+    """Whether an audit action code has its own Chinese label (the test asks this of every code)."""
+    if code.startswith("case."):
+        step = code[len("case."):]
+        return step in lc.ACTIONS or step in CASE_STEP_LABELS
+    return code in AUDIT_LABELS
+
+
+def action_label(code: str) -> str:
+    """An audit action in Chinese: 案件·交办, 新增用户 …"""
+    if code.startswith("case."):
+        return "案件·" + case_step_label(code[len("case."):])
+    return AUDIT_LABELS.get(code, "其他操作")
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """(code, label) of every known audit action, for the audit page's filter."""
+    codes = [f"case.{a}" for a in lc.ACTIONS] + [f"case.{a}" for a in CASE_STEP_LABELS] + list(AUDIT_LABELS)
+    return [(c, action_label(c)) for c in codes]
+
+
+def object_label(object_type: str) -> str:
+    return OBJECT_LABELS.get(object_type, "对象")
+
+
+def field_label(key: str) -> str:
+    return DETAIL_LABELS.get(key, "附加信息")
+
+
+def _time(value: Any) -> str:
+    try:
+        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return aware(dt).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _unit_names(value: Any, units: dict[int, str]) -> str:
+    ids = value if isinstance(value, list) else [value]
+    return "、".join(units.get(int(i), f"单位 #{i}") for i in ids if i is not None) or "无"
+
+
+def format_value(key: str, value: Any, *, units: dict[int, str] | None = None) -> str:
+    """One detail value as a person reads it: states, grades, roles, kinds and units by name, times in
+    China time, yes/no for flags, lists joined with 、, nested fields labelled."""
+    if value is None or value == "" or value == []:
+        return "无"
+    if key in _STATE_KEYS:
+        return lc.label(str(value))
+    if key in _UNIT_KEYS:
+        return _unit_names(value, units or {})
+    if key in _BOOL_KEYS or isinstance(value, bool):
+        return "是" if value else "否"
+    if key in _TIME_KEYS:
+        return _time(value)
+    if key == "grade":
+        return GRADE_LABELS.get(str(value), str(value))
+    if key == "role":
+        return ROLE_NAMES.get(str(value), str(value))
+    if key == "kind":
+        return KIND_VALUES.get(str(value), str(value))
+    if key == "level":
+        return LEVEL_VALUES.get(str(value), str(value))
+    if key == "hours" and isinstance(value, int | float):
+        return f"{value:g} 小时"
+    if key == "share" and isinstance(value, int | float):
+        return f"{value:.0%}"
+    if isinstance(value, dict):
+        return "；".join(f"{field_label(k)}：{format_value(k, v, units=units)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(format_value(key, v, units=units) if isinstance(v, dict | list) else str(v)
+                        for v in value)
+    return str(value)
+
+
+def describe(detail: dict[str, Any] | None, *, units: dict[int, str] | None = None,
+             skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The detail of an audit entry or history step as labelled fields, in a readable order; empty
+    fields are left out."""
+    if not detail:
+        return []
+    order = {k: i for i, k in enumerate(DETAIL_LABELS)}
+    fields = []
+    for key in sorted(detail, key=lambda k: order.get(k, len(order))):
+        value = detail[key]
+        if key in skip or value is None or value == "" or value == []:
+            continue
+        fields.append((field_label(key), format_value(key, value, units=units)))
+    return fields
+
+
+def unit_ids_in(details: list[dict[str, Any]]) -> set[int]:
+    """The unit ids mentioned in some details, so a page can look their names up in one query."""
+    ids: set[int] = set()
+    for detail in details:
+        for key in _UNIT_KEYS:
+            value = (detail or {}).get(key)
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
+                    ids.add(int(v))
+    return ids
