@@ -91,7 +91,8 @@ def _wants_html(request: Request) -> bool:
 
 def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
     app = FastAPI(title="Yuqing 舆情 API", version=__version__,
-                  description="网络舆情监测、交办、回应与考核。页面与接口共用同一套权限与审计。")
+                  description="网络舆情监测、交办、回应与考核。页面与接口共用同一套权限与审计。",
+                  docs_url=None, redoc_url=None)
     app.state.ws = ws
     app.state.runner = runner
     app.add_middleware(SecurityHeaders)
@@ -135,6 +136,11 @@ def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
         if _wants_html(request):
             return render(request, "error.html", 500, status=500, message=ERROR_MESSAGES[500])
         return JSONResponse({"detail": "服务器内部错误"}, status_code=500)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> Any:
+        """Swagger UI served from the vendored bundle (swagger-ui-dist), so the docs work offline."""
+        return render(request, "docs.html", openapi_url=app.openapi_url)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
 
-import nh3
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from yuqing.analyse.topics import TOPIC_LABELS
 from yuqing.clock import CHINA, now_local
-from yuqing.collect.encoding import decode
 from yuqing.collect.evidence import raw_evidence
 from yuqing.exports import items_xlsx
 from yuqing.store import audit
@@ -21,6 +18,7 @@ from yuqing.store.repositories.cases import NotFound
 from yuqing.store.repositories.items import get_item, sources
 from yuqing.store.search import ItemFilter, search_items
 from yuqing.web.deps import DbSession, Viewer, WorkspaceDep, render, require_permission
+from yuqing.web.snapshot import readable
 
 router = APIRouter()
 ItemReader = Annotated[Viewer, require_permission("items.read")]
@@ -117,9 +115,9 @@ def item_page(request: Request, item_id: int, viewer: ItemReader, session: DbSes
 
 
 @router.get("/items/{item_id}/snapshot")
-def item_snapshot(item_id: int, viewer: ItemReader, session: DbSession) -> Response:
-    """The raw snapshot as captured, decoded with its own charset and sanitised (no scripts, no handlers,
-    nothing loaded from elsewhere). XML feeds and other non-HTML bodies are shown as text."""
+def item_snapshot(request: Request, item_id: int, viewer: ItemReader, session: DbSession) -> Response:
+    """The raw snapshot as captured, made readable: a record as labelled fields, a feed as this item's
+    entry, a page sanitised (no scripts, no handlers, nothing loaded from elsewhere), text wrapped."""
     try:
         item = get_item(session, item_id)
     except NotFound:
@@ -127,13 +125,9 @@ def item_snapshot(item_id: int, viewer: ItemReader, session: DbSession) -> Respo
     evidence = raw_evidence(session, item)
     if evidence.raw is None:
         raise HTTPException(404, "该信息没有原始快照")
-    text = decode(evidence.raw, evidence.content_type).text
-    ctype = (evidence.content_type or "").lower()
-    if "html" in ctype or (not ctype and text.lstrip()[:1] == "<" and "<rss" not in text[:500]):
-        body = nh3.clean(text, tags=nh3.ALLOWED_TAGS - {"img", "a"}, url_schemes=set())
-    else:
-        body = f"<pre>{html.escape(text)}</pre>"
-    page = f"<!doctype html><meta charset='utf-8'><title>原始快照 #{item.id}</title>{body}"
-    return Response(page, media_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-                             "X-Content-Type-Options": "nosniff"})
+    view = readable(evidence.raw, evidence.content_type, url=item.url, external_id=item.external_id)
+    page = render(request, "items/snapshot.html", item=item, evidence=evidence, view=view,
+                  raw_size=len(evidence.raw))
+    page.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'self' 'unsafe-inline'; "
+                                               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return page
