@@ -25,7 +25,8 @@ TOWN_LEADER = Actor(5, "镇领导", UNIT_LEADER, unit_id=10)
 
 NORMAL_PATH = [
     ("assess", ANALYST_USER), ("report", ANALYST_USER), ("assign", OFFICE_USER), ("sign", TOWN_HANDLER),
-    ("start", TOWN_HANDLER), ("submit_feedback", TOWN_HANDLER), ("review", OFFICE_USER),
+    ("start", TOWN_HANDLER), ("submit_feedback", TOWN_HANDLER), ("approve_feedback", TOWN_LEADER),
+    ("review", OFFICE_USER),
     ("reply", TOWN_LEADER), ("close", OFFICE_USER), ("watch", OFFICE_USER), ("evaluate", OFFICE_USER),
 ]
 
@@ -37,7 +38,7 @@ def test_normal_path_walks_every_state_of_r_case_4():
         state = lc.check(state, action, actor, assigned_units={10})
         seen.append(state)
     assert seen == [lc.FOUND, lc.ASSESSED, lc.REPORTED, lc.ASSIGNED, lc.SIGNED, lc.IN_PROGRESS,
-                    lc.FEEDBACK_SUBMITTED, lc.REVIEWED, lc.REPLIED, lc.CLOSED, lc.FOLLOW_UP, lc.EVALUATED]
+                    lc.FEEDBACK_DRAFTED, lc.FEEDBACK_SUBMITTED, lc.REVIEWED, lc.REPLIED, lc.CLOSED, lc.FOLLOW_UP, lc.EVALUATED]
 
 
 @pytest.mark.parametrize("state", lc.STATES)
@@ -101,6 +102,37 @@ def test_unit_actions_only_for_the_assigned_unit():
     assert lc.check(lc.ASSIGNED, "sign", TOWN_HANDLER, assigned_units={10}) == lc.SIGNED
     with pytest.raises(PermissionDenied, match="责任单位"):
         lc.check(lc.ASSIGNED, "sign", OTHER_HANDLER, assigned_units={10})
+
+
+def test_only_the_lead_unit_acts_for_the_case():
+    assist = Actor(9, "协办单位经办人", UNIT_HANDLER, unit_id=20)
+    units = {10, 20}
+    for state, action in ((lc.ASSIGNED, "sign"), (lc.ASSIGNED, "return"), (lc.SIGNED, "start"),
+                          (lc.IN_PROGRESS, "submit_feedback")):
+        assert lc.check(state, action, TOWN_HANDLER, assigned_units=units, lead_unit=10, reason="x")
+        with pytest.raises(PermissionDenied, match="协办单位"):
+            lc.check(state, action, assist, assigned_units=units, lead_unit=10, reason="x")
+    assert lc.allowed_actions(lc.IN_PROGRESS, assist, assigned_units=units, lead_unit=10) == []
+
+
+def test_unit_leader_approves_the_feedback_before_the_office_sees_it():
+    assert lc.next_state(lc.IN_PROGRESS, "submit_feedback") == lc.FEEDBACK_DRAFTED
+    with pytest.raises(lc.TransitionRefused):
+        lc.next_state(lc.FEEDBACK_DRAFTED, "review")  # the office waits for the unit leader
+    with pytest.raises(PermissionDenied):  # a handler cannot approve, nor can the office or spokesperson
+        lc.check(lc.FEEDBACK_DRAFTED, "approve_feedback", TOWN_HANDLER, assigned_units={10}, lead_unit=10)
+    for other in (OFFICE_USER, Actor(8, "发言人", SPOKESPERSON)):
+        with pytest.raises(PermissionDenied):
+            lc.check(lc.FEEDBACK_DRAFTED, "approve_feedback", other, assigned_units={10}, lead_unit=10)
+    other_leader = Actor(6, "他单位领导", UNIT_LEADER, unit_id=20)
+    with pytest.raises(PermissionDenied):
+        lc.check(lc.FEEDBACK_DRAFTED, "approve_feedback", other_leader, assigned_units={10, 20}, lead_unit=10)
+    assert lc.check(lc.FEEDBACK_DRAFTED, "approve_feedback", TOWN_LEADER, assigned_units={10},
+                    lead_unit=10) == lc.FEEDBACK_SUBMITTED
+    with pytest.raises(lc.TransitionRefused, match="理由"):
+        lc.check(lc.FEEDBACK_DRAFTED, "return_feedback", TOWN_LEADER, assigned_units={10}, lead_unit=10)
+    assert lc.check(lc.FEEDBACK_DRAFTED, "return_feedback", TOWN_LEADER, assigned_units={10}, lead_unit=10,
+                    reason="照片不清楚") == lc.IN_PROGRESS
 
 
 def test_reason_required_where_the_table_says_so():

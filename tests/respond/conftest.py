@@ -40,16 +40,19 @@ class Desk:
             return factories.event(s, title=title, places=list(places), topics=list(topics), grade=grade).id
 
     def case_to(self, state: str, *, grade: str | None = "III", event_id: int | None = None) -> int:
-        """A case walked along the normal path up to `state` (found … in_progress, feedback, reviewed)."""
+        """A case walked along the normal path up to `state` (found … in_progress, feedback drafted and approved
+        by the unit leader, reviewed); the assisting unit signs with the lead."""
         ev = event_id if event_id is not None else self.event(grade=grade)
         case = actions.open_case(self.ws, self.analyst, title="拖欠工资", event_id=ev, grade=grade)
         steps = [
             ("assessed", lambda: actions.assess(self.ws, self.analyst, case.id)),
             ("reported", lambda: actions.report(self.ws, self.analyst, case.id)),
             ("assigned", lambda: actions.assign(self.ws, self.office, case.id)),
-            ("signed", lambda: actions.sign(self.ws, self.handler, case.id)),
+            ("signed", lambda: (actions.sign(self.ws, self.handler, case.id),
+                                actions.sign(self.ws, self.labour_handler, case.id))),
             ("in_progress", lambda: actions.start(self.ws, self.handler, case.id)),
-            ("feedback_submitted", lambda: actions.submit_feedback(self.ws, self.handler, case.id, "已督促支付")),
+            ("feedback_drafted", lambda: actions.submit_feedback(self.ws, self.handler, case.id, "已督促支付")),
+            ("feedback_submitted", lambda: actions.approve_feedback(self.ws, self.town_leader, case.id)),
             ("reviewed", lambda: actions.review(self.ws, self.office, case.id)),
         ]
         if state == "found":

@@ -114,7 +114,8 @@ def test_available_actions_follow_the_table(desk):
     with desk.ws.db.read() as s:
         assert [a.code for a in queries.available_actions(s, desk.handler, cid)] == ["sign", "return"]
         assert [a.code for a in queries.available_actions(s, desk.office, cid)] == ["reassign", "escalate"]
-        assert queries.available_actions(s, desk.labour_handler, cid)[0].code == "sign"
+        # The assisting unit takes no lifecycle action: it signs for its part and contributes an opinion.
+        assert queries.available_actions(s, desk.labour_handler, cid) == []
 
 
 def test_sign_records_time_to_sign_and_assist_signs_separately(desk):
@@ -169,7 +170,7 @@ def test_feedback_attachments_are_checked_and_stored(desk):
         for a in atts:
             assert (desk.ws.path / a.path).read_bytes()[:4] in (PNG[:4], "情况".encode()[:4])
             assert a.path.startswith(f"attachments/{cid}/")
-        assert s.get(Case, cid).state == lc.FEEDBACK_SUBMITTED
+        assert s.get(Case, cid).state == lc.FEEDBACK_DRAFTED
 
 
 def test_late_feedback_needs_explanation_and_counts_against_the_unit(desk):
@@ -335,7 +336,7 @@ def test_every_step_is_in_history_and_the_audit_chain_holds(desk):
         moves = [(h.from_state, h.to_state) for h in s.execute(select(CaseHistory).where(
             CaseHistory.case_id == cid, CaseHistory.to_state.is_not(None)).order_by(CaseHistory.id)).scalars()]
         assert [t for _, t in moves] == ["found", "assessed", "reported", "assigned", "signed", "in_progress",
-                                         "feedback_submitted", "reviewed", "closed"]
+                                         "feedback_drafted", "feedback_submitted", "reviewed", "closed"]
         acts = [a for a in s.execute(select(AuditEntry.action).where(AuditEntry.object_type == "case")).scalars()]
         assert "case.assign" in acts and "case.close" in acts
         assert audit.verify(s).ok
@@ -375,10 +376,145 @@ def test_reopened_case_needs_new_accepted_feedback_before_closing_again(desk):
     with desk.ws.db.read() as s:
         assert [t.done_at for t in queries.tasks(s, desk.office, cid)] == [None]  # investigation undone
     actions.sign(desk.ws, desk.handler, cid)
+    actions.sign(desk.ws, desk.labour_handler, cid)
     actions.submit_feedback(desk.ws, desk.handler, cid, "再次处理")
+    actions.approve_feedback(desk.ws, desk.town_leader, cid)
     with pytest.raises(TransitionRefused):
         actions.close(desk.ws, desk.office, cid)  # feedback not yet reviewed
     actions.review(desk.ws, desk.office, cid)
     assert actions.close(desk.ws, desk.office, cid).state == lc.CLOSED
     with desk.ws.db.read() as s:
         assert s.get(CaseDetail, cid).reopen_count == 1
+
+
+# ---- the unit leader's step, assisting units, separation of duties (issue 9 item 3, issue 15 item 5) -----
+
+
+def _labour_leader(desk):
+    from yuqing.accounts import actor_of
+    from yuqing.store.tables import Unit
+
+    with desk.ws.db.write() as s:
+        return actor_of(factories.user(s, "labour_l", "unit_leader", s.get(Unit, desk.labour),
+                                       display_name="劳保局局长"))
+
+
+def _office_notes(desk, kind):
+    with desk.ws.db.read() as s:
+        return list(s.execute(select(Notification.title).where(Notification.audience == "office",
+                                                               Notification.kind == kind)).scalars())
+
+
+def test_feedback_reaches_the_office_only_after_the_unit_leader_approves(desk):
+    cid = desk.case_to("in_progress")
+    fb = actions.submit_feedback(desk.ws, desk.handler, cid, "已约谈施工方，工资本周发放",
+                                 attachments=[Upload("现场.png", PNG)])
+    assert fb.status == actions.FEEDBACK_PENDING_LEADER
+    assert _office_notes(desk, "case.feedback") == []
+    with desk.ws.db.read() as s:
+        leader_notes = list(s.execute(select(Notification.kind).where(
+            Notification.audience == f"unit:{desk.town}")).scalars())
+        assert "case.feedback_to_approve" in leader_notes
+        assert "feedback_drafted" in [r.state for r in queries.todos(s, desk.town_leader)]
+    with pytest.raises(TransitionRefused):
+        actions.review(desk.ws, desk.office, cid)
+    with pytest.raises(PermissionDenied):
+        actions.approve_feedback(desk.ws, desk.handler, cid)  # the handler has no right to approve
+    with pytest.raises(PermissionDenied):
+        actions.approve_feedback(desk.ws, desk.spokesperson, cid)
+    with pytest.raises(TransitionRefused, match="理由"):
+        actions.return_feedback(desk.ws, desk.town_leader, cid, " ")
+    back = actions.return_feedback(desk.ws, desk.town_leader, cid, "请补充发放名单")
+    assert back.status == "returned"
+    with desk.ws.db.read() as s:
+        assert s.get(Case, cid).state == lc.IN_PROGRESS
+    actions.submit_feedback(desk.ws, desk.handler, cid, "已发放，名单见附件", attachments=[Upload("名单.txt", b"37")])
+    fb2 = actions.approve_feedback(desk.ws, desk.town_leader, cid, "属实")
+    assert fb2.status == "submitted"
+    assert _office_notes(desk, "case.feedback") == ["单位已反馈：拖欠工资"]
+    actions.review(desk.ws, desk.office, cid)
+    with desk.ws.db.read() as s:
+        hist = [h.action for h in queries.history(s, desk.office, cid)]
+        assert hist[-5:] == ["submit_feedback", "time_to_feedback", "approve_feedback", "review", "task_done"]
+        assert "return_feedback" in hist
+
+
+def test_an_assisting_unit_cannot_act_for_the_case(desk):
+    labour_leader = _labour_leader(desk)
+    cid = desk.case_to("assigned")
+    with pytest.raises(PermissionDenied, match="协办"):
+        actions.return_case(desk.ws, desk.labour_handler, cid, "不是我们的事")
+    actions.sign(desk.ws, desk.labour_handler, cid)  # signs for its own part: the case does not move
+    actions.sign(desk.ws, desk.handler, cid)
+    with pytest.raises(PermissionDenied, match="协办"):
+        actions.start(desk.ws, desk.labour_handler, cid)
+    with pytest.raises(PermissionDenied, match="协办"):
+        actions.submit_feedback(desk.ws, desk.labour_handler, cid, "我们处理好了")
+    with pytest.raises(PermissionDenied, match="牵头单位"):
+        actions.request_extension(desk.ws, desk.labour_handler, cid, reason="忙", days=2)
+    actions.submit_feedback(desk.ws, desk.handler, cid, "已处理")
+    with pytest.raises(PermissionDenied, match="协办"):
+        actions.approve_feedback(desk.ws, labour_leader, cid)
+    actions.approve_feedback(desk.ws, desk.town_leader, cid)
+    actions.review(desk.ws, desk.office, cid)
+    with pytest.raises(PermissionDenied, match="牵头单位"):
+        actions.draft_reply(desk.ws, desk.labour_handler, cid)
+    rep = actions.draft_reply(desk.ws, desk.handler, cid)
+    with pytest.raises(PermissionDenied, match="牵头单位"):
+        actions.approve_reply(desk.ws, labour_leader, rep.id)
+    actions.approve_reply(desk.ws, desk.town_leader, rep.id)
+    with pytest.raises(PermissionDenied, match="牵头单位"):
+        actions.release_reply(desk.ws, labour_leader, rep.id, url="https://example.gov.cn/r/2")
+    with desk.ws.db.read() as s:
+        assert s.get(Case, cid).state == lc.REVIEWED
+
+
+def test_the_drafter_of_a_reply_cannot_approve_it(desk):
+    cid = desk.case_to("reviewed")
+    rep = actions.draft_reply(desk.ws, desk.town_leader, cid)
+    with pytest.raises(PermissionDenied, match="起草人"):
+        actions.approve_reply(desk.ws, desk.town_leader, rep.id)
+    st = actions.draft_reply(desk.ws, desk.spokesperson, cid, kind="clarification")
+    with pytest.raises(PermissionDenied, match="起草人"):
+        actions.approve_reply(desk.ws, desk.spokesperson, st.id)
+    assert actions.approve_reply(desk.ws, desk.spokesperson, rep.id).status == "approved"
+    assert actions.approve_reply(desk.ws, desk.town_leader, st.id).status == "approved"
+
+
+def test_assisting_unit_signs_then_contributes_its_part(desk):
+    cid = desk.case_to("assigned")
+    with pytest.raises(CaseError, match="先签收"):
+        actions.contribute(desk.ws, desk.labour_handler, cid, "已核实劳动合同")
+    with pytest.raises(PermissionDenied, match="协办单位"):
+        actions.contribute(desk.ws, desk.handler, cid, "牵头单位不写协办意见")
+    actions.sign(desk.ws, desk.labour_handler, cid)
+    with pytest.raises(CaseError, match="不能为空"):
+        actions.contribute(desk.ws, desk.labour_handler, cid, "  ")
+    op = actions.contribute(desk.ws, desk.labour_handler, cid, "已核实劳动合同 37 份，督促总包垫付",
+                            attachments=[Upload("合同清单.txt", "37 份".encode())])
+    assert op.status == actions.FEEDBACK_CONTRIBUTION and op.unit_id == desk.labour
+    with desk.ws.db.read() as s:
+        assert s.execute(select(Notification.kind).where(
+            Notification.audience == f"unit:{desk.town}", Notification.kind == "case.assist_opinion")).first()
+        assert [h.action for h in queries.history(s, desk.office, cid)][-1] == "assist_opinion"
+        assert s.get(Case, cid).state == lc.ASSIGNED  # an opinion does not move the case
+    # The lead's feedback is what the office reviews; the opinion stays beside it.
+    actions.sign(desk.ws, desk.handler, cid)
+    actions.submit_feedback(desk.ws, desk.handler, cid, "已处理")
+    fb = actions.approve_feedback(desk.ws, desk.town_leader, cid)
+    assert fb.unit_id == desk.town
+
+
+def test_closing_with_an_unsigned_assisting_unit_needs_the_offices_reason(desk):
+    cid = desk.case_to("assigned", grade="IV")
+    actions.sign(desk.ws, desk.handler, cid)
+    actions.submit_feedback(desk.ws, desk.handler, cid, "已处理")
+    actions.approve_feedback(desk.ws, desk.town_leader, cid)
+    actions.review(desk.ws, desk.office, cid)
+    with pytest.raises(CaseError, match="劳动保障局未签收"):
+        actions.close(desk.ws, desk.office, cid)
+    case = actions.close(desk.ws, desk.office, cid, "劳动保障局电话确认无需其参与，予以销号")
+    assert case.state == lc.CLOSED
+    with desk.ws.db.read() as s:
+        last = queries.history(s, desk.office, cid)[-1]
+        assert last.action == "close" and last.detail["unsigned_assists"] == ["劳动保障局"]

@@ -29,7 +29,7 @@ def test_wage_arrears_story(ws):
                     .scalars())
         states = [h.to_state for h in hist if h.to_state]
         assert states == ["found", "assessed", "reported", "assigned", "signed", "in_progress",
-                          "feedback_submitted", "reviewed", "replied", "closed", "assigned"]
+                          "feedback_drafted", "feedback_submitted", "reviewed", "replied", "closed", "assigned"]
         actions = [h.action for h in hist]
         for step in ("remind", "supervise", "instruction", "instruction_done", "reply_released",
                      "spot_check_drawn", "fail_check"):

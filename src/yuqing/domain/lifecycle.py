@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from yuqing.domain.roles import Actor, PermissionDenied, require
 
 # States, in the order of the normal path:
-# 发现 → 研判 → 报送 → 交办 → 签收 → 办理 → 反馈 → 审核 → 回复 → 销号 → 后期处置 → 总结评估.
+# 发现 → 研判 → 报送 → 交办 → 签收 → 办理 → 反馈 → 单位领导审核 → 办公室审核 → 回复 → 销号 → 后期处置 → 总结评估.
 FOUND = "found"
 ASSESSED = "assessed"
 REPORTED = "reported"
 ASSIGNED = "assigned"
 SIGNED = "signed"
 IN_PROGRESS = "in_progress"
-FEEDBACK_SUBMITTED = "feedback_submitted"
+FEEDBACK_DRAFTED = "feedback_drafted"  # the handler's feedback waits for the unit leader (单位领导审核)
+FEEDBACK_SUBMITTED = "feedback_submitted"  # the unit leader approved it: it is with the office
 REVIEWED = "reviewed"
 REPLIED = "replied"
 # Three distinct closing states, so "closed" is never counted as "solved":
@@ -38,7 +39,8 @@ STATE_LABELS: dict[str, str] = {
     ASSIGNED: "已交办",
     SIGNED: "已签收",
     IN_PROGRESS: "办理中",
-    FEEDBACK_SUBMITTED: "已反馈",
+    FEEDBACK_DRAFTED: "反馈待单位领导审核",
+    FEEDBACK_SUBMITTED: "已反馈（待办公室审核）",
     REVIEWED: "已审核",
     REPLIED: "已回复",
     CLOSED: "已销号（单位报结）",
@@ -58,6 +60,8 @@ FINISHED_STATES = CLOSED_STATES | {DISMISSED}  # no longer open; a new case may 
 OPEN_STATES = frozenset(STATES) - FINISHED_STATES
 # States in which a responsible unit holds the case and a deadline runs.
 WITH_UNIT_STATES = frozenset({ASSIGNED, SIGNED, IN_PROGRESS})
+# States in which the responsible unit's work waits for someone's approval.
+AWAITING_UNIT_LEADER = frozenset({FEEDBACK_DRAFTED})
 # Resolution levels reached when closing (kept on the case, survive follow-up and evaluation).
 RESOLUTION_REPORTED = "reported"
 RESOLUTION_CONFIRMED = "confirmed"
@@ -72,7 +76,7 @@ class Action:
     label: str
     permission: str
     needs_reason: bool = False  # the UI asks why; the action refuses an empty reason
-    unit_action: bool = False  # done by the responsible unit: only a unit assigned to the case may do it
+    unit_action: bool = False  # done by the responsible unit: only the lead unit acts for the case
 
 
 ACTIONS: dict[str, Action] = {a.code: a for a in (
@@ -81,7 +85,10 @@ ACTIONS: dict[str, Action] = {a.code: a for a in (
     Action("assign", "交办", "cases.dispatch"),
     Action("sign", "签收", "cases.handle", unit_action=True),
     Action("start", "开始办理", "cases.handle", unit_action=True),
-    Action("submit_feedback", "提交反馈", "cases.handle", unit_action=True),
+    Action("submit_feedback", "提交反馈（送单位领导审核）", "cases.handle", unit_action=True),
+    # The unit leader approves the unit's feedback before it goes to the office (REQUIREMENTS, users).
+    Action("approve_feedback", "单位领导审核通过反馈", "cases.approve_feedback", unit_action=True),
+    Action("return_feedback", "单位领导退回反馈", "cases.approve_feedback", needs_reason=True, unit_action=True),
     Action("return", "退回（非本单位职责）", "cases.handle", needs_reason=True, unit_action=True),
     Action("review", "审核通过反馈", "cases.close"),
     Action("reject_feedback", "退回反馈重办", "cases.close", needs_reason=True),
@@ -107,8 +114,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (REPORTED, "assign"): ASSIGNED,
     (ASSIGNED, "sign"): SIGNED,
     (SIGNED, "start"): IN_PROGRESS,
-    (SIGNED, "submit_feedback"): FEEDBACK_SUBMITTED,
-    (IN_PROGRESS, "submit_feedback"): FEEDBACK_SUBMITTED,
+    (SIGNED, "submit_feedback"): FEEDBACK_DRAFTED,
+    (IN_PROGRESS, "submit_feedback"): FEEDBACK_DRAFTED,
+    (FEEDBACK_DRAFTED, "approve_feedback"): FEEDBACK_SUBMITTED,
+    (FEEDBACK_DRAFTED, "return_feedback"): IN_PROGRESS,
     # Return to sender: the unit says the case is not theirs; the office routes it again.
     (ASSIGNED, "return"): REPORTED,
     (SIGNED, "return"): REPORTED,
@@ -127,7 +136,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     **{(s, "watch"): FOLLOW_UP for s in _CLOSING},
     **{(s, "evaluate"): EVALUATED for s in (*_CLOSING, FOLLOW_UP)},
     **{(s, "reopen"): ASSIGNED for s in (*_CLOSING, FOLLOW_UP, EVALUATED)},
-    **{(s, "reassign"): ASSIGNED for s in (ASSIGNED, SIGNED, IN_PROGRESS, FEEDBACK_SUBMITTED)},
+    **{(s, "reassign"): ASSIGNED for s in (ASSIGNED, SIGNED, IN_PROGRESS, FEEDBACK_DRAFTED, FEEDBACK_SUBMITTED)},
     **{(s, "escalate"): ESCALATED for s in (ASSESSED, REPORTED, ASSIGNED, SIGNED, IN_PROGRESS)},
     **{(s, "dismiss"): DISMISSED for s in (FOUND, ASSESSED, REPORTED)},
 }
@@ -152,30 +161,42 @@ def next_state(state: str, action: str) -> str:
             f"案件处于“{label(state)}”状态，不能执行“{ACTIONS[action].label}”") from None
 
 
-def may(actor: Actor, action: str, *, assigned_units: frozenset[int] | set[int] = frozenset()) -> bool:
-    """Whether `actor` holds the permission for `action` (and, for unit actions, is one of the units)."""
+def may(actor: Actor, action: str, *, assigned_units: frozenset[int] | set[int] = frozenset(),
+        lead_unit: int | None = None) -> bool:
+    """Whether `actor` holds the permission for `action` and, for unit actions, acts for the lead unit.
+
+    Only the lead unit acts for the case (return, sign, handle, feedback and its approval); assisting units
+    sign for their own part and contribute an opinion beside the lifecycle (separation of duties). When
+    `lead_unit` is not given, any assigned unit counts (callers that know only the set of units).
+    """
     act = ACTIONS[action]
     if not actor.can(act.permission):
         return False
     if act.unit_action and actor.unit_bound:
-        return actor.unit_id is not None and actor.unit_id in assigned_units
+        if actor.unit_id is None:
+            return False
+        if lead_unit is not None:
+            return actor.unit_id == lead_unit
+        return actor.unit_id in assigned_units
     return True
 
 
-def allowed_actions(state: str, actor: Actor, *,
-                    assigned_units: frozenset[int] | set[int] = frozenset()) -> list[Action]:
+def allowed_actions(state: str, actor: Actor, *, assigned_units: frozenset[int] | set[int] = frozenset(),
+                    lead_unit: int | None = None) -> list[Action]:
     """The actions the table allows from `state` that this actor may take, in table order."""
     return [ACTIONS[a] for (s, a) in TRANSITIONS
-            if s == state and may(actor, a, assigned_units=assigned_units)]
+            if s == state and may(actor, a, assigned_units=assigned_units, lead_unit=lead_unit)]
 
 
 def check(state: str, action: str, actor: Actor, *, reason: str = "",
-          assigned_units: frozenset[int] | set[int] = frozenset()) -> str:
+          assigned_units: frozenset[int] | set[int] = frozenset(), lead_unit: int | None = None) -> str:
     """Refuse a move the table or the actor's rights do not allow; return the next state."""
     target = next_state(state, action)
     act = ACTIONS[action]
     require(actor, act.permission)
-    if not may(actor, action, assigned_units=assigned_units):
+    if not may(actor, action, assigned_units=assigned_units, lead_unit=lead_unit):
+        if lead_unit is not None and actor.unit_id in assigned_units:
+            raise PermissionDenied(f"{actor.name} 所在单位是本案件的协办单位，只有牵头单位可以执行“{act.label}”")
         raise PermissionDenied(f"{actor.name} 所在单位不是本案件的责任单位，不能执行“{act.label}”")
     if act.needs_reason and not reason.strip():
         raise TransitionRefused(f"“{act.label}”需要填写理由")

@@ -80,6 +80,16 @@ EVALUATION_SECTIONS: dict[str, str] = {
 REQUIRED_SECTIONS = ("overview", "handling", "effect", "lessons")
 
 
+# Feedback statuses beside submitted | accepted | rejected | false.
+FEEDBACK_PENDING_LEADER = "pending_leader"  # drafted by the handler, waiting for the unit leader
+FEEDBACK_CONTRIBUTION = "contribution"  # an assisting unit's part (协办意见)
+FEEDBACK_STATUS_LABELS = {FEEDBACK_PENDING_LEADER: "待单位领导审核", "submitted": "待办公室审核",
+                          "accepted": "已审核", "rejected": "已退回", "false": "虚假反馈",
+                          "returned": "单位领导退回", FEEDBACK_CONTRIBUTION: "协办意见"}
+# While the case is with the units, an assisting unit may contribute its part.
+CONTRIBUTION_STATES = lc.WITH_UNIT_STATES | {lc.FEEDBACK_DRAFTED, lc.FEEDBACK_SUBMITTED}
+
+
 class CaseError(ValueError):
     """A case-desk change that cannot be made; the message says why, in Chinese for the UI."""
 
@@ -165,7 +175,9 @@ def _jsonable(detail: dict[str, Any]) -> dict[str, Any]:
 def _move(s: Session, actor: Actor, case: Case, action: str, reason: str = "", **detail: Any) -> str:
     """Check the table and the actor, change the state, write history and audit."""
     before = case.state
-    after = lc.check(before, action, actor, reason=reason, assigned_units=_units_of(case))
+    lead = _lead(case)
+    after = lc.check(before, action, actor, reason=reason, assigned_units=_units_of(case),
+                     lead_unit=lead.unit_id if lead else None)
     case.state = after
     case.updated_at = utcnow()
     _log(s, actor, case, action, from_state=before, to_state=after, reason=reason, **detail)
@@ -445,7 +457,7 @@ def reassign(ws: Workspace, actor: Actor, case_id: int, *, lead: int | str, assi
 
 
 def return_case(ws: Workspace, actor: Actor, case_id: int, reason: str) -> Case:
-    """退回: the unit says the case is not its responsibility; it goes back to the office for routing."""
+    """退回: the lead unit says the case is not its responsibility; it goes back to the office for routing."""
     with ws.db.write() as s:
         case = _load(s, actor, case_id)
         _move(s, actor, case, "return", reason, unit_id=actor.unit_id)
@@ -546,8 +558,9 @@ def _store_upload(ws: Workspace, s: Session, actor: Actor, case: Case, upload: U
 
 def submit_feedback(ws: Workspace, actor: Actor, case_id: int, text: str, *,
                     attachments: Sequence[Upload] = (), explanation: str = "") -> Feedback:
-    """反馈 what the unit did, with evidence. Late feedback is recorded against the unit; when the problem
-    cannot be solved in time a written explanation (书面说明) is required."""
+    """反馈 what the lead unit did, with evidence; it goes to the unit leader first (单位领导审核), then to the
+    office. Late feedback is recorded against the unit; when the problem cannot be solved in time a written
+    explanation (书面说明) is required."""
     text = text.strip()
     if not text:
         raise CaseError("反馈内容不能为空")
@@ -561,7 +574,8 @@ def submit_feedback(ws: Workspace, actor: Actor, case_id: int, text: str, *,
         own = _own_assignment(case, actor) or _lead(case)
         _move(s, actor, case, "submit_feedback", late=late)
         fb = Feedback(case_id=case.id, unit_id=own.unit_id if own else None, author_id=actor.user_id, text=text,
-                      explanation=explanation.strip(), submitted_at=now, due_at=case.due_at, late=late)
+                      explanation=explanation.strip(), submitted_at=now, due_at=case.due_at, late=late,
+                      status=FEEDBACK_PENDING_LEADER)
         s.add(fb)
         s.flush()
         for upload, ctype in zip(attachments, types, strict=True):
@@ -571,12 +585,77 @@ def submit_feedback(ws: Workspace, actor: Actor, case_id: int, text: str, *,
             _log(s, actor, case, "time_to_feedback", unit_id=own.unit_id, hours=round(hours, 2), late=late)
             if late:
                 _mark(s, own.unit_id, case, "late_feedback", f"期限 {_fmt(case.due_at)}，反馈于 {_fmt(now)}")
-        _notify(s, OFFICE_AUDIENCE, "case.feedback", f"单位已反馈：{case.title}", case, text[:200])
+        _notify_units(s, case, "case.feedback_to_approve", f"反馈待单位领导审核：{case.title}", text[:200],
+                      units=[own.unit_id] if own else None)
+        return fb
+
+
+def approve_feedback(ws: Workspace, actor: Actor, case_id: int, note: str = "") -> Feedback:
+    """The lead unit's leader approves its feedback (单位领导审核); only then does it reach the office."""
+    with ws.db.write() as s:
+        case = _load(s, actor, case_id)
+        lc.next_state(case.state, "approve_feedback")  # the table refuses first
+        fb = _latest_feedback(s, case)
+        if fb is None or fb.status != FEEDBACK_PENDING_LEADER:
+            raise CaseError("没有待单位领导审核的反馈")
+        if fb.author_id is not None and fb.author_id == actor.user_id:
+            raise PermissionDenied("反馈的撰写人不能审核自己的反馈")
+        _move(s, actor, case, "approve_feedback", note, feedback_id=fb.id)
+        fb.status = "submitted"
+        _notify(s, OFFICE_AUDIENCE, "case.feedback", f"单位已反馈：{case.title}", case,
+                f"{actor.name}审核通过。{fb.text[:200]}")
+        return fb
+
+
+def return_feedback(ws: Workspace, actor: Actor, case_id: int, reason: str) -> Feedback:
+    """The unit leader sends the feedback back to the handler to be redone; the office never sees it."""
+    with ws.db.write() as s:
+        case = _load(s, actor, case_id)
+        lc.next_state(case.state, "return_feedback")
+        fb = _latest_feedback(s, case)
+        if fb is None or fb.status != FEEDBACK_PENDING_LEADER:
+            raise CaseError("没有待单位领导审核的反馈")
+        _move(s, actor, case, "return_feedback", reason, feedback_id=fb.id)
+        fb.status, fb.review_note, fb.reviewed_at, fb.reviewed_by_id = "returned", reason, utcnow(), actor.user_id
+        _notify_units(s, case, "case.feedback_returned", f"单位领导退回反馈：{case.title}", reason,
+                      units=[fb.unit_id] if fb.unit_id else None)
+        return fb
+
+
+def contribute(ws: Workspace, actor: Actor, case_id: int, text: str, *,
+               attachments: Sequence[Upload] = ()) -> Feedback:
+    """协办意见: an assisting unit that signed for the case contributes its part; the lead unit is told."""
+    require(actor, "cases.handle")
+    text = text.strip()
+    if not text:
+        raise CaseError("协办意见不能为空")
+    types = [check_upload(u) for u in attachments]
+    with ws.db.write() as s:
+        case = _load(s, actor, case_id)
+        own = _own_assignment(case, actor)
+        if own is None or own.role != "assist":
+            raise PermissionDenied("只有本案件的协办单位可以提交协办意见")
+        if not lc.is_open(case.state) or case.state not in CONTRIBUTION_STATES:
+            raise TransitionRefused(f"案件处于“{lc.label(case.state)}”状态，不能提交协办意见")
+        if own.signed_at is None:
+            raise CaseError("请先签收本案件，再提交协办意见")
+        fb = Feedback(case_id=case.id, unit_id=own.unit_id, author_id=actor.user_id, text=text,
+                      submitted_at=utcnow(), due_at=case.due_at, status=FEEDBACK_CONTRIBUTION)
+        s.add(fb)
+        s.flush()
+        for upload, ctype in zip(attachments, types, strict=True):
+            _store_upload(ws, s, actor, case, upload, ctype, fb)
+        _log(s, actor, case, "assist_opinion", unit_id=own.unit_id, feedback_id=fb.id)
+        lead = _lead(case)
+        _notify_units(s, case, "case.assist_opinion", f"协办单位提交意见：{case.title}", text[:200],
+                      units=[lead.unit_id] if lead else None)
         return fb
 
 
 def _latest_feedback(s: Session, case: Case) -> Feedback | None:
-    return s.execute(select(Feedback).where(Feedback.case_id == case.id)
+    """The lead unit's latest feedback (assisting units' opinions are beside it, not instead of it)."""
+    return s.execute(select(Feedback).where(Feedback.case_id == case.id,
+                                            Feedback.status != FEEDBACK_CONTRIBUTION)
                      .order_by(Feedback.id.desc()).limit(1)).scalar_one_or_none()
 
 
@@ -639,8 +718,9 @@ def request_extension(ws: Workspace, actor: Actor, case_id: int, *, reason: str,
         case = _load(s, actor, case_id)
         if case.state not in lc.WITH_UNIT_STATES:
             raise CaseError(f"案件处于“{lc.label(case.state)}”状态，不能申请延期")
-        if actor.unit_bound and actor.unit_id not in _units_of(case):
-            raise PermissionDenied("只有责任单位可以申请延期")
+        lead = _lead(case)
+        if actor.unit_bound and (lead is None or actor.unit_id != lead.unit_id):
+            raise PermissionDenied("只有牵头单位可以申请延期")
         pending = s.execute(select(ExtensionRequest.id).where(
             ExtensionRequest.case_id == case.id, ExtensionRequest.status == "pending")).first()
         if pending:
@@ -740,6 +820,7 @@ def draft_reply(ws: Workspace, actor: Actor, case_id: int, *, kind: str = "reply
         raise CaseError("类型只能是 reply / statement / clarification")
     with ws.db.write() as s:
         case = _load(s, actor, case_id)
+        _require_lead_if_unit(case, actor, "起草回复")
         body = (text or "").strip() or draft_text(s, case, kind)
         rep = Reply(case_id=case.id, kind=kind, text=body, drafted_by_id=actor.user_id, drafted_at=utcnow())
         s.add(rep)
@@ -751,6 +832,15 @@ def draft_reply(ws: Workspace, actor: Actor, case_id: int, *, kind: str = "reply
         else:
             _notify_units(s, case, "case.reply_draft", f"待审核的回复：{case.title}")
         return rep
+
+
+def _require_lead_if_unit(case: Case, actor: Actor, what: str) -> None:
+    """A unit acts for a case only as its lead unit; assisting units contribute their part (协办意见)."""
+    if not actor.unit_bound:
+        return
+    lead = _lead(case)
+    if lead is None or actor.unit_id != lead.unit_id:
+        raise PermissionDenied(f"只有牵头单位可以{what}；协办单位请提交协办意见")
 
 
 def _reply_and_case(s: Session, actor: Actor, reply_id: int) -> tuple[Reply, Case]:
@@ -766,8 +856,9 @@ def approve_reply(ws: Workspace, actor: Actor, reply_id: int, *, approve: bool =
     require(actor, "cases.approve")
     with ws.db.write() as s:
         rep, case = _reply_and_case(s, actor, reply_id)
-        if actor.unit_bound and actor.unit_id not in _units_of(case):
-            raise PermissionDenied("只有责任单位领导或新闻发言人可以审核")
+        _require_lead_if_unit(case, actor, "审核回复")
+        if rep.drafted_by_id is not None and rep.drafted_by_id == actor.user_id:
+            raise PermissionDenied("起草人不能审核自己起草的稿件，请由单位领导或新闻发言人审核")
         if rep.kind != "reply" and actor.unit_bound and case.grade == "I":
             raise PermissionDenied("特别重大舆情的权威发布须由新闻发言人审核")
         if rep.status != "draft":
@@ -794,6 +885,7 @@ def release_reply(ws: Workspace, actor: Actor, reply_id: int, *, url: str,
         raise CaseError("请填写发布页面的网址（http/https）")
     with ws.db.write() as s:
         rep, case = _reply_and_case(s, actor, reply_id)
+        _require_lead_if_unit(case, actor, "发布回复")
         if rep.status != "approved":
             raise CaseError("未经审核的稿件不能发布")
         out = (released_text if released_text is not None else rep.text).strip()
@@ -823,7 +915,11 @@ def close(ws: Workspace, actor: Actor, case_id: int, note: str = "") -> Case:
             missing = grading.missing_tasks(case.grade, done)
             if missing:
                 raise CaseError("还不能销号，未完成：" + "；".join(t.label for t in missing))
-        _move(s, actor, case, "close", note)
+        unsigned = [a.unit.name if a.unit else str(a.unit_id) for a in case.assignments
+                    if a.role == "assist" and a.signed_at is None]
+        if unsigned and not note.strip():
+            raise CaseError(f"协办单位{'、'.join(unsigned)}未签收：销号须写明理由")
+        _move(s, actor, case, "close", note, unsigned_assists=unsigned)
         case.closed_at = utcnow()
         _detail(s, case).resolution = lc.RESOLUTION_REPORTED
         for sup in s.execute(select(Supervision).where(Supervision.case_id == case.id,
@@ -1222,8 +1318,9 @@ def record_spot_check(ws: Workspace, actor: Actor, check_id: int, *, passed: boo
 
 # ---- one entry point for forms and the API --------------------------------------------------------------
 
-SIMPLE_ACTIONS = ("assess", "report", "assign", "sign", "start", "return", "review", "reject_feedback", "close",
-                  "confirm", "watch", "reopen", "reassign", "escalate", "dismiss")
+SIMPLE_ACTIONS = ("assess", "report", "assign", "sign", "start", "return", "approve_feedback", "return_feedback",
+                  "review", "reject_feedback", "close", "confirm", "watch", "reopen", "reassign", "escalate",
+                  "dismiss")
 
 
 def _int(value: Any) -> int | None:
@@ -1265,6 +1362,12 @@ def perform(ws: Workspace, actor: Actor, case_id: int, action: str, params: dict
         return start(ws, actor, case_id, reason)
     if action == "return":
         return return_case(ws, actor, case_id, reason)
+    if action == "approve_feedback":
+        approve_feedback(ws, actor, case_id, reason)
+        return None
+    if action == "return_feedback":
+        return_feedback(ws, actor, case_id, reason)
+        return None
     if action == "review":
         return review(ws, actor, case_id, reason)
     if action == "reject_feedback":

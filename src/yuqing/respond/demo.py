@@ -47,6 +47,7 @@ T = {
     "instruct": datetime(2026, 10, 8, 15, 0, tzinfo=CHINA),
     "supervise": datetime(2026, 10, 9, 11, 0, tzinfo=CHINA),
     "feedback": datetime(2026, 10, 9, 16, 30, tzinfo=CHINA),
+    "approve_feedback": datetime(2026, 10, 9, 16, 45, tzinfo=CHINA),
     "review": datetime(2026, 10, 9, 17, 0, tzinfo=CHINA),
     "draft": datetime(2026, 10, 9, 17, 20, tzinfo=CHINA),
     "approve": datetime(2026, 10, 10, 9, 0, tzinfo=CHINA),
@@ -186,6 +187,8 @@ def run_demo_case_story(ws: Workspace) -> int:
             explanation="国庆假期期间总包单位财务人员无法到岗，未能在 10 月 8 日前完成发放核对。",
             attachments=[actions.Upload("工资发放现场.png", PIXEL_PNG),
                          actions.Upload("工资发放明细说明.txt", "37 人，合计 416000 元，已全部签字领取。".encode())])
+    with frozen(T["approve_feedback"]):
+        actions.approve_feedback(ws, town_lead, cid, "情况属实，同意报区委办")
     with frozen(T["review"]):
         actions.review(ws, office, cid, "反馈内容属实，同意")
         with ws.db.read() as s:

@@ -67,7 +67,7 @@ def _rows(s: Session, cases: list[Case], actor: Actor, now: datetime) -> list[Ca
 def todos(s: Session, actor: Actor, now: datetime | None = None) -> list[CaseRow]:
     """The unit's open cases that wait on it (to sign, to handle, to redo), soonest deadline first."""
     now = now or utcnow()
-    stmt = visible(select(Case), actor).where(Case.state.in_(lc.WITH_UNIT_STATES))
+    stmt = visible(select(Case), actor).where(Case.state.in_(lc.WITH_UNIT_STATES | lc.AWAITING_UNIT_LEADER))
     if actor.unit_id is not None:
         stmt = stmt.where(Case.id.in_(select(Assignment.case_id).where(Assignment.unit_id == actor.unit_id)))
     cases = list(s.execute(stmt).scalars())
@@ -77,6 +77,8 @@ def todos(s: Session, actor: Actor, now: datetime | None = None) -> list[CaseRow
     for r in rows:
         if r.my_role and not r.signed:
             r.notes.append("待签收")
+        if r.state in lc.AWAITING_UNIT_LEADER:
+            r.notes.append("反馈待单位领导审核")
         if r.id in pending_ext:
             r.notes.append("延期审批中")
     far = datetime.max.replace(tzinfo=now.tzinfo)
@@ -140,7 +142,9 @@ def history(s: Session, actor: Actor, case_id: int) -> list[CaseHistory]:
 def available_actions(s: Session, actor: Actor, case_id: int) -> list[lc.Action]:
     """The transitions the table allows this actor on this case (for buttons and the API)."""
     case = get_case(s, actor, case_id)
-    return lc.allowed_actions(case.state, actor, assigned_units={a.unit_id for a in case.assignments})
+    lead = next((a.unit_id for a in case.assignments if a.role == "lead"), None)
+    return lc.allowed_actions(case.state, actor, assigned_units={a.unit_id for a in case.assignments},
+                              lead_unit=lead)
 
 
 def tasks(s: Session, actor: Actor, case_id: int) -> list[CaseTask]:

@@ -183,8 +183,9 @@ def proposal(case_id: int, viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str,
 @router.post("/{case_id}/actions/{action}", dependencies=Writes)
 def act(case_id: int, action: str, viewer: CurrentViewer, ws: WorkspaceDep,
         body: Annotated[ActionBody | None, Body()] = None) -> dict[str, Any]:
-    """Run one lifecycle action (assess, report, assign, sign, start, return, review, reject_feedback, close,
-    confirm, watch, reopen, reassign, escalate, dismiss). Refused (409) unless the table allows it."""
+    """Run one lifecycle action (assess, report, assign, sign, start, return, approve_feedback, return_feedback,
+    review, reject_feedback, close, confirm, watch, reopen, reassign, escalate, dismiss). Refused (409) unless
+    the table allows it."""
     params = (body or ActionBody()).model_dump()
     case = guard(lambda: actions.perform(ws, viewer.actor, case_id, action, params))
     return {"id": case_id, "state": case.state if case else None}
@@ -200,6 +201,16 @@ def feedback(case_id: int, viewer: CurrentViewer, ws: WorkspaceDep, text: Annota
     fb = guard(lambda: actions.submit_feedback(ws, viewer.actor, case_id, text, attachments=uploads,
                                                explanation=explanation))
     return {"id": fb.id, "late": fb.late}
+
+
+@router.post("/{case_id}/contributions", dependencies=Writes)
+def contribution(case_id: int, viewer: CurrentViewer, ws: WorkspaceDep, text: Annotated[str, Form()],
+                 files: Annotated[list[UploadFile] | None, File()] = None) -> dict[str, Any]:
+    """协办意见: an assisting unit (after signing) contributes its part, with attachments."""
+    uploads = [Upload(f.filename or "file", f.file.read(actions.MAX_ATTACHMENT_BYTES + 1)) for f in files or []
+               if f.filename]
+    fb = guard(lambda: actions.contribute(ws, viewer.actor, case_id, text, attachments=uploads))
+    return {"id": fb.id, "unit_id": fb.unit_id}
 
 
 class ExtensionBody(BaseModel):

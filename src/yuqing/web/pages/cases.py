@@ -148,6 +148,10 @@ def _context(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
         "units": list(session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).scalars()),
         "unit_names": {i: n for i, n in session.execute(select(Unit.id, Unit.name)).all()},
         "can": viewer.can,
+        "mine": next((a for a in case.assignments if viewer.actor.unit_id is not None
+                      and a.unit_id == viewer.actor.unit_id), None),
+        "feedback_labels": actions.FEEDBACK_STATUS_LABELS, "contribution_states": actions.CONTRIBUTION_STATES,
+        "unit_names": {a.unit_id: a.unit.name for a in case.assignments if a.unit is not None},
     }
 
 
@@ -205,6 +209,17 @@ def case_feedback(request: Request, case_id: int, viewer: CsrfViewer, ws: Worksp
         ws, viewer.actor, case_id, text, attachments=uploads, explanation=explanation))
 
 
+@router.post("/cases/{case_id}/contribute")
+def case_contribute(request: Request, case_id: int, viewer: CsrfViewer, ws: WorkspaceDep, session: DbSession,
+                    text: Annotated[str, Form()],
+                    files: Annotated[list[UploadFile] | None, File()] = None) -> object:
+    """协办意见: an assisting unit's part, with attachments."""
+    uploads = [Upload(f.filename, f.file.read(actions.MAX_ATTACHMENT_BYTES + 1)) for f in files or []
+               if f.filename]
+    return _do(request, viewer, session, case_id, lambda: actions.contribute(
+        ws, viewer.actor, case_id, text, attachments=uploads))
+
+
 @router.post("/cases/{case_id}/more")
 async def case_more(request: Request, case_id: int, viewer: CsrfViewer, ws: WorkspaceDep,
                     session: DbSession) -> object:
@@ -218,6 +233,8 @@ async def case_more(request: Request, case_id: int, viewer: CsrfViewer, ws: Work
         return int(v) if v else None
 
     def run() -> Any:
+        if what == "assist_sign":
+            return actions.sign(ws, a, case_id)
         if what == "extension":
             return actions.request_extension(ws, a, case_id, reason=form.get("reason", ""), days=num("days"),
                                              working_days=num("working_days"))
