@@ -523,6 +523,55 @@ def cases_remind(ctx: typer.Context) -> None:
     _respond(remind_command, _ws_path(ctx))
 
 
+AsUser = Annotated[str | None, typer.Option("--as", help="以哪个账号操作（默认工作区的操作账号）")]
+
+
+@cases_app.command("open")
+def cases_open(
+    ctx: typer.Context,
+    event: Annotated[int, typer.Option("--event", help="事件编号")],
+    title: Annotated[str | None, typer.Option("--title", help="案件标题（默认取事件标题）")] = None,
+    assign: Annotated[bool, typer.Option("--assign", help="立案后立即按交办建议交办（期限开始计算）")] = False,
+    due: Annotated[str | None, typer.Option("--due", help="办理期限日期 YYYY-MM-DD")] = None,
+    days: Annotated[int | None, typer.Option("--days", help="办理期限：自然日天数")] = None,
+    working_days: Annotated[int | None, typer.Option("--working-days", help="办理期限：工作日天数")] = None,
+    second: Annotated[bool, typer.Option("--second", help="事件已有未办结案件时，确认再立一案")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """从事件立案（可立即交办）；最后一行输出新案件编号。"""
+    from yuqing.respond.cli import open_command
+
+    _respond_case(open_command, _ws_path(ctx), event, title=title, assign=assign, due=due, days=days,
+                  working_days=working_days, as_user=as_user or _global_as(ctx), second=second)
+
+
+@cases_app.command("show")
+def cases_show(
+    ctx: typer.Context,
+    case_id: Annotated[int, typer.Argument(help="案件编号")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON 输出")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """显示一个案件：状态、责任单位、交办建议、期限和办理记录。"""
+    from yuqing.respond.cli import show_command
+
+    _respond_case(show_command, _ws_path(ctx), case_id, as_user=as_user or _global_as(ctx), as_json=as_json)
+
+
+def _global_as(ctx: typer.Context) -> str | None:
+    return ctx.obj.get("as") if ctx.obj else None
+
+
+def _respond_case(fn: Any, *args: Any, **kwargs: Any) -> None:
+    """Like `_respond`, and a refused case-desk action (no right, wrong state, bad input) exits 1 in Chinese."""
+    from yuqing.domain.roles import PermissionDenied
+
+    try:
+        _respond(fn, *args, **kwargs)
+    except (PermissionDenied, ValueError) as exc:
+        raise fail(str(exc)) from None
+
+
 @cases_app.command("board")
 def cases_board(ctx: typer.Context) -> None:
     """按状态列出在办案件，超期在前。"""

@@ -126,3 +126,106 @@ def test_case_history_reads_in_chinese(desk, client):
     rows = history.split("<tbody>")[1].split("</tbody>")[0]
     assert not re.search(r"<td>(open|assess|report|assign|sign|time_to_sign)</td>", rows)
     assert "_id" not in rows and "{" not in rows and "\\u" not in rows
+
+
+# ---- 立案 from the event page, from an item, by hand, and through the API (R-CASE-1) -------------------
+
+
+def _event(desk) -> int:
+    from tests import factories
+
+    with desk.ws.db.write() as s:
+        ev = factories.event(s, title="桃源镇某工地拖欠农民工工资", places=["桃源镇"], topics=["劳动保障/欠薪"],
+                             grade="III")
+        item = factories.item(s, "桃源镇工地老板跑了，三十多个工人工资没着落")
+        item.event_id = ev.id
+        return ev.id
+
+
+def test_open_a_case_from_the_event_page(desk, client):
+    eid = _event(desk)
+    csrf = login(client, "analyst")
+    page = client.get(f"/events/{eid}")
+    assert f'href="/cases/new?event={eid}"' in page.text and "立案交办" in page.text
+    form = client.get(f"/cases/new?event={eid}")
+    assert form.status_code == 200
+    assert "关键帖子" in form.text and "老板跑了" in form.text  # the summary is prefilled with key posts
+    assert "属地：" in form.text and "属事：" in form.text  # the reason for each proposed unit
+    assert "期限至 " in form.text  # the computed end date before submitting
+    assert "立即按交办建议交办" not in form.text  # the analyst cannot dispatch
+    preview = client.get("/cases/new/due", params={"due_kind": "working_days", "due_value": "3"})
+    assert preview.status_code == 200 and "期限至 " in preview.text
+    bad = client.get("/cases/new/due", params={"due_kind": "date", "due_value": "下周一"})
+    assert "YYYY-MM-DD" in bad.text and "error" in bad.text
+    data = {"csrf_token": csrf, "event_id": str(eid), "title": "", "summary": "我写的摘要", "lead": "桃源镇人民政府",
+            "assists": "劳动保障局", "due_kind": "days", "due_value": "5", "then": "report", "grade": "III"}
+    r = client.post("/cases/new", data=data, follow_redirects=False)
+    assert r.status_code == 400 and "标题不能为空" in r.text and "我写的摘要" in r.text  # typed input is kept
+    data["title"] = "桃源镇工地欠薪"
+    r = client.post("/cases/new", data=data, follow_redirects=False)
+    assert r.status_code == 303
+    case_url = r.headers["location"]
+    shown = client.get(case_url)
+    assert "已立案" in shown.text and "已报送" in shown.text
+    with desk.ws.db.read() as s:
+        case = s.execute(select(Case).where(Case.event_id == eid)).scalar_one()
+        assert case.state == lc.REPORTED and case.summary == "我写的摘要"
+    # The event now links to its open case, and a second one asks for confirmation.
+    page = client.get(f"/events/{eid}")
+    assert f'href="/cases/{case.id}"' in page.text and "再立一案" in page.text
+    form = client.get(f"/cases/new?event={eid}")
+    assert "已有未办结的案件" in form.text and 'name="second_case"' in form.text
+    r = client.post("/cases/new", data=data, follow_redirects=False)
+    assert r.status_code == 409 and "已有未办结的案件" in r.text
+    r = client.post("/cases/new", data=data | {"second_case": "1"}, follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_office_opens_by_hand_citing_items_and_assigns_at_once(desk, client):
+    from tests import factories
+
+    with desk.ws.db.write() as s:
+        item = factories.item(s, "青石镇菜市场门口污水横流")
+        item.places = [{"name": "青石镇"}]
+        iid = item.id
+    csrf = login(client, "office")
+    assert 'href="/cases/new"' in client.get("/cases").text
+    assert f'href="/cases/new?item={iid}"' in client.get(f"/items/{iid}").text  # 以此立案
+    form = client.get(f"/cases/new?item={iid}")
+    assert "青石镇人民政府" in form.text and "立即按交办建议交办" in form.text
+    r = client.post("/cases/new", data={"csrf_token": csrf, "title": "菜市场污水", "summary": "", "items": f"{iid}、x",
+                                        "then": "assign"}, follow_redirects=False)
+    assert r.status_code == 400 and "信息编号须为数字" in r.text
+    r = client.post("/cases/new", data={"csrf_token": csrf, "title": "菜市场污水", "summary": "", "items": str(iid),
+                                        "lead": "", "assists": "", "then": "assign", "due_kind": "working_days",
+                                        "due_value": "2"}, follow_redirects=False)
+    assert r.status_code == 303
+    with desk.ws.db.read() as s:
+        case = s.execute(select(Case).where(Case.title == "菜市场污水")).scalar_one()
+        assert case.state == lc.ASSIGNED and case.due_at is not None
+        assert [a.unit.name for a in case.assignments] == ["青石镇人民政府"]
+    client.cookies.clear()
+    login(client, "town_h")
+    assert client.get("/cases/new").status_code == 403
+
+
+def test_api_opens_a_case(desk, client):
+    eid = _event(desk)
+    csrf = login(client, "office")
+    h = {"x-csrf-token": csrf, "accept": "application/json"}
+    r = client.post("/api/cases", json={"event_id": eid, "working_days": 3, "then": "assign"}, headers=h)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["state"] == "assigned" and body["event_id"] == eid and body["due_at"]
+    assert body["units"][0] == {"id": desk.town, "name": "桃源镇人民政府", "role": "lead", "signed_at": None}
+    assert [p["role"] for p in body["proposal"]] == ["lead", "assist"] and body["proposal"][0]["reason"]
+    assert [h["action"] for h in body["history"]][:4] == ["open", "assess", "report", "assign"]
+    again = client.post("/api/cases", json={"event_id": eid}, headers=h)
+    assert again.status_code == 409 and "已有未办结" in again.json()["detail"]
+    r = client.post("/api/cases", json={"title": "手工立案", "summary": "来电反映", "due_at": "2026-10-12"}, headers=h)
+    assert r.status_code == 201 and r.json()["state"] == "found" and r.json()["event_id"] is None
+    assert client.post("/api/cases", json={"title": " "}, headers=h).status_code == 400
+    assert client.post("/api/cases", json={"title": "x", "days": 2, "working_days": 2}, headers=h).status_code == 400
+    client.cookies.clear()
+    h2 = {"x-csrf-token": login(client, "town_h"), "accept": "application/json"}
+    assert client.post("/api/cases", json={"title": "x"}, headers=h2).status_code == 403

@@ -13,7 +13,7 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -244,7 +244,8 @@ def _set_deadline(ws: Workspace, s: Session, case: Case, *, start: datetime | No
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     case.due_at = due
     d = _detail(s, case)
-    d.deadline_basis = basis
+    asked = (d.deadline_basis or {}).get("requested")
+    d.deadline_basis = {**basis, "requested": asked} if asked else basis
     d.deadline_started_at = start
     return due
 
@@ -266,37 +267,140 @@ def _fmt(dt: datetime | None) -> str:
 # ---- opening, assessing, reporting -----------------------------------------------------------------------
 
 
+def due_from_date(day: date) -> datetime:
+    """An explicit deadline given as a date ends at the close of that day, China time."""
+    return datetime.combine(day, time(23, 59), tzinfo=CHINA)
+
+
 def open_case(ws: Workspace, actor: Actor, *, title: str, summary: str = "", event_id: int | None = None,
-              grade: str | None = None, item_ids: Sequence[int] = (), ledger: bool = False) -> Case:
-    """Open a case from an event (or by hand). One open case per event: a second one is refused."""
+              grade: str | None = None, item_ids: Sequence[int] = (), ledger: bool = False,
+              lead: int | str | None = None, assists: Sequence[int | str] | None = None,
+              due_at: datetime | None = None, days: int | None = None, working_days: int | None = None,
+              then: str = "", second_case: bool = False, note: str = "") -> Case:
+    """立案: open a case from an event, from items or by hand (R-CASE-1); one action for pages, API and CLI.
+
+    The routing proposal of the responsibility list is kept on the case with the reason for each unit
+    (属地/属事/属人); `lead`/`assists` change it. The deadline asked for (a date, N days or N working days;
+    3 days when none, 实施意见 §三.2) starts when the case is assigned. `then` carries it on in the same
+    transaction: "report" (研判 and 报送 to the office) or "assign" (the office's shortcut: 交办 to the
+    proposed units at once, so the deadline starts). An event with an open case gets a second one only with
+    `second_case` (the page asks for confirmation); it cites the event's posts and records the event in
+    `extra["related_event_id"]`, while the event keeps its one open linked case.
+    """
     require(actor, "cases.open")
     title = title.strip()
     if not title:
         raise CaseError("案件标题不能为空")
     if grade is not None and grade not in grading.GRADES:
         raise CaseError(f"等级只能是 {'/'.join(grading.GRADES)}")
+    if then not in ("", "report", "assign"):
+        raise CaseError("立案后的操作只能是：报送（report）或交办（assign）")
+    if then == "assign":
+        require(actor, "cases.dispatch")
+    requested = _deadline_request(due_at=due_at, days=days, working_days=working_days)
     with ws.db.write() as s:
+        existing = None
         if event_id is not None:
             event = s.get(Event, event_id)
             if event is None:
                 raise CaseError(f"事件 {event_id} 不存在")
             existing = _open_case_for_event(s, event_id)
-            if existing is not None:
+            if existing is not None and not second_case:
                 raise DuplicateOpenCase(f"事件 {event_id} 已有未办结的案件 #{existing.id}“{existing.title}”")
             grade = grade or event.grade
             if not item_ids:
                 item_ids = list(s.execute(select(Item.id).where(Item.event_id == event_id)).scalars())
-        case = Case(title=title, summary=summary, state=lc.FOUND, grade=grade, event_id=event_id,
-                    opened_by_id=actor.user_id, created_at=utcnow(), updated_at=utcnow(), extra={})
+        for iid in item_ids:
+            if s.get(Item, iid) is None:
+                raise CaseError(f"信息 {iid} 不存在")
+        # One open case per event holds in the database too: a confirmed second case cites the event's posts
+        # and names the event, without taking its link.
+        link, extra = (None, {"related_event_id": event_id}) if existing is not None else (event_id, {})
+        case = Case(title=title, summary=summary.strip(), state=lc.FOUND, grade=grade, event_id=link,
+                    opened_by_id=actor.user_id, created_at=utcnow(), updated_at=utcnow(), extra=extra)
         s.add(case)
         s.flush()
-        s.add(CaseDetail(case_id=case.id, ledger=ledger or grade in ("I", "II"), routing={}, deadline_basis={}))
-        for iid in item_ids:
+        s.add(CaseDetail(case_id=case.id, ledger=ledger or grade in ("I", "II"), routing={},
+                         deadline_basis={"requested": requested} if requested else {}))
+        for iid in dict.fromkeys(item_ids):
             s.add(CaseItem(case_id=case.id, item_id=iid, attached_at=utcnow()))
-        _log(s, actor, case, "open", to_state=lc.FOUND, event_id=event_id, grade=grade, title=title)
+        s.flush()
+        routed = _routing_at_open(s, case, lead, assists)
+        _detail(s, case).routing = {"proposal": routed, "explain": _explain(routed)}
+        _log(s, actor, case, "open", note, to_state=lc.FOUND, event_id=event_id, grade=grade, title=title,
+             items=len(item_ids), proposal=_explain(routed), deadline=requested or {"default": True},
+             second_case_for=existing.id if existing is not None else None)
         if grade:
             _ensure_tasks(s, case)
+        if then:
+            _move(s, actor, case, "assess", grade=case.grade)
+            if case.grade == "I":
+                _notify(s, LEADER_AUDIENCE, "case.grade_i", f"特别重大舆情：{case.title}", case,
+                        "须报领导小组，召开联席会议，权威发布须审核后发布")
+            _move(s, actor, case, "report")
+            if then == "report":
+                _notify(s, OFFICE_AUDIENCE, "case.reported", f"新报送案件待交办：{case.title}", case)
+            else:
+                _assign_in(ws, s, actor, case, note="立案即交办（按立案时的交办建议）")
         return case
+
+
+def _deadline_request(*, due_at: datetime | None, days: int | None, working_days: int | None) -> dict[str, Any]:
+    given = [x for x in (due_at, days, working_days) if x is not None]
+    if len(given) > 1:
+        raise CaseError("办理期限只能选一种：指定日期、自然日天数或工作日天数")
+    if days is not None or working_days is not None:
+        n = days if days is not None else working_days
+        assert n is not None
+        if n < 1 or n > 365:
+            raise CaseError("办理期限的天数须在 1 到 365 之间")
+        return {"days": n} if days is not None else {"working_days": n}
+    if due_at is not None:
+        due = to_utc(due_at)
+        if due <= utcnow():
+            raise CaseError("办理期限须晚于现在")
+        return {"due_at": due.isoformat()}
+    return {}
+
+
+def _routing_at_open(s: Session, case: Case, lead: int | str | None,
+                     assists: Sequence[int | str] | None) -> list[dict[str, Any]]:
+    """The units proposed at opening, each with its reason: from the rules, or as the opener chose them."""
+    proposal = propose(_rules(s), facts_of(s, case))
+    why = {u.unit: (u.reason, u.rule_id) for u in proposal.units}
+    if lead is None:
+        chosen = [(u.unit, u.role) for u in proposal.units]
+        if assists is not None:  # the opener kept the proposed lead and changed the assisting units
+            lead_name = proposal.lead.unit if proposal.lead else None
+            chosen = ([(lead_name, "lead")] if lead_name else []) + [
+                (n, "assist") for n in _unit_names(s, assists) if n != lead_name]
+    else:
+        lead_name = _unit_names(s, [lead])[0]
+        chosen = [(lead_name, "lead")] + [(n, "assist") for n in _unit_names(s, assists or []) if n != lead_name]
+    return [{"unit": n, "role": r, "reason": why.get(n, ("立案人指定", None))[0],
+             "rule_id": why.get(n, ("", None))[1]} for n, r in chosen]
+
+
+def _unit_names(s: Session, refs: Iterable[int | str]) -> list[str]:
+    names = {uid: name for uid, name in s.execute(select(Unit.id, Unit.name))}
+    return [names[u] for u in _unit_ids(s, refs)]
+
+
+def _explain(routed: list[dict[str, Any]]) -> str:
+    if not routed:
+        return "没有匹配的责任规则，请办公室人工指定责任单位"
+    return "；".join(f"{'牵头' if u['role'] == 'lead' else '协办'}：{u['unit']}（"
+                    + (f"规则 #{u['rule_id']}，" if u.get("rule_id") else "") + f"{u['reason']}）" for u in routed)
+
+
+def proposal_of(s: Session, case: Case) -> list[dict[str, Any]]:
+    """The routing proposal kept on the case (at opening), else the rules' proposal now."""
+    d = s.get(CaseDetail, case.id)
+    kept = (d.routing or {}).get("proposal") if d else None
+    if kept:
+        return list(kept)
+    p = propose(_rules(s), facts_of(s, case))
+    return [{"unit": u.unit, "role": u.role, "reason": u.reason, "rule_id": u.rule_id} for u in p.units]
 
 
 def assess(ws: Workspace, actor: Actor, case_id: int, *, grade: str | None = None, note: str = "") -> Case:
@@ -391,32 +495,48 @@ def assign(ws: Workspace, actor: Actor, case_id: int, *, lead: int | str | None 
            working_days: int | None = None, due_at: datetime | None = None, note: str = "") -> Case:
     """交办: the office confirms (or changes) the routing proposal; the deadline starts now.
 
-    Without `lead`, the proposal of the responsibility list is taken as it is.
+    Without `lead`, the proposal kept at opening (else the responsibility list's) is taken as it is; without
+    a deadline, the one asked for at opening (else the workspace default).
     """
     with ws.db.write() as s:
         case = _load(s, actor, case_id)
-        lc.next_state(case.state, "assign")  # refuse early, before touching assignments
-        proposal = propose(_rules(s), facts_of(s, case))
-        if lead is None:
-            if proposal.lead is None:
-                raise CaseError("责任清单没有匹配的规则，请指定牵头单位")
-            lead = proposal.lead.unit
-            if assists is None:
-                assists = [u.unit for u in proposal.assists]
-        lead_id = _unit_ids(s, [lead])[0]
-        assist_ids = [u for u in _unit_ids(s, assists or []) if u != lead_id]
-        _replace_assignments(s, case, lead_id, assist_ids)
-        due = _set_deadline(ws, s, case, days=days, working_days=working_days, due_at=due_at)
-        proposed = [(u.unit, u.role, u.rule_id) for u in proposal.units]
-        chosen = [(n, r) for n, r in _names(s, lead_id, assist_ids)]
-        followed = [(u, r) for u, r, _ in proposed] == chosen
-        _detail(s, case).routing = {"proposed": [list(p) for p in proposed], "explain": proposal.explain(),
-                                    "chosen": [list(c) for c in chosen], "followed_proposal": followed}
-        _move(s, actor, case, "assign", note, lead_unit_id=lead_id, assist_unit_ids=assist_ids, due_at=due,
-              routing=proposal.explain(), followed_proposal=followed)
-        _notify_units(s, case, "case.assigned", f"新交办案件：{case.title}",
-                      f"办理期限：{_fmt(due)}；请及时签收")
-        return case
+        return _assign_in(ws, s, actor, case, lead=lead, assists=assists, days=days, working_days=working_days,
+                          due_at=due_at, note=note)
+
+
+def _assign_in(ws: Workspace, s: Session, actor: Actor, case: Case, *, lead: int | str | None = None,
+               assists: Sequence[int | str] | None = None, days: int | None = None,
+               working_days: int | None = None, due_at: datetime | None = None, note: str = "") -> Case:
+    lc.next_state(case.state, "assign")  # refuse early, before touching assignments
+    require(actor, lc.ACTIONS["assign"].permission)
+    proposal = proposal_of(s, case)
+    if lead is None:
+        lead_row = next((u for u in proposal if u["role"] == "lead"), None)
+        if lead_row is None:
+            raise CaseError("责任清单没有匹配的规则，请指定牵头单位")
+        lead = lead_row["unit"]
+        if assists is None:
+            assists = [u["unit"] for u in proposal if u["role"] == "assist"]
+    lead_id = _unit_ids(s, [lead])[0]
+    assist_ids = [u for u in _unit_ids(s, assists or []) if u != lead_id]
+    _replace_assignments(s, case, lead_id, assist_ids)
+    if days is None and working_days is None and due_at is None:
+        asked = (_detail(s, case).deadline_basis or {}).get("requested") or {}
+        days, working_days = asked.get("days"), asked.get("working_days")
+        if asked.get("due_at"):
+            due_at = datetime.fromisoformat(asked["due_at"])
+    due = _set_deadline(ws, s, case, days=days, working_days=working_days, due_at=due_at)
+    proposed = [(u["unit"], u["role"], u.get("rule_id")) for u in proposal]
+    chosen = [(n, r) for n, r in _names(s, lead_id, assist_ids)]
+    followed = [(u, r) for u, r, _ in proposed] == chosen
+    explain = _explain(proposal)
+    d = _detail(s, case)
+    d.routing = {**(d.routing or {}), "proposed": [list(p) for p in proposed], "explain": explain,
+                 "chosen": [list(c) for c in chosen], "followed_proposal": followed}
+    _move(s, actor, case, "assign", note, lead_unit_id=lead_id, assist_unit_ids=assist_ids, due_at=due,
+          routing=explain, followed_proposal=followed)
+    _notify_units(s, case, "case.assigned", f"新交办案件：{case.title}", f"办理期限：{_fmt(due)}；请及时签收")
+    return case
 
 
 def _names(s: Session, lead_id: int, assist_ids: list[int]) -> list[tuple[str, str]]:

@@ -6,13 +6,14 @@ import sys
 import warnings
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from yuqing.domain.deadlines import CalendarGapWarning
 from yuqing.respond.calendar import load_calendar
 from yuqing.settings import resolve_workspace
 
 if TYPE_CHECKING:
+    from yuqing.domain.roles import Actor
     from yuqing.workspace import Workspace
 
 
@@ -113,3 +114,121 @@ def rules_import_command(workspace: Path | None, path: Path, replace: bool = Fal
 
     n = import_rules_xlsx(_open(workspace), SYSTEM, path.read_bytes(), replace=replace)
     return f"已导入 {n} 条责任规则" + ("（文件之外的规则已删除）" if replace else "")
+
+
+def acting_user(ws: Workspace, username: str | None) -> Actor:
+    """Whom a case-desk command acts as: `--as USERNAME`, else the workspace's operator account.
+
+    Never an anonymous actor with every right: without a named, active account the command is refused.
+    """
+    from sqlalchemy import select
+
+    from yuqing.accounts import actor_of
+    from yuqing.store.tables import User
+
+    name = (username or str(getattr(ws.settings, "operator", "") or "")).strip()
+    if not name:
+        raise CommandError("请用 --as 用户名 指定以哪个账号操作")
+    with ws.db.read() as s:
+        user = s.execute(select(User).where(User.username == name)).scalar_one_or_none()
+        if user is None or not user.active:
+            raise CommandError(f"操作账号“{name}”不存在或已停用：请用 --as 用户名 指定")
+        return actor_of(user)
+
+
+def open_command(workspace: Path | None, event_id: int, *, title: str | None = None, assign: bool = False,
+                 due: str | None = None, days: int | None = None, working_days: int | None = None,
+                 as_user: str | None = None, second: bool = False) -> str:
+    """`yuqing -w W cases open --event ID [--title T] [--assign] [--due D | --days N | --working-days N]`.
+
+    Opens a case from the event, prefilled as the page does (title, summary with key posts, grade, routing
+    proposal); `--assign` assigns the proposed units at once so the deadline starts. The new case id is
+    alone on the last stdout line.
+    """
+    from yuqing.respond import actions, opening
+    from yuqing.store.tables import Case
+
+    if sum(x is not None for x in (due, days, working_days)) > 1:
+        raise CommandError("--due、--days、--working-days 只能给出一个")
+    ws = _open(workspace)
+    actor = acting_user(ws, as_user)
+    with ws.db.read() as s:
+        try:
+            draft = opening.draft_from_event(s, event_id)
+        except actions.NotFound as exc:
+            raise CommandError(str(exc)) from None
+    due_at = actions.due_from_date(opening.parse_due_date(due)) if due is not None else None
+    case = actions.open_case(ws, actor, title=(title or draft.title), summary=draft.summary, event_id=event_id,
+                             grade=draft.grade, item_ids=draft.item_ids, due_at=due_at, days=days,
+                             working_days=working_days, then="assign" if assign else "", second_case=second)
+    lines = []
+    with ws.db.read() as s:
+        row = s.get(Case, case.id)
+        assert row is not None
+        lines.append(f"已立案 #{row.id}：{row.title}（{lc_label(row.state)}）")
+        for u in actions.proposal_of(s, row):
+            lines.append(f"  {'牵头' if u['role'] == 'lead' else '协办'}：{u['unit']}（{u['reason']}）")
+        if row.due_at is not None:
+            lines.append(f"  办理期限：{actions._fmt(row.due_at)}")
+    lines.append(str(case.id))
+    return "\n".join(lines)
+
+
+def lc_label(state: str) -> str:
+    from yuqing.domain import lifecycle as lc
+
+    return lc.label(state)
+
+
+def case_json(ws: Workspace, actor: Actor, case_id: int) -> dict[str, Any]:
+    """One case as the CLI and API show it: {id, state, event_id, units, proposal, due_at, history}."""
+    from sqlalchemy import select
+
+    from yuqing.respond import actions, queries
+    from yuqing.store.repositories.cases import get_case
+    from yuqing.store.tables_case import CaseHistory
+
+    with ws.db.read() as s:
+        case = get_case(s, actor, case_id)
+        hist = list(s.execute(select(CaseHistory).where(CaseHistory.case_id == case_id)
+                              .order_by(CaseHistory.id)).scalars())
+        lead_first = sorted(case.assignments, key=lambda a: (a.role != "lead", a.id))
+        return {
+            "id": case.id, "title": case.title, "state": case.state, "state_label": lc_label(case.state),
+            "event_id": case.event_id, "grade": case.grade,
+            "units": [{"id": a.unit_id, "name": a.unit.name if a.unit else "", "role": a.role,
+                       "signed_at": _iso(a.signed_at)} for a in lead_first],
+            "proposal": [{"unit": u["unit"], "role": u["role"], "reason": u["reason"]}
+                         for u in actions.proposal_of(s, case)],
+            "due_at": _iso(case.due_at),
+            "actions": [a.code for a in queries.available_actions(s, actor, case_id)],
+            "history": [{"at": _iso(h.at), "action": h.action, "from_state": h.from_state, "to_state": h.to_state,
+                         "actor": h.actor_name, "reason": h.reason} for h in hist],
+        }
+
+
+def _iso(dt: datetime | None) -> str | None:
+    from yuqing.clock import aware
+
+    return aware(dt).isoformat() if dt else None
+
+
+def show_command(workspace: Path | None, case_id: int, *, as_user: str | None = None, as_json: bool = True) -> str:
+    """`yuqing -w W cases show ID --json`: the case as one JSON object."""
+    import json
+
+    from yuqing.respond.actions import NotFound
+
+    ws = _open(workspace)
+    actor = acting_user(ws, as_user)
+    try:
+        data = case_json(ws, actor, case_id)
+    except NotFound:
+        raise CommandError(f"案件 {case_id} 不存在或无权查看") from None
+    if as_json:
+        return json.dumps(data, ensure_ascii=False)
+    units = "、".join(f"{u['name']}（{'牵头' if u['role'] == 'lead' else '协办'}）" for u in data["units"])
+    lines = [f"#{data['id']} {data['title']}（{data['state_label']}）", f"责任单位：{units or '尚未交办'}",
+             f"办理期限：{data['due_at'] or '—'}"]
+    lines += [f"{h['at']} {h['actor']} {h['action']} {h['reason']}".rstrip() for h in data["history"]]
+    return "\n".join(lines)

@@ -36,6 +36,7 @@ ROUTERS = [
     "yuqing.web.pages.dashboard",
     "yuqing.web.pages.items",
     "yuqing.web.pages.events",
+    "yuqing.web.pages.case_open",  # before pages.cases: /cases/new must not match /cases/{case_id}
     "yuqing.web.pages.cases",
     "yuqing.web.pages.admin",
     "yuqing.web.pages.profile",

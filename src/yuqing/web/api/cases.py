@@ -7,7 +7,7 @@ Errors: 403 no right, 404 not found or not yours, 409 a move the lifecycle table
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Response, UploadFile
@@ -32,7 +32,7 @@ def guard(fn: Callable[[], T]) -> T:
         raise HTTPException(403, str(exc)) from None
     except NotFound as exc:
         raise HTTPException(404, str(exc) or "不存在或无权查看") from None
-    except TransitionRefused as exc:
+    except (TransitionRefused, actions.DuplicateOpenCase) as exc:
         raise HTTPException(409, str(exc)) from None
     except (CaseError, ValueError) as exc:
         raise HTTPException(400, str(exc)) from None
@@ -104,6 +104,52 @@ class ActionBody(BaseModel):
     by: str | None = None
     false_feedback: bool = False
     to: str | None = None
+
+
+class CaseCreate(BaseModel):
+    """立案: by hand, from items, or from an event (then title, summary and grade may be left to the event)."""
+
+    title: str = ""
+    summary: str | None = None
+    event_id: int | None = None
+    item_ids: list[int] = []
+    grade: str | None = None
+    due_at: date | datetime | None = None  # a date means the end of that day, China time
+    days: int | None = None
+    working_days: int | None = None
+    lead: int | str | None = None  # change the routing proposal: the lead unit (id or name)
+    assists: list[int | str] | None = None
+    then: str = ""  # "" | "report" (研判并报送) | "assign" (交办 to the proposal at once)
+    second_case: bool = False  # the event already has an open case and a second one is wanted
+
+
+@router.post("", dependencies=Writes, status_code=201)
+def open_case(body: CaseCreate, viewer: CurrentViewer, ws: WorkspaceDep, session: DbSession) -> dict[str, Any]:
+    """Open a case (R-CASE-1) and return it as `cases show --json` prints it. 409 when the event already has
+    an open case (unless `second_case`), 400 on bad input, 403 without the right."""
+    from yuqing.respond import opening
+    from yuqing.respond.cli import case_json
+
+    def run() -> int:
+        title, summary, grade, items = body.title, body.summary, body.grade, list(body.item_ids)
+        if body.event_id is not None:
+            draft = opening.draft_from_event(session, body.event_id)
+            title, grade = title or draft.title, grade or draft.grade
+            summary = draft.summary if summary is None else summary
+            items = items or draft.item_ids
+        elif items and (not title or summary is None):
+            draft = opening.draft_from_items(session, items)
+            title, summary = title or draft.title, draft.summary if summary is None else summary
+        due = body.due_at
+        if isinstance(due, date) and not isinstance(due, datetime):
+            due = actions.due_from_date(due)
+        case = actions.open_case(ws, viewer.actor, title=title, summary=summary or "", event_id=body.event_id,
+                                 grade=grade, item_ids=items, due_at=due, days=body.days,
+                                 working_days=body.working_days, lead=body.lead, assists=body.assists,
+                                 then=body.then, second_case=body.second_case)
+        return case.id
+
+    return case_json(ws, viewer.actor, guard(run))
 
 
 @router.get("/board", response_model=dict[str, list[CaseRowPublic]])

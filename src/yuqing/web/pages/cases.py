@@ -152,28 +152,33 @@ def _context(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
                       and a.unit_id == viewer.actor.unit_id), None),
         "feedback_labels": actions.FEEDBACK_STATUS_LABELS, "contribution_states": actions.CONTRIBUTION_STATES,
         "unit_names": {a.unit_id: a.unit.name for a in case.assignments if a.unit is not None},
+        "unsigned_assists": [a.unit.name for a in case.assignments
+                             if a.role == "assist" and a.signed_at is None and a.unit is not None],
     }
 
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int, viewer: CurrentViewer, session: DbSession,
-              ws: WorkspaceDep) -> object:
+              ws: WorkspaceDep, done: str = "") -> object:
     """A case: its state, units, deadline, tier tasks, feedback, replies, history and the allowed actions."""
-    page = _render_case(request, case_id, viewer, session)
+    page = _render_case(request, case_id, viewer, session, notice=NOTICES.get(done))
     with ws.db.write() as s:  # 保密: who saw which case is part of the audit log (R-PLATFORM-2)
         audit.append(s, viewer.actor, "case.view", "case", case_id)
     return page
 
 
+NOTICES = {"opened": "已立案。", "done": "操作已完成。"}
+
+
 def _render_case(request: Request, case_id: int, viewer: Viewer, session: Session, error: str | None = None,
-                 status: int = 200) -> object:
+                 status: int = 200, notice: str | None = None) -> object:
     try:
         ctx = _context(session, viewer, case_id)
     except PermissionDenied as exc:
         raise HTTPException(403, str(exc)) from None
     except NotFound:
         raise HTTPException(404, "案件不存在或无权查看") from None
-    return render(request, "cases/detail.html", status, error=error, **ctx)
+    return render(request, "cases/detail.html", status, error=error, notice=notice, **ctx)
 
 
 def _do(request: Request, viewer: Viewer, session: DbSession, case_id: int, fn: Callable[[], Any]) -> object:
@@ -186,7 +191,7 @@ def _do(request: Request, viewer: Viewer, session: DbSession, case_id: int, fn: 
             raise HTTPException(404, msg) from None
         session.expire_all()
         return _render_case(request, case_id, viewer, session, error=msg, status=code)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    return RedirectResponse(f"/cases/{case_id}?done=done", status_code=303)
 
 
 @router.post("/cases/{case_id}/act")

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
+from yuqing.domain import lifecycle as lc
 from yuqing.store.analysis import EventError, merge_events, rename_event, split_event
 from yuqing.store.repositories.cases import NotFound, visible
 from yuqing.store.repositories.events import event_items, event_overview, get_event, list_events
-from yuqing.store.tables import Case
+from yuqing.store.tables import Case, Item
+from yuqing.store.tables_case import CaseItem
 from yuqing.web.deps import (
     CurrentViewer,
     DbSession,
@@ -52,7 +54,11 @@ def event_page(request: Request, event_id: int, viewer: CurrentViewer, session: 
         raise HTTPException(404, "事件不存在") from None
     items = event_items(session, event_id)
     others = [e for e in list_events(session, limit=200) if e.id != event_id] if viewer.can("events.edit") else []
-    return render(request, "events/detail.html", event=event, o=event_overview(items), items=items, others=others)
+    cited = select(CaseItem.case_id).join(Item, Item.id == CaseItem.item_id).where(Item.event_id == event_id)
+    cases = list(session.execute(visible(select(Case), viewer.actor).where(
+        (Case.event_id == event_id) | Case.id.in_(cited)).order_by(Case.id)).scalars())
+    return render(request, "events/detail.html", event=event, o=event_overview(items), items=items, others=others,
+                  cases=cases, open_states=lc.OPEN_STATES, state_label=lc.label)
 
 
 @router.post("/events/{event_id}/merge", dependencies=[Depends(check_csrf)])
