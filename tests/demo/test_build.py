@@ -27,7 +27,8 @@ def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type:
         assert s.execute(select(func.count(Item.id))).scalar_one() >= 300
         assert s.execute(select(func.count(Item.id)).where(Item.analysed_at.is_(None))).scalar_one() == 0
         titles = " ".join(s.execute(select(Event.title)).scalars())
-        assert s.execute(select(func.count(Case.id))).scalar_one() == 1
+        cases = s.execute(select(func.count(Case.id))).scalar_one()
+        assert cases >= 8
     for word in ("河口", "工资", "夜市", "食堂"):
         assert word in titles, word
     with ws.db.read() as s:  # the analyst retitled the food-rumour event (pinned, audited)
@@ -36,7 +37,7 @@ def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type:
     again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
     with again.db.read() as s:
         assert s.execute(select(func.count(Item.id))).scalar_one() >= 300
-        assert s.execute(select(func.count(Case.id))).scalar_one() == 1
+        assert s.execute(select(func.count(Case.id))).scalar_one() == cases  # idempotent
         assert s.execute(select(func.count(Source.id)).where(Source.name == DEMO_FEED)).scalar_one() == 1
 
 
@@ -72,3 +73,35 @@ def test_every_audit_entry_of_the_demo_reads_in_chinese(demo) -> None:  # type: 
     assert not fields, f"add Chinese labels for these detail fields in yuqing/domain/records.py: {fields}"
     objects = sorted({e.object_type for e in entries if e.object_type not in records.OBJECT_LABELS})
     assert not objects, f"add Chinese labels for these object types in yuqing/domain/records.py: {objects}"
+
+
+def test_demo_cases_in_every_state_and_the_flooding_event_left_open(demo) -> None:  # type: ignore[no-untyped-def]
+    """New, assigned and overdue, awaiting the unit leader, awaiting reply approval, closed: two or more each;
+    the flooding event of 河口镇 has no case, so a visitor can open one from its page."""
+    from yuqing.clock import aware, utcnow
+    from yuqing.domain import lifecycle as lc
+    from yuqing.respond.opening import draft_from_event
+    from yuqing.store.tables_case import Feedback, Reply
+
+    ws, passwords, _ = demo
+    assert {"hekou", "hekou_lead"} <= {p[0] for p in passwords}
+    with ws.db.read() as s:
+        rows = list(s.execute(select(Case)).scalars())
+        now = utcnow()
+        new = [c for c in rows if c.state in (lc.FOUND, lc.ASSESSED, lc.REPORTED)]
+        overdue = [c for c in rows if c.state in lc.WITH_UNIT_STATES and c.due_at and aware(c.due_at) < now]
+        leader = [c for c in rows if c.state == lc.FEEDBACK_DRAFTED]
+        reply = [c for c in rows if s.execute(select(Reply.id).where(Reply.case_id == c.id,
+                                                                    Reply.status == "draft")).first()]
+        closed = [c for c in rows if c.state in lc.CLOSED_STATES]
+        assert len(new) >= 2 and len(overdue) >= 2 and len(closed) >= 2, [(c.id, c.state) for c in rows]
+        assert len(leader) + len(reply) >= 2 and leader and reply
+        assert s.execute(select(Feedback.id).where(Feedback.status == "contribution")).first()  # 协办意见
+        flood = s.execute(select(Event).where(Event.title.contains("河口"))
+                          .order_by(Event.item_count.desc())).scalars().first()
+        assert flood is not None and flood.id not in {c.event_id for c in rows}
+        draft = draft_from_event(s, flood.id)
+        assert (draft.proposal[0]["unit"], draft.proposal[0]["role"]) == ("河口镇", "lead")
+        assert any(u["unit"] == "应急管理局" for u in draft.proposal)
+        for c in rows:
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in c.title), c.title

@@ -121,5 +121,11 @@ def _case_story(ws: Workspace, progress: Any) -> None:
     demo_step(ws, progress)
 
 
+def _more_cases(ws: Workspace, progress: Any) -> None:
+    from yuqing.respond.demo_cases import demo_step
+
+    demo_step(ws, progress)
+
+
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
-DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story]
+DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases]
