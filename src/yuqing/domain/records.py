@@ -23,6 +23,7 @@ CASE_STEP_LABELS: dict[str, str] = {
     "attachment_download": "下载附件",
     "task_done": "完成分级响应任务",
     "sign_assist": "协办单位签收",
+    "assist_opinion": "提交协办意见",
     "time_to_sign": "记录签收用时",
     "time_to_feedback": "记录反馈用时",
     "extension_requested": "申请延期",
@@ -110,6 +111,9 @@ DETAIL_LABELS: dict[str, str] = {
     "query": "查询条件", "filename": "文件名", "case_id": "案件", "pattern": "匹配内容", "priority": "优先级",
     "replace": "替换原有规则", "sources": "信息源", "keywords": "关键词", "starts_at": "开始", "ends_at": "结束",
     "started_at": "开始", "evaluation_id": "评估记录", "reopened": "重新打开", "referenced": "被引用",
+    "proposal": "交办建议", "deadline": "办理期限要求", "days": "自然日天数", "working_days": "工作日天数",
+    "default": "按默认期限", "second_case_for": "同一事件的在办案件", "unsigned_assists": "未签收的协办单位",
+    "feedback_id": "反馈记录",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",

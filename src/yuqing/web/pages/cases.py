@@ -151,7 +151,6 @@ def _context(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
         "mine": next((a for a in case.assignments if viewer.actor.unit_id is not None
                       and a.unit_id == viewer.actor.unit_id), None),
         "feedback_labels": actions.FEEDBACK_STATUS_LABELS, "contribution_states": actions.CONTRIBUTION_STATES,
-        "unit_names": {a.unit_id: a.unit.name for a in case.assignments if a.unit is not None},
         "unsigned_assists": [a.unit.name for a in case.assignments
                              if a.role == "assist" and a.signed_at is None and a.unit is not None],
     }
