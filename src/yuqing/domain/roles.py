@@ -64,6 +64,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "cases.read_all": "查看全部案件", "cases.read_own": "查看本单位案件", "cases.open": "立案",
     "cases.dispatch": "交办案件", "cases.supervise": "督办案件", "cases.close": "审核与销号",
     "cases.spot_check": "抽查复核", "cases.handle": "办理案件", "cases.approve": "审核回复",
+    "cases.approve_feedback": "审核本单位反馈",
     "cases.instruct": "批示", "statements.publish": "发布声明",
     "reports.read": "阅读报告", "reports.write": "撰写报告",
 }
