@@ -515,6 +515,10 @@ def test_closing_with_an_unsigned_assisting_unit_needs_the_offices_reason(desk):
         actions.close(desk.ws, desk.office, cid)
     case = actions.close(desk.ws, desk.office, cid, "劳动保障局电话确认无需其参与，予以销号")
     assert case.state == lc.CLOSED
+    with desk.ws.db.read() as s:  # the analyst who opened it is told how it ended
+        told = s.execute(select(Notification).where(Notification.audience == f"user:{desk.analyst.user_id}",
+                                                    Notification.kind == "case.closed")).scalar_one()
+        assert told.link == f"/cases/{cid}" and "已销号" in told.title
     with desk.ws.db.read() as s:
         last = queries.history(s, desk.office, cid)[-1]
         assert last.action == "close" and last.detail["unsigned_assists"] == ["劳动保障局"]

@@ -1046,6 +1046,9 @@ def close(ws: Workspace, actor: Actor, case_id: int, note: str = "") -> Case:
                                                        Supervision.resolved_at.is_(None))).scalars():
             sup.resolved_at = utcnow()
         _notify_units(s, case, "case.closed", f"案件已销号：{case.title}")
+        if case.opened_by_id is not None:  # whoever opened it learns how it ended
+            _notify(s, f"user:{case.opened_by_id}", "case.closed", f"您立案的案件已销号：{case.title}", case,
+                    note)
         return case
 
 
