@@ -1,6 +1,6 @@
 import itertools
 
-from yuqing.analyse.dedup import DedupIndex, find_duplicates, match_core, repost_parts
+from yuqing.analyse.dedup import DedupIndex, find_duplicates, match_core, repost_parts, slot_conflict, slots
 
 ORIGINAL = "章贡区水西镇某化工厂连续三天夜间排放刺鼻气体，附近居民反映头晕恶心，希望环保部门尽快查处"
 OTHER = "赣州市中心城区今天开通了三条新的公交线路，方便市民前往高铁站和黄金机场，票价两元"
@@ -123,3 +123,60 @@ def test_forgotten_originals_leave_the_index():
     assert len(index) <= 10
     assert index.check("old", texts[0]).duplicate_of is None  # forgotten, so indexed again
     assert index.check("new", texts[39]).duplicate_of == "d39"
+
+
+# Issue 16: fragments, originals inside commentary, look-alike templates (slots).
+
+COMPLAINT = (
+    "城北街道锦绣花园东门外面的垃圾站已经三天没清运了，垃圾堆到路边，今天太阳一晒，整条街都是那个味。"
+    "小区里好多小孩，这样下去要生病的。"
+)
+
+
+def test_a_fragment_after_a_lead_in_points_at_the_original():
+    index = DedupIndex()
+    assert index.check("o", COMPLAINT).duplicate_of is None
+    result = index.check("f", "有网友说：垃圾堆到路边，今天太阳一晒，整条街都是那个味。")
+    assert (result.duplicate_of, result.kind) == ("o", "excerpt")
+
+
+def test_a_fragment_quoted_inside_long_commentary_is_a_copy():
+    index = DedupIndex()
+    index.check("o", COMPLAINT)
+    wrapped = (
+        "这个问题我们小区也一样，反映了不知道多少回了，每次都是说研究研究，然后就没有下文，真的很寒心。"
+        "有人说“垃圾堆到路边，今天太阳一晒，整条街都是那个味。小区里好多小孩”，我看是真的。"
+    )
+    result = index.check("w", wrapped)
+    assert (result.duplicate_of, result.kind) == ("o", "passage")
+    # a wholly different post wrapped in the same words is not a copy of it
+    assert index.check("x", "这个问题我们小区也一样，石桥镇的路灯已经坏了快两个月了，晚上走路只能打手电筒。").duplicate_of is None
+
+
+def test_the_link_points_at_the_original_not_at_a_fragment_that_slipped_through():
+    index = DedupIndex()
+    index.check("o", COMPLAINT)
+    index.check("f", "小区里好多小孩")  # too short to tell: indexed as an original of its own
+    assert index.check("c", f"顶//@阿明:{COMPLAINT}").duplicate_of == "o"
+
+
+def test_the_same_sentence_about_another_compound_or_number_is_another_fact():
+    index = DedupIndex()
+    template = "清河区{}已经停水{}天了，打了好几次电话都说在抢修，到现在还没来水，老人孩子洗澡做饭都成问题"
+    assert index.check("a", template.format("幸福里小区", "三")).duplicate_of is None
+    assert index.check("b", template.format("锦绣花园", "三")).duplicate_of is None  # another compound
+    assert index.check("c", template.format("幸福里小区", "5")).duplicate_of is None  # another number of days
+    # the same facts, lightly edited or reposted, are copies
+    assert index.check("d", template.format("幸福里小区", "3") + "！！").duplicate_of == "a"
+    assert index.check("e", "扩散//@城南老张:" + template.format("锦绣花园", "三")).duplicate_of == "b"
+
+
+def test_slot_conflict():
+    a = match_core("我们柳林村的路灯坏了三个多月了，晚上一片漆黑")
+    assert slot_conflict(a, match_core("我们石桥村的路灯坏了三个多月了，晚上一片漆黑"))
+    assert slot_conflict(a, match_core("我们柳林村的路灯坏了两个多月了，晚上一片漆黑"))
+    assert not slot_conflict(a, match_core("咱们柳林村的路灯坏了3个多月了，晚上一片漆黑"))  # 三 is 3
+    assert not slot_conflict(a, match_core("路灯坏了三个多月了"))  # a fragment: fewer slots
+    # commentary with its own numbers elsewhere is no conflict
+    assert not slot_conflict(a, match_core("打了12345没用。我们柳林村的路灯坏了三个多月了，晚上一片漆黑"))
+    assert ("#15", "", "天") in slots("十五天")

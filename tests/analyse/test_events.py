@@ -321,3 +321,66 @@ def test_drain_reports_an_event_merged_after_it_was_returned():
     assert len(gone) == 1 and gone[0]["id"] in before and gone[0]["retired"]
     live = [e for e in drained if not e.get("merged_into")]
     assert len(live) == 1 and gone[0]["merged_into"] == live[0]["id"] and live[0]["item_count"] == 4
+
+
+# Issue 16: one happening told in many words; other matters at one place, one matter elsewhere.
+
+def test_matter_vocabulary_names_the_matter_whatever_the_words():
+    from yuqing.analyse.events import default_matters
+
+    matters = default_matters()
+    for text in ("小区停电了", "又断电了", "家里没电了", "配电房跳闸了"):
+        assert "power" in matters.find(text), text
+    assert "water" in matters.find("水龙头一滴水都没有")
+    assert matters.find("河水发黑还有死鱼") == matters.find("一股刺鼻的臭味") == ("pollution",)
+    assert "power" not in matters.find("停车费涨价了")
+
+
+def happening_profile() -> DistrictProfile:
+    return DistrictProfile.from_dict({
+        "province": "虚构省", "city": "江州市", "district": "清河区", "fictional": True,
+        "places": [
+            {"name": "清河区", "level": "district"},
+            {"name": "城南街道", "level": "town", "parent": "清河区"},
+            {"name": "柳林镇", "level": "town", "parent": "清河区"},
+            {"name": "幸福里社区", "level": "village", "parent": "城南街道"},
+            {"name": "幸福里小区", "level": "landmark", "parent": "幸福里社区"},
+            {"name": "柳林村", "level": "village", "parent": "柳林镇"},
+        ],
+    })
+
+
+def day_post(i, text, day, hm):
+    return {"id": f"h{i}", "title": "", "text": text, "published_at": f"2026-11-{day:02d}T{hm}:00+08:00",
+            "source": "weibo"}
+
+
+def test_one_outage_in_many_words_over_two_days_is_one_event_and_other_matters_stay_apart():
+    pipe = Pipeline(happening_profile())
+    out = pipe.run([
+        day_post(1, "幸福里小区突然停电了，整栋楼黑漆漆的，有人知道怎么回事吗？", 9, "19:42"),
+        day_post(2, "城南街道幸福里小区这边是不是整片没电了？手机快没电了", 9, "20:05"),
+        day_post(3, "幸福里小区物业今天贴通知，停车费从每月一百涨到二百五，没开业主大会", 9, "20:10"),
+        day_post(4, "听说是幸福里小区配电房跳闸了，物业的人拿着手电折腾半天也没弄好", 9, "21:10"),
+        day_post(5, "城南街道今晚又断电了，昨天刚来电今天又黑了，这是要闹哪样", 10, "18:55"),
+        day_post(6, "柳林镇一早起来水龙头一滴水都没有，牙都没法刷", 10, "06:50"),
+        day_post(7, "柳林村也停水了，是全镇停水吗？也没看到通知", 10, "07:15"),
+        day_post(8, "城南街道幸福里小区也停水了，物业说水泵坏了", 10, "08:00"),
+    ])
+    ev = {r["id"]: pipe.events.resolve(r["event_id"]) for r in out}
+    assert ev["h1"] == ev["h2"] == ev["h4"] == ev["h5"]  # 停电, 没电, 跳闸, 断电; the compound and its town
+    assert ev["h3"] != ev["h1"]  # parking fees at the same compound: another happening
+    assert ev["h6"] == ev["h7"]  # the town and its village, 没水 and 停水
+    assert ev["h8"] not in (ev["h6"], ev["h1"])  # the same matter elsewhere; another matter here
+    titles = {e["id"]: e["title"] for e in pipe.drain_events()}
+    assert "停车费" not in titles[ev["h1"]] and "//@" not in titles[ev["h1"]]  # an original of the outage
+
+
+def test_what_is_seen_and_later_smelt_is_one_happening():
+    pipe = Pipeline(happening_profile())
+    out = pipe.run([
+        day_post(1, "柳林村后面那条小河今天变成黑色的了，上面漂着一层白沫，还有死鱼", 9, "16:20"),
+        day_post(2, "柳林镇晚上一股刺鼻的臭味，窗户关着都能闻到，熏得头疼", 10, "19:30"),
+        day_post(3, "柳林村这两天的味道太难闻了，像烂鸡蛋又像化学品", 10, "21:50"),
+    ])
+    assert len({pipe.events.resolve(r["event_id"]) for r in out}) == 1

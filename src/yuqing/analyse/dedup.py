@@ -13,7 +13,17 @@ then gets an exact check on the full shingle sets:
 
 - resemblance (Jaccard) >= 0.6: a copy or a small edit;
 - the original is >= 80 % contained in the new text: a repost with a comment, or quoted text;
-- the new text is >= 90 % contained in the original (and has 15+ shingles): an excerpt.
+- the new text is >= 75 % contained in the original (and has 10+ shingles): an excerpt, a fragment
+  kept after a short lead-in (据说, 有网友说：);
+- they share a passage: 14+ shingles that carry >= 35 % of the original: a fragment of the
+  original quoted inside commentary (issue 16).
+
+Among candidates the one sharing most of the new text wins (the earlier on a tie), so a link points
+at the original rather than at a fragment of it that slipped through. A link is refused when the two
+differ in a *slot* that makes another fact (`slot_conflict`): a place name (a compound, road, village,
+school…) or a number (days, a date, a building) where the other text has another one in the same
+words around it. The same complaint about another compound, or another number of days, is another
+complaint, however alike the sentences.
 
 Memory is bounded: the index keeps two generations of at most `window` originals each and drops
 the older generation when the newer one fills, so it remembers the last `window`..`2*window`
@@ -39,9 +49,12 @@ SHINGLE = 3
 MAX_CHARS = 3000  # enough to tell two posts apart; keeps long articles cheap
 RESEMBLANCE = 0.6
 CONTAINS_ORIGINAL = 0.8
-CONTAINED_IN_ORIGINAL = 0.9
+CONTAINED_IN_ORIGINAL = 0.75
+PASSAGE_SHINGLES = 14  # a shared passage of this many shingles (about 16 characters)…
+PASSAGE_OF_ORIGINAL = 0.35  # …carrying this share of the original: a fragment quoted in commentary
 MIN_SHINGLES_ORIGINAL = 8
-MIN_SHINGLES_EXCERPT = 15
+MIN_SHINGLES_EXCERPT = 10
+CANDIDATE_SHARE = 0.4  # a candidate shares this share of the anchors of the shorter of the two
 ANCHOR_MASK = 7  # hash & 7 == 0: an eighth of the shingles
 # Bitmap bits per anchor a generation can hold (about 10 anchors per original): under 1 % false hits.
 BITS_PER_ANCHOR = 64
@@ -79,6 +92,80 @@ def _strip_markup(text: str) -> str:
 def match_core(text: str) -> str:
     """The text reduced for matching: repost markup, @names and everything but words removed."""
     return _NON_WORD.sub("", _strip_markup(text))[:MAX_CHARS].lower()
+
+
+# Slots: what makes a post another fact when the rest of the words are the same (issue 16).
+_PLACE_SUFFIX = (
+    "小区|花园|花苑|家园|新城|新村|公寓|大厦|广场|雅苑|社区|街道|大道|小学|中学|幼儿园|学校|医院|卫生院|"
+    "市场|集市|汽车站|车站|公园|景区|工地|苑|府|庭|湾|里|城|村|镇|乡|路|街|巷|桥|站|厂|园|店"
+)
+_CN_DIGITS = "零一二两三四五六七八九十百千"
+_SLOT_NUMBER = re.compile(rf"\d+(?:\.\d+)?|[{_CN_DIGITS}]+(?=[天日号个年月周期次栋幢楼层户元块万小时分钟多几名人辆])")
+# a run of suffixes ends one name (石桥村, 幸福里小区), with the character before it
+_SUFFIXES = sorted(_PLACE_SUFFIX.split("|"), key=len, reverse=True)
+_SLOT_PLACE = re.compile(
+    "[^\\W\\d_](?=[" + "".join(sorted({x[0] for x in _SUFFIXES})) + "])(?:" + "|".join(_SUFFIXES) + ")+"
+)
+_CN_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+
+
+def _number(text: str) -> str:
+    """A numeral as digits: 三 → 3, 十五 → 15, 两百 → 200 (digits pass through)."""
+    if text[0].isdigit():
+        return text.lstrip("0") or "0"
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_VALUE:
+            current = _CN_VALUE[ch]
+        else:
+            unit = {"十": 10, "百": 100, "千": 1000}[ch]
+            total += (current or 1) * unit
+            current = 0
+    return str(total + current)
+
+
+def slots(core: str) -> list[tuple[str, str, str]]:
+    """The slots of a matching core: (value, the two characters before, the two after).
+
+    A place's value is its suffixes (村, 小区, 路…; a run of them ends one name: 幸福里小区) and the
+    character before them (我们柳林村 and 咱们柳林村 are one place, 柳林村 and 石桥村 two, and a name
+    at the start of a post is the same name after a reposter's words); a number's value is its digits
+    (三 and 3 are one number).
+    """
+    out = []
+    for m in _SLOT_NUMBER.finditer(core):
+        start, end = m.span()
+        out.append(("#" + _number(m.group()), core[max(0, start - 2) : start], core[end : end + 2]))
+    for m in _SLOT_PLACE.finditer(core):
+        start, end = m.span()
+        out.append((m.group(), core[max(0, start - 2) : start], core[end : end + 2]))
+    return out
+
+
+def slot_conflict(a: str, b: str) -> bool:
+    """Whether two matching cores state different facts in the same words: a slot value only one
+    has stands where the other has another value only it has (the same characters before or after).
+
+    A fragment (fewer slots) or an original wrapped in commentary (more slots, elsewhere) is no
+    conflict; the same sentence about another compound or another number of days is.
+    """
+    return _conflict(slots(a), slots(b))
+
+
+def _conflict(sa: list[tuple[str, str, str]], sb: list[tuple[str, str, str]]) -> bool:
+    va, vb = {s[0] for s in sa}, {s[0] for s in sb}
+    if va <= vb or vb <= va:
+        return False
+    only_b = [s for s in sb if s[0] not in va]
+    for value, before, after in sa:
+        if value in vb:
+            continue
+        for other, before_b, after_b in only_b:
+            if (value[0] == "#") != (other[0] == "#"):
+                continue  # a number against a place: not the same slot
+            if (before and before == before_b) or (after and after == after_b) or (not before and not before_b):
+                return True
+    return False
 
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
@@ -187,13 +274,16 @@ class _Original:
     """An indexed original: its shingle hashes (int64, repeats possible), its number of anchors, and
     its number of distinct shingles (-1 until a check first needs it)."""
 
-    __slots__ = ("item_id", "n_anchors", "n_shingles", "shingles")
+    __slots__ = ("core", "item_id", "n_anchors", "n_shingles", "seq", "shingles", "slots")
 
-    def __init__(self, item_id: ItemId, shingles: np.ndarray, n_anchors: int) -> None:
+    def __init__(self, item_id: ItemId, shingles: np.ndarray, n_anchors: int, core: bytes, seq: int = 0) -> None:
+        self.seq = seq  # order of indexing: the earlier wins a tie
         self.item_id = item_id
         self.shingles = shingles
         self.n_anchors = n_anchors
         self.n_shingles = -1
+        self.core = core  # its matching core (UTF-32-LE), for the slot check of a likely match
+        self.slots: list[tuple[str, str, str]] | None = None  # its slots, once a check needed them
 
 
 @dataclass
@@ -238,6 +328,11 @@ class DedupIndex:
         self._gens: list[_Generation] = [_Generation(bits=self._bits), _Generation(bits=self._bits)]
         self._saturated: set[int] = set()  # shingles too common to index
         self._unmarked: list[tuple[_Generation, set[int]]] = []  # anchors not yet in a bitmap
+        self._seq = 0
+        # shingles of what reposts added around their originals, with how often: a wrapper people
+        # keep using ("原帖如下：", "求扩散") is not a passage of anything
+        self._added_once: set[int] = set()
+        self._comments: set[int] = set()  # (those added by two reposts or more)
 
     def __len__(self) -> int:
         return sum(len(g.docs) for g in self._gens)
@@ -260,9 +355,10 @@ class DedupIndex:
             sh = shingles(core)
             seg = np.fromiter(sh, dtype=np.int64, count=1)
             chosen = list(sh)
-        result = self._near(set(chosen), len(chosen), seg)
+        raw = core.encode("utf-32-le")
+        result = self._near(set(chosen), len(chosen), seg, raw)
         if result is None:
-            self._add(item_id, key, set(chosen), seg, set(chosen))
+            self._add(item_id, key, set(chosen), seg, set(chosen), raw)
             return DedupResult(None)
         return result
 
@@ -328,9 +424,10 @@ class DedupIndex:
                 sh = {int(cp[s:e].sum()) + 1}
                 seg = np.fromiter(sh, dtype=np.int64, count=1)
                 chosen = extra = lookups = sh
-            result = self._near(lookups, len(chosen), seg) if lookups else None
+            core = key_bytes[4 * s : 4 * e]  # (decoded only for a slot check)
+            result = self._near(lookups, len(chosen), seg, core) if lookups else None
             if result is None:
-                self._add(ids[k], key, chosen, seg, lookups)
+                self._add(ids[k], key, chosen, seg, lookups, core)
                 extras |= extra
                 append(DedupResult(None))
             else:
@@ -345,7 +442,7 @@ class DedupIndex:
                 return hit
         return None
 
-    def _near(self, lookups: set[int], own_anchors: int, seg: np.ndarray) -> DedupResult | None:
+    def _near(self, lookups: set[int], own_anchors: int, seg: np.ndarray, core: bytes) -> DedupResult | None:
         # Query with the text's own anchors: an original it contains, resembles or is contained in
         # shares them (anchors are chosen by content), so the other shingles need no lookup.
         counts: dict[_Original, int] = {}
@@ -363,21 +460,27 @@ class DedupIndex:
                     counts[ids] = get(ids, 0) + 1
         if not counts:
             return None
-        # Cheap filter first: a candidate must share half the anchors of the shorter of the two. Most
-        # candidates share one anchor, which is enough only when one of the two has at most 2: that
-        # is known without reading the candidate (the `few` sets), which saves a cache miss each.
+        # Cheap filter first: a candidate must share a good part (CANDIDATE_SHARE) of the anchors of
+        # the shorter of the two. Most candidates share one anchor, which is enough only when one of
+        # the two has at most 2: that is known without reading the candidate (the `few` sets), which
+        # saves a cache miss each.
         few_old, few_new = self._gens[0].few, self._gens[1].few
+        share = CANDIDATE_SHARE
         passing = [
             doc
             for doc, hits in counts.items()
-            if hits * 2 >= own_anchors
-            or (doc in few_old or doc in few_new if hits == 1 else hits * 2 >= doc.n_anchors)
+            if hits >= share * own_anchors
+            or (doc in few_old or doc in few_new or own_anchors <= 4 if hits == 1 else hits >= share * doc.n_anchors)
         ]
         if not passing:
             return None
         if len(passing) > self.max_candidates:  # the ones sharing most anchors
             passing = sorted(passing, key=counts.__getitem__, reverse=True)[: self.max_candidates]
         best: DedupResult | None = None
+        best_doc: _Original | None = None
+        best_key = (-1, 0)
+        boiler = self._comments
+        mine: list[tuple[str, str, str]] | None = None
         sh = set(seg.tolist())  # the full shingle sets are only built for a likely match
         n = len(sh)
         for doc in passing:
@@ -396,19 +499,48 @@ class DedupIndex:
                 found = DedupResult(doc_id, "contains", round(inter / m, 3))
             elif n >= MIN_SHINGLES_EXCERPT and inter / n >= CONTAINED_IN_ORIGINAL:
                 found = DedupResult(doc_id, "excerpt", round(inter / n, 3))
+            elif inter >= PASSAGE_SHINGLES and inter / m >= PASSAGE_OF_ORIGINAL:
+                # what they share, less the words people keep adding when they pass posts on
+                content = len(sh.intersection(doc.shingles.tolist()).difference(boiler))
+                if content < PASSAGE_SHINGLES or content / m < PASSAGE_OF_ORIGINAL:
+                    continue
+                found = DedupResult(doc_id, "passage", round(inter / m, 3))
             else:
                 continue
-            if best is None or found.score > best.score:
-                best = found
+            # the candidate sharing most of the text: the original, not a fragment of it that
+            # slipped through (the earlier on a tie: candidates come in index order)
+            key = (inter, -doc.seq)
+            if key <= best_key:
+                continue
+            if doc.core not in core and core not in doc.core:  # (one holding the other word for word: same facts)
+                if mine is None:
+                    mine = slots(core.decode("utf-32-le"))
+                if doc.slots is None:
+                    doc.slots = slots(doc.core.decode("utf-32-le"))
+                if _conflict(mine, doc.slots):
+                    continue  # the same words about another place or number: another fact
+            best, best_key, best_doc = found, key, doc
+        if best is not None and best_doc is not None and best.kind != "near":
+            # the words this post added around the original: a comment, a lead-in, a wrapper
+            added = sh.difference(best_doc.shingles.tolist())
+            once = self._added_once
+            if len(once) > 20 * self.window:
+                once.clear()
+                boiler.clear()
+            boiler |= added & once
+            once |= added
         return best
 
-    def _add(self, item_id: ItemId, key: int, chosen: set[int], seg: np.ndarray, maybe: set[int]) -> None:
+    def _add(
+        self, item_id: ItemId, key: int, chosen: set[int], seg: np.ndarray, maybe: set[int], core: bytes
+    ) -> None:
         """Index an original; of its anchors, only those in `maybe` can be indexed already."""
         gen = self._gens[-1]
         if len(gen.docs) >= self.window:
             self._gens = [gen, _Generation(bits=self._bits)]  # the older generation is forgotten
             gen = self._gens[-1]
-        doc = _Original(item_id, seg, len(chosen))
+        self._seq += 1
+        doc = _Original(item_id, seg, len(chosen), core, self._seq)
         gen.docs.append(doc)
         if doc.n_anchors <= 2:
             gen.few.add(doc)

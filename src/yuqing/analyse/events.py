@@ -1,16 +1,24 @@
 """Events: relevant items about the same happening, clustered incrementally.
 
+Posts are grouped by happening, not wording (issue 16): the same matter at the same place within
+the window is one event however it is told (停电, 断电, 没电了, 跳闸; a river first seen black and
+later smelt). Matters come from a vocabulary of the words people use for each (`Matters`,
+data/matters.json); places from the district profile's hierarchy, so a compound's post, its
+community's and its town's are about one place (`_relation`: SPOT, WITHIN), while another compound
+of the same town is another place (SIBLING).
+
 An original relevant item joins the active event it scores best with (at least `threshold`), or
 starts a new one. The score is the cosine between the item's keywords and the event's keyword
 profile (both weighted by an idf kept over all items seen; place names are not keywords), plus,
-when they name the same place, a place bonus (most for the same village or landmark, less for the
-same town, least when only the town around the places they name is the same), a recency bonus
-and a topic bonus (or a penalty when both have topic areas and share none). Where they both say
-where and no place or town is shared, it is another happening (the same complaint in two towns is
-two events, for two responsible units). A shared place never suffices alone: the matter must be
-shared too, by a keyword, a topic area, or enough of the keywords' characters (停水 and 没水).
-An event joined within `window` seconds is active. A duplicate (repost, copy) joins the event of
-its original, as spread.
+when they name the same place, a place bonus (more for the same compound, village or landmark than
+for a place holding the other's), a matter bonus when the item reports one of the event's main
+matters, a recency bonus and a topic bonus (or a penalty when both have topic areas and share
+none). Where they both say where and it is not the same place, it is another happening (the same
+complaint in two towns is two events, for two responsible units); another matter at the same place
+is another happening too, unless the words themselves clearly agree (`DISTINCT_WORDS`). A shared
+place never suffices alone: the matter must be shared too, by the vocabulary, a keyword, a topic
+area, or enough of the keywords' characters (停水 and 没水). An event joined within `window`
+seconds is active. A duplicate (repost, copy) joins the event of its original, as spread.
 
 After each join, a merge pass looks at the few events most recently joined at the item's places:
 when two now clearly describe one happening (the same score between their profiles reaches
@@ -31,13 +39,18 @@ when it grows past `max_terms` words.
 from __future__ import annotations
 
 import heapq
+import json
 import math
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import islice
+from pathlib import Path
+
+import ahocorasick
 
 from yuqing.analyse.dedup import ItemId
 from yuqing.analyse.heat import HeatInput, heat_factors, heat_score
@@ -45,13 +58,15 @@ from yuqing.analyse.heat import HeatInput, heat_factors, heat_score
 PROFILE_TERMS = 40  # keywords kept in an event's profile
 SPOT_BONUS = 0.25  # added to the keyword similarity when item and event name the same village or landmark
 PLACE_BONUS = 0.15  # … the same town (named as such)
-AREA_BONUS = 0.1  # … when they only share the town around the places they name
 RECENT_BONUS = 0.08  # × (1 − hours since the event was last joined / RECENT_HOURS), when they share a place
 RECENT_HOURS = 24.0
 TOPIC_BONUS = 0.1  # × the overlap of topic areas (other than "other"), when they share a place
 TOPIC_PENALTY = 0.1  # subtracted when both have topic areas and none is shared (another matter)
 CHAR_TERMS = 12  # an event's keywords whose characters are compared (the heaviest)
 CHAR_EVIDENCE = 0.12  # cosine of keyword characters that counts as naming the same matter (停水/没水)
+MATTER_BONUS = 0.3  # added when item and event report the same matter (停电/断电/跳闸) at the same place
+MATTER_SHARE = 0.2  # an event reports a matter when this share of its originals name it
+DISTINCT_WORDS = 0.5  # keyword similarity that joins posts at one place even when their matters differ
 MERGE_THRESHOLD = 0.45  # two active events merge when their profiles score this (see `_merge_pass`)
 MERGE_CANDIDATES = 12  # events looked at by one merge pass
 PLACE_CANDIDATES = 4  # most recently joined events per place looked at for an item (or a merge pass)
@@ -78,7 +93,8 @@ class Member:
     topics: tuple[str, ...] = ()
     repost: bool = False  # the text reposts or quotes another post (//@…, 转发…), known or not
     headline: str = ""  # the item's own words for a title (a repost's quoted original), else snippet
-    areas: tuple[str, ...] = ()  # towns containing the specific places named (where, more broadly)
+    areas: tuple[str, ...] = ()  # places containing the specific places named (their village, town)
+    matters: tuple[str, ...] = ()  # what the post reports (codes of the matter vocabulary, `Matters`)
 
 
 @dataclass
@@ -99,6 +115,7 @@ class EventState:
     merged_into: str | None = None
     originals: int = 0  # members that are not duplicates (all, kept in detail or not)
     pinned: bool = False  # the title was given by an analyst: keep it, do not choose one from the posts
+    matters: Counter[str] = field(default_factory=Counter)  # matters named by its originals
     _topic_vector: dict[str, float] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -109,8 +126,13 @@ class EventState:
         return [w for w, _ in self.terms.most_common(n)]
 
     def where(self) -> set[str]:
-        """Specific places named, and the towns around them."""
+        """Specific places named, and the places around them."""
         return self.specific_places | self.areas
+
+    def main_matters(self) -> set[str]:
+        """The matters a fair share (MATTER_SHARE) of its originals report."""
+        need = MATTER_SHARE * max(1, self.originals)
+        return {m for m, c in self.matters.items() if c >= need}
 
     def representative_title(self) -> str:
         """A title from the event's most central original post (not a repost), trimmed.
@@ -202,6 +224,81 @@ def trim_title(text: str, limit: int = TITLE_CHARS) -> str:
     return text[:limit] + "…"
 
 
+MATTERS_FILE = Path(__file__).resolve().parent.parent / "data" / "matters.json"
+
+
+class Matters:
+    """The matter vocabulary: which matters a text reports (停电, 断电, 没电了, 跳闸 → power)."""
+
+    def __init__(self, vocabulary: Mapping[str, list[str]]) -> None:
+        self.codes = [code for code in vocabulary if not code.startswith("_")]
+        self._automaton = ahocorasick.Automaton()
+        for code in self.codes:
+            for term in vocabulary[code]:
+                self._automaton.add_word(term, code)
+        self._empty = not self.codes
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    @classmethod
+    def load(cls, path: Path = MATTERS_FILE) -> Matters:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls({code: entry["terms"] for code, entry in data.items() if not code.startswith("_")})
+
+    def find(self, text: str) -> tuple[str, ...]:
+        """The matters the text names, in the order first named."""
+        if self._empty:
+            return ()
+        return tuple(dict.fromkeys(code for _, code in self._automaton.iter(text)))
+
+
+@lru_cache(maxsize=1)
+def default_matters() -> Matters:
+    return Matters.load()
+
+
+# How an item's places relate to an event's (see `_relation`).
+SPOT = "spot"  # they name the same compound, village or landmark
+WITHIN = "within"  # one names a place (a town, a community) that holds the other's
+SIBLING = "sibling"  # other places in the same town: another happening unless the words say otherwise
+NOWHERE = "nowhere"  # one of them does not say where
+
+
+def _relation(specific: set[str], areas: set[str], ev: EventState) -> str | None:
+    """How the places an item names relate to an event's; None when both say where and it is elsewhere.
+
+    `areas` holds the places around the ones named (their community and town; a town is its own),
+    so a compound's post and the town's post about it are one place (WITHIN).
+    """
+    if not specific or not ev.specific_places:
+        return NOWHERE
+    shared = specific & ev.specific_places
+    if shared:
+        return WITHIN if shared <= areas or shared <= ev.areas else SPOT
+    if specific & ev.areas or ev.specific_places & areas:
+        return WITHIN
+    if areas & ev.areas:
+        return SIBLING
+    return None
+
+
+def _same_matter(matters: set[str], ev: EventState) -> int:
+    """1 when the item reports one of the event's main matters, -1 when both report matters and none
+    is shared (another matter), 0 when one of them reports none."""
+    if not matters:
+        return 0
+    main = ev.main_matters()
+    if not main:
+        return 0
+    return 1 if matters & main else -1
+
+
+def _keys(ev: EventState) -> set[str]:
+    """The keys an event is posted under: its places, and each with each of its matters."""
+    where = ev.where()
+    return where | {f"{p}\x00{m}" for p in where for m in ev.matters}
+
+
 def _recency(gap: float) -> float:
     return RECENT_BONUS * max(0.0, 1.0 - gap / (RECENT_HOURS * 3600.0))
 
@@ -226,6 +323,7 @@ def _add_member(event: EventState, m: Member, max_members: int) -> None:
     event._topic_vector = None
     if m.duplicate_of is None:  # spread repeats the original's words; count them once
         event.originals += 1
+        event.matters.update(m.matters)
         event.terms.update(m.keywords)
         if len(event.terms) > 4 * PROFILE_TERMS:
             event.terms = Counter(dict(event.terms.most_common(2 * PROFILE_TERMS)))
@@ -338,21 +436,6 @@ class EventClusterer:
     def _in_window(self, ev: EventState, first: float, last: float) -> bool:
         return first - ev.last_seen <= self.window and ev.first_seen - last <= self.window
 
-    def _place_score(self, specific: set[str], areas: set[str], ev: EventState) -> float | None:
-        """Bonus for naming the same place; None when both say where and the places differ.
-
-        `areas` holds the towns (a town named is its own area), so specific − areas are the villages
-        and landmarks: sharing one of those says most, sharing a town less.
-        """
-        shared = specific & ev.specific_places
-        if shared:
-            return PLACE_BONUS if shared <= areas or shared <= ev.areas else SPOT_BONUS
-        if not specific or not ev.specific_places:
-            return 0.0
-        if (specific | areas) & ev.where():
-            return AREA_BONUS  # in the same town: may be the same happening, described by another place
-        return None  # both say where, and not the same place: another happening
-
     def _char_vector(self, weights: dict[str, float]) -> dict[str, float]:
         """Characters of weighted keywords, weighted by their own idf: 停水 and 没水 share 水."""
         if self._docs > 1.25 * self._cidf_at + 64:  # idf of characters moves slowly: refresh now and then
@@ -441,34 +524,42 @@ class EventClusterer:
             for ev_id, v in postings.items():
                 scores[ev_id] = scores.get(ev_id, 0.0) + w * v
         areas = set(member.areas)
+        item_matters = set(member.matters)
         for place in sorted(specific_places):
             for ev_id in self._near(place):
                 scores[ev_id] = scores.get(ev_id, 0.0)
+        for place in sorted(specific_places | areas):  # the same matter here or around here
+            for matter in member.matters:
+                for ev_id in self._near(f"{place}\x00{matter}"):
+                    scores[ev_id] = scores.get(ev_id, 0.0)
         topics = {t: 1.0 for t in member.topics if t != NO_TOPIC}
         best_id, best = None, self.threshold
         at, window, active = member.at, self.window, self.active
-        where = specific_places | areas
-        for ev_id, score in scores.items():  # (the checks of _in_window and _place_score, inlined: hot)
+        for ev_id, score in scores.items():  # (the check of _in_window, inlined: hot)
             ev = active.get(ev_id)
             if ev is None or at - ev.last_seen > window or ev.first_seen - at > window:
                 continue
-            bonus = 0.0
-            if specific_places and ev.specific_places:
-                shared = specific_places & ev.specific_places
-                if shared:
-                    bonus = PLACE_BONUS if shared <= areas or shared <= ev.areas else SPOT_BONUS
-                elif where & ev.specific_places or where & ev.areas:
-                    bonus = AREA_BONUS
-                else:
-                    continue  # both say where, and not the same place: another happening
+            rel = _relation(specific_places, areas, ev)
+            if rel is None:
+                continue  # both say where, and not the same place: another happening
+            same = _same_matter(item_matters, ev)
+            placed = rel is SPOT or rel is WITHIN
+            if same < 0 and placed and score < DISTINCT_WORDS:
+                continue  # another matter at the same place: another happening
+            if rel is SIBLING and score < DISTINCT_WORDS:
+                continue  # another compound or village of the town: another happening
+            bonus = SPOT_BONUS if rel is SPOT else PLACE_BONUS if rel is WITHIN else 0.0
             if bonus:  # the same kind of matter at the same place, lately
+                if same > 0:
+                    bonus += MATTER_BONUS
                 if score + bonus + RECENT_BONUS + TOPIC_BONUS < best:
                     continue  # cannot win
                 gap = abs(member.at - ev.last_seen)
-                matter = self._matter_score(score, chars, topics, ev, gap, best - score - bonus, bonus == SPOT_BONUS)
-                if matter is None:
+                evidence = 1.0 if same > 0 else score
+                fit = self._matter_score(evidence, chars, topics, ev, gap, best - score - bonus, rel is SPOT)
+                if fit is None:
                     continue
-                score += bonus + matter
+                score += bonus + fit
             if score >= best:
                 best_id, best = ev_id, score
         if best_id is not None:
@@ -495,7 +586,8 @@ class EventClusterer:
         if ev is None or not where or not _checkpoint(ev.originals):
             return ev_id
         seen: dict[str, None] = {}
-        for place in sorted(where):
+        keys = sorted(where) + sorted(f"{p}\x00{m}" for p in where for m in ev.main_matters())
+        for place in keys:
             for other_id in self._near(place):
                 if other_id != ev_id:
                     seen[other_id] = None
@@ -510,14 +602,21 @@ class EventClusterer:
                 continue
             if self.apart and frozenset((ev_id, other.id)) in self.apart:
                 continue  # an analyst split these
-            bonus = self._place_score(ev.specific_places, ev.areas, other)
-            if not bonus:
+            rel = _relation(ev.specific_places, ev.areas, other)
+            if rel is not SPOT and rel is not WITHIN:
                 continue
+            bonus = SPOT_BONUS if rel is SPOT else PLACE_BONUS
+            mine, theirs = ev.main_matters(), other.main_matters()
+            if mine and theirs:
+                if not mine & theirs:
+                    continue  # another matter at the same place
+                bonus += MATTER_BONUS
             gap = max(0.0, other.first_seen - ev.last_seen, ev.first_seen - other.last_seen)
             similarity = _overlap(vec, self._vectors.get(other.id, {}))
             need = best_score - similarity - bonus
-            spot = bonus == SPOT_BONUS
-            matter = self._matter_score(similarity, lambda: self._event_chars(ev_id), tv, other, gap, need, spot)
+            spot = rel is SPOT
+            evidence = 1.0 if mine & theirs else similarity
+            matter = self._matter_score(evidence, lambda: self._event_chars(ev_id), tv, other, gap, need, spot)
             if matter is None:
                 continue
             score = similarity + bonus + matter
@@ -531,7 +630,7 @@ class EventClusterer:
         self.active[merged.id] = merged
         self.active.move_to_end(merged.id)
         self._index(merged)
-        for place in merged.where():
+        for place in _keys(merged):
             self._post_place(place, merged.id)
         self._merged[other.id] = target.id
         if len(self._merged) > self.max_links:
@@ -560,8 +659,12 @@ class EventClusterer:
             self._item_event[member.item_id] = ev.id
             if len(self._item_event) > self.max_links:
                 self._item_event.popitem(last=False)
-        for place in specific_places.union(member.areas):
+        where = specific_places.union(member.areas)
+        for place in where:
             self._post_place(place, ev.id)
+        for matter in member.matters:
+            for place in where:
+                self._post_place(f"{place}\x00{matter}", ev.id)
         self.touched.add(ev.id)
         return ev.id
 
@@ -590,7 +693,7 @@ class EventClusterer:
                     postings.pop(ev.id, None)
                     if not postings:
                         del self._postings[t]
-            for place in ev.where():
+            for place in _keys(ev):
                 ids = self._place_postings.get(place)
                 if ids is not None:
                     ids.pop(ev.id, None)
@@ -628,7 +731,7 @@ class EventClusterer:
             for m in ev.members:
                 if m.duplicate_of is None:
                     self._item_event[m.item_id] = ev.id
-            for place in ev.where():
+            for place in _keys(ev):
                 self._post_place(place, ev.id)
             self.touched.add(ev.id)
 

@@ -24,7 +24,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from yuqing.analyse.dedup import DedupIndex, DedupResult, ItemId
-from yuqing.analyse.events import EventClusterer, EventState, Member, merge_events, split_event
+from yuqing.analyse.events import (
+    EventClusterer,
+    EventState,
+    Matters,
+    Member,
+    default_matters,
+    merge_events,
+    split_event,
+)
 from yuqing.analyse.normalise import normalise_batch
 from yuqing.analyse.relevance import NOT_RELEVANT, SPECIFIC_PLACE_LEVELS, Relevance, RelevanceMatcher
 from yuqing.analyse.segment import Segmenter
@@ -90,6 +98,7 @@ class Pipeline:
         clock: Callable[[], float] = time.time,
         dedup_window: int = 20_000,
         event_window: float = 3 * 86_400.0,
+        matters: Matters | None = None,
     ) -> None:
         self.profile = profile
         self.matcher = RelevanceMatcher(profile) if profile is not None else None
@@ -101,6 +110,7 @@ class Pipeline:
         self.sentiment = sentiment or default_model()
         self.dedup = DedupIndex(window=dedup_window)
         self.events = EventClusterer(window=event_window)
+        self.matters = matters or default_matters()
         self.clock = clock
         self._latest = 0.0
 
@@ -171,7 +181,9 @@ class Pipeline:
         keywords = tuple(
             dict.fromkeys(w for w in self.segmenter.keywords(words[:KEYWORD_CHARS]) if w not in named)
         )[:MAX_KEYWORDS]
-        specific = {m.place for m in rel.matches if m.level in EVENT_PLACE_LEVELS}
+        # Where it happened is what the original's words say, not a reposter's name (//@城南老张:).
+        specific = {m.place for m in rel.matches if m.level in EVENT_PLACE_LEVELS and m.term in words}
+        elsewhere = {m.place for m in rel.matches if m.term not in words} - {m.place for m in rel.matches if m.term in words}
         member = Member(
             item_id=item_id,
             at=at,
@@ -181,30 +193,38 @@ class Pipeline:
             duplicate_of=dup.duplicate_of,
             snippet=(title or text)[:80],
             keywords=keywords,
-            places=tuple(rel.places),
+            places=tuple(p for p in rel.places if p not in elsewhere),
             topics=tuple(topics),
             repost=repost or dup.duplicate_of is not None,
             headline=headline,
             areas=tuple(sorted(self._areas(specific))),
+            matters=self.matters.find(words[:KEYWORD_CHARS]),
         )
         return self.events.add(member, specific)
 
     def _areas(self, places: set[str]) -> set[str]:
-        """The towns the given places are in (a town is its own), from the district profile."""
-        towns: dict[str, str] | None = getattr(self, "_towns", None)
-        if towns is None:  # built on first use: place → its town
+        """The places around the given ones, up to their town (a community, a town; a town is its
+        own), from the district profile: a compound's post and its town's post are about one place."""
+        around: dict[str, tuple[str, ...]] | None = getattr(self, "_around", None)
+        if around is None:  # built on first use: place → the places holding it, up to its town
             by_name = {p.name: p for p in self.profile.places} if self.profile is not None else {}
-            towns = {}
+            around = {}
             for place in by_name.values():
+                chain: list[str] = []
                 node: Place | None = place
-                for _ in range(4):  # village → town, landmark → village → town
-                    if node is None or node.level == "town":
+                for _ in range(4):  # landmark → village → town
+                    if node is None:
                         break
+                    if node.level == "town":
+                        chain.append(node.name)
+                        break
+                    if node is not place and node.level in ("village", "landmark"):
+                        chain.append(node.name)
                     node = by_name.get(node.parent or "")
-                if node is not None and node.level == "town":
-                    towns[place.name] = node.name
-            self._towns = towns
-        return {towns[p] for p in places if p in towns}
+                if chain and chain[-1] in by_name and by_name[chain[-1]].level == "town":
+                    around[place.name] = tuple(chain)
+            self._around = around
+        return {a for p in places for a in around.get(p, ())}
 
     def drain_events(self) -> list[dict[str, Any]]:
         """Events changed or retired since the last call, as dicts for the events table.

@@ -53,11 +53,11 @@ def _user(ws: Workspace, username: str) -> Actor | None:
 
 
 def _event(ws: Workspace, *words: str) -> int | None:
-    """The largest event whose title or keywords carry one of `words` (analysis decides the grouping)."""
+    """The largest event whose title, keywords or places carry one of `words` (analysis decides the grouping)."""
     with ws.db.read() as s:
         for ev in s.execute(select(Event).where(Event.merged_into_id.is_(None))
                             .order_by(Event.item_count.desc(), Event.id)).scalars():
-            text = ev.title + " ".join(str(k) for k in ev.keywords or [])
+            text = ev.title + " ".join(str(k) for k in [*(ev.keywords or []), *(ev.places or [])])
             if any(w in text for w in words):
                 return ev.id
     return None
