@@ -4,7 +4,15 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from yuqing.analyse.sentiment import LABELS, SentimentModel, default_model, headline, is_post
+from yuqing.analyse.sentiment import (
+    LABELS,
+    PostsModel,
+    SentimentModel,
+    _artifact,
+    default_model,
+    headline,
+    is_post,
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +80,37 @@ def test_posts_and_articles_are_read_by_their_own_model(model):
     article = model.predict(post, "示例区一小区污水问题调查")
     z = model.logits(model.prepare(post, "示例区一小区污水问题调查"))
     assert article.label == LABELS[int((z + model.offsets).argmax())]
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        # A reported problem is negative however calmly put (bench/data/sentiment_posts.md).
+        ("您好，我们小区3号楼电梯从上周五开始停用，至今没有维修，楼里有好几位老人上下楼很困难。", "negative"),
+        ("包工头跑了，欠薪85万，工友们过年回家的路费都没有，怎么办？", "negative"),
+        ("感谢城管局和街道的同志们，小区门口的下水道已经修好了。", "positive"),
+        ("为消防救援大队点赞，辛苦了！", "positive"),
+        ("【停水通知】因管网改造，幸福里一带将于6月12日8:00至18:00停止供水，请居民提前储水。", "neutral"),
+        ("请问社保卡在哪里补办？需要带什么材料？", "neutral"),
+    ],
+)
+def test_district_posts(model, text, label):
+    assert model.predict(text).label == label
+
+
+def test_posts_model_has_a_district_layer_and_refuses_other_cues():
+    arrays, meta = _artifact(None, "sentiment_posts")
+    assert {"district_dense", "district_ngrams", "district_bias"} <= set(arrays)
+    assert "holdout" in meta["district"]["never_used"]
+    assert PostsModel(arrays, meta).district is not None
+    meta["district"]["cues"] = meta["district"]["cues"][:-1]
+    with pytest.raises(ValueError, match="cue"):
+        PostsModel(arrays, meta)
+
+
+def test_posts_model_without_the_district_layer_reads_with_the_base():
+    arrays, meta = _artifact(None, "sentiment_posts")
+    base = PostsModel({"weights": arrays["weights"], "bias": arrays["bias"]}, meta)
+    assert base.district is None
+    text = "服务很好，非常满意"
+    assert base.predict(text).label == LABELS[int((base.base_logits(text) + base.offsets).argmax())]

