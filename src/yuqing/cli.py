@@ -465,7 +465,7 @@ def analyze_pending(ctx: typer.Context) -> None:
     """分析工作区里尚未分析的信息，并把结果和事件写回数据库。"""
     from sqlalchemy import func, select
 
-    from yuqing.store.analysis import analyse_pending
+    from yuqing.analysis_service import analyse_pending
     from yuqing.store.tables import Item
 
     ws = ws_of(ctx, migrate=True)

@@ -1,10 +1,15 @@
-"""Audited edits of the district profile (profile.json): landmarks, aliases and watch keywords."""
+"""Audited edits of the district profile (profile.json): landmarks, aliases and watch keywords.
+
+Each edit moves the profile version in the database in its transaction, so every analysis worker
+reloads the profile at its next batch (see yuqing.analysis_service).
+"""
 
 from __future__ import annotations
 
 from yuqing.domain.profile import DistrictProfile, Place
 from yuqing.domain.roles import Actor, require
 from yuqing.store import audit
+from yuqing.store.analysis import profile_edited
 from yuqing.workspace import Workspace
 
 
@@ -32,6 +37,7 @@ def add_landmark(ws: Workspace, actor: Actor, name: str, parent: str, aliases: l
     if parent not in names:
         raise ProfileError(f"上级地名“{parent}”不在档案中")
     with ws.db.write() as s:
+        profile_edited(s)
         audit.append(s, actor, "profile.add_landmark", "profile", profile.district, name=name, parent=parent,
                      aliases=aliases)
         profile.places.append(Place(name, "landmark", parent=parent, aliases=[a for a in aliases if a]))
@@ -48,6 +54,7 @@ def add_alias(ws: Workspace, actor: Actor, place: str, alias: str) -> None:
     if not alias or alias in target.aliases:
         raise ProfileError("别名为空或已存在")
     with ws.db.write() as s:
+        profile_edited(s)
         audit.append(s, actor, "profile.add_alias", "profile", profile.district, place=place, alias=alias)
         target.aliases.append(alias)
         profile.save(ws.settings.profile_path)
@@ -58,6 +65,7 @@ def set_keywords(ws: Workspace, actor: Actor, keywords: list[str]) -> None:
     profile = _load(ws)
     clean = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))
     with ws.db.write() as s:
+        profile_edited(s)
         audit.append(s, actor, "profile.set_keywords", "profile", profile.district, before=profile.keywords,
                      after=clean)
         profile.keywords = clean

@@ -573,6 +573,24 @@ class EventClusterer:
             ev_id = self._join(ev, member, specific_places)
         return self._merge_pass(ev_id, specific_places | areas)
 
+    def follow(self, member: Member, specific_places: set[str], ev_id: str) -> str:
+        """Put an item in the event `ev_id` (started when not active) without scoring or merging.
+
+        For replaying a grouping that is already decided and stored (by another worker or an analyst);
+        the idf tables learn the item's keywords as `add` would.
+        """
+        self._now = max(self._now, member.at)
+        if member.duplicate_of is None:
+            terms = dict.fromkeys(member.keywords)
+            self._docs += 1
+            self._df.update(list(terms))
+            self._cdf.update(set("".join(terms)))
+        ev = self.active.get(ev_id)
+        if ev is None:
+            ev = EventState(ev_id, trim_title(member.headline or member.snippet), member.at, member.at)
+            self.active[ev_id] = ev
+        return self._join(ev, member, specific_places)
+
     def _merge_pass(self, ev_id: str, where: set[str]) -> str:
         """Merge active events that now clearly describe the same happening as `ev_id`.
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from yuqing.analyse.dedup import DedupIndex, DedupResult, ItemId
+from yuqing.analyse.dedup import DedupIndex, ItemId
 from yuqing.analyse.events import (
     EventClusterer,
     EventState,
@@ -36,7 +37,7 @@ from yuqing.analyse.events import (
 from yuqing.analyse.normalise import normalise_batch
 from yuqing.analyse.relevance import NOT_RELEVANT, SPECIFIC_PLACE_LEVELS, Relevance, RelevanceMatcher
 from yuqing.analyse.segment import Segmenter
-from yuqing.analyse.sentiment import Sentiment, SentimentModel, default_model
+from yuqing.analyse.sentiment import SentimentModel, default_model
 from yuqing.analyse.topics import TopicClassifier, TopicLexicon, default_fallback
 from yuqing.domain.profile import DistrictProfile, Place
 
@@ -85,6 +86,36 @@ def _count(value: Any) -> int:
         return 0
 
 
+@dataclass(slots=True)
+class Prepared:
+    """One item after the stateless stages; `features` is what the events stage reads of it."""
+
+    item: dict[str, Any]
+    id: ItemId
+    title: str
+    text: str
+    full: str
+    rel: Relevance
+    sentiment: str
+    sentiment_score: float
+    topics: list[str]
+    keywords: tuple[str, ...] = ()
+    specific: tuple[str, ...] = ()  # the specific places named (villages, landmarks, towns)
+    areas: tuple[str, ...] = ()  # the towns around them
+    headline: str = ""
+    repost: bool = False
+    places: tuple[str, ...] = ()  # the places the original's words name
+    matters: tuple[str, ...] = ()  # what it reports (codes of the matter vocabulary)
+
+    def features(self) -> dict[str, Any] | None:
+        """The event features of a relevant item, as JSON (stored, so a replay need not segment again)."""
+        if not self.rel.relevant:
+            return None
+        return {"kw": list(self.keywords), "sp": list(self.specific), "ar": list(self.areas),
+                "hl": self.headline, "rp": self.repost, "pl": list(self.places), "tp": list(self.topics),
+                "mt": list(self.matters)}
+
+
 class Pipeline:
     """Analyses batches of items for one district (or none), keeping state across batches."""
 
@@ -116,28 +147,100 @@ class Pipeline:
 
     def run(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Analyse a batch in order; returns new dicts (the input items plus the contract fields)."""
+        return self.assign(self.prepare(batch))
+
+    def prepare(self, batch: list[dict[str, Any]]) -> list[Prepared]:
+        """The stateless stages (normalise, relevance, sentiment, topics, event keywords) over a batch.
+
+        Reads no state and changes none, so any number of workers can run it at once; `assign` then
+        does the stateful part (near-duplicates, events) in order.
+        """
         ids = [item["id"] if isinstance(item["id"], str | int) else str(item["id"]) for item in batch]
         # Stage: normalise.
         texts = normalise_batch([item.get("text") for item in batch])
         titles = normalise_batch([item.get("title") for item in batch])
         fulls = [f"{ti}\n{te}" if ti else te for ti, te in zip(titles, texts, strict=True)]
-        # Stage: near-duplicates and reposts (in order: items of one batch can repeat each other).
-        dups = self.dedup.check_batch(ids, fulls)
         # Stage: relevance.
         rels = self.matcher.match_batch(fulls) if self.matcher is not None else [NOT_RELEVANT] * len(batch)
         # Stages: sentiment and topics.
         sentis = self.sentiment.predict_batch(texts, titles)
         topics = self.topics.classify_batch(fulls)
-        out: list[dict[str, Any]] = []
+        out: list[Prepared] = []
         for k, item in enumerate(batch):
-            rel, senti, dup = rels[k], sentis[k], dups[k]
+            rel = rels[k]
+            prep = Prepared(item, ids[k], titles[k], texts[k], fulls[k], rel, sentis[k].label, sentis[k].score,
+                            topics[k])
+            if rel.relevant:
+                self._features(prep)
+            out.append(prep)
+        return out
+
+    def restore(self, batch: list[dict[str, Any]], stored: list[tuple[str, list[str], dict[str, Any] | None]]
+                ) -> list[Prepared]:
+        """Prepared items from what is stored of them (sentiment, topic codes, event features).
+
+        Only the cheap normalisation runs again (near-duplicates read the normalised text); an item
+        stored relevant without features (analysed before features were stored) goes through `prepare`.
+        """
+        texts = normalise_batch([item.get("text") for item in batch])
+        titles = normalise_batch([item.get("title") for item in batch])
+        out: list[Prepared] = []
+        redo: list[int] = []
+        for k, (item, (sentiment, topics, feats)) in enumerate(zip(batch, stored, strict=True)):
+            ti, te = titles[k], texts[k]
+            full = f"{ti}\n{te}" if ti else te
+            item_id = item["id"] if isinstance(item["id"], str | int) else str(item["id"])
+            rel = Relevance(True, list(feats.get("pl", []))) if feats else NOT_RELEVANT
+            prep = Prepared(item, item_id, ti, te, full, rel, sentiment, 0.0, list(feats.get("tp", topics)) if feats else topics)
+            if feats:
+                prep.keywords, prep.specific = tuple(feats.get("kw", [])), tuple(feats.get("sp", []))
+                prep.areas, prep.headline = tuple(feats.get("ar", [])), str(feats.get("hl", ""))
+                prep.repost, prep.places = bool(feats.get("rp")), tuple(feats.get("pl", []))
+                prep.matters = tuple(feats.get("mt", []))
+            elif item.get("relevant"):
+                redo.append(k)
+            out.append(prep)
+        if redo:
+            for k, prep in zip(redo, self.prepare([batch[k] for k in redo]), strict=True):
+                out[k] = prep
+        return out
+
+    def _features(self, prep: Prepared) -> None:
+        """What the events stage needs of a relevant item: keywords, places, areas, headline."""
+        title, text, rel = prep.title, prep.text, prep.rel
+        # Events read the original's words: a repost's own comment (扩散, 顶！) says nothing of the matter.
+        core, repost = strip_repost(text)
+        if title and not repost:
+            headline = core if core.startswith(title.rstrip("…. ")) else title
+        else:
+            headline = core or title
+        words = f"{title}\n{core}" if title and not repost else core
+        # Place names are matched as places (see EventClusterer), not as words of the matter.
+        named = {m.term for m in rel.matches}.union(rel.places)
+        prep.keywords = tuple(
+            dict.fromkeys(w for w in self.segmenter.keywords(words[:KEYWORD_CHARS]) if w not in named)
+        )[:MAX_KEYWORDS]
+        # Where it happened is what the original's words say, not a reposter's name (//@城南老张:).
+        prep.specific = tuple(sorted({m.place for m in rel.matches if m.level in EVENT_PLACE_LEVELS and m.term in words}))
+        elsewhere = {m.place for m in rel.matches if m.term not in words} - {m.place for m in rel.matches if m.term in words}
+        prep.places = tuple(p for p in rel.places if p not in elsewhere)
+        prep.areas = tuple(sorted(self._areas(set(prep.specific))))
+        prep.matters = tuple(self.matters.find(words[:KEYWORD_CHARS]))
+        prep.headline, prep.repost = headline, repost
+
+    def assign(self, prepared: list[Prepared]) -> list[dict[str, Any]]:
+        """The stateful stages over prepared items, in order: near-duplicates, then events."""
+        dups = self.dedup.check_batch([p.id for p in prepared], [p.full for p in prepared])
+        out: list[dict[str, Any]] = []
+        for prep, dup in zip(prepared, dups, strict=True):
+            rel = prep.rel
             # Stage: events (relevant items only).
-            event_id = self._event(item, ids[k], titles[k], texts[k], fulls[k], rel, senti, dup, topics[k])
-            result = dict(item)
+            event_id = self.events.add(*self._member(prep, dup.duplicate_of)) if rel.relevant else None
+            result = dict(prep.item)
             result.update(
-                sentiment=senti.label,
-                sentiment_score=senti.score,
-                topics=topics[k],
+                sentiment=prep.sentiment,
+                sentiment_score=prep.sentiment_score,
+                topics=prep.topics,
                 relevant=rel.relevant,
                 places=rel.places,
                 place_matches=[{"place": m.place, "term": m.term, "why": m.why} for m in rel.matches],
@@ -151,56 +254,42 @@ class Pipeline:
         self.events.retire_quiet()
         return out
 
-    def _event(
-        self,
-        item: dict[str, Any],
-        item_id: ItemId,
-        title: str,
-        text: str,
-        full: str,
-        rel: Relevance,
-        senti: Sentiment,
-        dup: DedupResult,
-        topics: list[str],
-    ) -> str | None:
-        if not rel.relevant:
-            return None
+    def follow(self, prepared: list[Prepared], stored: list[tuple[ItemId | None, str | None]]) -> None:
+        """Replay items another worker analysed: index them and put each in the event it is stored in.
+
+        `stored` gives, per item, the original it was stored as a copy of and the (cache) id of its
+        stored event; nothing is scored or merged, so the cache follows the stored grouping exactly.
+        """
+        self.dedup.check_batch([p.id for p in prepared], [p.full for p in prepared])
+        for prep, (duplicate_of, event_id) in zip(prepared, stored, strict=True):
+            if event_id is not None and prep.rel.relevant:
+                member, specific = self._member(prep, duplicate_of)
+                self.events.follow(member, specific, event_id)
+        self.events.retire_quiet()
+
+    def _member(self, prep: Prepared, duplicate_of: ItemId | None) -> tuple[Member, set[str]]:
+        item = prep.item
         at = parse_time(item.get("published_at"))
         if at is None:
             at = self._latest or self.clock()
         self._latest = max(self._latest, at)
-        # Events read the original's words: a repost's own comment (扩散, 顶！) says nothing of the matter.
-        core, repost = strip_repost(text)
-        if title and not repost:
-            headline = core if core.startswith(title.rstrip("…. ")) else title
-        else:
-            headline = core or title
-        words = f"{title}\n{core}" if title and not repost else core
-        # Place names are matched as places (see EventClusterer), not as words of the matter.
-        named = {m.term for m in rel.matches}.union(rel.places)
-        keywords = tuple(
-            dict.fromkeys(w for w in self.segmenter.keywords(words[:KEYWORD_CHARS]) if w not in named)
-        )[:MAX_KEYWORDS]
-        # Where it happened is what the original's words say, not a reposter's name (//@城南老张:).
-        specific = {m.place for m in rel.matches if m.level in EVENT_PLACE_LEVELS and m.term in words}
-        elsewhere = {m.place for m in rel.matches if m.term not in words} - {m.place for m in rel.matches if m.term in words}
         member = Member(
-            item_id=item_id,
+            item_id=prep.id,
             at=at,
             source=str(item["source"]) if item.get("source") is not None else None,
             reach=_count(item.get("reposts")) + _count(item.get("comments")) + _count(item.get("likes")),
-            negative=senti.label == "negative",
-            duplicate_of=dup.duplicate_of,
-            snippet=(title or text)[:80],
-            keywords=keywords,
-            places=tuple(p for p in rel.places if p not in elsewhere),
-            topics=tuple(topics),
-            repost=repost or dup.duplicate_of is not None,
-            headline=headline,
-            areas=tuple(sorted(self._areas(specific))),
-            matters=self.matters.find(words[:KEYWORD_CHARS]),
+            negative=prep.sentiment == "negative",
+            duplicate_of=duplicate_of,
+            snippet=(prep.title or prep.text)[:80],
+            keywords=prep.keywords,
+            places=prep.places,
+            topics=tuple(prep.topics),
+            repost=prep.repost or duplicate_of is not None,
+            headline=prep.headline,
+            areas=prep.areas,
+            matters=prep.matters,
         )
-        return self.events.add(member, specific)
+        return member, set(prep.specific)
 
     def _areas(self, places: set[str]) -> set[str]:
         """The places around the given ones, up to their town (a community, a town; a town is its

@@ -83,7 +83,7 @@ def build_demo(directory: Path, progress: Any = None,
 
 def _analyse(ws: Workspace, progress: Any) -> None:
     """Relevance, sentiment, topics, duplicates and events for the imported posts."""
-    from yuqing.store.analysis import analyse_pending
+    from yuqing.analysis_service import analyse_pending
 
     with ws.db.read() as s:
         todo = s.execute(select(func.count(Item.id)).where(Item.analysed_at.is_(None))).scalar_one()

@@ -76,6 +76,6 @@ TASK_MODULES: list[str] = ["yuqing.collect.tasks", "yuqing.respond.tasks"]
 @task("analyse.pending")
 def analyse_pending(ws: Workspace) -> dict[str, int]:
     """Analyse the items collected since the last run and update events."""
-    from yuqing.store.analysis import analyse_pending as run
+    from yuqing.analysis_service import analyse_pending as run
 
     return run(ws)

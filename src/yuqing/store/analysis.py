@@ -1,187 +1,266 @@
-"""Run the analysis pipeline over the items the database holds and store what it adds.
+"""Analysis state in the database: claims on pending items, the analysis version, stored results.
 
-The pipeline keeps its incremental state (dedup index, active events) in memory. One pipeline lives per
-workspace and process; when it is (re)built it is warmed by replaying the recent analysed items, and its
-events are mapped back to the stored ones by the event most of their items already belong to. New items
-are then analysed in time order, so later posts join existing events.
+The database is the truth of analysis (DESIGN: nothing that decides lives only in a process's memory):
+- a worker claims a batch of pending items with a lease (`claim`): on PostgreSQL the rows are taken with
+  `FOR UPDATE SKIP LOCKED`, then marked with the worker's token and an expiry; the mark is conditional
+  (unclaimed or expired), which is what keeps SQLite's processes apart too. A worker killed mid-batch
+  leaves its claim to expire, and another worker takes the items again;
+- the one `analysis_state` row is locked (`lock_state`) by every batch's stateful step and by every
+  analyst decision, so those run one at a time, each in one transaction; each bumps `version`, analyst
+  decisions and profile edits also bump `rebuild_version` (`decided`, `profile_edited`);
+- the results of a batch are written (`write_events`, `write_items`) only for the items the batch still
+  holds a claim on, in the transaction that clears the claim, so nothing is lost or counted twice; the
+  SQL guards what an analyst decided (a pinned title is never rewritten, a merged event never revived).
+
+Orchestration (the pipeline, its cache, follow-ups) lives in `yuqing.analysis_service`, not here.
+The analyst's merge, split and retitle below are the actions on stored events.
 """
 
 from __future__ import annotations
 
-import threading
+import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from yuqing.analyse.dedup import ItemId
 from yuqing.analyse.heat import HeatInput, heat_factors, heat_score
-from yuqing.analyse.pipeline import Pipeline
-from yuqing.analyse.topics import TOPIC_LABELS
 from yuqing.clock import aware, utcnow
 from yuqing.domain.roles import Actor, require
 from yuqing.store import audit
-from yuqing.store.tables import Event, Item, Source
+from yuqing.store.db import Database
+from yuqing.store.tables import AnalysisState, Event, Item, Source
 from yuqing.workspace import Workspace
 
-WARM_DAYS = 3
-_lock = threading.Lock()
-_cache: dict[str, Analyser] = {}
+STATE_ID = 1
+ITEM_TIME = func.coalesce(Item.published_at, Item.captured_at)
 
 
-def item_input(item: Item, source_name: str) -> dict[str, Any]:
-    """The pipeline's input dict for one stored item."""
-    when = item.published_at or item.captured_at
-    return {
-        "id": str(item.id), "title": item.title, "text": item.text, "source": source_name,
-        "published_at": aware(when).isoformat() if when else None,
-        "reposts": item.reposts, "comments": item.comments, "likes": item.likes,
-    }
+def lock_state(session: Session) -> AnalysisState:
+    """Lock the analysis state row for this transaction (created when missing) and return it.
+
+    PostgreSQL: `SELECT … FOR UPDATE` on the row (other batches and decisions wait for the commit).
+    SQLite: the first statement is a write, so the transaction holds the database's one write lock.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(AnalysisState).where(AnalysisState.id == STATE_ID)
+                        .values(version=AnalysisState.version).execution_options(synchronize_session=False))
+    state = session.execute(select(AnalysisState).where(AnalysisState.id == STATE_ID)
+                            .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    if state is None:  # (the migration inserts it; an emptied table gets it back, whoever comes first)
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(insert(AnalysisState).values(id=STATE_ID, version=0, rebuild_version=0, profile_version=0,
+                                                     updated_at=utcnow()).on_conflict_do_nothing())
+        state = session.execute(select(AnalysisState).where(AnalysisState.id == STATE_ID)
+                                .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    return state
+
+
+def read_state(session: Session) -> tuple[int, int, int]:
+    """(version, rebuild_version, profile_version) as committed, without locking."""
+    row = session.execute(select(AnalysisState.version, AnalysisState.rebuild_version, AnalysisState.profile_version)
+                          .where(AnalysisState.id == STATE_ID)).first()
+    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+
+
+def bump(session: Session, *, rebuild: bool = False, profile: bool = False) -> AnalysisState:
+    """Lock the state and move its version (and the rebuild/profile versions when asked)."""
+    state = lock_state(session)
+    state.version += 1
+    if rebuild or profile:
+        state.rebuild_version += 1
+    if profile:
+        state.profile_version += 1
+    state.updated_at = utcnow()
+    return state
+
+
+def decided(session: Session) -> None:
+    """An analyst decision (merge, split, retitle, relevance) is being written in this transaction:
+    every worker's cache is rebuilt from the tables before its next batch."""
+    bump(session, rebuild=True)
+
+
+def profile_edited(session: Session) -> None:
+    """The district profile changed in this transaction: every worker reloads it at its next batch."""
+    bump(session, profile=True)
+
+
+# ---- claims ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A batch of pending items one worker holds until `expires_at` (the items in time order)."""
+
+    token: str
+    item_ids: list[int]
+    expires_at: datetime
+
+
+def claim(db: Database, limit: int, lease: timedelta, worker: str) -> Claim:
+    """Claim up to `limit` pending items (oldest first) that nobody holds, or whose claim expired."""
+    now = utcnow()
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"[-80:]
+    expires = now + lease
+    free = or_(Item.claim_expires_at.is_(None), Item.claim_expires_at < now)
+    with db.write() as s:
+        query = select(Item.id).where(Item.analysed_at.is_(None), free).order_by(ITEM_TIME, Item.id).limit(limit)
+        if not db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        ids = list(s.execute(query).scalars())
+        if not ids:
+            return Claim(token, [], expires)
+        # Conditional: only what is still free is taken (another process may have taken some meanwhile).
+        s.execute(update(Item).where(Item.id.in_(ids), Item.analysed_at.is_(None), free)
+                  .values(claimed_by=token, claim_expires_at=expires).execution_options(synchronize_session=False))
+        got = list(s.execute(select(Item.id).where(Item.claimed_by == token).order_by(ITEM_TIME, Item.id)).scalars())
+    return Claim(token, got, expires)
+
+
+def release(db: Database, claim_: Claim) -> None:
+    """Give back what a failed batch still holds, so another worker takes it at once."""
+    with db.write() as s:
+        s.execute(update(Item).where(Item.claimed_by == claim_.token, Item.analysed_at.is_(None))
+                  .values(claimed_by=None, claim_expires_at=None).execution_options(synchronize_session=False))
+
+
+def still_held(session: Session, claim_: Claim) -> set[int]:
+    """The claimed items this batch may still write (not retaken after expiry, not analysed by another)."""
+    return set(session.execute(select(Item.id).where(Item.claimed_by == claim_.token,
+                                                     Item.analysed_at.is_(None))).scalars())
+
+
+def pending_count(session: Session) -> int:
+    return int(session.execute(select(func.count(Item.id)).where(Item.analysed_at.is_(None))).scalar_one())
+
+
+# ---- stored results -------------------------------------------------------------------------------------
+
+
+def load_items(session: Session, ids: Iterable[int]) -> list[tuple[Item, str]]:
+    """The items with their source names, in time order."""
+    ids = list(ids)
+    if not ids:
+        return []
+    return [(it, name) for it, name in session.execute(
+        select(Item, Source.name).join(Source, Item.source_id == Source.id)
+        .where(Item.id.in_(ids)).order_by(ITEM_TIME, Item.id)).all()]
+
+
+def analysed_since(session: Session, version: int) -> list[tuple[Item, str]]:
+    """Items analysed by batches after `version`, in the order they were analysed."""
+    return [(it, name) for it, name in session.execute(
+        select(Item, Source.name).join(Source, Item.source_id == Source.id)
+        .where(Item.analysis_version > version)
+        .order_by(Item.analysis_version, ITEM_TIME, Item.id)).all()]
+
+
+def analysed_window(session: Session, days: float) -> list[tuple[Item, str]]:
+    """Items analysed that were published within `days` of the newest analysed one, in time order."""
+    newest = session.execute(select(func.max(ITEM_TIME)).where(Item.analysed_at.is_not(None))).scalar_one()
+    if newest is None:
+        return []
+    since = aware(newest) - timedelta(days=days)
+    return [(it, name) for it, name in session.execute(
+        select(Item, Source.name).join(Source, Item.source_id == Source.id)
+        .where(Item.analysed_at.is_not(None), since <= ITEM_TIME)
+        .order_by(ITEM_TIME, Item.id)).all()]
+
+
+def merged_since(session: Session, version: int) -> list[tuple[int, int]]:
+    """(event, the event it was merged into) for merges written after `version`."""
+    return [(int(a), int(b or 0)) for a, b in session.execute(
+        select(Event.id, Event.merged_into_id)
+        .where(Event.analysis_version > version, Event.merged_into_id.is_not(None))
+        .order_by(Event.analysis_version, Event.id)).all()]
+
+
+def analyst_state(session: Session, event_ids: Iterable[int]) -> tuple[dict[int, str], list[tuple[int, int]]]:
+    """Of the given stored events: the titles analysts pinned, and the (new, from) pairs analysts split."""
+    ids = list(set(event_ids))
+    if not ids:
+        return {}, []
+    titles = {int(i): str(t) for i, t in session.execute(
+        select(Event.id, Event.title).where(Event.id.in_(ids), Event.title_pinned.is_(True))).all()}
+    splits = [(int(a), int(b or 0)) for a, b in session.execute(
+        select(Event.id, Event.split_from_id).where(Event.id.in_(ids), Event.split_from_id.is_not(None))).all()]
+    return titles, splits
 
 
 def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
-@dataclass
-class Analyser:
-    """A warmed pipeline and the mapping of its event ids to stored event ids."""
-
-    ws: Workspace
-    pipeline: Pipeline
-    event_ids: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def build(cls, ws: Workspace) -> Analyser:
-        analyser = cls(ws, Pipeline(ws.profile()))
-        analyser.warm()
-        return analyser
-
-    def warm(self) -> None:
-        """Replay recent analysed items so dedup and events continue where they stopped.
-
-        The replay clusters afresh; the stored grouping then wins (`Pipeline.adopt`), so events an
-        analyst merged stay merged, events an analyst split stay apart and titles an analyst chose stay.
-        """
-        since = utcnow() - timedelta(days=WARM_DAYS)
-        with self.ws.db.read() as s:
-            rows = s.execute(
-                select(Item, Source.name).join(Source, Item.source_id == Source.id)
-                .where(Item.analysed_at.is_not(None), func.coalesce(Item.published_at, Item.captured_at) >= since)
-                .order_by(func.coalesce(Item.published_at, Item.captured_at), Item.id)
-            ).all()
-            owner: dict[ItemId, int] = {str(it.id): it.event_id for it, _ in rows if it.event_id is not None}
-            held = set(owner.values())
-            titles = dict(s.execute(select(Event.id, Event.title)
-                                    .where(Event.title_pinned.is_(True), Event.id.in_(held))).all()) if held else {}
-            for start in range(0, len(rows), 1000):
-                self.pipeline.run([item_input(it, name) for it, name in rows[start : start + 1000]])
-        self.event_ids = self.pipeline.adopt(owner, titles)
-        self.pipeline.drain_events()  # what the replay changed is stored already
-
-    def analyse(self, session: Session, items: list[tuple[Item, str]]) -> dict[str, int]:
-        """Analyse `items` (in time order) and write results and events in the caller's transaction."""
-        results = self.pipeline.run([item_input(it, name) for it, name in items])
-        now = utcnow()
-        changed = self.pipeline.drain_events()
-        # Surviving events first, so that events merged into them (by the pipeline's second pass) have a
-        # stored target to point at.
-        for ev in sorted(changed, key=lambda e: bool(e.get("merged_into"))):
-            self._store_event(session, ev)
-        counts = Counter[str]()
-        for (item, _), out in zip(items, results, strict=True):
-            matches = {m["place"]: m for m in out.get("place_matches", [])}
-            item.analysed_at = now
-            item.relevant = bool(out["relevant"])
-            item.places = [{"name": p, "term": matches.get(p, {}).get("term"), "why": matches.get(p, {}).get("why")}
-                           for p in out["places"]]
-            item.sentiment = out["sentiment"]
-            item.sentiment_score = float(out["sentiment_score"])
-            item.topics = [TOPIC_LABELS.get(t, t) for t in out["topics"]]
-            item.duplicate_of_id = int(out["duplicate_of"]) if out.get("duplicate_of") else None
-            item.event_id = self.event_ids.get(str(out["event_id"])) if out.get("event_id") else None
-            counts["analysed"] += 1
-            counts["relevant"] += int(item.relevant)
-            counts["duplicates"] += int(item.duplicate_of_id is not None)
-        counts["events_changed"] = len(changed)
-        return dict(counts)
-
-    def _store_event(self, session: Session, ev: dict[str, Any]) -> None:
-        pid = str(ev["id"])
-        if ev.get("merged_into"):
-            self._store_merge(session, pid, str(ev["merged_into"]))
-            return
-        values = dict(
-            title=str(ev["title"])[:300], keywords=list(ev["keywords"]), places=list(ev["places"]),
-            topics=[TOPIC_LABELS.get(t, t) for t in ev["topics"]], item_count=int(ev["item_count"]),
-            heat=float(ev["heat"]), heat_factors=dict(ev["heat_factors"]),
-            first_seen_at=_time(ev["first_seen_at"]) or utcnow(), last_seen_at=_time(ev["last_seen_at"]) or utcnow(),
-        )
-        db_id = self.event_ids.get(pid)
-        if db_id is None:
-            row = Event(**values)
-            session.add(row)
-            session.flush()
-            self.event_ids[pid] = row.id
-        else:
-            session.execute(update(Event).where(Event.id == db_id).values(**values))
+def event_values(ev: Mapping[str, Any], topic_labels: Mapping[str, str]) -> dict[str, Any]:
+    """The events-table columns of a pipeline event dict (`EventState.to_dict`)."""
+    return dict(
+        title=str(ev["title"])[:300], keywords=list(ev["keywords"]), places=list(ev["places"]),
+        topics=[topic_labels.get(t, t) for t in ev["topics"]], item_count=int(ev["item_count"]),
+        heat=float(ev["heat"]), heat_factors=dict(ev["heat_factors"]),
+        first_seen_at=_time(ev["first_seen_at"]) or utcnow(), last_seen_at=_time(ev["last_seen_at"]) or utcnow(),
+    )
 
 
-    def _store_merge(self, session: Session, pid: str, into: str) -> None:
-        """The pipeline merged event `pid` into `into`: mark the stored one merged and move its items."""
-        db_id, target_id = self.event_ids.get(pid), self.event_ids.get(into)
-        if db_id is None or target_id is None or db_id == target_id:
-            if db_id is None and target_id is not None:
-                self.event_ids[pid] = target_id
-            return
-        session.execute(update(Item).where(Item.event_id == db_id).values(event_id=target_id))
-        session.execute(update(Event).where(Event.id == db_id)
-                        .values(merged_into_id=target_id, status="merged", item_count=0))
-        self.event_ids[pid] = target_id
+def write_event(session: Session, db_id: int | None, values: dict[str, Any], version: int) -> int:
+    """Insert an event or update a live one; a title an analyst pinned and a merge are never undone."""
+    if db_id is None:
+        row = Event(**values, analysis_version=version)
+        session.add(row)
+        session.flush()
+        return row.id
+    title = values.pop("title")
+    session.execute(update(Event).where(Event.id == db_id, Event.merged_into_id.is_(None))
+                    .values(**values, analysis_version=version,
+                            title=case((Event.title_pinned.is_(True), Event.title), else_=title))
+                    .execution_options(synchronize_session=False))
+    return db_id
 
 
-def analyser_for(ws: Workspace) -> Analyser:
-    key = str(ws.path)
-    if key not in _cache:
-        _cache[key] = Analyser.build(ws)
-    return _cache[key]
+def write_merge(session: Session, db_id: int, target_id: int, version: int) -> None:
+    """The pipeline merged stored event `db_id` into `target_id`: mark it merged and move its items."""
+    session.execute(update(Item).where(Item.event_id == db_id).values(event_id=target_id)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Event).where(Event.id == db_id, Event.merged_into_id.is_(None))
+                    .values(merged_into_id=target_id, status="merged", item_count=0, analysis_version=version)
+                    .execution_options(synchronize_session=False))
 
 
-def forget(ws: Workspace) -> None:
-    """Drop the cached pipeline (after an analyst merged or split events); the next run rebuilds it."""
-    _cache.pop(str(ws.path), None)
+def live_targets(session: Session, event_ids: Iterable[int]) -> dict[int, int]:
+    """Each stored event id → the live event it stands for now (following merges, in SQL)."""
+    out = {i: i for i in set(event_ids)}
+    todo = set(out)
+    for _ in range(16):  # merge chains are short
+        if not todo:
+            break
+        merged = {int(a): int(b or 0) for a, b in session.execute(
+            select(Event.id, Event.merged_into_id).where(Event.id.in_(todo), Event.merged_into_id.is_not(None)))}
+        for src, now in out.items():
+            if now in merged:
+                out[src] = merged[now]
+        todo = set(merged.values())
+    return out
 
 
-def analyse_pending(ws: Workspace, batch: int = 500, progress: Any = None) -> dict[str, int]:
-    """Analyse every item not analysed yet, oldest first, one transaction per batch; then attach relevant
-    posts that concern a closed case to it (the office decides whether to reopen)."""
-    from yuqing.respond.actions import attach_follow_ups
+def write_items(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store analysis results by item id and clear the claims (one executemany)."""
+    if rows:
+        session.execute(update(Item), [dict(r, claimed_by=None, claim_expires_at=None) for r in rows])
 
-    totals: Counter[str] = Counter()
-    relevant: list[int] = []
-    with _lock:
-        analyser = analyser_for(ws)
-        while True:
-            with ws.db.write() as s:
-                rows = s.execute(
-                    select(Item, Source.name).join(Source, Item.source_id == Source.id)
-                    .where(Item.analysed_at.is_(None))
-                    .order_by(func.coalesce(Item.published_at, Item.captured_at), Item.id).limit(batch)
-                ).all()
-                if not rows:
-                    break
-                totals.update(analyser.analyse(s, [(it, name) for it, name in rows]))
-                relevant += [it.id for it, _ in rows if it.relevant]
-            if progress:
-                progress(len(rows))
-    if relevant:
-        attached = attach_follow_ups(ws, relevant)
-        if attached:
-            totals["follow_ups"] = len(attached)
-    return dict(totals)
+
+def recount(session: Session, event_ids: Iterable[int]) -> None:
+    """Set the events' item counts from the items that point at them (the tables, not a cache, count)."""
+    ids = list(set(event_ids))
+    if ids:
+        count = select(func.count(Item.id)).where(Item.event_id == Event.id).scalar_subquery()
+        session.execute(update(Event).where(Event.id.in_(ids), Event.merged_into_id.is_(None))
+                        .values(item_count=count).execution_options(synchronize_session=False))
 
 
 class EventError(ValueError):
@@ -215,6 +294,7 @@ def merge_events(ws: Workspace, actor: Actor, target_id: int, other_id: int, rea
     if not reason.strip():
         raise EventError("请填写合并理由")
     with ws.db.write() as s:
+        decided(s)  # first: waits for a running batch's write, and makes every worker rebuild after
         target, other = s.get(Event, target_id), s.get(Event, other_id)
         if target is None or other is None or target.merged_into_id or other.merged_into_id:
             raise EventError("事件不存在或已被合并")
@@ -227,7 +307,6 @@ def merge_events(ws: Workspace, actor: Actor, target_id: int, other_id: int, rea
         _refresh(s, target)
         audit.append(s, actor, "event.merge", "event", target.id, merged=other.id, items=len(moved),
                      reason=reason.strip())
-    forget(ws)
     return target
 
 
@@ -237,13 +316,15 @@ def split_event(ws: Workspace, actor: Actor, event_id: int, item_ids: list[int],
     if not title.strip() or not reason.strip():
         raise EventError("请填写新事件标题和拆分理由")
     with ws.db.write() as s:
+        decided(s)  # first: waits for a running batch's write, and makes every worker rebuild after
         source = s.get(Event, event_id)
         if source is None or source.merged_into_id:
             raise EventError("事件不存在或已被合并")
         chosen = list(s.execute(select(Item).where(Item.event_id == event_id, Item.id.in_(item_ids))).scalars())
         if not chosen or len(chosen) == source.item_count:
             raise EventError("请选择部分（而非全部）信息拆出")
-        new = Event(title=title.strip()[:300], title_pinned=True, keywords=[], places=[], topics=list(source.topics))
+        new = Event(title=title.strip()[:300], title_pinned=True, keywords=[], places=[], topics=list(source.topics),
+                    split_from_id=source.id)
         s.add(new)
         s.flush()
         for item in chosen:
@@ -253,7 +334,6 @@ def split_event(ws: Workspace, actor: Actor, event_id: int, item_ids: list[int],
         _refresh(s, new)
         audit.append(s, actor, "event.split", "event", source.id, new_event=new.id, items=[i.id for i in chosen],
                      reason=reason.strip())
-    forget(ws)
     return new
 
 
@@ -264,11 +344,11 @@ def rename_event(ws: Workspace, actor: Actor, event_id: int, title: str, reason:
     if not title or not reason:
         raise EventError("请填写事件标题和修改理由")
     with ws.db.write() as s:
+        decided(s)  # first: waits for a running batch's write, and makes every worker rebuild after
         event = s.get(Event, event_id)
         if event is None or event.merged_into_id:
             raise EventError("事件不存在或已被合并")
         before = event.title
         event.title, event.title_pinned = title[:300], True
         audit.append(s, actor, "event.rename", "event", event.id, before=before, after=event.title, reason=reason)
-    forget(ws)
     return event

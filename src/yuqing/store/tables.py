@@ -164,6 +164,8 @@ class Event(Base):
     grade_factors: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="open")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    split_from_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))  # an analyst split it from this one
+    analysis_version: Mapped[int | None] = mapped_column(BigInteger, index=True)  # batch that last wrote it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -209,8 +211,30 @@ class Item(Base):
     topics: Mapped[list[Any]] = mapped_column(default=list)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    # What the events stage read of it (keywords, places, headline): a replay need not segment again.
+    analysis_features: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    analysis_version: Mapped[int | None] = mapped_column(BigInteger, index=True)  # the batch that analysed it
+    # A worker's claim on a pending item (a lease): taken per batch, cleared when its results are written.
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claim_expires_at: Mapped[datetime | None] = mapped_column()
 
     source: Mapped[Source] = relationship()
+
+
+class AnalysisState(Base):
+    """The one row every analysis worker checks its cache against (see yuqing.analysis_service).
+
+    `version` moves with every stored batch and every analyst decision; `rebuild_version` only with an
+    analyst decision (merge, split, retitle, relevance) or a profile edit, after which every worker
+    rebuilds its cache from the tables; `profile_version` only with a profile edit.
+    """
+
+    __tablename__ = "analysis_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    rebuild_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    profile_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ItemVersion(Base):

@@ -1,0 +1,310 @@
+"""Analysis as a service over the database: claim → analyse → store → attach follow-ups.
+
+Any number of workers (threads, processes, Celery workers on several machines) run `analyse_pending`
+on one database. The database is the truth; a worker's warm pipeline is only a cache of it:
+
+1. **claim** a batch of pending items with a lease (`store.analysis.claim`: `FOR UPDATE SKIP LOCKED` on
+   PostgreSQL, a conditional mark everywhere); a killed worker's claim expires and is taken again;
+2. **analyse** the stateless stages (normalise, relevance, sentiment, topics, event keywords:
+   `Pipeline.prepare`, most of the cost) outside any lock, in parallel across workers;
+3. **store**, in one transaction holding the analysis lock (the `analysis_state` row; SQLite's one
+   writer): first bring the cache up to the stored version — rebuild it from the tables when an analyst
+   decided something or the profile changed since (`rebuild_version`), else replay the items other
+   workers analysed since (`Item.analysis_version`), following their stored events and merges, which
+   costs the cheap stages only because each item's event features are stored with it; then the stateful
+   stages (near-duplicates, events: `Pipeline.assign`), then write the results of the items this batch
+   still holds a claim on, clear the claims and bump the version. What analysts decided is guarded in
+   SQL as well (`store.analysis.write_event`);
+4. **attach follow-ups**: relevant posts that concern a closed case are attached to it (respond layer).
+   (Early warning on new or grown events belongs to the alerts issue; nothing is notified here yet.)
+
+Why a lock for the stateful part rather than events computed per worker and reconciled: clustering is
+order-dependent, and a short serial step over a prepared batch (well under the stateless stages'
+cost) keeps the grouping equal to one process's, which `bench/scale.py` measures.
+
+A failed batch releases its claims and drops the cache (it may hold half a batch); the next batch
+rebuilds it from the tables.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from yuqing.analyse.dedup import ItemId
+from yuqing.analyse.pipeline import Pipeline, Prepared
+from yuqing.analyse.topics import TOPIC_LABELS
+from yuqing.clock import aware, utcnow
+from yuqing.store import analysis as store
+from yuqing.store.tables import Item
+from yuqing.workspace import Workspace
+
+WARM_DAYS = 3.0  # a rebuilt cache replays the items of this many days before the newest analysed one
+LEASE = timedelta(minutes=5)  # a claim not finished by then is taken by another worker
+REPLAY_CHUNK = 1000
+
+
+def item_input(item: Item, source_name: str) -> dict[str, Any]:
+    """The pipeline's input dict for one stored item."""
+    when = item.published_at or item.captured_at
+    return {
+        "id": str(item.id), "title": item.title, "text": item.text, "source": source_name,
+        "published_at": aware(when).isoformat() if when else None,
+        "reposts": item.reposts, "comments": item.comments, "likes": item.likes,
+        "relevant": item.relevant,
+    }
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+@dataclass
+class Cache:
+    """A warm pipeline and what it knows of the stored state, valid for one (version, rebuild, profile)."""
+
+    pipeline: Pipeline
+    profile_key: tuple[int, int]
+    rebuild_version: int
+    version: int = 0
+    to_db: dict[str, int] = field(default_factory=dict)  # pipeline event id → stored event id
+    from_db: dict[int, str] = field(default_factory=dict)  # stored event id → pipeline event id
+
+    def link(self, pid: str, db_id: int) -> None:
+        self.to_db[pid] = db_id
+        self.from_db[db_id] = pid
+
+    def pid_for(self, db_id: int) -> str:
+        pid = self.from_db.get(db_id)
+        if pid is None:
+            pid = f"db-{db_id}"
+            self.link(pid, db_id)
+        return pid
+
+
+class Analyser:
+    """One worker's view of analysis on a workspace: its cache and the steps of a batch."""
+
+    def __init__(self, ws: Workspace, name: str | None = None, lease: timedelta = LEASE) -> None:
+        self.ws = ws
+        self.name = name or worker_name()
+        self.lease = lease
+        self.cache: Cache | None = None
+        self._lock = threading.Lock()  # threads of one process share the cache: one changes it at a time
+
+    # ---- the cache ----------------------------------------------------------------------------------
+
+    def _profile_key(self, profile_version: int) -> tuple[int, int]:
+        """The profile's stored version and the file's modification time (a hand edit counts too)."""
+        path: Path = self.ws.settings.profile_path
+        return profile_version, path.stat().st_mtime_ns if path.exists() else 0
+
+    def _pipeline(self, profile_version: int) -> Pipeline:
+        """A pipeline for the current profile (the stateless stages can use it before the lock)."""
+        cache = self.cache
+        if cache is not None and cache.profile_key == self._profile_key(profile_version):
+            return cache.pipeline
+        return Pipeline(self.ws.profile())
+
+    def _sync(self, session: Any, state: Any) -> Cache:
+        """Bring the cache to the stored state (caller holds the analysis lock)."""
+        key = self._profile_key(int(state.profile_version))
+        cache = self.cache
+        if cache is None or cache.profile_key != key or cache.rebuild_version != state.rebuild_version:
+            cache = self._rebuild(session, key, int(state.rebuild_version))
+        elif cache.version != state.version:
+            self._replay(cache, store.analysed_since(session, cache.version))
+            for gone, into in store.merged_since(session, cache.version):
+                self._follow_merge(cache, gone, into)
+            cache.pipeline.drain_events()  # what the replay changed is stored already
+        cache.version = int(state.version)
+        self.cache = cache
+        return cache
+
+    def _rebuild(self, session: Any, key: tuple[int, int], rebuild_version: int) -> Cache:
+        """A fresh cache from the tables: replay the recent analysed items into their stored events."""
+        cache = Cache(Pipeline(self.ws.profile()), key, rebuild_version)
+        rows = store.analysed_window(session, WARM_DAYS)
+        self._replay(cache, rows)
+        titles, splits = store.analyst_state(session, cache.from_db)
+        active = cache.pipeline.events.active
+        for db_id, title in titles.items():
+            ev = active.get(cache.from_db[db_id])
+            if ev is not None:
+                ev.title, ev.pinned = title, True
+        for new, old in splits:  # events an analyst split stay apart
+            if old in cache.from_db:
+                cache.pipeline.events.apart.add(frozenset((cache.from_db[new], cache.from_db[old])))
+        cache.pipeline.drain_events()
+        return cache
+
+    def _replay(self, cache: Cache, rows: list[tuple[Item, str]]) -> None:
+        for start in range(0, len(rows), REPLAY_CHUNK):
+            chunk = rows[start : start + REPLAY_CHUNK]
+            stored: list[tuple[str, list[str], dict[str, Any] | None]] = [
+                (it.sentiment or "neutral", [], it.analysis_features) for it, _ in chunk]
+            prepared = cache.pipeline.restore([item_input(it, name) for it, name in chunk], stored)
+            links: list[tuple[ItemId | None, str | None]] = [
+                (str(it.duplicate_of_id) if it.duplicate_of_id else None,
+                 cache.pid_for(it.event_id) if it.event_id is not None else None)
+                for it, _ in chunk
+            ]
+            cache.pipeline.follow(prepared, links)
+
+    @staticmethod
+    def _follow_merge(cache: Cache, gone: int, into: int) -> None:
+        """Another worker's pipeline merged stored event `gone` into `into`: do the same in the cache."""
+        events = cache.pipeline.events.active
+        a, b = cache.from_db.get(gone), cache.pid_for(into)
+        if a is not None and a in events and b in events and a != b:
+            cache.pipeline.merge(b, a)
+        cache.from_db[gone] = b
+
+    # ---- one batch ----------------------------------------------------------------------------------
+
+    def claim(self, limit: int) -> store.Claim:
+        return store.claim(self.ws.db, limit, self.lease, self.name)
+
+    def analyse(self, claim: store.Claim) -> tuple[dict[str, int], list[int]]:
+        """Analyse a claimed batch and store what it adds: (counts, ids of the relevant items stored).
+
+        Items the batch no longer holds (its lease expired and another worker took them) are left alone.
+        """
+        db = self.ws.db
+        with db.read() as s:
+            rows = store.load_items(s, claim.item_ids)
+            profile_version = store.read_state(s)[2]
+        inputs = [item_input(it, name) for it, name in rows]
+        pipeline = self._pipeline(profile_version)
+        prepared = pipeline.prepare(inputs)  # the costly stateless stages: no lock held
+        with self._lock:
+            try:
+                return self._store(claim, inputs, prepared, pipeline)
+            except BaseException:
+                self.cache = None  # it may hold part of this batch: rebuilt from the tables next time
+                store.release(db, claim)
+                raise
+
+    def _store(self, claim: store.Claim, inputs: list[dict[str, Any]], prepared: list[Prepared],
+               pipeline: Pipeline) -> tuple[dict[str, int], list[int]]:
+        counts: Counter[str] = Counter()
+        with self.ws.db.write() as s:
+            state = store.lock_state(s)
+            cache = self._sync(s, state)
+            held = store.still_held(s, claim)
+            if cache.pipeline is not pipeline:  # the profile changed since the batch was prepared
+                prepared = cache.pipeline.prepare(inputs)
+            prepared = [p for p in prepared if int(p.id) in held]
+            counts["skipped"] = len(claim.item_ids) - len(prepared)
+            if not prepared:
+                return {k: v for k, v in counts.items() if v}, []
+            version = int(state.version) + 1
+            results = cache.pipeline.assign(prepared)
+            changed = cache.pipeline.drain_events()
+            # Surviving events first, so that events merged into them have a stored target to point at.
+            touched: set[int] = set()
+            for ev in sorted(changed, key=lambda e: bool(e.get("merged_into"))):
+                touched |= self._store_event(s, cache, ev, version)
+            targets = store.live_targets(s, [cache.to_db[str(r["event_id"])] for r in results
+                                             if r.get("event_id") and str(r["event_id"]) in cache.to_db])
+            now = utcnow()
+            rows: list[dict[str, Any]] = []
+            for prep, out in zip(prepared, results, strict=True):
+                matches = {m["place"]: m for m in out.get("place_matches", [])}
+                event_db = cache.to_db.get(str(out["event_id"])) if out.get("event_id") else None
+                event_db = targets.get(event_db, event_db) if event_db is not None else None
+                rows.append({
+                    "id": int(prep.id), "analysed_at": now, "relevant": bool(out["relevant"]),
+                    "places": [{"name": p, "term": matches.get(p, {}).get("term"),
+                                "why": matches.get(p, {}).get("why")} for p in out["places"]],
+                    "sentiment": out["sentiment"], "sentiment_score": float(out["sentiment_score"]),
+                    "topics": [TOPIC_LABELS.get(t, t) for t in out["topics"]],
+                    "duplicate_of_id": int(out["duplicate_of"]) if out.get("duplicate_of") else None,
+                    "event_id": event_db, "analysis_features": prep.features(), "analysis_version": version,
+                })
+                counts["analysed"] += 1
+                counts["relevant"] += int(bool(out["relevant"]))
+                counts["duplicates"] += int(bool(out.get("duplicate_of")))
+                if event_db is not None:
+                    touched.add(event_db)
+            store.write_items(s, rows)
+            store.recount(s, touched)
+            state.version, state.updated_at = version, now
+            cache.version = version
+            counts["events_changed"] = len(changed)
+        return {k: v for k, v in counts.items() if v}, [r["id"] for r in rows if r["relevant"]]
+
+    def _store_event(self, session: Any, cache: Cache, ev: dict[str, Any], version: int) -> set[int]:
+        pid = str(ev["id"])
+        if ev.get("merged_into"):
+            db_id, target = cache.to_db.get(pid), cache.to_db.get(str(ev["merged_into"]))
+            if target is not None and db_id is not None and db_id != target:
+                store.write_merge(session, db_id, target, version)
+                cache.from_db[db_id] = str(ev["merged_into"])
+                return {target}
+            if db_id is None and target is not None:
+                cache.to_db[pid] = target
+            return set()
+        db_id = store.write_event(session, cache.to_db.get(pid), store.event_values(ev, TOPIC_LABELS), version)
+        cache.link(pid, db_id)
+        return {db_id}
+
+    def run(self, batch: int = 500, progress: Callable[[int], Any] | None = None,
+            max_batches: int | None = None) -> dict[str, int]:
+        """Claim and analyse batches until nothing is pending (or `max_batches`); then attach follow-ups."""
+        totals: Counter[str] = Counter()
+        relevant: list[int] = []
+        done = 0
+        while max_batches is None or done < max_batches:
+            claim = self.claim(batch)
+            if not claim.item_ids:
+                break
+            counts, ids = self.analyse(claim)
+            totals.update(counts)
+            relevant += ids
+            done += 1
+            if progress:
+                progress(len(claim.item_ids))
+        if relevant:
+            totals.update(attach_follow_ups(self.ws, relevant))
+        return dict(totals)
+
+
+def attach_follow_ups(ws: Workspace, item_ids: list[int]) -> dict[str, int]:
+    """Relevant posts that concern a closed case are attached to it (the office decides on reopening)."""
+    from yuqing.respond.actions import attach_follow_ups as attach
+
+    attached = attach(ws, item_ids)
+    return {"follow_ups": len(attached)} if attached else {}
+
+
+_analysers: dict[str, Analyser] = {}
+_analysers_lock = threading.Lock()
+
+
+def analyser_for(ws: Workspace) -> Analyser:
+    """This process's analyser for a workspace (its cache is shared by the process's threads)."""
+    key = f"{ws.path}|{ws.db.url}"
+    with _analysers_lock:
+        if key not in _analysers:
+            _analysers[key] = Analyser(ws)
+        return _analysers[key]
+
+
+def drop_caches() -> None:
+    """Forget this process's analysers (as a new process would start); the tables keep everything."""
+    with _analysers_lock:
+        _analysers.clear()
+
+
+def analyse_pending(ws: Workspace, batch: int = 500, progress: Callable[[int], Any] | None = None,
+                    max_batches: int | None = None) -> dict[str, int]:
+    """Analyse the pending items of the workspace, one claimed batch at a time (see the module docstring)."""
+    return analyser_for(ws).run(batch, progress, max_batches)
