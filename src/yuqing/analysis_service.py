@@ -208,10 +208,7 @@ class Analyser:
             version = int(state.version) + 1
             results = cache.pipeline.assign(prepared)
             changed = cache.pipeline.drain_events()
-            # Surviving events first, so that events merged into them have a stored target to point at.
-            touched: set[int] = set()
-            for ev in sorted(changed, key=lambda e: bool(e.get("merged_into"))):
-                touched |= self._store_event(s, cache, ev, version)
+            touched = self._store_events(s, cache, changed, version)
             targets = store.live_targets(s, [cache.to_db[str(r["event_id"])] for r in results
                                              if r.get("event_id") and str(r["event_id"]) in cache.to_db])
             now = utcnow()
@@ -241,20 +238,36 @@ class Analyser:
             counts["events_changed"] = len(changed)
         return {k: v for k, v in counts.items() if v}, [r["id"] for r in rows if r["relevant"]]
 
-    def _store_event(self, session: Any, cache: Cache, ev: dict[str, Any], version: int) -> set[int]:
-        pid = str(ev["id"])
-        if ev.get("merged_into"):
-            db_id, target = cache.to_db.get(pid), cache.to_db.get(str(ev["merged_into"]))
+    @staticmethod
+    def _store_events(session: Any, cache: Cache, changed: list[dict[str, Any]], version: int) -> set[int]:
+        """Write the events the batch changed (new, grown, merged by the pipeline); returns the stored ids."""
+        fresh: list[tuple[str, dict[str, Any]]] = []
+        grown: dict[int, dict[str, Any]] = {}
+        for ev in changed:
+            if not ev.get("merged_into"):
+                values = store.event_values(ev, TOPIC_LABELS)
+                db_id = cache.to_db.get(str(ev["id"]))
+                if db_id is None:
+                    fresh.append((str(ev["id"]), values))
+                else:
+                    grown[db_id] = values
+        for (pid, _), db_id in zip(fresh, store.write_events(session, [v for _, v in fresh], grown, version),
+                                   strict=True):
+            cache.link(pid, db_id)
+        touched = set(grown) | {cache.to_db[pid] for pid, _ in fresh}
+        # Then the merges, so that an event merged into another has a stored target to point at.
+        for ev in changed:
+            if not ev.get("merged_into"):
+                continue
+            pid, into = str(ev["id"]), str(ev["merged_into"])
+            db_id, target = cache.to_db.get(pid), cache.to_db.get(into)
             if target is not None and db_id is not None and db_id != target:
                 store.write_merge(session, db_id, target, version)
-                cache.from_db[db_id] = str(ev["merged_into"])
-                return {target}
-            if db_id is None and target is not None:
+                cache.from_db[db_id] = into
+                touched.add(target)
+            elif db_id is None and target is not None:
                 cache.to_db[pid] = target
-            return set()
-        db_id = store.write_event(session, cache.to_db.get(pid), store.event_values(ev, TOPIC_LABELS), version)
-        cache.link(pid, db_id)
-        return {db_id}
+        return touched
 
     def run(self, batch: int = 500, progress: Callable[[int], Any] | None = None,
             max_batches: int | None = None) -> dict[str, int]:
@@ -279,8 +292,15 @@ class Analyser:
 
 def attach_follow_ups(ws: Workspace, item_ids: list[int]) -> dict[str, int]:
     """Relevant posts that concern a closed case are attached to it (the office decides on reopening)."""
-    from yuqing.respond.actions import attach_follow_ups as attach
+    from sqlalchemy import select
 
+    from yuqing.domain.lifecycle import CLOSED_STATES
+    from yuqing.respond.actions import attach_follow_ups as attach
+    from yuqing.store.tables import Case
+
+    with ws.db.read() as s:  # most batches: no closed case at all, nothing to look up per item
+        if s.execute(select(Case.id).where(Case.state.in_(CLOSED_STATES)).limit(1)).first() is None:
+            return {}
     attached = attach(ws, item_ids)
     return {"follow_ups": len(attached)} if attached else {}
 
@@ -305,6 +325,9 @@ def drop_caches() -> None:
 
 
 def analyse_pending(ws: Workspace, batch: int = 500, progress: Callable[[int], Any] | None = None,
-                    max_batches: int | None = None) -> dict[str, int]:
+                    max_batches: int | None = None, lease_seconds: float | None = None) -> dict[str, int]:
     """Analyse the pending items of the workspace, one claimed batch at a time (see the module docstring)."""
-    return analyser_for(ws).run(batch, progress, max_batches)
+    analyser = analyser_for(ws)
+    if lease_seconds is not None:
+        analyser.lease = timedelta(seconds=lease_seconds)
+    return analyser.run(batch, progress, max_batches)

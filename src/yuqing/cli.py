@@ -259,13 +259,16 @@ def audit_verify(ctx: typer.Context) -> None:
 def worker(
     ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(help="并发数")] = 2,
-    queues: Annotated[str | None, typer.Option(help="队列（逗号分隔）")] = None,
+    queues: Annotated[str | None, typer.Option(help="队列（逗号分隔）：collect, analyse, alert, report；默认全部")] = None,
+    pool: Annotated[str, typer.Option(help="threads（采集等等待网络的任务）或 prefork/solo（分析，每核一个进程）")] = "threads",
 ) -> None:
     """启动 Celery 工作进程（YUQING_BROKER_URL 指定 Redis 或 RabbitMQ）。"""
     from yuqing.jobs.celery_app import make_app
 
+    if pool not in ("threads", "prefork", "solo"):
+        raise fail("--pool 只能是 threads、prefork 或 solo")
     ws = ws_of(ctx, migrate=True)
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"]
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", f"--pool={pool}"]
     if queues:
         argv.append(f"--queues={queues}")
     make_app(ws.settings.broker_url, str(ws.path)).worker_main(argv)

@@ -1,6 +1,12 @@
 """The Celery application: one generic task that runs a registered task function on a workspace.
 
-    YUQING_BROKER_URL=redis://127.0.0.1:6379/0 yuqing --workspace W worker
+    YUQING_BROKER_URL=redis://127.0.0.1:6379/0 yuqing --workspace W worker [--queues analyse --pool prefork]
+
+Tasks are routed by the registered name's first part to four queues, so each kind of work can get its
+own workers: collect (fetching: network-bound), analyse (the pipeline: CPU-bound, one process per
+core), alert (case reminders and supervision now, early warning later: small and urgent), report
+(audit checks, spot-check draws, reports: occasional and heavy). A worker started without
+`--queues` takes all four.
 """
 
 from __future__ import annotations
@@ -10,9 +16,26 @@ from functools import lru_cache
 from typing import Any
 
 from celery import Celery
+from kombu import Exchange, Queue
 
 from yuqing.jobs.tasks import SCHEDULE, run_task
 from yuqing.workspace import Workspace, open_workspace
+
+QUEUES = ("collect", "analyse", "alert", "report")
+# The first part of a task's name → its queue ("case.remind_due" → alert); anything else → report.
+QUEUE_OF = {"collect": "collect", "analyse": "analyse", "alert": "alert", "case": "alert", "report": "report",
+            "audit": "report"}
+
+
+def queue_for(task_name: str) -> str:
+    return QUEUE_OF.get(task_name.split(".", 1)[0], "report")
+
+
+def route(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **_: Any) -> dict[str, str] | None:
+    """Celery router: `yuqing.run(workspace, task_name)` goes to the queue of `task_name`."""
+    if name == "yuqing.run" and args and len(args) >= 2:
+        return {"queue": queue_for(str(args[1]))}
+    return None
 
 
 @lru_cache(maxsize=8)
@@ -29,6 +52,7 @@ def make_app(broker_url: str | None = None, workspace: str | None = None) -> Cel
         task_serializer="json", result_serializer="json", accept_content=["json"],
         timezone="Asia/Shanghai", task_acks_late=True, worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True, result_expires=3600,
+        task_queues=[Queue(q, Exchange(q), routing_key=q) for q in QUEUES], task_default_queue="report", task_routes=(route,),
     )
     ws = workspace or os.environ.get("YUQING_WORKSPACE")
     if ws:

@@ -74,8 +74,10 @@ TASK_MODULES: list[str] = ["yuqing.collect.tasks", "yuqing.respond.tasks"]
 
 
 @task("analyse.pending")
-def analyse_pending(ws: Workspace) -> dict[str, int]:
-    """Analyse the items collected since the last run and update events."""
+def analyse_pending(ws: Workspace, batch: int = 500, max_batches: int | None = None,
+                    lease_seconds: float | None = None) -> dict[str, int]:
+    """Analyse the items collected since the last run and update events (claimed batch by batch, so any
+    number of workers can run this at once)."""
     from yuqing.analysis_service import analyse_pending as run
 
-    return run(ws)
+    return run(ws, batch=batch, max_batches=max_batches, lease_seconds=lease_seconds)

@@ -23,9 +23,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -208,19 +208,27 @@ def event_values(ev: Mapping[str, Any], topic_labels: Mapping[str, str]) -> dict
     )
 
 
-def write_event(session: Session, db_id: int | None, values: dict[str, Any], version: int) -> int:
-    """Insert an event or update a live one; a title an analyst pinned and a merge are never undone."""
-    if db_id is None:
-        row = Event(**values, analysis_version=version)
-        session.add(row)
-        session.flush()
-        return row.id
-    title = values.pop("title")
-    session.execute(update(Event).where(Event.id == db_id, Event.merged_into_id.is_(None))
-                    .values(**values, analysis_version=version,
-                            title=case((Event.title_pinned.is_(True), Event.title), else_=title))
-                    .execution_options(synchronize_session=False))
-    return db_id
+def write_events(session: Session, new: list[dict[str, Any]], changed: dict[int, dict[str, Any]],
+                 version: int) -> list[int]:
+    """Insert new events (returns their ids, in order) and update live ones, each in one round trip.
+
+    An update never rewrites a title an analyst pinned, and never touches an event merged away.
+    """
+    ids: list[int] = []
+    if new:
+        rows = [dict(v, analysis_version=version) for v in new]
+        ids = [int(i) for i in session.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True),
+                                               rows).scalars()]
+    if changed:
+        cols = ["keywords", "places", "topics", "item_count", "heat", "heat_factors", "first_seen_at", "last_seen_at"]
+        table = cast(Table, Event.__table__)
+        stmt = (update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.merged_into_id.is_(None))
+                .values({**{c: bindparam(f"b_{c}") for c in cols}, "analysis_version": version,
+                         "title": case((table.c.title_pinned.is_(True), table.c.title), else_=bindparam("b_title"))}))
+        session.connection().execute(stmt, [{"b_id": db_id, **{f"b_{k}": v for k, v in values.items()}}
+                                            for db_id, values in changed.items()])
+    return ids
 
 
 def write_merge(session: Session, db_id: int, target_id: int, version: int) -> None:
