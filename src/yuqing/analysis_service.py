@@ -19,8 +19,10 @@ on one database. The database is the truth; a worker's warm pipeline is only a c
    (Early warning on new or grown events belongs to the alerts issue; nothing is notified here yet.)
 
 Why a lock for the stateful part rather than events computed per worker and reconciled: clustering is
-order-dependent, and a short serial step over a prepared batch (well under the stateless stages'
-cost) keeps the grouping equal to one process's, which `bench/scale.py` measures.
+order-dependent, and a serial step over a prepared batch keeps the grouping equal to one process's.
+For the same reason a batch waits, before its stateful step, until the batches claimed before it
+(older items) are stored, unless their claim expired. `bench/scale.py` measures how close the
+grouping stays to a single process's, and what the serial step costs in throughput.
 
 A failed batch releases its claims and drops the cache (it may hold half a batch); the next batch
 rebuilds it from the tables.
@@ -31,6 +33,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -184,6 +187,7 @@ class Analyser:
         inputs = [item_input(it, name) for it, name in rows]
         pipeline = self._pipeline(profile_version)
         prepared = pipeline.prepare(inputs)  # the costly stateless stages: no lock held
+        self._wait_turn(claim)
         with self._lock:
             try:
                 return self._store(claim, inputs, prepared, pipeline)
@@ -191,6 +195,17 @@ class Analyser:
                 self.cache = None  # it may hold part of this batch: rebuilt from the tables next time
                 store.release(db, claim)
                 raise
+
+    def _wait_turn(self, claim: store.Claim) -> None:
+        """Let batches claimed before this one be stored first (so events grow in time order, as in one
+        process); a claim that expires (its worker died) is not waited for any longer."""
+        pause = 0.01
+        while utcnow() < claim.expires_at:
+            with self.ws.db.read() as s:
+                if not store.earlier_claimed(s, claim):
+                    return
+            time.sleep(pause)
+            pause = min(0.2, pause * 1.5)
 
     def _store(self, claim: store.Claim, inputs: list[dict[str, Any]], prepared: list[Prepared],
                pipeline: Pipeline) -> tuple[dict[str, int], list[int]]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -135,6 +135,20 @@ def still_held(session: Session, claim_: Claim) -> set[int]:
     """The claimed items this batch may still write (not retaken after expiry, not analysed by another)."""
     return set(session.execute(select(Item.id).where(Item.claimed_by == claim_.token,
                                                      Item.analysed_at.is_(None))).scalars())
+
+
+def earlier_claimed(session: Session, claim_: Claim) -> bool:
+    """Whether another live claim holds pending items older than this claim's first one."""
+    if not claim_.item_ids:
+        return False
+    first = session.execute(select(ITEM_TIME, Item.id).where(Item.id == claim_.item_ids[0])).first()
+    if first is None:
+        return False
+    at, first_id = first
+    older = tuple_(ITEM_TIME, Item.id) < tuple_(literal(at, ITEM_TIME.type), literal(first_id))
+    return session.execute(select(Item.id).where(
+        Item.claimed_by.is_not(None), Item.claimed_by != claim_.token, Item.analysed_at.is_(None),
+        Item.claim_expires_at >= utcnow(), older).limit(1)).first() is not None
 
 
 def pending_count(session: Session) -> int:

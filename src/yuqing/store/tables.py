@@ -215,7 +215,7 @@ class Item(Base):
     analysis_features: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     analysis_version: Mapped[int | None] = mapped_column(BigInteger, index=True)  # the batch that analysed it
     # A worker's claim on a pending item (a lease): taken per batch, cleared when its results are written.
-    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_by: Mapped[str | None] = mapped_column(String(80), index=True)
     claim_expires_at: Mapped[datetime | None] = mapped_column()
 
     source: Mapped[Source] = relationship()

@@ -38,6 +38,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("claimed_by", sa.String(80), nullable=True))
         batch.add_column(sa.Column("claim_expires_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_index("ix_items_analysis_version", ["analysis_version"])
+        batch.create_index("ix_items_claimed_by", ["claimed_by"])
     with op.batch_alter_table("events") as batch:
         batch.add_column(sa.Column("split_from_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("analysis_version", sa.BigInteger(), nullable=True))
@@ -53,6 +54,7 @@ def downgrade() -> None:
         batch.drop_column("split_from_id")
     with op.batch_alter_table("items") as batch:
         batch.drop_index("ix_items_analysis_version")
+        batch.drop_index("ix_items_claimed_by")
         for col in ("claim_expires_at", "claimed_by", "analysis_version", "analysis_features"):
             batch.drop_column(col)
     op.drop_table("analysis_state")
