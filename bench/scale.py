@@ -17,7 +17,7 @@ What it does:
    bench adds, outside the code under test), p95 from storage to analysed, items per second (wall
    time from the first task to the last item);
 5. runs the same posts through one in-process pipeline, in the same order and batches (the
-   single-process run), and compares the stored event grouping with it: B-cubed F1 over the posts
+   single-process run; kept in --cache with the posts, so the runs of a curve share them), and compares the stored event grouping with it: B-cubed F1 over the posts
    both call relevant (1.0 = the same grouping).
 
 The last line is the contract read by checks outside the test suite:
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import random
 import signal
@@ -190,6 +191,8 @@ def main() -> int:
     ap.add_argument("--lease", type=float, default=30.0, help="claim lease in seconds")
     ap.add_argument("--timeout", type=float, default=7200.0)
     ap.add_argument("--database", default="yuqing_bench_scale")
+    ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "yuqing-scale-cache"),
+                    help="posts and the single-process grouping are kept here between runs")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     from sqlalchemy import func, select, text
@@ -199,7 +202,15 @@ def main() -> int:
     from yuqing.workspace import init_workspace
 
     t = time.time()
-    profile, posts = make_posts(args.items)
+    cache = Path(args.cache) / f"posts-{args.items}.json"
+    profile, posts = make_posts(args.items) if not cache.exists() else (None, json.loads(cache.read_text("utf-8")))
+    if profile is None:
+        from yuqing.gazetteer import build_profile, find_county
+
+        profile = build_profile(find_county("章贡区"))
+    else:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(posts, ensure_ascii=False), "utf-8")
     print(f"posts: {len(posts):,} made in {time.time() - t:.0f} s", flush=True)
     db_url = create_database(args.database)
     os.environ["YUQING_DATABASE_URL"] = db_url
@@ -270,7 +281,12 @@ def main() -> int:
           f"median {float(lat[0] or 0):.1f} s, p95 {float(lat[1] or 0):.1f} s (all {total:,} stored before the "
           f"workers start, so this is the backlog drain time)", flush=True)
     t = time.time()
-    single = single_process_groups(profile, posts, args.batch)
+    cache = Path(args.cache) / f"single-{args.items}-{args.batch}.json"
+    if cache.exists():
+        single = json.loads(cache.read_text("utf-8"))
+    else:
+        single = single_process_groups(profile, posts, args.batch)
+        cache.write_text(json.dumps(single), "utf-8")
     stored = {str(key): ev for key, ev in rows}
     # Posts in an event in either run; one without an event counts as a group of its own.
     keys = [k for k in single if single[k] is not None or stored.get(k) is not None]

@@ -101,6 +101,8 @@ class Analyser:
         self.lease = lease
         self.cache: Cache | None = None
         self._lock = threading.Lock()  # threads of one process share the cache: one changes it at a time
+        self._stages_lock = threading.Lock()
+        self._template: tuple[tuple[int, int], Pipeline] | None = None
 
     # ---- the cache ----------------------------------------------------------------------------------
 
@@ -109,12 +111,13 @@ class Analyser:
         path: Path = self.ws.settings.profile_path
         return profile_version, path.stat().st_mtime_ns if path.exists() else 0
 
-    def _pipeline(self, profile_version: int) -> Pipeline:
-        """A pipeline for the current profile (the stateless stages can use it before the lock)."""
-        cache = self.cache
-        if cache is not None and cache.profile_key == self._profile_key(profile_version):
-            return cache.pipeline
-        return Pipeline(self.ws.profile())
+    def _stages(self, key: tuple[int, int]) -> Pipeline:
+        """A pipeline with the stateless stages loaded for the profile `key` (built once per profile);
+        `prepare` runs on it directly, and each cache rebuild starts from `Pipeline.fresh()` of it."""
+        with self._stages_lock:
+            if self._template is None or self._template[0] != key:
+                self._template = (key, Pipeline(self.ws.profile()))
+            return self._template[1]
 
     def _sync(self, session: Any, state: Any) -> Cache:
         """Bring the cache to the stored state (caller holds the analysis lock)."""
@@ -133,7 +136,7 @@ class Analyser:
 
     def _rebuild(self, session: Any, key: tuple[int, int], rebuild_version: int) -> Cache:
         """A fresh cache from the tables: replay the recent analysed items into their stored events."""
-        cache = Cache(Pipeline(self.ws.profile()), key, rebuild_version)
+        cache = Cache(self._stages(key).fresh(), key, rebuild_version)
         rows = store.analysed_window(session, WARM_DAYS)
         self._replay(cache, rows)
         titles, splits = store.analyst_state(session, cache.from_db)
@@ -185,12 +188,12 @@ class Analyser:
             rows = store.load_items(s, claim.item_ids)
             profile_version = store.read_state(s)[2]
         inputs = [item_input(it, name) for it, name in rows]
-        pipeline = self._pipeline(profile_version)
-        prepared = pipeline.prepare(inputs)  # the costly stateless stages: no lock held
+        key = self._profile_key(profile_version)
+        prepared = self._stages(key).prepare(inputs)  # the costly stateless stages: no lock held
         self._wait_turn(claim)
         with self._lock:
             try:
-                return self._store(claim, inputs, prepared, pipeline)
+                return self._store(claim, inputs, prepared, key)
             except BaseException:
                 self.cache = None  # it may hold part of this batch: rebuilt from the tables next time
                 store.release(db, claim)
@@ -208,13 +211,13 @@ class Analyser:
             pause = min(0.2, pause * 1.5)
 
     def _store(self, claim: store.Claim, inputs: list[dict[str, Any]], prepared: list[Prepared],
-               pipeline: Pipeline) -> tuple[dict[str, int], list[int]]:
+               key: tuple[int, int]) -> tuple[dict[str, int], list[int]]:
         counts: Counter[str] = Counter()
         with self.ws.db.write() as s:
             state = store.lock_state(s)
             cache = self._sync(s, state)
             held = store.still_held(s, claim)
-            if cache.pipeline is not pipeline:  # the profile changed since the batch was prepared
+            if cache.profile_key != key:  # the profile changed since the batch was prepared
                 prepared = cache.pipeline.prepare(inputs)
             prepared = [p for p in prepared if int(p.id) in held]
             counts["skipped"] = len(claim.item_ids) - len(prepared)

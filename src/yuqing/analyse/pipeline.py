@@ -17,6 +17,7 @@ Each output item is the input item plus:
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -144,6 +145,14 @@ class Pipeline:
         self.matters = matters or default_matters()
         self.clock = clock
         self._latest = 0.0
+
+    def fresh(self) -> Pipeline:
+        """A pipeline with the same stateless stages (matcher, models, segmenter) and empty state."""
+        new = copy.copy(self)
+        new.dedup = DedupIndex(window=self.dedup.window)
+        new.events = EventClusterer(window=self.events.window)
+        new._latest = 0.0
+        return new
 
     def run(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Analyse a batch in order; returns new dicts (the input items plus the contract fields)."""
