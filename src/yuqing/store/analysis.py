@@ -28,7 +28,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from yuqing.analyse.heat import HeatInput, heat_factors, heat_score
 from yuqing.clock import aware, utcnow
@@ -40,6 +40,10 @@ from yuqing.workspace import Workspace
 
 STATE_ID = 1
 ITEM_TIME = func.coalesce(Item.published_at, Item.captured_at)
+# What analysis reads of an item (never the raw snapshot, which can be large).
+READ = load_only(Item.id, Item.title, Item.text, Item.published_at, Item.captured_at, Item.reposts, Item.comments,
+                 Item.likes, Item.relevant, Item.sentiment, Item.duplicate_of_id, Item.event_id,
+                 Item.analysis_features, Item.analysed_at, raiseload=True)
 
 
 def lock_state(session: Session) -> AnalysisState:
@@ -165,7 +169,7 @@ def load_items(session: Session, ids: Iterable[int]) -> list[tuple[Item, str]]:
         return []
     return [(it, name) for it, name in session.execute(
         select(Item, Source.name).join(Source, Item.source_id == Source.id)
-        .where(Item.id.in_(ids)).order_by(ITEM_TIME, Item.id)).all()]
+        .where(Item.id.in_(ids)).order_by(ITEM_TIME, Item.id).options(READ)).all()]
 
 
 def analysed_since(session: Session, version: int) -> list[tuple[Item, str]]:
@@ -173,7 +177,7 @@ def analysed_since(session: Session, version: int) -> list[tuple[Item, str]]:
     return [(it, name) for it, name in session.execute(
         select(Item, Source.name).join(Source, Item.source_id == Source.id)
         .where(Item.analysis_version > version)
-        .order_by(Item.analysis_version, ITEM_TIME, Item.id)).all()]
+        .order_by(Item.analysis_version, ITEM_TIME, Item.id).options(READ)).all()]
 
 
 def analysed_window(session: Session, days: float) -> list[tuple[Item, str]]:
@@ -185,7 +189,7 @@ def analysed_window(session: Session, days: float) -> list[tuple[Item, str]]:
     return [(it, name) for it, name in session.execute(
         select(Item, Source.name).join(Source, Item.source_id == Source.id)
         .where(Item.analysed_at.is_not(None), since <= ITEM_TIME)
-        .order_by(ITEM_TIME, Item.id)).all()]
+        .order_by(ITEM_TIME, Item.id).options(READ)).all()]
 
 
 def merged_since(session: Session, version: int) -> list[tuple[int, int]]:
