@@ -218,8 +218,8 @@ def test_grade_tiers_gate_closing(desk):
     with pytest.raises(CaseError, match="未经审核"):
         actions.release_reply(desk.ws, desk.town_leader, rep.id, url="https://example.gov.cn/r/1")
     with pytest.raises(PermissionDenied):
-        actions.approve_reply(desk.ws, desk.handler, rep.id)
-    actions.approve_reply(desk.ws, desk.town_leader, rep.id)
+        actions.approve_reply(desk.ws, desk.handler, rep.id, approve=True)
+    actions.approve_reply(desk.ws, desk.town_leader, rep.id, approve=True)
     with pytest.raises(CaseError, match="不一致"):
         actions.release_reply(desk.ws, desk.town_leader, rep.id, url="https://example.gov.cn/r/1",
                               released_text="改过的文本")
@@ -241,8 +241,8 @@ def test_grade_one_needs_leading_group_meeting_and_an_approved_statement(desk):
         actions.complete_task(desk.ws, desk.office, cid, "statement")
     st = actions.draft_reply(desk.ws, desk.office, cid, kind="statement")
     with pytest.raises(PermissionDenied, match="新闻发言人"):
-        actions.approve_reply(desk.ws, desk.town_leader, st.id)
-    actions.approve_reply(desk.ws, desk.spokesperson, st.id)
+        actions.approve_reply(desk.ws, desk.town_leader, st.id, approve=True)
+    actions.approve_reply(desk.ws, desk.spokesperson, st.id, approve=True)
     actions.release_reply(desk.ws, desk.spokesperson, st.id, url="https://example.gov.cn/fb/1")
     assert actions.close(desk.ws, desk.office, cid).state == lc.CLOSED
 
@@ -461,8 +461,8 @@ def test_an_assisting_unit_cannot_act_for_the_case(desk):
         actions.draft_reply(desk.ws, desk.labour_handler, cid)
     rep = actions.draft_reply(desk.ws, desk.handler, cid)
     with pytest.raises(PermissionDenied, match="牵头单位"):
-        actions.approve_reply(desk.ws, labour_leader, rep.id)
-    actions.approve_reply(desk.ws, desk.town_leader, rep.id)
+        actions.approve_reply(desk.ws, labour_leader, rep.id, approve=True)
+    actions.approve_reply(desk.ws, desk.town_leader, rep.id, approve=True)
     with pytest.raises(PermissionDenied, match="牵头单位"):
         actions.release_reply(desk.ws, labour_leader, rep.id, url="https://example.gov.cn/r/2")
     with desk.ws.db.read() as s:
@@ -473,12 +473,12 @@ def test_the_drafter_of_a_reply_cannot_approve_it(desk):
     cid = desk.case_to("reviewed")
     rep = actions.draft_reply(desk.ws, desk.town_leader, cid)
     with pytest.raises(PermissionDenied, match="起草人"):
-        actions.approve_reply(desk.ws, desk.town_leader, rep.id)
+        actions.approve_reply(desk.ws, desk.town_leader, rep.id, approve=True)
     st = actions.draft_reply(desk.ws, desk.spokesperson, cid, kind="clarification")
     with pytest.raises(PermissionDenied, match="起草人"):
-        actions.approve_reply(desk.ws, desk.spokesperson, st.id)
-    assert actions.approve_reply(desk.ws, desk.spokesperson, rep.id).status == "approved"
-    assert actions.approve_reply(desk.ws, desk.town_leader, st.id).status == "approved"
+        actions.approve_reply(desk.ws, desk.spokesperson, st.id, approve=True)
+    assert actions.approve_reply(desk.ws, desk.spokesperson, rep.id, approve=True).status == "approved"
+    assert actions.approve_reply(desk.ws, desk.town_leader, st.id, approve=True).status == "approved"
 
 
 def test_assisting_unit_signs_then_contributes_its_part(desk):

@@ -14,6 +14,7 @@ from tests.web.conftest import login
 from yuqing.domain import lifecycle as lc
 from yuqing.respond import actions
 from yuqing.store.tables import AuditEntry, Case
+from yuqing.store.tables_case import Reply
 from yuqing.web.api import cases as api_cases
 from yuqing.web.app import create_app
 
@@ -229,3 +230,39 @@ def test_api_opens_a_case(desk, client):
     client.cookies.clear()
     h2 = {"x-csrf-token": login(client, "town_h"), "accept": "application/json"}
     assert client.post("/api/cases", json={"title": "x"}, headers=h2).status_code == 403
+
+
+def test_api_decisions_never_default_to_yes(desk, client):
+    """A reply approval or a spot-check result without its decision is a 422 in Chinese; nothing changes."""
+    cid = desk.case_to("reviewed", grade="IV")  # grade IV closes without a reply
+    rep = actions.draft_reply(desk.ws, desk.handler, cid, kind="reply")
+    csrf = login(client, "town_l")
+    h = {"x-csrf-token": csrf, "accept": "application/json"}
+    r = client.post(f"/api/cases/replies/{rep.id}/approve", json={"note": "好"}, headers=h)
+    assert r.status_code == 422
+    assert "缺少决定" in r.json()["detail"] and "approve" in r.json()["detail"]
+    r = client.post(f"/api/cases/replies/{rep.id}/approve", json={"approve": False, "note": "措辞再改"}, headers=h)
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+    client.cookies.clear()
+    csrf = login(client, "office")
+    h = {"x-csrf-token": csrf, "accept": "application/json"}
+    r = client.post(f"/api/cases/{cid}/actions/close", json={}, headers=h)
+    assert r.status_code == 200 and r.json()["state"] == "closed"
+    chk = actions.request_spot_check(desk.ws, desk.office, cid, "指定复核")
+    r = client.post(f"/api/cases/spot-checks/{chk.id}", json={"note": "回访"}, headers=h)
+    assert r.status_code == 422 and "缺少决定" in r.json()["detail"] and "passed" in r.json()["detail"]
+    with desk.ws.db.read() as s:
+        assert s.get(Case, cid).state == lc.CLOSED
+    r = client.post("/api/cases/extensions/1/decision", json={}, headers=h)
+    assert r.status_code == 422 and "缺少决定" in r.json()["detail"]
+
+
+def test_page_decisions_never_default_to_yes(desk, client):
+    cid = desk.case_to("reviewed")
+    rep = actions.draft_reply(desk.ws, desk.handler, cid, kind="reply")
+    csrf = login(client, "town_l")
+    r = client.post(f"/cases/{cid}/more", data={"what": "approve", "reply_id": rep.id, "csrf_token": csrf},
+                    follow_redirects=False)
+    assert r.status_code == 400 and "请明确选择" in r.text
+    with desk.ws.db.read() as s:
+        assert s.get(Reply, rep.id).status == "draft"

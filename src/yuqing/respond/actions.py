@@ -970,7 +970,7 @@ def _reply_and_case(s: Session, actor: Actor, reply_id: int) -> tuple[Reply, Cas
     return rep, _load(s, actor, rep.case_id)
 
 
-def approve_reply(ws: Workspace, actor: Actor, reply_id: int, *, approve: bool = True, note: str = "",
+def approve_reply(ws: Workspace, actor: Actor, reply_id: int, *, approve: bool, note: str = "",
                   text: str | None = None) -> Reply:
     """签发 by the unit leader or the spokesperson; the approved text is what may be released."""
     require(actor, "cases.approve")

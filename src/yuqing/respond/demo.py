@@ -197,7 +197,7 @@ def run_demo_case_story(ws: Workspace) -> int:
     with frozen(T["draft"]):
         reply = actions.draft_reply(ws, town, cid, kind="reply")
     with frozen(T["approve"]):
-        actions.approve_reply(ws, town_lead, reply.id, note="同意发布")
+        actions.approve_reply(ws, town_lead, reply.id, approve=True, note="同意发布")
     with frozen(T["release"]):
         actions.release_reply(ws, town_lead, reply.id, url="https://example.invalid/区长留言板/113#reply")
     with frozen(T["close"]):

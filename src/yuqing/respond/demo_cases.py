@@ -255,7 +255,7 @@ def _wage_courier_closed(ws: Workspace, p: dict[str, Actor]) -> int | None:
     with c.at(55):
         rep = actions.draft_reply(ws, p["labour"], case.id, kind="reply")
     with c.at(58):
-        actions.approve_reply(ws, p["labour_lead"], rep.id, note="同意回复")
+        actions.approve_reply(ws, p["labour_lead"], rep.id, approve=True, note="同意回复")
     with c.at(59):
         actions.release_reply(ws, p["labour_lead"], rep.id, url="https://example.invalid/留言板/2207#reply")
     with c.at(60):

@@ -90,6 +90,31 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api") and "text/html" in request.headers.get("accept", "text/html")
 
 
+# Fields whose absence would otherwise be read as a decision: they are always required, never default to yes.
+DECISION_FIELDS = {"approve": "是否批准（approve：true 批准/签发，false 不批准/退回）",
+                   "passed": "抽查是否通过（passed：true 通过，false 未通过）"}
+
+
+def _validation_message(error: Any) -> str:
+    """One validation error in Chinese, naming the field."""
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
+    field = ".".join(loc) or "请求体"
+    kind = str(error.get("type", ""))
+    if kind == "missing":
+        if loc and loc[-1] in DECISION_FIELDS:
+            return f"缺少决定：请明确给出{DECISION_FIELDS[loc[-1]]}，不会默认为同意"
+        return f"缺少字段 {field}"
+    if kind.startswith("bool"):
+        return f"字段 {field} 须为 true 或 false"
+    if kind.startswith("int"):
+        return f"字段 {field} 须为整数"
+    if kind.startswith(("string", "str")):
+        return f"字段 {field} 须为文本"
+    if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
+        return f"{field} 须为 JSON 对象"
+    return f"字段 {field} 的值不正确"
+
+
 def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
     app = FastAPI(title="Yuqing 舆情 API", version=__version__,
                   description="网络舆情监测、交办、回应与考核。页面与接口共用同一套权限与审计。",
@@ -124,11 +149,16 @@ def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Any:
+        """422 in Chinese: pages name the fields to check; the API names each field (a missing decision says
+        which one is needed, and is never taken as yes)."""
         if _wants_html(request):
             fields = sorted({FIELD_LABELS.get(str(e["loc"][-1]), "") for e in exc.errors() if e.get("loc")} - {""})
             message = ERROR_MESSAGES[422] + (f"（请检查：{'、'.join(fields)}）" if fields else "")
             return render(request, "error.html", 422, status=422, message=message)
-        return JSONResponse({"detail": exc.errors()}, status_code=422)
+        errors = [{"loc": list(e.get("loc", ())), "type": e.get("type", ""), "msg": _validation_message(e)}
+                  for e in exc.errors()]
+        return JSONResponse({"detail": "；".join(e["msg"] for e in errors) or "请求格式不正确", "errors": errors},
+                            status_code=422)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Any:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Response, UploadFile
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import PermissionDenied
@@ -273,7 +273,9 @@ def extension(case_id: int, body: ExtensionBody, viewer: CurrentViewer, ws: Work
 
 
 class DecisionBody(BaseModel):
-    approve: bool
+    """An explicit decision: there is no default (a missing `approve` is a 422)."""
+
+    approve: bool = Field(description="true 批准 / false 不批准")
     note: str = ""
 
 
@@ -291,8 +293,21 @@ class TextBody(BaseModel):
     kind: str = "reply"
     url: str = ""
     note: str = ""
-    approve: bool = True
-    passed: bool = True
+
+
+class ReplyDecisionBody(BaseModel):
+    """签发 or 退回 a reply: `approve` must be given (no default)."""
+
+    approve: bool = Field(description="true 签发 / false 退回")
+    note: str = ""
+    text: str = ""
+
+
+class SpotCheckBody(BaseModel):
+    """The result of a spot check: `passed` must be given (no default)."""
+
+    passed: bool = Field(description="true 抽查通过 / false 未通过（重新办理）")
+    note: str = ""
 
 
 @router.post("/{case_id}/supervise", dependencies=Writes)
@@ -321,7 +336,7 @@ def draft_reply(case_id: int, body: TextBody, viewer: CurrentViewer, ws: Workspa
 
 
 @router.post("/replies/{reply_id}/approve", dependencies=Writes)
-def approve_reply(reply_id: int, body: TextBody, viewer: CurrentViewer, ws: WorkspaceDep) -> ReplyPublic:
+def approve_reply(reply_id: int, body: ReplyDecisionBody, viewer: CurrentViewer, ws: WorkspaceDep) -> ReplyPublic:
     rep = guard(lambda: actions.approve_reply(ws, viewer.actor, reply_id, approve=body.approve, note=body.note,
                                               text=body.text or None))
     return ReplyPublic.model_validate(rep)
@@ -342,7 +357,7 @@ def evaluate(case_id: int, sections: dict[str, str], viewer: CurrentViewer, ws: 
 
 
 @router.post("/spot-checks/{check_id}", dependencies=Writes)
-def spot_check_result(check_id: int, body: TextBody, viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str, Any]:
+def spot_check_result(check_id: int, body: SpotCheckBody, viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str, Any]:
     chk = guard(lambda: actions.record_spot_check(ws, viewer.actor, check_id, passed=body.passed,
                                                   note=body.note))
     return {"id": chk.id, "result": chk.result}

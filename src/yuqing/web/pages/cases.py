@@ -236,6 +236,13 @@ async def case_more(request: Request, case_id: int, viewer: CsrfViewer, ws: Work
         v = form.get(key, "").strip()
         return int(v) if v else None
 
+    def decision(key: str) -> bool:
+        """An explicit yes ("1") or no ("0"); a missing decision is refused, never taken as yes."""
+        value = form.get(key, "")
+        if value not in ("1", "0"):
+            raise CaseError("请明确选择：批准/签发，或不批准/退回")
+        return value == "1"
+
     def run() -> Any:
         if what == "assist_sign":
             return actions.sign(ws, a, case_id)
@@ -243,7 +250,7 @@ async def case_more(request: Request, case_id: int, viewer: CsrfViewer, ws: Work
             return actions.request_extension(ws, a, case_id, reason=form.get("reason", ""), days=num("days"),
                                              working_days=num("working_days"))
         if what == "extension_decision":
-            return actions.decide_extension(ws, a, int(form["request_id"]), approve=form.get("approve") == "1",
+            return actions.decide_extension(ws, a, int(form["request_id"]), approve=decision("approve"),
                                             note=form.get("note", ""))
         if what == "supervise":
             return actions.supervise(ws, a, case_id, form.get("reason", ""), level=form.get("level", "office"))
@@ -254,7 +261,7 @@ async def case_more(request: Request, case_id: int, viewer: CsrfViewer, ws: Work
         if what == "draft":
             return actions.draft_reply(ws, a, case_id, kind=form.get("kind", "reply"), text=form.get("text") or None)
         if what == "approve":
-            return actions.approve_reply(ws, a, int(form["reply_id"]), approve=form.get("approve", "1") == "1",
+            return actions.approve_reply(ws, a, int(form["reply_id"]), approve=decision("approve"),
                                          note=form.get("note", ""), text=form.get("text") or None)
         if what == "release":
             return actions.release_reply(ws, a, int(form["reply_id"]), url=form.get("url", ""))
