@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from yuqing.clock import CHINA, aware, utcnow
@@ -29,7 +29,7 @@ from yuqing.domain.routing import CaseFacts, Proposal, Rule, propose
 from yuqing.respond.calendar import load_calendar
 from yuqing.store import audit
 from yuqing.store.repositories.cases import NotFound, get_case
-from yuqing.store.tables import Assignment, Case, Event, Item, Notification, Unit
+from yuqing.store.tables import Assignment, Case, Event, Item, Notification, NotificationRead, Unit
 from yuqing.store.tables_case import (
     Attachment,
     CaseDetail,
@@ -253,8 +253,9 @@ def _set_deadline(ws: Workspace, s: Session, case: Case, *, start: datetime | No
 def _warn_admin(s: Session, message: str) -> None:
     """Tell the admin (once, while unread) that the calendar lacks official holidays for a year."""
     title = "节假日数据缺失：" + message[:60]
+    nobody_read = ~exists().where(NotificationRead.notification_id == Notification.id)
     seen = s.execute(select(Notification.id).where(Notification.kind == "calendar.gap", Notification.title == title,
-                                                   Notification.read_at.is_(None))).first()
+                                                   nobody_read)).first()
     if not seen:
         s.add(Notification(audience="admin", kind="calendar.gap", title=title,
                            body=message + "。请在工作区 calendar.toml 中补充该年的法定节假日和调休上班日。"))

@@ -133,7 +133,7 @@ def spot_check(ws: Workspace, share: float = DEFAULT_SHARE, seed: str | None = N
                      population=population, drawn=drawn)
         if drawn:
             s.add(Notification(audience="office", kind="case.spot_check", title=f"本周抽查复核：{len(drawn)} 件待复核",
-                               body=f"抽查批次 #{run.id}（种子 {seed}）", link="/cases/spot-checks"))
+                               body=f"抽查批次 #{run.id}（种子 {seed}）", link="/cases#spot-checks"))
         return {"run_id": run.id, "seed": seed, "share": share, "population": population, "drawn": drawn,
                 "new": True}
 

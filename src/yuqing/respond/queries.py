@@ -6,7 +6,7 @@ Every query goes through `store.repositories.cases.visible()`, so a unit sees on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,8 +23,10 @@ from yuqing.store.tables_case import (
     CaseTask,
     ExtensionRequest,
     Instruction,
+    Reminder,
     Reply,
     SpotCheck,
+    Supervision,
     UnitMark,
 )
 
@@ -74,6 +76,17 @@ def todos(s: Session, actor: Actor, now: datetime | None = None) -> list[CaseRow
     rows = _rows(s, cases, actor, now)
     pending_ext = set(s.execute(select(ExtensionRequest.case_id).where(
         ExtensionRequest.status == "pending", ExtensionRequest.case_id.in_([c.id for c in cases]))).scalars())
+    ids = [c.id for c in cases]
+    due_keys = {c.id: aware(c.due_at).astimezone(UTC).isoformat(timespec="seconds") for c in cases if c.due_at}
+    reminded: dict[int, set[str]] = {}
+    for case_id, kind, key in s.execute(select(Reminder.case_id, Reminder.kind, Reminder.due_key)
+                                        .where(Reminder.case_id.in_(ids))):
+        if due_keys.get(case_id) == key:  # reminders about an earlier deadline no longer apply
+            reminded.setdefault(case_id, set()).add(kind)
+    supervised = set(s.execute(select(Supervision.case_id).where(
+        Supervision.case_id.in_(ids), Supervision.resolved_at.is_(None))).scalars())
+    instructed = set(s.execute(select(Instruction.case_id).where(
+        Instruction.case_id.in_(ids), Instruction.status == "open")).scalars())
     for r in rows:
         if r.my_role and not r.signed:
             r.notes.append("待签收")
@@ -81,6 +94,15 @@ def todos(s: Session, actor: Actor, now: datetime | None = None) -> list[CaseRow
             r.notes.append("反馈待单位领导审核")
         if r.id in pending_ext:
             r.notes.append("延期审批中")
+        kinds = reminded.get(r.id, set())
+        if "overdue" in kinds:
+            r.notes.append("超期催办")
+        elif "before_due" in kinds:
+            r.notes.append("已催办")
+        if r.id in supervised or "supervision" in kinds:
+            r.notes.append("督办中")
+        if r.id in instructed:
+            r.notes.append("领导批示待落实")
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(rows, key=lambda r: (aware(r.due_at) if r.due_at else far, r.id))
 
@@ -173,3 +195,68 @@ def unit_marks(s: Session, actor: Actor, unit_id: int | None = None) -> list[Uni
     if unit_id is not None:
         stmt = stmt.where(UnitMark.unit_id == unit_id)
     return list(s.execute(stmt).scalars())
+
+
+@dataclass
+class InstructionRow:
+    id: int
+    case_id: int
+    case_title: str
+    case_state_label: str
+    text: str
+    at: datetime
+    due_at: datetime | None
+    done: bool
+    done_at: datetime | None
+    done_note: str
+    overdue: bool
+
+
+def my_instructions(s: Session, actor: Actor, now: datetime | None = None) -> list[InstructionRow]:
+    """The 批示 this leader gave, open ones first (soonest deadline first), with how far each has come."""
+    if actor.user_id is None:
+        return []
+    now = now or utcnow()
+    stmt = (visible(select(Instruction, Case).join(Case, Case.id == Instruction.case_id), actor)
+            .where(Instruction.leader_id == actor.user_id))
+    rows = []
+    for ins, case in s.execute(stmt):
+        done = ins.status == "done"
+        rows.append(InstructionRow(
+            id=ins.id, case_id=case.id, case_title=case.title, case_state_label=lc.label(case.state), text=ins.text,
+            at=ins.at, due_at=ins.due_at, done=done, done_at=ins.done_at, done_note=ins.done_note,
+            overdue=not done and ins.due_at is not None and aware(ins.due_at) < now))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(rows, key=lambda r: (r.done, aware(r.due_at) if r.due_at else far, -r.id))
+
+
+@dataclass
+class ApprovalRow:
+    reply_id: int
+    case_id: int
+    case_title: str
+    kind_label: str
+    text: str
+    drafted_at: datetime
+
+
+REPLY_KIND_LABELS = {"reply": "点对点回复", "statement": "权威发布", "clarification": "澄清说明"}
+
+
+def replies_awaiting_approval(s: Session, actor: Actor) -> list[ApprovalRow]:
+    """Drafts this person may approve: a unit leader those on his unit's cases (grade I statements excepted,
+    they are the spokesperson's); the spokesperson every statement and clarification, and grade I drafts."""
+    if not actor.can("cases.approve"):
+        return []
+    stmt = visible(select(Reply, Case).join(Case, Case.id == Reply.case_id), actor).where(Reply.status == "draft")
+    out = []
+    for rep, case in s.execute(stmt.order_by(Reply.id)):
+        if actor.unit_bound:
+            if rep.kind != "reply" and case.grade == "I":
+                continue
+        elif rep.kind == "reply" and case.grade != "I":
+            continue  # point-to-point replies are approved by the unit's leader
+        out.append(ApprovalRow(reply_id=rep.id, case_id=case.id, case_title=case.title,
+                               kind_label=REPLY_KIND_LABELS.get(rep.kind, rep.kind), text=rep.text,
+                               drafted_at=rep.drafted_at))
+    return out

@@ -303,17 +303,27 @@ class AuditEntry(Base):
 
 
 class Notification(Base):
-    """An in-app message to admins or a unit (until the alerts issue brings other channels)."""
+    """An in-app message to a role, a unit or one user (domain/notifications.py); read state is per user."""
 
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_audience_id", "audience", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    audience: Mapped[str] = mapped_column(String(30), default="admin")  # role code, or "unit:<id>"
+    audience: Mapped[str] = mapped_column(String(30))  # role code, "unit:<id>" or "user:<id>"
     kind: Mapped[str] = mapped_column(String(50))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(300))
-    read_at: Mapped[datetime | None] = mapped_column()
+
+
+class NotificationRead(Base):
+    """A read receipt: this user has read this notification (others in the same audience have not)."""
+
+    __tablename__ = "notification_reads"
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # Tables of the other areas live in their own modules; importing them here puts them in the metadata.

@@ -41,6 +41,7 @@ ROUTERS = [
     "yuqing.web.pages.admin",
     "yuqing.web.pages.profile",
     "yuqing.web.pages.sources",
+    "yuqing.web.pages.notifications",
     "yuqing.web.api.push",
     "yuqing.web.api.cases",  # before api.routes: /api/cases/board must not match /api/cases/{case_id}
     "yuqing.web.api.routes",

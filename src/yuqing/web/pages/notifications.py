@@ -1,0 +1,98 @@
+"""The inbox (通知): everyone's notifications with the kind filter, mark read, mark all read; and the queues
+that wait on this person (the leader's 批示 and their progress, drafts awaiting approval).
+
+Opening a notification marks it read for this user only and goes to its page; when that page is no longer
+the reader's (a case reassigned to another unit), the notification itself is shown instead of a 404.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from yuqing.domain.notifications import KINDS, kind_label
+from yuqing.domain.roles import PermissionDenied
+from yuqing.respond import queries
+from yuqing.store.repositories import notifications as repo
+from yuqing.store.repositories.cases import NotFound, get_case
+from yuqing.web.deps import CsrfViewer, CurrentViewer, DbSession, Viewer, WorkspaceDep, render
+
+router = APIRouter()
+
+PAGE_SIZE = 50
+CASE_LINK = re.compile(r"^/cases/(\d+)(?:[?#].*)?$")
+
+
+def _back(kind: str | None, unread: bool, **extra: object) -> str:
+    query = {k: v for k, v in {"kind": kind or "", "unread": "1" if unread else "", **extra}.items() if v}
+    return "/notifications" + (f"?{urlencode(query)}" if query else "")
+
+
+@router.get("/notifications")
+def inbox_page(request: Request, viewer: CurrentViewer, session: DbSession, kind: str = "", unread: str = "",
+               page: int = 1, done: int | None = None) -> object:
+    """通知: newest first, filter by kind (Chinese labels) or unread only; the person's queues above."""
+    kind = kind if kind in KINDS else ""
+    page = max(1, page)
+    only_unread = unread == "1"
+    rows = repo.inbox(session, viewer.actor, kind=kind or None, unread_only=only_unread,
+                      limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    counts = repo.kind_counts(session, viewer.actor)
+    kinds = [(k, kind_label(k), *counts[k]) for k in KINDS if k in counts]
+    actor = viewer.actor
+    instructions = queries.my_instructions(session, actor) if actor.can("cases.instruct") else []
+    approvals = queries.replies_awaiting_approval(session, actor) if actor.can("cases.approve") else []
+    return render(request, "notifications/inbox.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
+                  page=page, kind=kind, kind_name=kind_label(kind) if kind else "", unread=only_unread,
+                  kinds=kinds, total_unread=sum(c[3] for c in kinds), instructions=instructions,
+                  approvals=approvals, done=done, back=_back(kind, only_unread, page=page if page > 1 else ""))
+
+
+def _reachable(session: DbSession, viewer: Viewer, link: str | None) -> bool:
+    """Whether the notification's page is one this reader may open now."""
+    if not link:
+        return False
+    m = CASE_LINK.match(link)
+    if m:
+        try:
+            get_case(session, viewer.actor, int(m.group(1)))
+        except (NotFound, PermissionDenied):
+            return False
+    return True
+
+
+@router.get("/notifications/{notification_id}")
+def open_notification(request: Request, notification_id: int, viewer: CurrentViewer, ws: WorkspaceDep,
+                      session: DbSession) -> object:
+    """Mark it read (for this user) and go to its page; show it here when it has no page for this reader."""
+    try:
+        note = repo.get_notification(session, viewer.actor, notification_id)
+    except NotFound:
+        return render(request, "error.html", 404, status=404, message="通知不存在或不是发给您的")
+    with ws.db.write() as s:
+        repo.mark_read(s, viewer.actor, [note.id])
+    if _reachable(session, viewer, note.link):
+        assert note.link is not None
+        return RedirectResponse(note.link, status_code=303)
+    gone = bool(note.link)
+    return render(request, "notifications/detail.html", note=note, kind_name=kind_label(note.kind), gone=gone)
+
+
+@router.post("/notifications/{notification_id}/read")
+def read_one(notification_id: int, viewer: CsrfViewer, ws: WorkspaceDep,
+             back: Annotated[str, Form()] = "/notifications") -> object:
+    with ws.db.write() as s:
+        repo.mark_read(s, viewer.actor, [notification_id])
+    return RedirectResponse(back if back.startswith("/notifications") else "/notifications", status_code=303)
+
+
+@router.post("/notifications/read-all")
+def read_all(viewer: CsrfViewer, ws: WorkspaceDep, kind: Annotated[str, Form()] = "") -> object:
+    kind = kind if kind in KINDS else ""
+    with ws.db.write() as s:
+        n = repo.mark_all_read(s, viewer.actor, kind=kind or None)
+    return RedirectResponse(_back(kind, False, done=n if n else "0"), status_code=303)

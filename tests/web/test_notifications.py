@@ -1,0 +1,254 @@
+"""The inbox (通知) and the bell: every kind of notification the product writes is produced by the real
+actions and jobs, then opened by every person it is addressed to; read state is per person."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, select
+
+from tests import factories
+from tests.respond.conftest import Desk, desk  # noqa: F401  (the case-desk fixture)
+from tests.web.conftest import login
+from yuqing.clock import aware, frozen
+from yuqing.collect import health
+from yuqing.domain.notifications import KINDS
+from yuqing.respond import actions, jobs
+from yuqing.store.tables import Case, Notification, Source, User
+from yuqing.web.app import create_app
+
+
+@pytest.fixture
+def client(desk: Desk) -> Iterator[TestClient]:  # noqa: F811
+    with TestClient(create_app(desk.ws), base_url="http://127.0.0.1", headers={"accept": "text/html"}) as c:
+        yield c
+
+
+def _due(desk: Desk, cid: int):  # type: ignore[no-untyped-def]  # noqa: F811
+    with desk.ws.db.read() as s:
+        return aware(s.get(Case, cid).due_at)
+
+
+def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
+    """Walk the case desk, the jobs and source health so that each kind of notification is written once at
+    least, through the code that writes it in production. Returns a few ids the assertions need."""
+    d, ws = desk, desk.ws
+    # Grade I: the leader is told, the office gets the report, units the assignment, the office the
+    # feedback, the spokesperson the statement draft.
+    grade_one = d.case_to("reviewed", grade="I")
+    actions.draft_reply(ws, d.office, grade_one, kind="statement")
+    # Feedback sent back, an extension asked and decided, 督办 by hand, a leader's 批示 and its completion.
+    busy = d.case_to("feedback_submitted")
+    actions.reject_feedback(ws, d.office, busy, "回访当事人，工资未发放")
+    req = actions.request_extension(ws, d.handler, busy, reason="需审计工程款", days=2)
+    actions.decide_extension(ws, d.office, req.id, approve=True, note="同意")
+    actions.supervise(ws, d.office, busy, "群众反映强烈，请加快办理")
+    ins = actions.instruct(ws, d.leader, busy, "请劳动保障局会同桃源镇三日内解决")
+    actions.complete_instruction(ws, d.handler, ins.id, "已兑付")
+    # Returned by the unit; reassigned away from 桃源镇 (its old notifications must not lead to a 404).
+    returned = d.case_to("assigned")
+    actions.return_case(ws, d.handler, returned, "属青石镇辖区")
+    moved = d.case_to("assigned")
+    actions.reassign(ws, d.office, moved, lead="青石镇人民政府", reason="核实后属青石镇")
+    escalated = d.case_to("in_progress")
+    actions.escalate(ws, d.office, escalated, "涉及市属企业，属市级事权")
+    # A reply drafted, the case closed, a follow-up post that reopens it.
+    ev = d.event(grade="IV")
+    closed = d.case_to("reviewed", grade="IV", event_id=ev)
+    actions.draft_reply(ws, d.handler, closed)
+    actions.close(ws, d.office, closed)
+    with ws.db.write() as s:
+        post = factories.item(s, "工资还是没发", event_id=ev).id
+    actions.attach_item(ws, d.office, closed, post, reason="工资仍未发放", reopen_case=True)
+    # The jobs: 催办 before and after the deadline, automatic 督办, the weekly spot check.
+    late = d.case_to("signed")
+    due = _due(d, late)
+    with frozen(due - timedelta(hours=20)):
+        jobs.remind_due(ws)
+    with frozen(due + timedelta(hours=25)):
+        jobs.remind_due(ws)
+    checked = d.case_to("reviewed", grade="IV")
+    actions.close(ws, d.office, checked)
+    jobs.spot_check(ws, share=1.0, seed="walk")
+    # A deadline in a year without holiday data tells the admin.
+    from datetime import datetime
+
+    from yuqing.clock import CHINA
+
+    gap = d.case_to("reported")
+    with frozen(datetime(2027, 3, 5, 10, 0, tzinfo=CHINA)):
+        actions.assign(ws, d.office, gap)
+    # Source health: down, blocked, stale, recovered.
+    with ws.db.write() as s:
+        src = factories.source(s, "本地论坛", kind="rss", url="https://bbs.example/rss")
+        for state in ("down", "ok", "blocked", "ok", "stale", "ok"):
+            health.set_health(s, src, state, detail="连接超时")
+        source_id = src.id
+    return {"moved": moved, "source": source_id}
+
+
+def _people(desk: Desk) -> dict[str, list[str]]:  # noqa: F811
+    """Audience → the usernames in it."""
+    out: dict[str, list[str]] = {}
+    with desk.ws.db.read() as s:
+        for u in s.execute(select(User)).scalars():
+            out.setdefault(u.role_code, []).append(u.username)
+            if u.unit_id is not None:
+                out.setdefault(f"unit:{u.unit_id}", []).append(u.username)
+            out.setdefault(f"user:{u.id}", []).append(u.username)
+    return out
+
+
+def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk, client):  # noqa: F811
+    with desk.ws.db.write() as s:
+        factories.user(s, "admin", "admin", display_name="管理员")
+    ids = produce_every_kind(desk)
+    with desk.ws.db.read() as s:
+        notes = list(s.execute(select(Notification).order_by(Notification.id)).scalars())
+        titles = {c.id: c.title for c in s.execute(select(Case)).scalars()}
+        source_name = s.get(Source, ids["source"]).name
+    assert {n.kind for n in notes} == set(KINDS), "every kind is produced by the walk"
+    people = _people(desk)
+    by_user: dict[str, list[Notification]] = {}
+    for n in notes:
+        assert people.get(n.audience), f"{n.kind} to {n.audience}: nobody is in that audience"
+        for username in people[n.audience]:
+            by_user.setdefault(username, []).append(n)
+    opened: set[str] = set()
+    for username, mine in by_user.items():
+        client.cookies.clear()
+        login(client, username)
+        inbox = client.get("/notifications")
+        assert inbox.status_code == 200 and "通知" in inbox.text
+        for n in mine:
+            r = client.get(f"/notifications/{n.id}")
+            assert r.status_code == 200, (username, n.kind, n.link, r.status_code)
+            path = urlsplit(str(r.url)).path
+            case_link = re.match(r"^/cases/(\d+)$", n.link or "")
+            if case_link and path == n.link:
+                assert titles[int(case_link.group(1))] in r.text
+            elif n.link == "/cases#spot-checks":
+                assert path == "/cases" and "待抽查复核" in r.text
+            elif (n.link or "").startswith("/sources/"):
+                assert path == n.link and source_name in r.text
+            else:  # no page of its own for this reader: the notification itself, in Chinese
+                assert path == f"/notifications/{n.id}" and n.title in r.text
+                assert KINDS[n.kind] in r.text
+            assert "Traceback" not in r.text and "\\u" not in r.text
+            opened.add(n.kind)
+        assert client.get("/notifications?unread=1").text.count('class="unread"') == 0
+    assert opened == set(KINDS)
+    # The unit the case was taken from sees the assignment notice itself, not a 404.
+    client.cookies.clear()
+    login(client, "town_h")
+    with desk.ws.db.read() as s:
+        old = s.execute(select(Notification.id).where(
+            Notification.kind == "case.unassigned", Notification.audience == f"unit:{desk.town}")).scalar_one()
+    page = client.get(f"/notifications/{old}")
+    assert page.status_code == 200 and "已不在您的权限范围内" in page.text
+
+
+def test_read_state_is_per_person_even_when_the_audience_is_a_role_or_unit(desk, client):  # noqa: F811
+    with desk.ws.db.write() as s:
+        office_unit = s.get(User, desk.office.user_id).unit
+        factories.user(s, "office2", "office", office_unit, display_name="办公室刘")
+    cid = desk.case_to("assigned")  # case.reported → office; case.assigned → 桃源镇 and 劳动保障局
+    csrf = login(client, "office")
+    page = client.get("/notifications")
+    assert '<span class="bell-count">1</span>' in page.text and "新报送待交办" in page.text
+    with desk.ws.db.read() as s:
+        reported = s.execute(select(Notification.id).where(Notification.kind == "case.reported")).scalar_one()
+    r = client.post(f"/notifications/{reported}/read", data={"csrf_token": csrf, "back": "/notifications"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert "bell-count" not in client.get("/").text
+    client.cookies.clear()
+    login(client, "office2")
+    assert '<span class="bell-count">1</span>' in client.get("/").text  # still unread for the colleague
+    # A unit notification: the handler reading it leaves it unread for the unit's leader.
+    client.cookies.clear()
+    login(client, "town_h")
+    assert client.get("/notifications/" + str(_note(desk, "case.assigned", f"unit:{desk.town}"))).url.path \
+        == f"/cases/{cid}"
+    assert "bell-count" not in client.get("/").text
+    client.cookies.clear()
+    login(client, "town_l")
+    assert '<span class="bell-count">1</span>' in client.get("/").text
+    # Not addressed to this person: 404, and marking it read does nothing.
+    other = _note(desk, "case.reported", "office")
+    assert client.get(f"/notifications/{other}").status_code == 404
+
+
+def _note(desk: Desk, kind: str, audience: str) -> int:  # noqa: F811
+    with desk.ws.db.read() as s:
+        return int(s.execute(select(Notification.id).where(Notification.kind == kind,
+                                                           Notification.audience == audience)).scalar_one())
+
+
+def test_filter_by_kind_and_mark_all_read_with_a_confirmation(desk, client):  # noqa: F811
+    busy = desk.case_to("in_progress")
+    actions.supervise(desk.ws, desk.office, busy, "请加快办理")
+    actions.instruct(desk.ws, desk.leader, busy, "请三日内解决")
+    csrf = login(client, "town_h")
+    page = client.get("/notifications")
+    assert "督办（1/1）" in page.text and "领导批示（1/1）" in page.text and "交办（1/1）" in page.text
+    only = client.get("/notifications?kind=case.supervision")
+    assert "正在查看：督办" in only.text and "领导批示：" not in only.text
+    r = client.post("/notifications/read-all", data={"csrf_token": csrf, "kind": "case.supervision"})
+    assert r.status_code == 200 and "已将 1 条通知标为已读" in r.text
+    assert '<span class="bell-count">2</span>' in r.text
+    r = client.post("/notifications/read-all", data={"csrf_token": csrf, "kind": ""})
+    assert "已将 2 条通知标为已读" in r.text and "bell-count" not in r.text
+    r = client.post("/notifications/read-all", data={"csrf_token": csrf, "kind": ""})
+    assert "没有需要标为已读的通知" in r.text
+    assert client.post("/notifications/read-all", data={"kind": ""}).status_code == 403  # no CSRF token
+
+
+def test_the_bell_costs_one_count_per_page_view(desk, client):  # noqa: F811
+    desk.case_to("assigned")
+    login(client, "office")
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if "notifications" in statement:
+            seen.append(statement)
+
+    event.listen(desk.ws.db.engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/cases")
+    finally:
+        event.remove(desk.ws.db.engine, "before_cursor_execute", count)
+    assert page.status_code == 200 and 'href="/notifications"' in page.text
+    assert len(seen) == 1 and "count(" in seen[0].lower()
+
+
+def test_queues_by_role(desk, client):  # noqa: F811
+    busy = desk.case_to("in_progress")
+    actions.instruct(desk.ws, desk.leader, busy, "请三日内解决")
+    reviewed = desk.case_to("reviewed", grade="III")
+    actions.draft_reply(desk.ws, desk.handler, reviewed, text="网友您好，工资已于今日发放。")
+    grade_one = desk.case_to("reviewed", grade="I")
+    actions.draft_reply(desk.ws, desk.office, grade_one, kind="statement", text="关于欠薪问题的情况通报")
+    login(client, "leader")
+    page = client.get("/notifications")
+    assert "我作出的批示" in page.text and "请三日内解决" in page.text and "待落实" in page.text
+    client.cookies.clear()
+    login(client, "town_l")
+    page = client.get("/notifications")
+    assert "待我审核的回复与发布稿" in page.text and "工资已于今日发放" in page.text
+    assert "关于欠薪问题的情况通报" not in page.text  # a grade I statement is the spokesperson's
+    client.cookies.clear()
+    login(client, "spokes")
+    page = client.get("/notifications")
+    assert "关于欠薪问题的情况通报" in page.text and "工资已于今日发放" not in page.text
+    # The unit workbench shows 督办 and 批示 on the unit's cases, not only 待签收.
+    actions.supervise(desk.ws, desk.office, busy, "请加快办理")
+    client.cookies.clear()
+    login(client, "town_h")
+    work = client.get("/cases/workbench")
+    assert "督办中" in work.text and "领导批示待落实" in work.text
