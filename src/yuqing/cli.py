@@ -586,7 +586,7 @@ def cases_board(ctx: typer.Context) -> None:
 @spotcheck_app.command("run")
 def spotcheck_run(
     ctx: typer.Context,
-    share: Annotated[float, typer.Option(help="抽查比例（0–1）")] = 0.2,
+    share: Annotated[float | None, typer.Option(help="抽查比例（0–1），默认取设置 spot_check_share")] = None,
     seed: Annotated[str | None, typer.Option(help="随机种子（默认本周，如 2026-W48），可复现")] = None,
 ) -> None:
     """抽取本周已销号案件进行复核。"""

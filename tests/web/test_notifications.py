@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from tests import factories
 from tests.respond.conftest import Desk, desk  # noqa: F401  (the case-desk fixture)
@@ -18,9 +18,18 @@ from tests.web.conftest import login
 from yuqing.clock import aware, frozen
 from yuqing.collect import health
 from yuqing.domain.notifications import KINDS
+from yuqing.jobs.periodic import run_if_due
+from yuqing.jobs.tasks import Periodic, run_task, task
 from yuqing.respond import actions, jobs
-from yuqing.store.tables import Case, Notification, Source, User
+from yuqing.store.tables import AuditEntry, Case, Notification, Source, User
 from yuqing.web.app import create_app
+
+ADMIN_PAGES = {"/admin/audit": "审计", "/admin/jobs": "每日审计链校验"}
+
+
+@task("test.broken")
+def broken(ws: object) -> None:
+    raise RuntimeError("连接被拒绝")
 
 
 @pytest.fixture
@@ -89,6 +98,12 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
         for state in ("down", "ok", "blocked", "ok", "stale", "ok"):
             health.set_health(s, src, state, detail="连接超时")
         source_id = src.id
+    # The daily audit verification finds an edited entry; a periodic job starts failing.
+    with ws.db.write() as s:
+        s.execute(update(AuditEntry).where(AuditEntry.id == 1).values(actor_name="篡改者"))
+    assert run_task(ws, "audit.verify")["ok"] is False
+    with pytest.raises(RuntimeError):
+        run_if_due(ws, Periodic("test.broken", 60))
     return {"moved": moved, "source": source_id}
 
 
@@ -136,10 +151,12 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == "/cases" and "待抽查复核" in r.text
             elif (n.link or "").startswith("/sources/"):
                 assert path == n.link and source_name in r.text
+            elif n.link in ADMIN_PAGES:
+                assert path == n.link and ADMIN_PAGES[n.link] in r.text
             else:  # no page of its own for this reader: the notification itself, in Chinese
                 assert path == f"/notifications/{n.id}" and n.title in r.text
-                assert KINDS[n.kind] in r.text
-            assert "Traceback" not in r.text and "\\u" not in r.text
+                assert KINDS[n.kind] in r.text and "\\u" not in r.text
+            assert "Traceback" not in r.text
             opened.add(n.kind)
         assert client.get("/notifications?unread=1").text.count('class="unread"') == 0
     assert opened == set(KINDS)

@@ -38,6 +38,8 @@ KINDS: dict[str, str] = {
     "source.stale": "信息源无更新",
     "source.recovered": "信息源恢复",
     "calendar.gap": "节假日数据缺失",
+    "audit.broken": "审计链校验失败",
+    "job.failed": "定时任务失败",
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from celery import Celery
 from kombu import Exchange, Queue
 
+from yuqing.jobs.periodic import check_interval, run_if_due
 from yuqing.jobs.tasks import SCHEDULE, run_task
 from yuqing.workspace import Workspace, open_workspace
 
@@ -56,15 +57,23 @@ def make_app(broker_url: str | None = None, workspace: str | None = None) -> Cel
     )
     ws = workspace or os.environ.get("YUQING_WORKSPACE")
     if ws:
+        # Beat asks a worker "is it due?" as often as the in-process runner does; the last run kept in the
+        # database answers (jobs.periodic), so restarts of beat or the workers neither skip nor repeat a run.
         app.conf.beat_schedule = {
-            p.name: {"task": "yuqing.run", "schedule": float(p.seconds), "args": [ws, p.name],
-                     "kwargs": dict(p.kwargs)}
+            p.name: {"task": "yuqing.periodic", "schedule": float(check_interval(p)), "args": [ws, p.name]}
             for p in SCHEDULE
         }
 
     @app.task(name="yuqing.run")
     def run(workspace_path: str, name: str, **kwargs: Any) -> Any:
         return run_task(_workspace(workspace_path), name, **kwargs)
+
+    @app.task(name="yuqing.periodic")
+    def periodic(workspace_path: str, name: str) -> Any:
+        """Run the periodic job `name` if it is due; returns {"ran": bool, "result": …}."""
+        job = next(p for p in SCHEDULE if p.name == name)
+        ran, result = run_if_due(_workspace(workspace_path), job)
+        return {"ran": ran, "result": result}
 
     return app
 

@@ -10,6 +10,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
+from yuqing.jobs import periodic as periodic_jobs
 from yuqing.jobs.tasks import SCHEDULE, Periodic, run_task
 from yuqing.workspace import Workspace
 
@@ -24,14 +25,20 @@ class Runner(Protocol):
 
 
 class InProcessRunner:
-    """Tasks on a thread pool; periodic tasks from APScheduler's background scheduler."""
+    """Tasks on a thread pool; periodic jobs checked by APScheduler's background scheduler.
 
-    def __init__(self, ws: Workspace, workers: int = 2):
+    On start every job whose period has passed since its last run (kept in the database) runs at once
+    (catch-up), then each job is checked every `check_interval` and runs when `jobs.periodic` says it is due.
+    """
+
+    def __init__(self, ws: Workspace, workers: int = 2, schedule: list[Periodic] | None = None):
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.ws = ws
+        self.periodic = list(SCHEDULE if schedule is None else schedule)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yuqing-job")
         self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+        self.caught_up: Future[list[str]] | None = None
 
     def _run(self, name: str, kwargs: dict[str, Any]) -> Any:
         try:
@@ -40,17 +47,25 @@ class InProcessRunner:
             log.exception("task %s failed", name)
             raise
 
+    def _run_periodic(self, periodic: Periodic) -> None:
+        try:
+            periodic_jobs.run_if_due(self.ws, periodic)
+        except Exception:
+            log.exception("periodic job %s failed", periodic.name)
+
     def submit(self, name: str, **kwargs: Any) -> Future[Any]:
         return self.pool.submit(self._run, name, kwargs)
 
     def schedule(self, periodic: Periodic) -> None:
+        """Check `periodic` regularly and run it whenever it is due (its last run is in the database)."""
         self.scheduler.add_job(
-            self._run, "interval", seconds=periodic.seconds, args=[periodic.name, dict(periodic.kwargs)],
+            self._run_periodic, "interval", seconds=periodic_jobs.check_interval(periodic), args=[periodic],
             id=periodic.name, replace_existing=True, max_instances=1, coalesce=True,
         )
 
     def start(self) -> None:
-        for periodic in SCHEDULE:
+        self.caught_up = self.pool.submit(periodic_jobs.catch_up, self.ws, self.periodic)
+        for periodic in self.periodic:
             self.schedule(periodic)
         self.scheduler.start()
 
@@ -73,7 +88,7 @@ class CeleryRunner:
         return self.app.send_task("yuqing.run", args=[str(self.ws.path), name], kwargs=kwargs)
 
     def schedule(self, periodic: Periodic) -> None:
-        raise NotImplementedError("with Celery the schedule is run by `yuqing beat`")
+        raise NotImplementedError("with Celery the schedule is run by `yuqing beat` (jobs.periodic decides)")
 
     def start(self) -> None:
         return None

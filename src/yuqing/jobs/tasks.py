@@ -54,11 +54,18 @@ def run_task(ws: Workspace, name: str, **kwargs: Any) -> Any:
 
 @task("audit.verify")
 def verify_audit(ws: Workspace) -> dict[str, Any]:
-    """Check the audit chain; the result says how many entries held and where it broke."""
+    """Daily: check the audit chain; the result says how many entries held and where it broke. A broken
+    chain tells the admins (审计链校验失败) with the first bad entry."""
     from yuqing.store import audit
+    from yuqing.store.repositories.notifications import notify
 
     with ws.db.read() as session:
         result = audit.verify(session)
+    if not result.ok:
+        with ws.db.write() as s:
+            notify(s, "admin", "audit.broken", f"审计链校验失败：{result.reason}",
+                   f"已校验 {result.checked} 条记录，第 {result.bad_id} 条起不再可信。请保全数据库并核查改动来源。",
+                   "/admin/audit")
     return {"ok": result.ok, "checked": result.checked, "bad_id": result.bad_id, "reason": result.reason}
 
 

@@ -59,21 +59,23 @@ def _open(workspace: Path | None) -> Workspace:
 
 
 def remind_command(workspace: Path | None) -> str:
-    """`yuqing cases remind`: run the hourly reminder/督办 job now; prints what was sent."""
-    from yuqing.respond.jobs import remind_due
+    """`yuqing cases remind`: run the hourly reminder/督办 job now, with the job's own settings
+    (`reminder_before_hours`, `supervise_after_hours`); prints what was sent."""
+    from yuqing.jobs.tasks import run_task
 
-    r = remind_due(_open(workspace))
+    r = run_task(_open(workspace), "case.remind_due")
     return (f"到期前催办 {len(r['before_due'])} 件，超期催办 {len(r['overdue'])} 件，"
             f"自动督办 {len(r['supervised'])} 件")
 
 
-def spotcheck_run_command(workspace: Path | None, share: float = 0.2, seed: str | None = None) -> str:
-    """`yuqing spotcheck run [--share 0.2] [--seed 2026-W41]`: draw this week's spot checks (reproducible)."""
-    from yuqing.respond.jobs import spot_check
+def spotcheck_run_command(workspace: Path | None, share: float | None = None, seed: str | None = None) -> str:
+    """`yuqing spotcheck run [--share 0.2] [--seed 2026-W41]`: draw this week's spot checks (reproducible);
+    the share is the weekly job's setting `spot_check_share` unless given."""
+    from yuqing.jobs.tasks import run_task
 
-    if not 0 <= share <= 1:
+    if share is not None and not 0 <= share <= 1:
         raise CommandError("--share 须在 0 到 1 之间")
-    r = spot_check(_open(workspace), share=share, seed=seed)
+    r = run_task(_open(workspace), "case.spot_check", share=share, seed=seed)
     drawn = "、".join(f"#{c}" for c in r["drawn"]) or "无"
     again = "" if r["new"] else "（本种子已抽过，显示原结果）"
     return (f"抽查批次 #{r['run_id']} 种子 {r['seed']} 比例 {r['share']:.0%}：已销号 {len(r['population'])} 件，"

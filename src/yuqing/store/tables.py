@@ -326,5 +326,19 @@ class NotificationRead(Base):
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class JobRun(Base):
+    """The last run of one periodic job, so the schedule survives restarts and is shared by every engine
+    (in-process or Celery) and every machine: a job whose period has passed since `started_at` is due."""
+
+    __tablename__ = "job_runs"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    started_at: Mapped[datetime | None] = mapped_column()  # claimed by a runner at this time
+    finished_at: Mapped[datetime | None] = mapped_column()  # None while it runs (or if it died)
+    ok: Mapped[bool | None] = mapped_column(Boolean)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # Tables of the other areas live in their own modules; importing them here puts them in the metadata.
 from yuqing.store import tables_case, tables_collect  # noqa: E402, F401

@@ -42,6 +42,7 @@ ROUTERS = [
     "yuqing.web.pages.profile",
     "yuqing.web.pages.sources",
     "yuqing.web.pages.notifications",
+    "yuqing.web.pages.jobs",
     "yuqing.web.api.push",
     "yuqing.web.api.cases",  # before api.routes: /api/cases/board must not match /api/cases/{case_id}
     "yuqing.web.api.routes",
