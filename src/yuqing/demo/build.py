@@ -76,6 +76,9 @@ def build_demo(directory: Path, progress: Any = None,
     for step in DEMO_STEPS:
         step(ws, progress)
     demo_sources(ws, base_url)
+    from yuqing.demo.notifications import dead_source_fetched
+
+    dead_source_fetched(ws, DEAD_SOURCE)  # the admin's inbox tells it is down
     passwords = [(u["username"], demo_password(u["username"]), ROLE_NAMES[u["role"]], u.get("unit") or "")
                  for u in users]
     return ws, passwords
@@ -127,5 +130,11 @@ def _more_cases(ws: Workspace, progress: Any) -> None:
     demo_step(ws, progress)
 
 
+def _inbox(ws: Workspace, progress: Any) -> None:
+    from yuqing.demo.notifications import demo_step
+
+    demo_step(ws, progress)
+
+
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
-DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases]
+DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _inbox]
