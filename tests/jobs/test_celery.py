@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from yuqing.domain.roles import SYSTEM
+from yuqing.jobs.periodic import check_interval, due_jobs
+from yuqing.jobs.tasks import SCHEDULE
 from yuqing.store import audit
 from yuqing.workspace import Workspace
 
@@ -46,9 +48,25 @@ def test_task_runs_in_a_celery_worker(ws: Workspace, tmp_path: Path) -> None:
         result = app.send_task("yuqing.run", args=[str(ws.path), "audit.verify"])
         value = result.get(timeout=60)
         assert value == {"ok": True, "checked": 3, "bad_id": None, "reason": ""}
+        # What beat sends: the same due rule as the in-process runner, the last run kept in the database.
+        first = app.send_task("yuqing.periodic", args=[str(ws.path), "audit.verify"]).get(timeout=60)
+        again = app.send_task("yuqing.periodic", args=[str(ws.path), "audit.verify"]).get(timeout=60)
+        assert first["ran"] is True and first["result"]["ok"] is True and again == {"ran": False, "result": None}
+        assert [p.name for p in due_jobs(ws, [p for p in SCHEDULE if p.name == "audit.verify"])] == []
     finally:
         worker.terminate()
         try:
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def test_beat_asks_the_due_check_for_every_periodic_job(ws: Workspace) -> None:
+    from yuqing.jobs.celery_app import make_app
+
+    schedule = make_app(REDIS, str(ws.path)).conf.beat_schedule
+    assert set(schedule) == {p.name for p in SCHEDULE}
+    for p in SCHEDULE:
+        entry = schedule[p.name]
+        assert entry["task"] == "yuqing.periodic" and entry["args"] == [str(ws.path), p.name]
+        assert entry["schedule"] == check_interval(p) <= 300
