@@ -30,15 +30,20 @@ def test_reminders_before_and_after_the_deadline_never_twice(desk):
     with frozen(DUE - timedelta(hours=20)):
         assert jobs.remind_due(desk.ws)["before_due"] == [cid]
         assert jobs.remind_due(desk.ws)["before_due"] == []  # idempotent
+        with desk.ws.db.read() as s:  # the workbench shows it, not only 待签收
+            assert "已催办" in queries.todos(s, desk.handler)[0].notes
     with frozen(DUE + timedelta(hours=1)):
         assert jobs.remind_due(desk.ws) == {"before_due": [], "overdue": [cid], "supervised": []}
         assert jobs.remind_due(desk.ws)["overdue"] == []
         with desk.ws.db.read() as s:
             rows = queries.todos(s, desk.handler)
             assert rows[0].overdue and rows[0].countdown == "已超期 1小时0分钟"
+            assert "超期催办" in rows[0].notes and "督办中" not in rows[0].notes
     with frozen(DUE + timedelta(hours=25)):
         assert jobs.remind_due(desk.ws)["supervised"] == [cid]
         assert jobs.remind_due(desk.ws)["supervised"] == []
+        with desk.ws.db.read() as s:
+            assert "督办中" in queries.todos(s, desk.handler)[0].notes
     assert count(desk.ws, Reminder) == 3
     assert count(desk.ws, Supervision, Supervision.automatic.is_(True)) == 1
     with desk.ws.db.read() as s:

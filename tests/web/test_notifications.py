@@ -4,8 +4,10 @@ actions and jobs, then opened by every person it is addressed to; read state is 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,7 +16,9 @@ from sqlalchemy import event, select, update
 
 from tests import factories
 from tests.respond.conftest import Desk, desk  # noqa: F401  (the case-desk fixture)
+from tests.servers import serve
 from tests.web.conftest import login
+from tests.web.test_browser import ARGS, CHROMIUM
 from yuqing.clock import aware, frozen
 from yuqing.collect import health
 from yuqing.domain.notifications import KINDS
@@ -269,3 +273,38 @@ def test_queues_by_role(desk, client):  # noqa: F811
     login(client, "town_h")
     work = client.get("/cases/workbench")
     assert "督办中" in work.text and "领导批示待落实" in work.text
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()), reason=f"Chromium not at {CHROMIUM}")
+def test_on_a_390px_phone_the_handler_reads_and_clears_the_inbox(desk, tmp_path: Path) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    cid = desk.case_to("in_progress")
+    actions.supervise(desk.ws, desk.office, cid, "群众反映强烈，请加快办理")
+    actions.instruct(desk.ws, desk.leader, cid, "请三日内解决")
+    with serve(create_app(desk.ws)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
+        page.goto(url + "/login")
+        page.fill("input[name=username]", "town_h")
+        page.fill("input[name=password]", factories.PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("a.bell .bell-count")
+        assert page.text_content("a.bell .bell-count") == "3"
+        page.click("a.bell")
+        page.wait_for_url("**/notifications")
+        assert page.is_visible("text=督办（1/1）") and page.is_visible("text=领导批示（1/1）")
+        fits = "document.querySelector('main').scrollWidth <= document.querySelector('main').clientWidth + 1"
+        assert page.evaluate(fits), "the inbox scrolls sideways at 390 px"
+        box = page.locator(".inbox-list li").first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        page.screenshot(path=str(tmp_path / "inbox-390.png"), full_page=True)
+        page.click(".inbox-list li:has-text('督办') a.inbox-title")
+        page.wait_for_url(f"**/cases/{cid}")
+        assert page.text_content("a.bell .bell-count") == "2"
+        page.goto(url + "/notifications")
+        page.click("button:has-text('全部标为已读')")
+        page.wait_for_selector("text=已将 2 条通知标为已读")
+        assert page.locator("a.bell .bell-count").count() == 0
+        browser.close()
