@@ -63,6 +63,10 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
     actions.supervise(ws, d.office, busy, "群众反映强烈，请加快办理")
     ins = actions.instruct(ws, d.leader, busy, "请劳动保障局会同桃源镇三日内解决")
     actions.complete_instruction(ws, d.handler, ins.id, "已兑付")
+    # The unit leader sends a feedback back; the assisting unit contributes its part.
+    redo = d.case_to("feedback_drafted")
+    actions.return_feedback(ws, d.town_leader, redo, "证据不足，请补充工资发放签字表")
+    actions.contribute(ws, d.labour_handler, redo, "劳动保障局已约谈总包单位负责人")
     # Returned by the unit; reassigned away from 桃源镇 (its old notifications must not lead to a 404).
     returned = d.case_to("assigned")
     actions.return_case(ws, d.handler, returned, "属青石镇辖区")
@@ -255,13 +259,16 @@ def test_queues_by_role(desk, client):  # noqa: F811
     actions.draft_reply(desk.ws, desk.handler, reviewed, text="网友您好，工资已于今日发放。")
     grade_one = desk.case_to("reviewed", grade="I")
     actions.draft_reply(desk.ws, desk.office, grade_one, kind="statement", text="关于欠薪问题的情况通报")
+    waiting = desk.case_to("in_progress")
+    actions.submit_feedback(desk.ws, desk.handler, waiting, "已核实并督促总包单位支付")
     login(client, "leader")
     page = client.get("/notifications")
     assert "我作出的批示" in page.text and "请三日内解决" in page.text and "待落实" in page.text
     client.cookies.clear()
     login(client, "town_l")
     page = client.get("/notifications")
-    assert "待我审核的回复与发布稿" in page.text and "工资已于今日发放" in page.text
+    assert "待我审核" in page.text and "工资已于今日发放" in page.text
+    assert "单位反馈" in page.text and "已核实并督促总包单位支付" in page.text  # 单位领导审核 of feedback
     assert "关于欠薪问题的情况通报" not in page.text  # a grade I statement is the spokesperson's
     client.cookies.clear()
     login(client, "spokes")

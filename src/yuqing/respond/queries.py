@@ -22,6 +22,7 @@ from yuqing.store.tables_case import (
     CaseHistory,
     CaseTask,
     ExtensionRequest,
+    Feedback,
     Instruction,
     Reminder,
     Reply,
@@ -232,7 +233,7 @@ def my_instructions(s: Session, actor: Actor, now: datetime | None = None) -> li
 
 @dataclass
 class ApprovalRow:
-    reply_id: int
+    id: int  # the reply or the feedback
     case_id: int
     case_title: str
     kind_label: str
@@ -256,7 +257,24 @@ def replies_awaiting_approval(s: Session, actor: Actor) -> list[ApprovalRow]:
                 continue
         elif rep.kind == "reply" and case.grade != "I":
             continue  # point-to-point replies are approved by the unit's leader
-        out.append(ApprovalRow(reply_id=rep.id, case_id=case.id, case_title=case.title,
+        out.append(ApprovalRow(id=rep.id, case_id=case.id, case_title=case.title,
                                kind_label=REPLY_KIND_LABELS.get(rep.kind, rep.kind), text=rep.text,
                                drafted_at=rep.drafted_at))
+    return out
+
+
+def feedback_awaiting_approval(s: Session, actor: Actor) -> list[ApprovalRow]:
+    """单位领导审核: the feedback of cases his unit leads that waits for this unit leader's approval."""
+    if not actor.can("cases.approve_feedback") or actor.unit_id is None:
+        return []
+    lead = select(Assignment.case_id).where(Assignment.unit_id == actor.unit_id, Assignment.role == "lead")
+    stmt = (visible(select(Case), actor).where(Case.state.in_(lc.AWAITING_UNIT_LEADER), Case.id.in_(lead))
+            .order_by(Case.id))
+    out = []
+    for case in s.execute(stmt).scalars():
+        fb = s.execute(select(Feedback).where(Feedback.case_id == case.id, Feedback.unit_id == actor.unit_id)
+                       .order_by(Feedback.id.desc()).limit(1)).scalar_one_or_none()
+        out.append(ApprovalRow(id=fb.id if fb else 0, case_id=case.id, case_title=case.title,
+                               kind_label="单位反馈", text=fb.text if fb else "",
+                               drafted_at=fb.submitted_at if fb else case.updated_at))
     return out

@@ -45,7 +45,7 @@ def inbox_page(request: Request, viewer: CurrentViewer, session: DbSession, kind
     kinds = [(k, kind_label(k), *counts[k]) for k in KINDS if k in counts]
     actor = viewer.actor
     instructions = queries.my_instructions(session, actor) if actor.can("cases.instruct") else []
-    approvals = queries.replies_awaiting_approval(session, actor) if actor.can("cases.approve") else []
+    approvals = queries.feedback_awaiting_approval(session, actor) + queries.replies_awaiting_approval(session, actor)
     return render(request, "notifications/inbox.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
                   page=page, kind=kind, kind_name=kind_label(kind) if kind else "", unread=only_unread,
                   kinds=kinds, total_unread=sum(c[3] for c in kinds), instructions=instructions,
