@@ -77,21 +77,25 @@ def end_session(session: Session, token: str) -> None:
 class Viewer:
     """The logged-in user as the actions see them, plus what pages need to show."""
 
-    def __init__(self, user: User, login: LoginSession, session: Session | None = None):
+    def __init__(self, user: User, login: LoginSession, ws: Workspace | None = None):
         self.user = user
         self.actor: Actor = actor_of(user)
         self.csrf_token = login.csrf_token
         self.unit_name = user.unit.name if user.unit else ""
-        self._session = session
+        self._ws = ws
         self._unread: int | None = None
 
     @property
     def unread(self) -> int:
-        """Unread notifications for the header's bell: one indexed count, only when a page shows it."""
+        """Unread notifications for the header's bell: one indexed count, only when a page shows it. Its own
+        short session: error pages render after the request's session has closed."""
         if self._unread is None:
             from yuqing.store.repositories.notifications import unread_count
 
-            self._unread = unread_count(self._session, self.actor) if self._session is not None else 0
+            self._unread = 0
+            if self._ws is not None:
+                with self._ws.db.read() as session:
+                    self._unread = unread_count(session, self.actor)
         return self._unread
 
     def can(self, permission: str) -> bool:
@@ -108,7 +112,7 @@ def current_viewer(request: Request, session: Annotated[Session, Depends(db_sess
     user = session.get(User, login.user_id)
     if user is None or not user.active:
         raise LoginRequired()
-    viewer = Viewer(user, login, session)
+    viewer = Viewer(user, login, workspace(request))
     request.state.viewer = viewer
     return viewer
 
