@@ -1,7 +1,7 @@
 """jobs: the last run of each periodic job, kept in the database (catch-up on start, shared by engines)
 
-Revision ID: 0006_job_runs
-Revises: 0005_notification_reads
+Revision ID: 0007_job_runs
+Revises: 0006_notification_reads
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_job_runs"
-down_revision = "0005_notification_reads"
+revision = "0007_job_runs"
+down_revision = "0006_notification_reads"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """notifications: read state per user (read receipts) instead of one read_at for the whole audience;
 an index for the bell's unread count by audience
 
-Revision ID: 0005_notification_reads
-Revises: 0004_event_title
+Revision ID: 0006_notification_reads
+Revises: 0005_analysis_state
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_notification_reads"
-down_revision = "0004_event_title"
+revision = "0006_notification_reads"
+down_revision = "0005_analysis_state"
 branch_labels = None
 depends_on = None
 
