@@ -89,3 +89,59 @@ def test_repeated_failures_lock_the_name_for_a_while(ws: Workspace, app_client: 
 
     assert [attempt("wrong-pass") for _ in range(5)] == [401] * 5
     assert attempt(factories.PASSWORD) == 429
+
+
+def _login_attempt(client: TestClient, username: str, password: str) -> int:
+    import re
+
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                    follow_redirects=False)
+    return r.status_code
+
+
+def test_spelling_variants_of_a_name_share_one_lockout(ws: Workspace, app_client: TestClient) -> None:
+    """Found by a probe: " liming" was counted under another key, so 25 guesses never locked the name."""
+    with ws.db.write() as s:
+        factories.user(s, "liming")
+    variants = [" liming", "liming ", "\u3000liming", "ＬＩＭＩＮＧ", "li\u200bming"]
+    assert [_login_attempt(app_client, v, "wrong-pass") for v in variants] == [401] * 5
+    assert _login_attempt(app_client, "liming", factories.PASSWORD) == 429
+    assert _login_attempt(app_client, " liming", factories.PASSWORD) == 429
+
+
+def test_a_successful_login_starts_the_count_again(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "liming")
+    assert [_login_attempt(app_client, "liming", "wrong-pass") for _ in range(4)] == [401] * 4
+    assert _login_attempt(app_client, " liming ", factories.PASSWORD) == 303
+    app_client.cookies.clear()
+    assert [_login_attempt(app_client, "liming", "wrong-pass") for _ in range(5)] == [401] * 5
+    assert _login_attempt(app_client, "liming", factories.PASSWORD) == 429
+
+
+def test_parallel_guesses_cannot_outrun_the_lock(ws: Workspace) -> None:
+    """Found by a probe: 30 parallel guesses were all checked before the first failure was counted."""
+    import re
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from tests.servers import serve
+    from yuqing.web.app import create_app
+
+    with ws.db.write() as s:
+        factories.user(s, "liming")
+
+    with serve(create_app(ws)) as base:
+        def guess(n: int) -> int:
+            with httpx.Client(base_url=base, headers={"accept": "text/html"}) as c:
+                page = c.get("/login")
+                token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+                return c.post("/login", data={"username": "liming", "password": f"wrong-{n}", "csrf_token": token}).status_code
+
+        with ThreadPoolExecutor(30) as pool:
+            codes = list(pool.map(guess, range(30)))
+    assert codes.count(401) == 5, codes
+    assert codes.count(429) == 25, codes

@@ -112,6 +112,15 @@ class LoginSession(Base):
     expires_at: Mapped[datetime] = mapped_column()
 
 
+class LoginThrottle(Base):
+    """Login attempts per normalised user name in the current window, counted before the password is checked."""
+
+    __tablename__ = "login_throttle"
+    name_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column()
+
+
 class Source(Base):
     __tablename__ = "sources"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
 
+from yuqing import lockout
 from yuqing.accounts import authenticate
-from yuqing.clock import utcnow
 from yuqing.domain.roles import Actor
+from yuqing.lockout import LOCKOUT_MINUTES, clean_username
 from yuqing.store import audit
-from yuqing.store.tables import AuditEntry
 from yuqing.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -25,7 +23,6 @@ from yuqing.web.deps import (
     render,
     start_session,
 )
-from yuqing.workspace import Workspace
 
 router = APIRouter()
 
@@ -57,14 +54,19 @@ def login(
     if not cookie or not secrets.compare_digest(cookie, csrf_token):
         return render(request, "login.html", 403, login_csrf=cookie, next=_safe_next(next),
                       error="页面已过期，请刷新后重新登录")
-    if too_many_failures(ws, username.strip()):
+    name = clean_username(username)
+    with ws.db.write() as s:
+        # Count the attempt before checking the password: parallel guesses cannot outrun the lock.
+        allowed = lockout.reserve_attempt(s, name)
+    if not allowed:
         return render(request, "login.html", 429, login_csrf=cookie, next=_safe_next(next),
                       error=f"登录失败次数过多，请 {LOCKOUT_MINUTES} 分钟后再试")
     with ws.db.write() as s:
-        user = authenticate(s, username.strip(), password)
+        user = authenticate(s, name, password)
         if user is None:
-            audit.append(s, Actor(None, username[:50], "anonymous"), "auth.login_failed", "user", None)
+            audit.append(s, Actor(None, name[:50], "anonymous"), "auth.login_failed", "user", None)
         else:
+            lockout.clear(s, name)
             purge_expired(s)
             token, _ = start_session(s, user, ws.settings.session_hours)
             audit.append(s, Actor(user.id, user.display_name, user.role_code, user.unit_id), "auth.login",
@@ -77,22 +79,6 @@ def login(
                         secure=ws.settings.https_cookies, max_age=ws.settings.session_hours * 3600)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
-
-
-LOCKOUT_FAILURES = 5
-LOCKOUT_MINUTES = 15
-
-
-def too_many_failures(ws: Workspace, username: str) -> bool:
-    """Five failed logins for one user name within 15 minutes lock that name for the rest of the window."""
-    since = utcnow() - timedelta(minutes=LOCKOUT_MINUTES)
-    with ws.db.read() as s:
-        failures = s.execute(
-            select(func.count(AuditEntry.id)).where(
-                AuditEntry.action == "auth.login_failed", AuditEntry.actor_name == username[:50],
-                AuditEntry.at >= since)
-        ).scalar_one()
-    return failures >= LOCKOUT_FAILURES
 
 
 @router.post("/logout")
