@@ -1,9 +1,14 @@
 """Exports that open in WPS/Excel. Every file names who downloaded it and when (a watermark in the
-sheet's header, footer and first row), and every download is audited (R-PLATFORM-2)."""
+sheet's header, footer and first row), and every download is audited (R-PLATFORM-2).
+
+Collected text is hostile: a cell starting with = + - @ is written as text (type string, quote prefix),
+never as a formula, and characters an XLSX file cannot hold (C0 controls, U+FFFE/FFFF, lone
+surrogates) are dropped, so one odd item never breaks an export."""
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +22,28 @@ from yuqing.store.tables import Item
 SENTIMENT = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 
 
+# XML 1.0 cannot carry these; openpyxl refuses them (ILLEGAL_CHARACTERS_RE) and the save fails.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def cell_text(value: str) -> str:
+    """The text with every character an XLSX cell cannot hold removed."""
+    return _ILLEGAL.sub("", value)
+
+
+def _put(cell: Any, value: Any) -> None:
+    """Write one value; text that a spreadsheet would read as a formula stays text."""
+    if isinstance(value, str):
+        value = cell_text(value)
+        cell.value = value
+        if value.lstrip().startswith(_FORMULA_START):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+
+
 def watermark(who: str) -> str:
     return f"导出人：{who}　导出时间：{now_local().strftime('%Y-%m-%d %H:%M')}　仅限工作使用，注意保密"
 
@@ -28,15 +55,16 @@ def xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], who:
     ws = wb.active
     assert ws is not None
     ws.title = title[:31]
-    mark = watermark(who)
+    mark = cell_text(watermark(who))
     ws.append([mark])
     ws["A1"].font = Font(color="B3261E", italic=True)
-    ws.append(list(headers))
+    ws.append([cell_text(h) for h in headers])
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F3F4F6")
-    for row in rows:
-        ws.append(list(row))
+    for r, row in enumerate(rows, start=3):
+        for c, value in enumerate(row, start=1):
+            _put(ws.cell(row=r, column=c), value)
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:{get_column_letter(len(headers))}{len(rows) + 2}"
     for i, width in enumerate(widths or [], start=1):
@@ -46,8 +74,8 @@ def xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], who:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.oddHeader.center.text = mark
     ws.oddFooter.center.text = mark
-    wb.properties.creator = who
-    wb.properties.title = title
+    wb.properties.creator = cell_text(who)
+    wb.properties.title = cell_text(title)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from tests import factories
@@ -50,3 +52,57 @@ def test_admin_creates_a_unit_over_the_api_with_csrf(ws: Workspace, app_client: 
     r = app_client.post("/api/users", json={"username": "x", "display_name": "某", "password": "short", "role": "admin"},
                         headers={**JSON, "x-csrf-token": csrf})
     assert r.status_code == 422
+
+
+def _push_source(ws: Workspace) -> tuple[int, str]:
+    from yuqing.collect import cli
+    from yuqing.collect.push import issue_push_token
+    from yuqing.domain.roles import SYSTEM
+
+    sid = cli.sources_add(ws, "push", None, "12345 热线")
+    return sid, issue_push_token(ws, SYSTEM, sid)
+
+
+def test_push_authenticates_before_parsing(ws: Workspace, app_client: TestClient) -> None:
+    """Found by a probe: a wrong token with a poison item got 500 (validation ran first), not 401."""
+    sid, token = _push_source(ws)
+    poison = ('{"source_id": %SID%, "items": [{"id": "x", "text": "t", "likes": NaN, '
+              '"published_at": "0001-01-01T00:00:00+23:59"}]}').replace("%SID%", str(sid))
+    for auth in ("Bearer wrong", "", "Basic abc"):
+        r = app_client.post("/api/items", content=poison, headers={**JSON, "content-type": "application/json",
+                                                                      "authorization": auth})
+        assert r.status_code == 401, r.text
+    r = app_client.post("/api/items", content=b"{not json", headers={**JSON, "authorization": f"Bearer {token}",
+                                                                      "content-type": "application/json"})
+    assert r.status_code == 400 and "JSON" in r.json()["detail"]
+    r = app_client.post("/api/items", content=poison, headers={**JSON, "authorization": f"Bearer {token}",
+                                                                "content-type": "application/json"})
+    assert r.status_code == 200 and len(r.json()["rejected"]) == 1
+
+
+def test_push_body_size_is_limited(ws: Workspace, app_client: TestClient) -> None:
+    """Found by a probe: a 50 MB body was read and parsed."""
+    from yuqing.collect.push import MAX_BODY_BYTES
+
+    sid, token = _push_source(ws)
+    big = b'{"source_id": %d, "items": [{"id": "1", "text": "' % sid + b"x" * MAX_BODY_BYTES + b'"}]}'
+    r = app_client.post("/api/items", content=big, headers={**JSON, "authorization": f"Bearer {token}",
+                                                             "content-type": "application/json"})
+    assert r.status_code == 413 and "MB" in r.json()["detail"]
+
+    def chunks() -> object:  # no Content-Length: the limit is counted as the body streams in
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"x" * 65536
+
+    r = app_client.post("/api/items", content=chunks(), headers={**JSON, "authorization": f"Bearer {token}",
+                                                                  "content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_push_with_a_non_json_content_type_is_a_clear_error(ws: Workspace, app_client: TestClient) -> None:
+    sid, token = _push_source(ws)
+    body = json.dumps({"source_id": sid, "items": [{"id": "1", "text": "t"}]})
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        r = app_client.post("/api/items", content=body, headers={**JSON, "authorization": f"Bearer {token}",
+                                                                  "content-type": ctype})
+        assert r.status_code == 415, (ctype, r.status_code, r.text)

@@ -136,7 +136,7 @@ def test_parallel_guesses_cannot_outrun_the_lock(ws: Workspace) -> None:
 
     with serve(create_app(ws)) as base:
         def guess(n: int) -> int:
-            with httpx.Client(base_url=base, headers={"accept": "text/html"}) as c:
+            with httpx.Client(base_url=base, headers={"accept": "text/html"}, timeout=120) as c:
                 page = c.get("/login")
                 token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
                 return c.post("/login", data={"username": "liming", "password": f"wrong-{n}", "csrf_token": token}).status_code

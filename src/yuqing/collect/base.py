@@ -8,6 +8,7 @@ already committed.
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -178,22 +179,39 @@ _CN_DATE = re.compile(
 _RELATIVE = re.compile(r"(\d+)\s*(秒|分钟|小时|天)前")
 
 
+# Posts older than the web or far in the future are bad data, and year-1/year-9999 times with extreme
+# offsets overflow once converted to UTC: outside these bounds a time is refused.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def parse_time(value: Any, *, now: datetime | None = None) -> datetime | None:
     """A datetime from ISO text, Chinese dates (2024年3月5日 10:20), 'N分钟前', or epoch seconds.
 
-    Times without a zone are China time (the district's clock). Returns an aware datetime or None.
+    Times without a zone are China time (the district's clock). Returns an aware datetime between 1970 and
+    2100, or None (unreadable or out of range).
     """
+    try:
+        when = _parse_time(value, now)
+        return when if when is not None and EARLIEST <= when.astimezone(UTC) < LATEST else None
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _parse_time(value: Any, now: datetime | None) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=CHINA)
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or abs(value) > 1e15:
+            return None
         ts = float(value) / (1000 if value > 1e11 else 1)
         try:
             return datetime.fromtimestamp(ts, UTC)
         except (OverflowError, OSError, ValueError):
             return None
-    text = str(value).strip()
+    text = str(value).strip()[:100]
     if not text:
         return None
     try:
@@ -235,21 +253,62 @@ def parse_time(value: Any, *, now: datetime | None = None) -> datetime | None:
         return None
 
 
-_COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万|w|W|k|K|千)?")
+_COUNT = re.compile(r"(\d{1,30}(?:\.\d{1,10})?)\s*(亿|万|w|W|k|K|千)?")
+MAX_COUNT = 2**31 - 1  # the counts are 32-bit columns: larger claims are clamped, never an overflow
 
 
 def parse_count(value: Any) -> int:
-    """A count from text such as '阅读(1,234)', '1.2万', '回复：45'; 0 when there is none."""
-    if value is None:
+    """A count from text such as '阅读(1,234)', '1.2万', '回复：45'; 0 when there is none.
+
+    Clamped to 0..MAX_COUNT; NaN counts as 0 and infinity as MAX_COUNT."""
+    if value is None or isinstance(value, bool):
         return 0
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return max(0, int(value))
-    m = _COUNT.search(str(value).replace(",", "").replace("，", ""))
-    if not m:
+    if isinstance(value, int | float):
+        n = float(value) if isinstance(value, float) else value
+    else:
+        m = _COUNT.search(str(value)[:200].replace(",", "").replace("，", ""))
+        if not m:
+            return 0
+        mult = {"亿": 10**8, "万": 10000, "w": 10000, "W": 10000, "k": 1000, "K": 1000, "千": 1000}.get(
+            m.group(2) or "", 1)
+        n = float(m.group(1)) * mult
+    if isinstance(n, float) and math.isnan(n):
         return 0
-    n = float(m.group(1))
-    mult = {"万": 10000, "w": 10000, "W": 10000, "k": 1000, "K": 1000, "千": 1000}.get(m.group(2) or "", 1)
-    return int(n * mult)
+    return int(max(0, min(MAX_COUNT, n)))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 20
+
+
+def clean_text(value: str) -> str:
+    """Text safe to store on both backends: NUL removed (PostgreSQL refuses it), lone surrogates
+    (which cannot be encoded) replaced by U+FFFD."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def clean_value(value: Any, depth: int = 0) -> Any:
+    """A JSON-ready copy of a value for `extra`: strings cleaned, non-finite numbers dropped, integers
+    beyond 64 bits and structures nested deeper than MAX_DEPTH kept as (short) text."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else str(value)[:40]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth >= MAX_DEPTH:
+        return clean_text(str(value)[:1000])
+    if isinstance(value, dict):
+        return {clean_text(str(k)): clean_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_value(v, depth + 1) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return clean_text(str(value))
 
 
 _TRACKING = re.compile(r"^(utm_\w+|spm|from|share_?\w*|timestamp|_t)$", re.I)

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from yuqing.clock import aware, utcnow
-from yuqing.collect.base import FetchedItem, canonical_url
+from yuqing.collect.base import MAX_COUNT, FetchedItem, canonical_url, clean_text, clean_value
 from yuqing.collect.encoding import simplify
 from yuqing.store.search import search_text
 from yuqing.store.tables import Item, ItemVersion
@@ -113,6 +113,7 @@ def save_items(
     counts = SaveCounts()
     prepared: dict[str, tuple[FetchedItem, str]] = {}
     for fetched in items:
+        clean_item(fetched)
         chash = content_hash(fetched.title, fetched.text)
         key = item_key(fetched.external_id, fetched.url, chash)
         prepared.setdefault(key, (fetched, chash))  # a feed listing one entry twice: the first wins
@@ -164,6 +165,19 @@ def save_items(
         session.execute(insert(Item), inserts)
     session.flush()
     return counts
+
+
+def clean_item(fetched: FetchedItem) -> None:
+    """Make an item storable on both backends, whichever collector made it: no NUL or lone surrogate in
+    any text, `extra` JSON-safe and bounded, counts within their columns."""
+    fetched.title, fetched.text = clean_text(fetched.title), clean_text(fetched.text)
+    for name in ("external_id", "url", "author"):
+        value = getattr(fetched, name)
+        if value is not None:
+            setattr(fetched, name, clean_text(value) or None)
+    fetched.extra = clean_value(fetched.extra) if isinstance(fetched.extra, dict) else {}
+    for name in ("reposts", "comments", "likes"):
+        setattr(fetched, name, max(0, min(MAX_COUNT, int(getattr(fetched, name) or 0))))
 
 
 def _utc(value: datetime | None) -> datetime | None:
