@@ -329,6 +329,20 @@ def test_rules_xlsx_round_trip(desk):
         actions.import_rules_xlsx(desk.ws, desk.office, b"not a workbook")
 
 
+def test_rules_upload_reads_a_hostile_workbook_quickly(desk):
+    """Found by a probe: the rules upload used the same unbounded parser as `yuqing import` (minutes)."""
+    import time
+
+    from tests.test_importer import hostile_xlsx
+
+    before = actions.list_rules(desk.ws)
+    started = time.monotonic()
+    with pytest.raises(CaseError):  # its rows are not rules: refused with a clear error, in seconds
+        actions.import_rules_xlsx(desk.ws, desk.office, hostile_xlsx())
+    assert time.monotonic() - started < 60  # a hang guard: it took > 10 minutes
+    assert actions.list_rules(desk.ws) == before
+
+
 def test_every_step_is_in_history_and_the_audit_chain_holds(desk):
     cid = desk.case_to("reviewed", grade="IV")
     actions.close(desk.ws, desk.office, cid)

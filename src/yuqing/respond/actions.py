@@ -1320,26 +1320,21 @@ def export_rules_xlsx(ws: Workspace, actor: Actor) -> bytes:
 def import_rules_xlsx(ws: Workspace, actor: Actor, data: bytes, *, replace: bool = False) -> int:
     """Read rules from an XLSX workbook (first sheet, header row first). Rows with an id that exists are
     updated; others are added. With `replace`, rules not in the file are deleted. All or nothing."""
-    import io
-
-    from openpyxl import load_workbook
-
+    from yuqing.collect.files import XlsxError, open_workbook, sheet_rows
     from yuqing.domain.routing import row_to_rule
 
     require(actor, "rules.manage")
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a bad file
-        raise CaseError(f"无法读取 XLSX 文件：{exc}") from exc
-    sheet = wb.worksheets[0]
     parsed: list[Rule] = []
-    for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if n == 1 or not any(c not in (None, "") for c in row):
-            continue
-        try:
+    try:
+        wb = open_workbook(data)  # bounded: the same checked reader as `yuqing import`
+        for n, row in sheet_rows(wb):
+            if n == 1 or not any(c not in (None, "") for c in row):
+                continue
             parsed.append(row_to_rule(list(row), line=n))
-        except ValueError as exc:
-            raise CaseError(str(exc)) from None
+    except XlsxError as exc:
+        raise CaseError(f"无法读取 XLSX 文件：{exc}") from None
+    except ValueError as exc:
+        raise CaseError(str(exc)) from None
     with ws.db.write() as s:
         keep: set[int] = set()
         for rule in parsed:
