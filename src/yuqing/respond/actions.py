@@ -1327,10 +1327,10 @@ def import_rules_xlsx(ws: Workspace, actor: Actor, data: bytes, *, replace: bool
     parsed: list[Rule] = []
     try:
         wb = open_workbook(data)  # bounded: the same checked reader as `yuqing import`
-        for n, row in sheet_rows(wb):
-            if n == 1 or not any(c not in (None, "") for c in row):
+        for n, cells in sheet_rows(wb):
+            if n == 1 or not any(c not in (None, "") for c in cells):
                 continue
-            parsed.append(row_to_rule(list(row), line=n))
+            parsed.append(row_to_rule(cells, line=n))
     except XlsxError as exc:
         raise CaseError(f"无法读取 XLSX 文件：{exc}") from None
     except ValueError as exc:
