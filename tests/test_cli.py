@@ -63,9 +63,17 @@ def test_users_units_and_audit_verify_detects_an_edit(tmp_path: Path) -> None:
     ok = yuqing("-w", ws, "audit", "verify")
     assert ok.returncode == 0 and "2 条" in ok.stdout
     with sqlite3.connect(Path(ws) / "yuqing.db") as conn:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute("UPDATE audit_entries SET detail = '{}' WHERE id = 1")
+        conn.execute("DROP TRIGGER audit_entries_no_update")  # an intruder with the database file
+        conn.execute("DROP TRIGGER audit_entries_no_delete")
         conn.execute("UPDATE audit_entries SET detail = '{\"name\": \"别的镇\"}' WHERE id = 1")
     bad = yuqing("-w", ws, "audit", "verify")
     assert bad.returncode != 0 and "1" in bad.stderr and "改动" in bad.stderr
+    with sqlite3.connect(Path(ws) / "yuqing.db") as conn:
+        conn.execute("DELETE FROM audit_entries")
+    gone = yuqing("-w", ws, "audit", "verify")
+    assert gone.returncode == 2 and "清空" in gone.stderr
 
 
 def test_import_jsonl_is_idempotent_and_reports_bad_lines(tmp_path: Path) -> None:

@@ -243,16 +243,28 @@ def units_list(ctx: typer.Context) -> None:
 
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
-    """校验审计日志哈希链；有记录被改动或删除时以非零状态退出，并指出第一条坏记录。"""
+    """校验审计日志：哈希链（审计密钥签名）与工作区中的检查点；有记录被改动、删除、清空或整链重算时以非零状态退出，并说明是哪一种。"""
     from yuqing.store import audit
 
     ws = ws_of(ctx)
     with ws.db.read() as s:
         result = audit.verify(s)
     if not result.ok:
-        err.print(f"[red]审计链校验失败：[/red]{result.reason}（记录 id {result.bad_id}）")
+        kind = AUDIT_FAILURES.get(result.kind, "校验失败")
+        where = f"（记录 id {result.bad_id}）" if result.bad_id is not None else ""
+        err.print(f"[red]审计链校验失败：{kind}。[/red]{result.reason}{where}")
         raise typer.Exit(2)
-    out.print(f"审计链完好：共 {result.checked} 条记录")
+    note = f"；注意：{result.reason}" if result.reason else ""
+    out.print(f"审计链完好：共 {result.checked} 条记录，与检查点一致{note}")
+
+
+AUDIT_FAILURES = {
+    "edited": "记录被改动",
+    "relinked": "链接断开（有记录被删除或改动）",
+    "recomputed": "记录被改动后整链重算",
+    "tail_deleted": "最新的记录被删除",
+    "truncated": "审计表被清空",
+}
 
 
 @app.command()

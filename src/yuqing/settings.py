@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     reminder_before_hours: float = Field(default=24, ge=0)
     supervise_after_hours: float = Field(default=24, ge=0)
     demo: bool = False
+    # The audit chain's HMAC key. Unset: the file audit.key in the workspace (made on first use). Set it
+    # (YUQING_AUDIT_SECRET) when several machines write one PostgreSQL database; never store it there.
+    audit_secret: str | None = None
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from yuqing.domain.profile import DistrictProfile
 from yuqing.domain.roles import ROLE_DESCRIPTIONS, ROLE_NAMES
 from yuqing.settings import Settings, load_settings, resolve_workspace
+from yuqing.store import audit
 from yuqing.store.db import Database
 from yuqing.store.migrate import upgrade
 from yuqing.store.tables import Role
@@ -31,7 +32,15 @@ class Workspace:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.resolved_database_url)
+        db = Database(self.settings.resolved_database_url)
+        audit.register(db.engine, self.audit_anchor)
+        return db
+
+    @cached_property
+    def audit_anchor(self) -> audit.Anchor:
+        """The audit chain's key (the `audit_secret` setting or `audit.key`) and checkpoint file."""
+        key = audit.workspace_key(self.path, self.settings.audit_secret)
+        return audit.Anchor(key, self.path / audit.CHECKPOINT_FILE)
 
     def profile(self) -> DistrictProfile | None:
         path = self.settings.profile_path
@@ -45,6 +54,7 @@ class Workspace:
             for code, name in ROLE_NAMES.items():
                 if code not in have:
                     session.add(Role(code=code, name=name, description=ROLE_DESCRIPTIONS[code]))
+            audit.anchor_existing_chain(session, self.audit_anchor)
 
 
 def init_workspace(path: Path | str, profile: DistrictProfile | None = None, *, demo: bool = False) -> Workspace:

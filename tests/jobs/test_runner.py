@@ -22,7 +22,8 @@ def record(ws: Workspace, note: str) -> int:
 def test_run_task_by_name(ws: Workspace) -> None:
     with ws.db.write() as s:
         audit.append(s, SYSTEM, "test.x", "thing", 1)
-    assert run_task(ws, "audit.verify") == {"ok": True, "checked": 1, "bad_id": None, "reason": ""}
+    assert run_task(ws, "audit.verify") == {"ok": True, "checked": 1, "bad_id": None, "reason": "",
+                                              "kind": "ok"}
 
 
 def test_in_process_runner_submits_and_schedules(ws: Workspace) -> None:

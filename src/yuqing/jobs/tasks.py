@@ -66,7 +66,8 @@ def verify_audit(ws: Workspace) -> dict[str, Any]:
             notify(s, "admin", "audit.broken", f"审计链校验失败：{result.reason}",
                    f"已校验 {result.checked} 条记录，第 {result.bad_id} 条起不再可信。请保全数据库并核查改动来源。",
                    "/admin/audit")
-    return {"ok": result.ok, "checked": result.checked, "bad_id": result.bad_id, "reason": result.reason}
+    return {"ok": result.ok, "checked": result.checked, "bad_id": result.bad_id, "reason": result.reason,
+            "kind": result.kind}
 
 
 def load_task_modules() -> None:
