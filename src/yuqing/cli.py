@@ -268,6 +268,17 @@ AUDIT_FAILURES = {
 
 
 @app.command()
+def retention(ctx: typer.Context) -> None:
+    """按 retention_days 清除过期信息的原始快照和个人信息（作者哈希、联系方式）；正文和证据哈希保留，操作记入审计。"""
+    from yuqing.collect.retention import purge_expired
+
+    ws = ws_of(ctx, migrate=True)
+    r = purge_expired(ws)
+    out.print(f"保存期限 {ws.settings.retention_days} 天：清除了 {r.items} 条信息、{r.versions} 个历史版本、"
+              f"{r.bodies} 个原始响应的快照和个人信息")
+
+
+@app.command()
 def worker(
     ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(help="并发数")] = 2,

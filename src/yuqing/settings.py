@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     reminder_before_hours: float = Field(default=24, ge=0)
     supervise_after_hours: float = Field(default=24, ge=0)
     demo: bool = False
+    # Raw snapshots and personal fields (author hash, contacts in extra) of items captured longer ago than
+    # this are purged daily (and by `yuqing retention`); text, content hash and evidence hash stay.
+    retention_days: int = Field(default=365, ge=1)
     # The audit chain's HMAC key. Unset: the file audit.key in the workspace (made on first use). Set it
     # (YUQING_AUDIT_SECRET) when several machines write one PostgreSQL database; never store it there.
     audit_secret: str | None = None

@@ -21,7 +21,9 @@ class Evidence:
     content_type: str | None
     raw: bytes | None  # decompressed; untrusted — show as text or offer as a download, never render
     shared: bool  # the raw body is the whole feed/list page the item came from
-    intact: bool  # the stored bytes still hash to raw_sha256
+    intact: bool  # the stored bytes still hash to what was recorded when they were stored
+    redacted: bool = False  # posters were replaced by hashes in the stored copy; raw_sha256 is of the original
+    snapshot_sha256: str | None = None
 
     @property
     def size(self) -> int:
@@ -33,13 +35,15 @@ def raw_evidence(session: Session, item: Item) -> Evidence:
     raw: bytes | None = None
     ctype = item.raw_content_type
     shared = False
+    stored_sha = item.snapshot_sha256
     if item.raw_snapshot is not None:
         raw = zlib.decompress(item.raw_snapshot)
     elif item.raw_sha256:
         body = session.get(RawBody, item.raw_sha256)
-        if body is not None:
+        if body is not None and body.snapshot is not None:
             raw, ctype, shared = zlib.decompress(body.snapshot), body.content_type, True
-    intact = raw is not None and hashlib.sha256(raw).hexdigest() == item.raw_sha256
+            stored_sha = body.snapshot_sha256
+    intact = raw is not None and hashlib.sha256(raw).hexdigest() == (stored_sha or item.raw_sha256)
     return Evidence(
         url=item.url,
         captured_at=item.captured_at,
@@ -48,4 +52,6 @@ def raw_evidence(session: Session, item: Item) -> Evidence:
         raw=raw,
         shared=shared,
         intact=intact,
+        redacted=stored_sha is not None,
+        snapshot_sha256=stored_sha,
     )

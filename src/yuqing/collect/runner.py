@@ -226,7 +226,8 @@ def run_source(
                     sha = shared_sha
                     if sha is None and outcome is not None and outcome.body is not None \
                             and any(i.raw is None for i in batch):
-                        sha = save_raw_body(s, outcome.body, outcome.body_url, outcome.body_content_type, started)
+                        sha = save_raw_body(s, outcome.body, outcome.body_url, outcome.body_content_type, started,
+                                            salt=salt, official=spec.official)
                     counts = save_items(s, spec.id, spec.official, batch, salt, shared_raw_sha=sha,
                                         keywords=keywords)
                     # Progress is committed with the items, so a killed run still shows what it stored.

@@ -3,7 +3,8 @@
 The key of an item is its external id, else its canonical URL, else the hash of its content. The
 content hash (of the original title and text) decides whether a re-fetched item is unchanged or an
 edited version; the previous version goes to `item_versions` before the item is overwritten.
-Authors are stored as salted hashes unless the source is an official account.
+Authors are stored as salted hashes unless the source is an official account, in the raw snapshot and
+in `extra` too (`collect.privacy`); the evidence hash is of the bytes as received.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from yuqing.clock import aware, utcnow
 from yuqing.collect.base import MAX_COUNT, FetchedItem, canonical_url, clean_text, clean_value
 from yuqing.collect.encoding import simplify
+from yuqing.collect.privacy import redact_body, redact_record
 from yuqing.store.search import search_text
 from yuqing.store.tables import Item, ItemVersion
 from yuqing.store.tables_collect import RawBody
@@ -73,11 +75,15 @@ def item_key(external_id: str | None, url: str | None, chash: str) -> str:
 
 
 def save_raw_body(
-    session: Session, body: bytes, url: str | None, content_type: str | None, now: datetime | None = None
+    session: Session, body: bytes, url: str | None, content_type: str | None, now: datetime | None = None,
+    *, salt: str | None = None, official: bool = False,
 ) -> str:
-    """Store a shared raw body once (by SHA-256) and return the hash."""
+    """Store a shared raw body once (by the SHA-256 of the bytes as received) and return that hash.
+
+    With a salt and a non-official source, the stored copy has its posters redacted (`collect.privacy`)."""
     digest = sha256_hex(body)
     if session.get(RawBody, digest) is None:
+        stored = body if official or salt is None else redact_body(body, content_type, salt)
         session.add(
             RawBody(
                 sha256=digest,
@@ -85,7 +91,8 @@ def save_raw_body(
                 content_type=(content_type or "")[:100] or None,
                 size=len(body),
                 captured_at=now or utcnow(),
-                snapshot=zlib.compress(body, 6),
+                snapshot=zlib.compress(stored, 6),
+                snapshot_sha256=sha256_hex(stored) if stored != body else None,
             )
         )
         session.flush()
@@ -149,6 +156,7 @@ def save_items(
                 content_hash=row.content_hash,
                 raw_sha256=row.raw_sha256,
                 raw_snapshot=row.raw_snapshot,
+                snapshot_sha256=row.snapshot_sha256,
                 captured_at=row.captured_at,
             )
         )
@@ -204,7 +212,7 @@ def _values(
 ) -> dict[str, Any]:
     title, original_title = simplify(fetched.title)
     text, original_text = simplify(fetched.text)
-    extra = dict(fetched.extra)
+    extra = dict(fetched.extra) if official else redact_record(dict(fetched.extra), salt)
     if original_title is not None:
         extra["original_title"] = original_title
     hits = keyword_hits(keywords, title, text)
@@ -213,8 +221,12 @@ def _values(
     a_hash, a_public = author_fields(fetched.author, official, salt)
     raw_sha: str | None = shared_raw_sha
     snapshot: bytes | None = None
+    snapshot_sha: str | None = None
     if fetched.raw is not None:
-        raw_sha, snapshot = sha256_hex(fetched.raw), zlib.compress(fetched.raw, 6)
+        # The evidence hash is of the bytes as received; the stored copy has its posters redacted.
+        stored = fetched.raw if official else redact_body(fetched.raw, fetched.content_type, salt)
+        raw_sha, snapshot = sha256_hex(fetched.raw), zlib.compress(stored, 6)
+        snapshot_sha = sha256_hex(stored) if stored != fetched.raw else None
     return dict(
         url=fetched.url,
         title=title,
@@ -227,6 +239,7 @@ def _values(
         content_hash=chash,
         raw_sha256=raw_sha,
         raw_snapshot=snapshot,
+        snapshot_sha256=snapshot_sha,
         raw_content_type=(fetched.content_type or "")[:100] or None,
         reposts=fetched.reposts,
         comments=fetched.comments,

@@ -46,6 +46,7 @@ CASE_STEP_LABELS: dict[str, str] = {
 AUDIT_LABELS: dict[str, str] = {
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
+    "privacy.retention_purge": "按保存期限清除原始快照和个人信息",
     "auth.logout": "退出登录",
     "unit.create": "新增单位",
     "unit.update": "修改单位",
@@ -114,6 +115,7 @@ DETAIL_LABELS: dict[str, str] = {
     "proposal": "交办建议", "deadline": "办理期限要求", "days": "自然日天数", "working_days": "工作日天数",
     "default": "按默认期限", "second_case_for": "同一事件的在办案件", "unsigned_assists": "未签收的协办单位",
     "feedback_id": "反馈记录",
+    "retention_days": "保存期限（天）", "cutoff": "清除此前采集的", "versions": "历史版本", "bodies": "原始响应",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",

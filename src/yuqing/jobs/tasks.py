@@ -35,6 +35,7 @@ class Periodic:
 # The periodic schedule, run by `yuqing up` (in-process) or `yuqing beat` (Celery).
 SCHEDULE: list[Periodic] = [
     Periodic("audit.verify", 24 * 3600),
+    Periodic("privacy.retention", 24 * 3600),  # purge snapshots and personal fields past retention_days
     Periodic("collect.tick", 60),  # collect every source that is due (interval, emergency mode)
     Periodic("analyse.pending", 30),  # analyse what was collected, build events
     Periodic("case.remind_due", 3600),  # 催办 before and after deadlines, 督办 when long overdue
@@ -68,6 +69,16 @@ def verify_audit(ws: Workspace) -> dict[str, Any]:
                    "/admin/audit")
     return {"ok": result.ok, "checked": result.checked, "bad_id": result.bad_id, "reason": result.reason,
             "kind": result.kind}
+
+
+@task("privacy.retention")
+def retention(ws: Workspace) -> dict[str, Any]:
+    """Purge raw snapshots and personal fields older than `retention_days` (audited)."""
+    from dataclasses import asdict
+
+    from yuqing.collect.retention import purge_expired
+
+    return asdict(purge_expired(ws))
 
 
 def load_task_modules() -> None:

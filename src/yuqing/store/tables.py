@@ -200,8 +200,9 @@ class Item(Base):
     published_at: Mapped[datetime | None] = mapped_column()
     captured_at: Mapped[datetime] = mapped_column(default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64))
-    raw_sha256: Mapped[str | None] = mapped_column(String(64))
-    raw_snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed raw body
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))  # of the bytes as received: the evidence
+    raw_snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed, posters redacted
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))  # of the redacted copy, when it differs
     raw_content_type: Mapped[str | None] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer, default=1)
     reposts: Mapped[int] = mapped_column(Integer, default=0)
@@ -258,6 +259,7 @@ class ItemVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     raw_sha256: Mapped[str | None] = mapped_column(String(64))
     raw_snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
     captured_at: Mapped[datetime] = mapped_column()
 
 

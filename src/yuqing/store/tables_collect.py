@@ -38,7 +38,8 @@ class RawBody(Base):
     content_type: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     captured_at: Mapped[datetime] = mapped_column(default=utcnow)
-    snapshot: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed
+    snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed, posters redacted; None once purged
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))  # of the redacted copy, when it differs
 
 
 class MonitoringWindow(Base):
