@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
@@ -157,10 +158,23 @@ def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
             fields = sorted({FIELD_LABELS.get(str(e["loc"][-1]), "") for e in exc.errors() if e.get("loc")} - {""})
             message = ERROR_MESSAGES[422] + (f"（请检查：{'、'.join(fields)}）" if fields else "")
             return render(request, "error.html", 422, status=422, message=message)
+        if any(e.get("loc", ("",))[0] == "body" and isinstance(e.get("input"), bytes) for e in exc.errors()):
+            # The body was not parsed as JSON (another content type): say so instead of a field list.
+            return JSONResponse({"detail": "请求体必须是 JSON（Content-Type: application/json）"}, status_code=415)
         errors = [{"loc": list(e.get("loc", ())), "type": e.get("type", ""), "msg": _validation_message(e)}
                   for e in exc.errors()]
         return JSONResponse({"detail": "；".join(e["msg"] for e in errors) or "请求格式不正确", "errors": errors},
                             status_code=422)
+
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, exc: OverflowError) -> Any:
+        """An integer beyond 64 bits in a path or query (SQLite cannot bind it): a client error, not a bug."""
+        return await http_error(request, HTTPException(422, "数值超出范围"))
+
+    @app.exception_handler(DataError)
+    async def bad_data(request: Request, exc: DataError) -> Any:
+        """PostgreSQL refused a value (a number out of range, a character it cannot store): a client error."""
+        return await http_error(request, HTTPException(422, "数值超出范围或含有无法保存的字符"))
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Any:
