@@ -47,7 +47,7 @@ def test_task_runs_in_a_celery_worker(ws: Workspace, tmp_path: Path) -> None:
         app = make_app(REDIS)
         result = app.send_task("yuqing.run", args=[str(ws.path), "audit.verify"])
         value = result.get(timeout=60)
-        assert value == {"ok": True, "checked": 3, "bad_id": None, "reason": ""}
+        assert value == {"ok": True, "checked": 3, "bad_id": None, "reason": "", "kind": "ok"}
         # What beat sends: the same due rule as the in-process runner, the last run kept in the database.
         first = app.send_task("yuqing.periodic", args=[str(ws.path), "audit.verify"]).get(timeout=60)
         again = app.send_task("yuqing.periodic", args=[str(ws.path), "audit.verify"]).get(timeout=60)
