@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import weakref
@@ -31,6 +32,7 @@ from yuqing.clock import aware, utcnow
 from yuqing.domain.roles import Actor
 from yuqing.store.tables import AuditEntry
 
+log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 KEY_FILE = "audit.key"
 CHECKPOINT_FILE = "audit.checkpoint.json"
@@ -179,7 +181,10 @@ def _checkpoint_after_commit(session: Session) -> None:
     engine = bind if isinstance(bind, Engine) else bind.engine
     with Session(engine) as fresh:
         count, last_id, last_hash = head(fresh)
-    write_checkpoint(anchor.checkpoint, count, last_id, last_hash)
+    try:
+        write_checkpoint(anchor.checkpoint, count, last_id, last_hash)
+    except OSError:  # the transaction is committed already; the next commit moves the checkpoint on
+        log.exception("could not write the audit checkpoint %s", anchor.checkpoint)
 
 
 def anchor_existing_chain(session: Session, anchor: Anchor) -> None:
