@@ -6,7 +6,7 @@ Anchored three ways, so an edit made inside the database is caught:
   the public hash function is recognised as such;
 - checkpointed: after every commit the head (count, last id, last hash) is written to
   `audit.checkpoint.json` in the workspace, so deleting the newest entries or emptying the table shows;
-- append-only in the database: triggers refuse UPDATE and DELETE (migration 0006).
+- append-only in the database: triggers refuse UPDATE and DELETE (migration 0009).
 Chains written before the key existed keep their plain SHA-256 hashes up to `keyed_since`.
 """
 

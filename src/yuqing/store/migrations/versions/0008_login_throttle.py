@@ -1,7 +1,7 @@
 """login_throttle: login attempts counted per normalised name before the password is checked
 
-Revision ID: 0005_login_throttle
-Revises: 0004_event_title
+Revision ID: 0008_login_throttle
+Revises: 0007_job_runs
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_login_throttle"
-down_revision = "0004_event_title"
+revision = "0008_login_throttle"
+down_revision = "0007_job_runs"
 branch_labels = None
 depends_on = None
 

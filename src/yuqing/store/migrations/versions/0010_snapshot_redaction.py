@@ -1,7 +1,7 @@
 """snapshots: posters redacted in the stored copy (its own hash beside the evidence hash); purgeable bodies
 
-Revision ID: 0007_snapshot_redaction
-Revises: 0006_audit_append_only
+Revision ID: 0010_snapshot_redaction
+Revises: 0009_audit_append_only
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_snapshot_redaction"
-down_revision = "0006_audit_append_only"
+revision = "0010_snapshot_redaction"
+down_revision = "0009_audit_append_only"
 branch_labels = None
 depends_on = None
 

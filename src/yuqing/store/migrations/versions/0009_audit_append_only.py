@@ -1,15 +1,15 @@
 """audit_entries: append-only in the database (triggers refuse UPDATE, DELETE and, on PostgreSQL, TRUNCATE)
 
-Revision ID: 0006_audit_append_only
-Revises: 0005_login_throttle
+Revision ID: 0009_audit_append_only
+Revises: 0008_login_throttle
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0006_audit_append_only"
-down_revision = "0005_login_throttle"
+revision = "0009_audit_append_only"
+down_revision = "0008_login_throttle"
 branch_labels = None
 depends_on = None
 
