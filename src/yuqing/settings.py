@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     reminder_before_hours: float = Field(default=24, ge=0)
     supervise_after_hours: float = Field(default=24, ge=0)
     demo: bool = False
+    # The account the CLI's case-desk commands act as without `--as` (never an anonymous actor).
+    # Empty: such commands ask for `--as USERNAME`. The demo workspace sets it to its office account.
+    operator: str = ""
     # Raw snapshots and personal fields (author hash, contacts in extra) of items captured longer ago than
     # this are purged daily (and by `yuqing retention`); text, content hash and evidence hash stay.
     retention_days: int = Field(default=365, ge=1)

@@ -69,6 +69,7 @@ def init_workspace(path: Path | str, profile: DistrictProfile | None = None, *, 
             f'author_salt = "{secrets.token_hex(16)}"',
             f'district_name = "{profile.district if profile else ""}"',
             f"demo = {'true' if demo else 'false'}",
+            *(['operator = "office"  # the CLI acts as this account without --as'] if demo else []),
             "# database_url = \"postgresql://user@127.0.0.1:5432/yuqing\"",
             "",
         ]

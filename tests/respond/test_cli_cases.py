@@ -49,3 +49,32 @@ def test_open_assign_and_show(desk):
     assert hidden.returncode != 0 and "不存在或无权查看" in hidden.stderr
     bad = yuqing("-w", w, "cases", "open", "--event", str(eid), "--as", "office", "--days", "2", "--due", "2099-01-01")
     assert bad.returncode == 2
+
+
+def test_without_as_the_workspace_operator_acts(desk, tmp_path):
+    from yuqing.workspace import init_workspace
+
+    with desk.ws.db.write() as s:
+        eid = factories.event(s, title="桃源镇路灯不亮", places=["桃源镇"], topics=["城管"]).id
+    w = str(desk.ws.path)
+    env = {**os.environ, "YUQING_OPERATOR": "office"}
+    r = subprocess.run([sys.executable, "-m", "yuqing.cli", "-w", w, "cases", "open", "--event", str(eid)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    case_id = r.stdout.strip().splitlines()[-1]
+    shown = json.loads(yuqing("-w", w, "cases", "show", case_id, "--json", "--as", "office").stdout)
+    assert shown["history"][0]["actor"] == factories_office_name(desk)
+    env["YUQING_OPERATOR"] = "nobody"
+    r = subprocess.run([sys.executable, "-m", "yuqing.cli", "-w", w, "cases", "open", "--event", str(eid)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode != 0 and "nobody" in r.stderr  # a named account that does not exist is refused
+    assert init_workspace(tmp_path / "demo_like", demo=True).settings.operator == "office"
+
+
+def factories_office_name(desk) -> str:
+    from sqlalchemy import select
+
+    from yuqing.store.tables import User
+
+    with desk.ws.db.read() as s:
+        return s.execute(select(User.display_name).where(User.username == "office")).scalar_one()

@@ -128,7 +128,7 @@ def acting_user(ws: Workspace, username: str | None) -> Actor:
     from yuqing.accounts import actor_of
     from yuqing.store.tables import User
 
-    name = (username or str(getattr(ws.settings, "operator", "") or "")).strip()
+    name = (username or ws.settings.operator).strip()
     if not name:
         raise CommandError("请用 --as 用户名 指定以哪个账号操作")
     with ws.db.read() as s:
