@@ -82,7 +82,7 @@ def audit_page(request: Request, viewer: AuditReader, session: DbSession, actor:
     entries = search_audit(session, f)
     units = audit_repo.unit_names(session)
     rows = [{"e": e, "label": records.action_label(e.action), "object": records.object_label(e.object_type),
-             "link": _object_link(e.object_type, e.object_id),
+             "link": _object_link(viewer, e.object_type, e.object_id),
              "fields": records.describe(e.detail, units=units)} for e in entries]
     more = {**form, "before": entries[-1].id} if len(entries) == audit_repo.PAGE else None
     return render(request, "admin/audit.html", rows=rows, form=form, error="；".join(errors) or None,
@@ -91,12 +91,16 @@ def audit_page(request: Request, viewer: AuditReader, session: DbSession, actor:
                   more=urlencode(more) if more else None)
 
 
-_LINKS = {"case": "/cases/{}", "event": "/events/{}", "source": "/sources/{}", "item": "/items/{}"}
+# Object pages an entry links to, with the right the reader needs to open them (no link to a 403).
+_LINKS = {"case": ("/cases/{}", "cases.read_all"), "event": ("/events/{}", "events.read"),
+          "source": ("/sources/{}", "sources.manage"), "item": ("/items/{}", "items.read")}
 
 
-def _object_link(object_type: str, object_id: str | None) -> str | None:
-    pattern = _LINKS.get(object_type)
-    return pattern.format(object_id) if pattern and object_id and object_id.isdigit() else None
+def _object_link(viewer: Viewer, object_type: str, object_id: str | None) -> str | None:
+    pattern, right = _LINKS.get(object_type, ("", ""))
+    if not pattern or not object_id or not object_id.isdigit() or not viewer.can(right):
+        return None
+    return pattern.format(object_id)
 
 
 def _int(value: str, name: str, errors: list[str]) -> int | None:

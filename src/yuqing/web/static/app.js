@@ -35,3 +35,11 @@ function drawAll(root) {
 }
 window.addEventListener("load", () => drawAll(document));
 document.addEventListener("htmx:afterSwap", (e) => drawAll(e.target));
+
+// Phones: the menu collapses behind a toggle (CSS shows it when the body has .nav-open).
+document.addEventListener("click", (e) => {
+  const toggle = e.target.closest && e.target.closest(".menu-toggle");
+  if (!toggle) return;
+  const open = document.body.classList.toggle("nav-open");
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+});
