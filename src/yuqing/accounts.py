@@ -48,14 +48,21 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def _fits(value: str, what: str, limit: int) -> None:
+    if len(value) > limit:
+        raise AccountError(f"{what}太长：最多 {limit} 个字（现在 {len(value)} 个）")
+
+
 def create_unit(session: Session, actor: Actor, name: str, kind: str = "department", parent: str | None = None,
                 place: str | None = None, contact: str | None = None) -> Unit:
     require(actor, "units.manage")
     name = name.strip()
     if not name:
         raise AccountError("单位名称不能为空")
+    _fits(name, "单位名称", 100)
+    _fits(place or "", "负责地名", 100)
     if kind not in UNIT_KINDS:
-        raise AccountError(f"单位类型只能是：{'、'.join(UNIT_KINDS)}")
+        raise AccountError(f"单位类型只能是：{'、'.join(UNIT_KINDS.values())}")
     if session.execute(select(Unit.id).where(Unit.name == name)).first():
         raise AccountError(f"单位“{name}”已存在")
     parent_id = None
@@ -77,8 +84,10 @@ def create_user(session: Session, actor: Actor, username: str, display_name: str
     username = username.strip()
     if not username or not display_name.strip():
         raise AccountError("用户名和姓名不能为空")
+    _fits(username, "用户名", 50)
+    _fits(display_name.strip(), "姓名", 100)
     if role not in ROLE_NAMES:
-        raise AccountError(f"角色只能是：{'、'.join(ROLE_NAMES)}")
+        raise AccountError(f"请选择角色：{'、'.join(ROLE_NAMES.values())}")
     if len(password) < 8:
         raise AccountError("密码至少 8 位")
     if session.execute(select(User.id).where(User.username == username)).first():

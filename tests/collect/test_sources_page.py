@@ -84,7 +84,7 @@ def test_dead_source_turns_red(ws: Workspace, server: FixtureServer, admin: tupl
 def test_bad_input_and_csrf(admin: tuple[TestClient, str]) -> None:
     client, csrf = admin
     r = client.post("/sources", data={"csrf_token": csrf, "kind": "rss", "url": "ftp://x"})
-    assert r.status_code == 400 and "http(s)" in r.text
+    assert r.status_code == 400 and "http:// 或 https://" in r.text
     r = client.post("/sources", data={"csrf_token": csrf, "kind": "web", "url": "http://x.test/",
                                       "config_json": "{bad"})
     assert r.status_code == 400 and "JSON" in r.text
@@ -114,3 +114,27 @@ def test_non_admin_cannot_manage_sources(ws: Workspace, admin: tuple[TestClient,
     client.cookies.clear()
     login(client, "analyst1")
     assert client.get("/sources").status_code == 403
+
+
+def test_duplicate_and_over_long_sources_are_refused_keeping_input(admin: tuple[TestClient, str]) -> None:
+    client, csrf = admin
+    first = client.post("/sources", data={"csrf_token": csrf, "kind": "rss", "url": "http://127.0.0.1:9/a.xml",
+                                          "name": "本地新闻"})
+    assert first.status_code == 200 and "已新增信息源" in first.text  # the confirmation after the 303
+    same_url = client.post("/sources", data={"csrf_token": csrf, "kind": "rss", "url": "http://127.0.0.1:9/a.xml",
+                                             "name": "另一个名字"})
+    assert same_url.status_code == 400 and "不能重复添加" in same_url.text and 'value="另一个名字"' in same_url.text
+    same_name = client.post("/sources", data={"csrf_token": csrf, "kind": "rss", "url": "http://127.0.0.1:9/b.xml",
+                                              "name": "本地新闻"})
+    assert same_name.status_code == 400 and "同名" in same_name.text
+    long_name = client.post("/sources", data={"csrf_token": csrf, "kind": "rss", "url": "http://127.0.0.1:9/c.xml",
+                                              "name": "长" * 101})
+    assert long_name.status_code == 400 and "名称太长" in long_name.text
+    bad_json = client.post("/sources", data={"csrf_token": csrf, "kind": "web", "url": "http://127.0.0.1:9/d",
+                                             "config_json": "{bad"})
+    assert bad_json.status_code == 400 and "第 1 行" in bad_json.text and "Expecting" not in bad_json.text
+    for _ in range(2):  # unnamed push sources get numbered names, not a clash
+        r = client.post("/sources", data={"csrf_token": csrf, "kind": "push"})
+        assert r.status_code == 200, r.text
+    page = client.get("/sources").text
+    assert "推送接口</a>" in page and "推送接口 2</a>" in page

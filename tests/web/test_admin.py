@@ -61,3 +61,45 @@ def test_audit_page_is_chinese_and_filters(ws: Workspace, app_client: TestClient
     assert "没有符合条件的记录" in app_client.get("/admin/audit", params={"since": tomorrow}).text
     bad = app_client.get("/admin/audit", params={"since": "10/08", "actor": "x"})
     assert bad.status_code == 200 and "开始日期应为" in bad.text and 'value="10/08"' in bad.text
+
+
+def test_user_form_has_no_preselected_role_keeps_input_and_confirms(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "admin1", role="admin")
+        factories.unit(s, "青石镇", "town")
+    csrf = login(app_client, "admin1")
+    form = app_client.get("/admin/users").text.split('name="role"')[1].split("</select>")[0]
+    assert "selected" not in form and '<option value="">（请选择角色）</option>' in form and "required" in form
+
+    no_role = app_client.post("/admin/users", data={"username": "zhangsan", "display_name": "张三",
+                                                     "password": "abcdefgh1", "csrf_token": csrf})
+    assert no_role.status_code == 400 and "请选择角色" in no_role.text
+    assert 'value="zhangsan"' in no_role.text and 'value="张三"' in no_role.text and "abcdefgh1" not in no_role.text
+
+    no_unit = app_client.post("/admin/users", data={"username": "zhangsan", "display_name": "张三",
+                                                     "password": "abcdefgh1", "role": "unit_handler",
+                                                     "csrf_token": csrf})
+    assert no_unit.status_code == 400 and "必须属于一个单位" in no_unit.text
+    assert '<option value="unit_handler" selected>' in no_unit.text
+
+    too_long = app_client.post("/admin/users", data={"username": "u" * 51, "display_name": "张三",
+                                                      "password": "abcdefgh1", "role": "analyst", "csrf_token": csrf})
+    assert too_long.status_code == 400 and "用户名太长" in too_long.text
+
+    ok = app_client.post("/admin/users", data={"username": "zhangsan", "display_name": "张三", "password": "abcdefgh1",
+                                                "role": "unit_handler", "unit": "青石镇", "csrf_token": csrf})
+    assert ok.status_code == 200 and "已新增用户“zhangsan”" in ok.text  # followed the 303; shown once
+    assert "已新增用户" not in app_client.get("/admin/users").text
+
+
+def test_unit_form_refuses_long_and_duplicate_names_keeping_input(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "admin1", role="admin")
+    csrf = login(app_client, "admin1")
+    long_name = "很长的单位名称" * 20
+    r = app_client.post("/admin/units", data={"name": long_name, "kind": "town", "place": "青石镇", "csrf_token": csrf})
+    assert r.status_code == 400 and "单位名称太长" in r.text and "青石镇" in r.text
+    ok = app_client.post("/admin/units", data={"name": "青石镇", "kind": "town", "csrf_token": csrf})
+    assert "已新增单位“青石镇”" in ok.text
+    again = app_client.post("/admin/units", data={"name": "青石镇", "kind": "town", "csrf_token": csrf})
+    assert again.status_code == 400 and "已存在" in again.text and 'value="青石镇"' in again.text

@@ -42,8 +42,8 @@ def test_a_form_missing_a_field_names_it_in_chinese(ws: Workspace, app_client: T
     with ws.db.write() as s:
         factories.user(s, "admin1", role="admin")
     csrf = login(app_client, "admin1")
-    r = app_client.post("/admin/units", data={"csrf_token": csrf, "kind": "town"})
-    assert r.status_code == 422 and "名称" in r.text and "表单" in r.text and not ENGLISH.search(r.text)
+    r = app_client.post("/admin/profile/aliases", data={"csrf_token": csrf, "place": "青石镇"})
+    assert r.status_code == 422 and "别名" in r.text and "表单" in r.text and not ENGLISH.search(r.text)
     api = app_client.post("/api/cases", json={}, headers={"accept": "application/json", "x-csrf-token": csrf})
     assert api.headers["content-type"].startswith("application/json")
 

@@ -42,11 +42,11 @@ def _check_url(kind: str, url: str | None) -> str | None:
     if kind == "push":
         return url
     if not url:
-        raise SourceError("缺少 --url")
+        raise SourceError("请填写信息源的网址")
     scheme = urlsplit(url).scheme.lower()
     if kind in ("rss", "web", "account"):
         if scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise SourceError(f"{kind} 来源需要 http(s) 地址：{url}")
+            raise SourceError(f"这类信息源需要以 http:// 或 https:// 开头的网址：{url}")
     elif scheme not in ("http", "https", "file", ""):
         raise SourceError(f"不支持的地址：{url}")
     return url
@@ -63,13 +63,41 @@ def _check_config(kind: str, config: dict[str, Any] | None) -> None:
             raise SourceError(str(exc)) from exc
 
 
+NAME_MAX = 100
+
+
+def _refuse_duplicate(s: Any, kind: str, url: str | None, name: str) -> None:
+    """One source per address (and per name): a second one would collect every post twice."""
+    if url:
+        same = s.execute(select(Source).where(Source.url == url)).scalars().first()
+        if same is not None:
+            raise SourceError(f"该网址已有信息源“{same.name}”（#{same.id}），不能重复添加")
+    same_name = s.execute(select(Source).where(Source.name == name)).scalars().first()
+    if same_name is not None:
+        raise SourceError(f"已有同名信息源“{name}”（#{same_name.id}），请换一个名称")
+
+
+def _free_name(s: Any, name: str) -> str:
+    """A generated name made unique by a number (推送接口 2), so only names people typed can clash."""
+    taken = set(s.execute(select(Source.name).where(Source.name.startswith(name))).scalars())
+    n, candidate = 1, name
+    while candidate in taken:
+        n += 1
+        candidate = f"{name} {n}"
+    return candidate
+
+
+KIND_WORDS = {"rss": "RSS 订阅", "web": "网页", "account": "政务号", "board": "留言板", "file": "文件导入",
+              "push": "推送接口"}
+
+
 def _default_name(kind: str, url: str | None) -> str:
     if not url:
-        return f"{kind} 来源"
+        return KIND_WORDS.get(kind, "信息源")
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
-        return f"{parts.hostname}{parts.path if parts.path not in ('', '/') else ''}"[:200]
-    return Path(parts.path or url).name or url[:200]
+        return f"{parts.hostname}{parts.path if parts.path not in ('', '/') else ''}"[:NAME_MAX]
+    return (Path(parts.path or url).name or url)[:NAME_MAX]
 
 
 def sources_add(
@@ -91,13 +119,20 @@ def sources_add(
         raise SourceError(f"未知的来源类型 {kind!r}；可选：{', '.join(ALL_KINDS)}")
     url = _check_url(kind, url)
     if config is not None and not isinstance(config, dict):
-        raise SourceError("config 必须是 JSON 对象")
+        raise SourceError("高级配置必须是 JSON 对象")
     _check_config(kind, config)
     if interval is not None and interval < 0:
         raise SourceError("间隔不能为负")
+    given = (name or "").strip()
+    name = given or _default_name(kind, url)
+    if len(name) > NAME_MAX:
+        raise SourceError(f"名称太长：最多 {NAME_MAX} 个字（现在 {len(name)} 个）")
     with ws.db.write() as s:
+        if not given:
+            name = _free_name(s, name)
+        _refuse_duplicate(s, kind, url, name)
         source = Source(
-            name=(name or _default_name(kind, url)).strip()[:200],
+            name=name,
             kind=kind,
             url=url,
             config=dict(config or {}),

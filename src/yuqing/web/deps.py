@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote, unquote
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -147,12 +149,28 @@ CsrfViewer = Annotated[Viewer, Depends(check_csrf)]
 WorkspaceDep = Annotated[Workspace, Depends(workspace)]
 
 
+FLASH_COOKIE = "yuqing_flash"
+
+
+def redirect_with_flash(url: str, message: str) -> RedirectResponse:
+    """Go to `url` (303) and show `message` there once: the confirmation after a change succeeded."""
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(FLASH_COOKIE, quote(message[:200]), max_age=60, httponly=True, samesite="lax", path="/")
+    return response
+
+
 def render(request: Request, name: str, status_code: int = 200, /, **context: Any) -> Any:
     context.setdefault("viewer", getattr(request.state, "viewer", None))
     ws = request.app.state.ws
     context.setdefault("demo", ws.settings.demo)
     context.setdefault("district", ws.settings.district_name)
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    flash = request.cookies.get(FLASH_COOKIE)
+    if flash and request.method == "GET":
+        context.setdefault("flash", unquote(flash))
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if flash and request.method == "GET":
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
 
 
 def purge_expired(session: Session) -> None:

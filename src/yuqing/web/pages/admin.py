@@ -7,16 +7,24 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from yuqing.accounts import UNIT_KINDS, AccountError, create_unit, create_user, unit_tree
 from yuqing.domain import records
-from yuqing.domain.roles import ROLE_NAMES
+from yuqing.domain.roles import ROLE_DESCRIPTIONS, ROLE_NAMES
 from yuqing.store.repositories import audit as audit_repo
 from yuqing.store.repositories.audit import AuditFilter, search_audit
 from yuqing.store.tables import User
-from yuqing.web.deps import DbSession, Viewer, WorkspaceDep, check_csrf, render, require_permission
+from yuqing.web.deps import (
+    DbSession,
+    Viewer,
+    WorkspaceDep,
+    check_csrf,
+    redirect_with_flash,
+    render,
+    require_permission,
+)
 
 router = APIRouter(prefix="/admin")
 UnitAdmin = Annotated[Viewer, require_permission("units.manage")]
@@ -25,46 +33,58 @@ AuditReader = Annotated[Viewer, require_permission("audit.read")]
 
 
 @router.get("/units")
-def units_page(request: Request, viewer: UnitAdmin, session: DbSession, error: str | None = None) -> object:
-    return render(request, "admin/units.html", tree=unit_tree(session), kinds=UNIT_KINDS, error=error)
+def units_page(request: Request, viewer: UnitAdmin, session: DbSession) -> object:
+    return _units(request, session)
+
+
+def _units(request: Request, session: Session, status: int = 200, error: str | None = None,
+           form: dict[str, str] | None = None) -> object:
+    return render(request, "admin/units.html", status, tree=unit_tree(session), kinds=UNIT_KINDS, error=error,
+                  form=form or {})
 
 
 @router.post("/units", dependencies=[Depends(check_csrf)])
 def units_create(
     request: Request, viewer: UnitAdmin, ws: WorkspaceDep,
-    name: Annotated[str, Form()], kind: Annotated[str, Form()], parent: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "", parent: Annotated[str, Form()] = "",
     place: Annotated[str, Form()] = "",
 ) -> object:
+    form = {"name": name, "kind": kind, "parent": parent, "place": place}
     try:
         with ws.db.write() as s:
-            create_unit(s, viewer.actor, name, kind, parent or None, place or None)
+            create_unit(s, viewer.actor, name, kind, parent or None, place.strip() or None)
     except AccountError as exc:
         with ws.db.read() as s:
-            return render(request, "admin/units.html", 400, tree=unit_tree(s), kinds=UNIT_KINDS, error=str(exc))
-    return RedirectResponse("/admin/units", status_code=303)
+            return _units(request, s, 400, str(exc), form)
+    return redirect_with_flash("/admin/units", f"已新增单位“{name.strip()}”")
 
 
 @router.get("/users")
 def users_page(request: Request, viewer: UserAdmin, session: DbSession) -> object:
+    return _users(request, session)
+
+
+def _users(request: Request, session: Session, status: int = 200, error: str | None = None,
+           form: dict[str, str] | None = None) -> object:
     users = list(session.execute(select(User).order_by(User.id)).scalars())
-    return render(request, "admin/users.html", users=users, roles=ROLE_NAMES, units=unit_tree(session), error=None)
+    return render(request, "admin/users.html", status, users=users, roles=ROLE_NAMES,
+                  descriptions=ROLE_DESCRIPTIONS, units=unit_tree(session), error=error, form=form or {})
 
 
 @router.post("/users", dependencies=[Depends(check_csrf)])
 def users_create(
     request: Request, viewer: UserAdmin, ws: WorkspaceDep,
-    username: Annotated[str, Form()], display_name: Annotated[str, Form()], password: Annotated[str, Form()],
-    role: Annotated[str, Form()], unit: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "", display_name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "", unit: Annotated[str, Form()] = "",
 ) -> object:
+    form = {"username": username, "display_name": display_name, "role": role, "unit": unit}  # never the password
     try:
         with ws.db.write() as s:
             create_user(s, viewer.actor, username, display_name, password, role, unit or None)
     except AccountError as exc:
         with ws.db.read() as s:
-            users = list(s.execute(select(User).order_by(User.id)).scalars())
-            return render(request, "admin/users.html", 400, users=users, roles=ROLE_NAMES, units=unit_tree(s),
-                          error=str(exc))
-    return RedirectResponse("/admin/users", status_code=303)
+            return _users(request, s, 400, str(exc), form)
+    return redirect_with_flash("/admin/users", f"已新增用户“{username.strip()}”（{ROLE_NAMES[role]}）")
 
 
 @router.get("/audit")

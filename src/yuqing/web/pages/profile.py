@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
 
 from yuqing.profile_admin import ProfileError, add_alias, add_landmark, set_keywords
-from yuqing.web.deps import Viewer, WorkspaceDep, check_csrf, render, require_permission
+from yuqing.web.deps import Viewer, WorkspaceDep, check_csrf, redirect_with_flash, render, require_permission
 
 router = APIRouter(prefix="/admin/profile")
 ProfileAdmin = Annotated[Viewer, require_permission("profile.manage")]
 
 
-def _page(request: Request, ws: WorkspaceDep, error: str | None = None, status: int = 200) -> object:
+def _page(request: Request, ws: WorkspaceDep, error: str | None = None, status: int = 200,
+          form: dict[str, str] | None = None) -> object:
     profile = ws.profile()
-    return render(request, "admin/profile.html", status, profile=profile, error=error)
+    return render(request, "admin/profile.html", status, profile=profile, error=error, form=form or {})
 
 
 @router.get("")
@@ -30,8 +30,8 @@ def post_landmark(request: Request, viewer: ProfileAdmin, ws: WorkspaceDep, name
     try:
         add_landmark(ws, viewer.actor, name, parent, aliases.replace("，", ",").split(","))
     except ProfileError as exc:
-        return _page(request, ws, str(exc), 400)
-    return RedirectResponse("/admin/profile", status_code=303)
+        return _page(request, ws, str(exc), 400, {"name": name, "parent": parent, "aliases": aliases})
+    return redirect_with_flash("/admin/profile", f"已新增地标“{name.strip()}”")
 
 
 @router.post("/aliases", dependencies=[Depends(check_csrf)])
@@ -40,8 +40,8 @@ def post_alias(request: Request, viewer: ProfileAdmin, ws: WorkspaceDep, place: 
     try:
         add_alias(ws, viewer.actor, place, alias)
     except ProfileError as exc:
-        return _page(request, ws, str(exc), 400)
-    return RedirectResponse("/admin/profile", status_code=303)
+        return _page(request, ws, str(exc), 400, {"place": place, "alias": alias})
+    return redirect_with_flash("/admin/profile", f"已为“{place}”添加别名“{alias.strip()}”")
 
 
 @router.post("/keywords", dependencies=[Depends(check_csrf)])
@@ -50,5 +50,5 @@ def post_keywords(request: Request, viewer: ProfileAdmin, ws: WorkspaceDep,
     try:
         set_keywords(ws, viewer.actor, keywords.replace("，", "\n").replace(",", "\n").splitlines())
     except ProfileError as exc:
-        return _page(request, ws, str(exc), 400)
-    return RedirectResponse("/admin/profile", status_code=303)
+        return _page(request, ws, str(exc), 400, {"keywords": keywords})
+    return redirect_with_flash("/admin/profile", "已保存监测关键词")

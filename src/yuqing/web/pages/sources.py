@@ -7,13 +7,20 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
 from yuqing.collect import cli, health
 from yuqing.collect.schedule import ScheduleError
 from yuqing.store.tables import FetchRun, Item, Source
-from yuqing.web.deps import DbSession, Viewer, WorkspaceDep, check_csrf, render, require_permission
+from yuqing.web.deps import (
+    DbSession,
+    Viewer,
+    WorkspaceDep,
+    check_csrf,
+    redirect_with_flash,
+    render,
+    require_permission,
+)
 
 router = APIRouter(prefix="/sources")
 SourceAdmin = Annotated[Viewer, require_permission("sources.manage")]
@@ -81,13 +88,15 @@ def sources_create(
             config.update(extra)
         sid = cli.sources_add(ws, kind, url, name or None, actor=viewer.actor, interval=interval, config=config)
     except (cli.SourceError, ValueError) as exc:
-        message = f"高级配置不是合法 JSON：{exc}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        message = (f"高级配置不是合法 JSON（第 {exc.lineno} 行第 {exc.colno} 列附近有误）"
+                   if isinstance(exc, json.JSONDecodeError) else str(exc))
         with ws.db.read() as s:
             return _page(request, s, 400, error=message, form=form)
     runner = getattr(request.app.state, "runner", None)
     if runner is not None and kind != "push":
         runner.submit("collect.source", source_id=sid)  # the first items arrive without waiting a cycle
-    return RedirectResponse(f"/sources/{sid}", status_code=303)
+    first = "，正在进行首次采集" if runner is not None and kind != "push" else ""
+    return redirect_with_flash(f"/sources/{sid}", f"已新增信息源{first}")
 
 
 @router.get("/{source_id}")
@@ -118,9 +127,9 @@ def source_collect(request: Request, source_id: int, viewer: SourceAdmin, ws: Wo
     runner = getattr(request.app.state, "runner", None)
     if runner is not None:
         runner.submit("collect.source", source_id=source_id)
-    else:
-        cli.collect_once(ws, [source_id])
-    return RedirectResponse(f"/sources/{source_id}", status_code=303)
+        return redirect_with_flash(f"/sources/{source_id}", "已开始采集，稍后刷新本页查看结果")
+    cli.collect_once(ws, [source_id])
+    return redirect_with_flash(f"/sources/{source_id}", "已完成一次采集")
 
 
 @router.post("/emergency", dependencies=[Depends(check_csrf)])
@@ -138,4 +147,4 @@ def emergency_switch(
     except ScheduleError as exc:
         with ws.db.read() as s:
             return _page(request, s, 400, error=str(exc))
-    return RedirectResponse("/sources", status_code=303)
+    return redirect_with_flash("/sources", "已开启突发事件24小时监测" if action == "on" else "已结束突发事件24小时监测")
