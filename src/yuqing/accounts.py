@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from yuqing.clock import utcnow
 from yuqing.domain.roles import ROLE_NAMES, UNIT_ROLES, Actor, require
 from yuqing.store import audit
-from yuqing.store.tables import Unit, User
+from yuqing.store.references import acted, delete_owned, references
+from yuqing.store.references import describe as describe_refs
+from yuqing.store.tables import LoginSession, Unit, User
+from yuqing.workspace import Workspace
 
 _hasher = PasswordHasher()
 
@@ -138,3 +141,145 @@ def unit_tree(session: Session) -> list[tuple[Unit, int]]:
 
     walk(None, 0)
     return out
+
+
+# ---- Editing, disabling and deleting (delete only what nothing refers to; disable the rest) ----------
+
+
+def _unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise AccountError(f"单位 #{unit_id} 不存在")
+    return unit
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountError(f"用户 #{user_id} 不存在")
+    return user
+
+
+def update_unit(ws: Workspace, actor: Actor, unit_id: int, *, name: str, kind: str, parent: str | None,
+                place: str | None) -> Unit:
+    """Rename a unit or change its kind, parent or place (audited with before and after)."""
+    require(actor, "units.manage")
+    name = name.strip()
+    if not name:
+        raise AccountError("单位名称不能为空")
+    _fits(name, "单位名称", 100)
+    _fits(place or "", "负责地名", 100)
+    if kind not in UNIT_KINDS:
+        raise AccountError(f"单位类型只能是：{'、'.join(UNIT_KINDS.values())}")
+    with ws.db.write() as s:
+        unit = _unit(s, unit_id)
+        if s.execute(select(Unit.id).where(Unit.name == name, Unit.id != unit_id)).first():
+            raise AccountError(f"单位“{name}”已存在")
+        parent_id = None
+        if parent:
+            parent_unit = s.execute(select(Unit).where(Unit.name == parent)).scalar_one_or_none()
+            if parent_unit is None:
+                raise AccountError(f"上级单位“{parent}”不存在")
+            walk: Unit | None = parent_unit
+            while walk is not None:  # a unit cannot sit under itself or its own sub-unit
+                if walk.id == unit_id:
+                    raise AccountError("上级单位不能是本单位或其下级单位")
+                walk = walk.parent
+            parent_id = parent_unit.id
+        before = {"name": unit.name, "kind": unit.kind, "parent": unit.parent.name if unit.parent else None,
+                  "place": unit.place}
+        unit.name, unit.kind, unit.parent_id, unit.place = name, kind, parent_id, (place or "").strip() or None
+        after = {"name": name, "kind": kind, "parent": parent or None, "place": unit.place}
+        audit.append(s, actor, "unit.update", "unit", unit.id, before=before, after=after)
+        s.flush()
+        s.expunge(unit)
+        return unit
+
+
+def set_unit_active(ws: Workspace, actor: Actor, unit_id: int, active: bool) -> None:
+    """Disable a unit (kept for its history; no new cases or users go to it) or enable it again."""
+    require(actor, "units.manage")
+    with ws.db.write() as s:
+        unit = _unit(s, unit_id)
+        unit.active = active
+        audit.append(s, actor, "unit.enable" if active else "unit.disable", "unit", unit.id, name=unit.name)
+
+
+def delete_unit(ws: Workspace, actor: Actor, unit_id: int) -> str:
+    """Delete a unit nothing refers to (no users, cases, rules, sub-units); else refuse: disable it instead."""
+    require(actor, "units.manage")
+    with ws.db.write() as s:
+        unit = _unit(s, unit_id)
+        found = references(s, "units", unit_id)
+        from yuqing.store.tables_case import ResponsibilityRule  # assisting units are a JSON list, not a key
+
+        assists = sum(unit_id in (r or []) for r in s.execute(select(ResponsibilityRule.assist_unit_ids)).scalars())
+        if assists:
+            found["responsibility_rules"] = found.get("responsibility_rules", 0) + assists
+        if found:
+            raise AccountError(f"单位“{unit.name}”仍被 {describe_refs(found)} 引用，不能删除；可以停用")
+        name = unit.name
+        s.delete(unit)
+        audit.append(s, actor, "unit.delete", "unit", unit_id, name=name)
+        return name
+
+
+def update_user(ws: Workspace, actor: Actor, user_id: int, *, display_name: str, role: str,
+                unit: str | None) -> None:
+    """Change a user's name, role or unit (audited with before and after)."""
+    require(actor, "users.manage")
+    display_name = display_name.strip()
+    if not display_name:
+        raise AccountError("姓名不能为空")
+    _fits(display_name, "姓名", 100)
+    if role not in ROLE_NAMES:
+        raise AccountError(f"请选择角色：{'、'.join(ROLE_NAMES.values())}")
+    with ws.db.write() as s:
+        user = _user(s, user_id)
+        unit_id = None
+        if unit:
+            row = s.execute(select(Unit).where(Unit.name == unit)).scalar_one_or_none()
+            if row is None:
+                raise AccountError(f"单位“{unit}”不存在")
+            unit_id = row.id
+        if role in UNIT_ROLES and unit_id is None:
+            raise AccountError(f"角色“{ROLE_NAMES[role]}”必须属于一个单位")
+        if user.id == actor.user_id and role != user.role_code:
+            raise AccountError("不能修改自己的角色（请另一位管理员操作）")
+        before = {"display_name": user.display_name, "role": user.role_code,
+                  "unit": user.unit.name if user.unit else None}
+        user.display_name, user.role_code, user.unit_id = display_name, role, unit_id
+        audit.append(s, actor, "user.update", "user", user.id, before=before,
+                     after={"display_name": display_name, "role": role, "unit": unit or None})
+
+
+def set_user_active(ws: Workspace, actor: Actor, user_id: int, active: bool) -> None:
+    """Disable a user (cannot log in, kept in the records) or enable them again; their sessions end."""
+    require(actor, "users.manage")
+    with ws.db.write() as s:
+        user = _user(s, user_id)
+        if user.id == actor.user_id and not active:
+            raise AccountError("不能停用自己的账号")
+        set_active(s, actor, user, active)
+        if not active:
+            s.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def delete_user(ws: Workspace, actor: Actor, user_id: int) -> str:
+    """Delete a user who never acted and is referred to by nothing; else refuse: disable instead."""
+    require(actor, "users.manage")
+    with ws.db.write() as s:
+        user = _user(s, user_id)
+        if user.id == actor.user_id:
+            raise AccountError("不能删除自己的账号")
+        found = references(s, "users", user_id)
+        did = acted(s, user_id)
+        if did:
+            found["audit_entries"] = did
+        if found:
+            raise AccountError(f"用户“{user.username}”已有 {describe_refs(found)}，不能删除；可以停用")
+        username = user.username
+        delete_owned(s, "users", user_id)
+        s.delete(user)
+        audit.append(s, actor, "user.delete", "user", user_id, username=username)
+        return username

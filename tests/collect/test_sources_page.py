@@ -138,3 +138,32 @@ def test_duplicate_and_over_long_sources_are_refused_keeping_input(admin: tuple[
         assert r.status_code == 200, r.text
     page = client.get("/sources").text
     assert "推送接口</a>" in page and "推送接口 2</a>" in page
+
+
+def test_a_source_is_edited_disabled_and_deleted_only_before_it_collected(ws: Workspace,
+                                                                           admin: tuple[TestClient, str]) -> None:
+    from yuqing.store.tables import Source
+
+    client, csrf = admin
+    with ws.db.write() as s:
+        used = factories.source(s, "本地论坛", kind="rss", url="http://127.0.0.1:9/used.xml")
+        factories.item(s, "帖子", src=used)
+        unused = factories.source(s, "备用订阅", kind="rss", url="http://127.0.0.1:9/spare.xml")
+        ids = used.id, unused.id
+    used_id, unused_id = ids
+    page = client.get(f"/sources/{used_id}").text
+    assert "只能停用" in page and "删除信息源" not in page
+    bad = client.post(f"/sources/{used_id}/change", data={"csrf_token": csrf, "op": "save", "name": "备用订阅",
+                                                          "url": "http://127.0.0.1:9/used.xml", "interval_minutes": "15"})
+    assert bad.status_code == 400 and "同名" in bad.text and 'value="15"' in bad.text
+    ok = client.post(f"/sources/{used_id}/change", data={"csrf_token": csrf, "op": "save", "name": "本地论坛（新）",
+                                                         "url": "http://127.0.0.1:9/used.xml", "interval_minutes": "15"})
+    assert "已保存信息源设置" in ok.text
+    off = client.post(f"/sources/{used_id}/change", data={"csrf_token": csrf, "op": "disable"})
+    assert "已停用" in off.text
+    gone = client.post(f"/sources/{unused_id}/change", data={"csrf_token": csrf, "op": "delete", "confirm": "yes"})
+    assert "已删除信息源“备用订阅”" in gone.text
+    with ws.db.read() as s:
+        used_row = s.get(Source, used_id)
+        assert used_row.name == "本地论坛（新）" and used_row.interval_seconds == 900 and not used_row.enabled
+        assert s.get(Source, unused_id) is None

@@ -24,8 +24,8 @@ def _strings(node: ast.AST) -> list[str]:
 
 
 def written_codes() -> set[str]:
-    """Audit action codes written anywhere under src/yuqing: `audit.append(s, actor, CODE, …)`, and the
-    case-desk steps `_log(s, actor, case, STEP, …)` / `_move(…, STEP, …)` audited as `case.STEP`."""
+    """Audit action codes written anywhere under src/yuqing: `audit.append(s, actor, CODE, …)`,
+    `tx.audit(CODE, …)` in actions, and the case-desk steps `_log(s, actor, case, STEP, …)` / `_move(…, STEP, …)` audited as `case.STEP`."""
     codes: set[str] = set()
     for path in SRC.rglob("*.py"):
         tree = ast.parse(path.read_text("utf-8"))
@@ -37,8 +37,14 @@ def written_codes() -> set[str]:
             owner = fn.value.id if isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Name) else ""
             if name == "append" and owner == "audit" and len(call.args) >= 3:
                 codes.update(_strings(call.args[2]))
-            elif name in ("_log", "_move") and len(call.args) >= 4:
-                codes.update("case." + c if not c.startswith("re:") else c for c in _strings(call.args[3]))
+            elif name == "audit" and isinstance(fn, ast.Attribute) and call.args:  # tx.audit(CODE, …)
+                codes.update(_strings(call.args[0]))
+            elif name in ("_log", "_move"):  # the step is the first literal after the session/actor/case
+                for arg in call.args[2:4]:
+                    steps = _strings(arg)
+                    if steps:
+                        codes.update("case." + c if not c.startswith("re:") else c for c in steps)
+                        break
     return codes
 
 

@@ -103,3 +103,37 @@ def test_unit_form_refuses_long_and_duplicate_names_keeping_input(ws: Workspace,
     assert "已新增单位“青石镇”" in ok.text
     again = app_client.post("/admin/units", data={"name": "青石镇", "kind": "town", "csrf_token": csrf})
     assert again.status_code == 400 and "已存在" in again.text and 'value="青石镇"' in again.text
+
+
+def test_unit_and_user_edit_pages_disable_and_delete_with_confirmation(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "admin1", role="admin")
+        town = factories.unit(s, "青石镇", "town")
+        spare = factories.unit(s, "临时工作组", "office")
+        factories.case(s, "欠薪", units=[town])
+        fresh = factories.user(s, "newbie", role="analyst")
+        ids = town.id, spare.id, fresh.id
+    town_id, spare_id, fresh_id = ids
+    csrf = login(app_client, "admin1")
+    assert f'href="/admin/units/{town_id}"' in app_client.get("/admin/units").text
+    page = app_client.get(f"/admin/units/{town_id}").text
+    assert "只能停用" in page and "删除单位" not in page  # referenced: no delete button
+    bad = app_client.post(f"/admin/units/{town_id}", data={"csrf_token": csrf, "op": "save", "name": "",
+                                                          "kind": "town", "place": "青石镇新区"})
+    assert bad.status_code == 400 and "不能为空" in bad.text and 'value="青石镇新区"' in bad.text
+    off = app_client.post(f"/admin/units/{town_id}", data={"csrf_token": csrf, "op": "disable"})
+    assert "已停用单位" in off.text and "已停用" in app_client.get("/admin/units").text
+    unconfirmed = app_client.post(f"/admin/units/{spare_id}", data={"csrf_token": csrf, "op": "delete"})
+    assert unconfirmed.status_code == 400 and "确认删除" in unconfirmed.text
+    gone = app_client.post(f"/admin/units/{spare_id}", data={"csrf_token": csrf, "op": "delete", "confirm": "yes"})
+    assert "已删除单位“临时工作组”" in gone.text and app_client.get(f"/admin/units/{spare_id}").status_code == 404
+
+    user_page = app_client.get(f"/admin/users/{fresh_id}").text
+    assert "删除用户" in user_page and "selected" in user_page.split('name="role"')[1].split("</select>")[0]
+    saved = app_client.post(f"/admin/users/{fresh_id}", data={"csrf_token": csrf, "op": "save",
+                                                             "display_name": "新人", "role": "office"})
+    assert "已保存用户信息" in saved.text and "新人" in saved.text
+    gone = app_client.post(f"/admin/users/{fresh_id}", data={"csrf_token": csrf, "op": "delete", "confirm": "yes"})
+    assert "已删除用户“newbie”" in gone.text
+    assert "用户·删除" not in app_client.get("/admin/audit").text  # labelled in Chinese
+    assert "删除用户" in app_client.get("/admin/audit").text and "停用单位" in app_client.get("/admin/audit").text

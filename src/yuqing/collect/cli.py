@@ -27,6 +27,8 @@ from yuqing.collect.runner import CollectSummary
 from yuqing.collect.runner import collect_once as _collect_once
 from yuqing.domain.roles import SYSTEM, Actor, require
 from yuqing.store import audit
+from yuqing.store.references import delete_owned, references
+from yuqing.store.references import describe as describe_refs
 from yuqing.store.tables import FetchRun, Item, Source
 from yuqing.workspace import Workspace
 
@@ -171,12 +173,43 @@ def sources_update(ws: Workspace, source_id: int, *, actor: Actor = SYSTEM, **ch
             raise SourceError(f"没有编号为 {source_id} 的信息源")
         if "url" in changes:
             changes["url"] = _check_url(source.kind, changes["url"])
+            if changes["url"] and s.execute(select(Source.id).where(
+                    Source.url == changes["url"], Source.id != source_id)).first():
+                raise SourceError("该网址已有信息源，不能重复")
+        if "name" in changes:
+            changes["name"] = str(changes["name"] or "").strip()
+            if not changes["name"]:
+                raise SourceError("名称不能为空")
+            if len(changes["name"]) > NAME_MAX:
+                raise SourceError(f"名称太长：最多 {NAME_MAX} 个字（现在 {len(changes['name'])} 个）")
+            if s.execute(select(Source.id).where(Source.name == changes["name"], Source.id != source_id)).first():
+                raise SourceError(f"已有同名信息源“{changes['name']}”，请换一个名称")
+        if "interval_seconds" in changes and changes["interval_seconds"] < 0:
+            raise SourceError("间隔不能为负")
         if "config" in changes:
             _check_config(source.kind, changes["config"])
         before = {k: getattr(source, k) for k in changes}
         for k, v in changes.items():
             setattr(source, k, v)
         audit.append(s, actor, "source.update", "source", source.id, before=before, after=changes)
+
+
+def delete_source(ws: Workspace, actor: Actor, source_id: int) -> str:
+    """Delete a source that never collected anything (no items, no runs); else refuse: disable it instead,
+    since its items are evidence."""
+    require(actor, "sources.manage")
+    with ws.db.write() as s:
+        source = s.get(Source, source_id)
+        if source is None:
+            raise SourceError(f"没有编号为 {source_id} 的信息源")
+        found = references(s, "sources", source_id)
+        if found:
+            raise SourceError(f"信息源“{source.name}”已有 {describe_refs(found)}，不能删除；可以停用")
+        name = source.name
+        delete_owned(s, "sources", source_id)
+        s.delete(source)
+        audit.append(s, actor, "source.delete", "source", source_id, name=name)
+        return name
 
 
 def sources_list(ws: Workspace) -> list[dict[str, Any]]:

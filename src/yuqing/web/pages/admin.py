@@ -6,16 +6,31 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yuqing.accounts import UNIT_KINDS, AccountError, create_unit, create_user, unit_tree
+from yuqing.accounts import (
+    UNIT_KINDS,
+    AccountError,
+    create_unit,
+    create_user,
+    delete_unit,
+    delete_user,
+    set_password,
+    set_unit_active,
+    set_user_active,
+    unit_tree,
+    update_unit,
+    update_user,
+)
 from yuqing.domain import records
 from yuqing.domain.roles import ROLE_DESCRIPTIONS, ROLE_NAMES
+from yuqing.store.references import acted, references
+from yuqing.store.references import describe as describe_refs
 from yuqing.store.repositories import audit as audit_repo
 from yuqing.store.repositories.audit import AuditFilter, search_audit
-from yuqing.store.tables import User
+from yuqing.store.tables import Unit, User
 from yuqing.web.deps import (
     DbSession,
     Viewer,
@@ -140,3 +155,99 @@ def _day(value: str, name: str, errors: list[str]) -> date | None:
     except ValueError:
         errors.append(f"{name}应为 年-月-日，如 2026-10-08")
         return None
+
+
+# ---- Edit, disable, delete ---------------------------------------------------------------------------
+
+
+def _unit_page(request: Request, session: Session, unit_id: int, status: int = 200, error: str | None = None,
+               form: dict[str, str] | None = None) -> object:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise HTTPException(404, "单位不存在")
+    refs = references(session, "units", unit_id)
+    form = form or {"name": unit.name, "kind": unit.kind, "parent": unit.parent.name if unit.parent else "",
+                    "place": unit.place or ""}
+    return render(request, "admin/unit_edit.html", status, unit=unit, tree=unit_tree(session), kinds=UNIT_KINDS,
+                  refs=describe_refs(refs) if refs else "", error=error, form=form)
+
+
+@router.get("/units/{unit_id}")
+def unit_page(request: Request, unit_id: int, viewer: UnitAdmin, session: DbSession) -> object:
+    return _unit_page(request, session, unit_id)
+
+
+@router.post("/units/{unit_id}", dependencies=[Depends(check_csrf)])
+def unit_change(request: Request, unit_id: int, viewer: UnitAdmin, ws: WorkspaceDep,
+                op: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+                kind: Annotated[str, Form()] = "", parent: Annotated[str, Form()] = "",
+                place: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "") -> object:
+    """One form per change: save (edit), disable, enable, delete (needs the confirmation box ticked)."""
+    form = {"name": name, "kind": kind, "parent": parent, "place": place} if op == "save" else None
+    try:
+        if op == "save":
+            update_unit(ws, viewer.actor, unit_id, name=name, kind=kind, parent=parent or None, place=place or None)
+            return redirect_with_flash(f"/admin/units/{unit_id}", "已保存单位信息")
+        if op in ("disable", "enable"):
+            set_unit_active(ws, viewer.actor, unit_id, op == "enable")
+            return redirect_with_flash(f"/admin/units/{unit_id}", "已启用单位" if op == "enable" else "已停用单位")
+        if op == "delete":
+            if confirm != "yes":
+                raise AccountError("删除前请勾选“确认删除”")
+            gone = delete_unit(ws, viewer.actor, unit_id)
+            return redirect_with_flash("/admin/units", f"已删除单位“{gone}”")
+        raise AccountError("请选择要执行的操作")
+    except AccountError as exc:
+        with ws.db.read() as s:
+            return _unit_page(request, s, unit_id, 400, str(exc), form)
+
+
+def _user_page(request: Request, session: Session, user_id: int, status: int = 200, error: str | None = None,
+               form: dict[str, str] | None = None) -> object:
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(404, "用户不存在")
+    refs = references(session, "users", user_id)
+    did = acted(session, user_id)
+    if did:
+        refs["audit_entries"] = did
+    form = form or {"display_name": user.display_name, "role": user.role_code, "unit": user.unit.name if user.unit else ""}
+    return render(request, "admin/user_edit.html", status, user=user, roles=ROLE_NAMES, descriptions=ROLE_DESCRIPTIONS,
+                  units=unit_tree(session), refs=describe_refs(refs) if refs else "", error=error, form=form)
+
+
+@router.get("/users/{user_id}")
+def user_page(request: Request, user_id: int, viewer: UserAdmin, session: DbSession) -> object:
+    return _user_page(request, session, user_id)
+
+
+@router.post("/users/{user_id}", dependencies=[Depends(check_csrf)])
+def user_change(request: Request, user_id: int, viewer: UserAdmin, ws: WorkspaceDep,
+                op: Annotated[str, Form()] = "", display_name: Annotated[str, Form()] = "",
+                role: Annotated[str, Form()] = "", unit: Annotated[str, Form()] = "",
+                password: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "") -> object:
+    """One form per change: save (edit), password, disable, enable, delete (needs the confirmation box)."""
+    form = {"display_name": display_name, "role": role, "unit": unit} if op == "save" else None
+    try:
+        if op == "save":
+            update_user(ws, viewer.actor, user_id, display_name=display_name, role=role, unit=unit or None)
+            return redirect_with_flash(f"/admin/users/{user_id}", "已保存用户信息")
+        if op == "password":
+            with ws.db.write() as s:
+                target = s.get(User, user_id)
+                if target is None:
+                    raise HTTPException(404, "用户不存在")
+                set_password(s, viewer.actor, target, password)
+            return redirect_with_flash(f"/admin/users/{user_id}", "已重设密码")
+        if op in ("disable", "enable"):
+            set_user_active(ws, viewer.actor, user_id, op == "enable")
+            return redirect_with_flash(f"/admin/users/{user_id}", "已启用用户" if op == "enable" else "已停用用户")
+        if op == "delete":
+            if confirm != "yes":
+                raise AccountError("删除前请勾选“确认删除”")
+            gone = delete_user(ws, viewer.actor, user_id)
+            return redirect_with_flash("/admin/users", f"已删除用户“{gone}”")
+        raise AccountError("请选择要执行的操作")
+    except AccountError as exc:
+        with ws.db.read() as s:
+            return _user_page(request, s, user_id, 400, str(exc), form)

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from yuqing.collect import cli, health
 from yuqing.collect.schedule import ScheduleError
+from yuqing.store.references import describe as describe_refs
+from yuqing.store.references import references
 from yuqing.store.tables import FetchRun, Item, Source
 from yuqing.web.deps import (
     DbSession,
@@ -101,6 +103,11 @@ def sources_create(
 
 @router.get("/{source_id}")
 def source_page(request: Request, source_id: int, viewer: SourceAdmin, session: DbSession) -> object:
+    return _source_page(request, session, source_id)
+
+
+def _source_page(request: Request, session: Any, source_id: int, status: int = 200, error: str | None = None,
+                 form: dict[str, str] | None = None) -> object:
     src = session.get(Source, source_id)
     if src is None:
         raise HTTPException(404, "信息源不存在")
@@ -109,9 +116,13 @@ def source_page(request: Request, source_id: int, viewer: SourceAdmin, session: 
     items = list(session.execute(select(Item).where(Item.source_id == source_id)
                                  .order_by(Item.id.desc()).limit(20)).scalars())
     total = session.execute(select(func.count()).select_from(Item).where(Item.source_id == source_id)).scalar()
-    return render(request, "sources/detail.html", src=src, runs=runs, items=items, total=total,
+    refs = references(session, "sources", source_id)
+    form = form or {"name": src.name, "url": src.url or "",
+                    "interval_minutes": f"{src.interval_seconds / 60:g}" if src.interval_seconds else ""}
+    return render(request, "sources/detail.html", status, src=src, runs=runs, items=items, total=total,
                   kinds=KIND_NAMES, colour=health.COLOURS.get(src.health, "grey"),
-                  label=health.LABELS.get(src.health, src.health),
+                  label=health.LABELS.get(src.health, src.health), error=error, form=form,
+                  refs=describe_refs(refs) if refs else "",
                   config=json.dumps(src.config or {}, ensure_ascii=False, indent=2))
 
 
@@ -148,3 +159,38 @@ def emergency_switch(
         with ws.db.read() as s:
             return _page(request, s, 400, error=str(exc))
     return redirect_with_flash("/sources", "已开启突发事件24小时监测" if action == "on" else "已结束突发事件24小时监测")
+
+
+@router.post("/{source_id}/change", dependencies=[Depends(check_csrf)])
+def source_change(request: Request, source_id: int, viewer: SourceAdmin, ws: WorkspaceDep,
+                  op: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+                  url: Annotated[str, Form()] = "", interval_minutes: Annotated[str, Form()] = "",
+                  confirm: Annotated[str, Form()] = "") -> object:
+    """Edit name, address and interval; disable or enable collection; delete a source that never collected."""
+    form = {"name": name, "url": url, "interval_minutes": interval_minutes} if op == "save" else None
+    try:
+        if op == "save":
+            changes: dict[str, Any] = {"name": name}
+            with ws.db.read() as s:
+                src = s.get(Source, source_id)
+                if src is not None and src.kind != "push":
+                    changes["url"] = url
+            if interval_minutes.strip():
+                try:
+                    changes["interval_seconds"] = int(float(interval_minutes) * 60)
+                except ValueError:
+                    raise cli.SourceError("轮询间隔应为分钟数，如 30") from None
+            cli.sources_update(ws, source_id, actor=viewer.actor, **changes)
+            return redirect_with_flash(f"/sources/{source_id}", "已保存信息源设置")
+        if op in ("disable", "enable"):
+            cli.sources_update(ws, source_id, actor=viewer.actor, enabled=op == "enable")
+            return redirect_with_flash(f"/sources/{source_id}", "已恢复采集" if op == "enable" else "已停用：不再采集，已采集的信息保留")
+        if op == "delete":
+            if confirm != "yes":
+                raise cli.SourceError("删除前请勾选“确认删除”")
+            gone = cli.delete_source(ws, viewer.actor, source_id)
+            return redirect_with_flash("/sources", f"已删除信息源“{gone}”")
+        raise cli.SourceError("请选择要执行的操作")
+    except cli.SourceError as exc:
+        with ws.db.read() as s:
+            return _source_page(request, s, source_id, 400, str(exc), form)
