@@ -167,3 +167,17 @@ def test_a_source_is_edited_disabled_and_deleted_only_before_it_collected(ws: Wo
         used_row = s.get(Source, used_id)
         assert used_row.name == "本地论坛（新）" and used_row.interval_seconds == 900 and not used_row.enabled
         assert s.get(Source, unused_id) is None
+
+
+def test_run_log_reads_in_chinese_without_exception_text(ws: Workspace, admin: tuple[TestClient, str]) -> None:
+    client, _ = admin
+    with ws.db.write() as s:
+        src = factories.source(s, "坏掉的订阅", kind="rss", url="http://127.0.0.1:9/bad.xml")
+        factories.fetch_run(s, src, status="error", error="KeyError: 'entries'")
+        factories.fetch_run(s, src, status="blocked", error="被拒绝访问 HTTP 403")
+        factories.fetch_run(s, src, status="ok")
+        sid = src.id
+    page = client.get(f"/sources/{sid}").text
+    assert "失败" in page and "被拒绝访问 HTTP 403" in page and "成功" in page
+    assert "KeyError" not in page and "程序出错" in page
+    assert "KeyError" not in client.get("/sources").text

@@ -128,6 +128,7 @@ KIND_VALUES: dict[str, str] = {
     "town": "乡镇", "street": "街道", "department": "部门", "office": "办公室",
     # sources
     "rss": "RSS/Atom 订阅", "web": "网页", "account": "政务号", "board": "留言板导出", "push": "推送接口",
+    "file": "文件导入",
     # replies
     "reply": "点对点回复", "statement": "权威发布", "clarification": "澄清",
     # reminders

@@ -44,6 +44,22 @@ templates.env.globals["SENTIMENT_NAMES"] = SENTIMENT_NAMES
 templates.env.globals["step_label"] = records.case_step_label
 templates.env.globals["action_label"] = records.action_label
 templates.env.globals["detail_fields"] = records.describe
+templates.env.globals["KIND_LABELS"] = records.KIND_VALUES
+RUN_STATUS = {"ok": "成功", "not_modified": "无变化", "error": "失败", "blocked": "被拒绝访问", "running": "进行中",
+              "skipped": "跳过"}
+templates.env.globals["RUN_STATUS"] = RUN_STATUS
+
+
+def _readable_error(text: str | None) -> str:
+    """A stored error as a person may read it: our Chinese messages as they are, exception text never."""
+    if not text:
+        return ""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text
+    return "程序出错（详情见服务日志）"
+
+
+templates.env.filters["readable_error"] = _readable_error
 
 
 class LoginRequired(Exception):
