@@ -3,7 +3,8 @@
 The analyst opens a case from the demo's flooding event; the office assigns the proposed units; the 河口镇
 handler signs for it and submits feedback with a photo on a 390 px phone; the 河口镇 leader approves it; the
 office reviews; the handler drafts a reply, the leader approves and releases it; the office closes the case
-(with its written reason, since the assisting unit never signed); the audit page shows every step.
+(with its written reason, since the assisting unit never signed); the audit page shows every step in Chinese.
+Each person is led to the case by the matching notification in their inbox (通知), filtered by its kind.
 """
 
 from __future__ import annotations
@@ -73,6 +74,14 @@ class Person:
         alert = self.page.locator("p.error[role=alert]")
         assert alert.count() == 0, alert.first.text_content()
 
+    def inbox(self, kind: str, words: str, case_id: int) -> None:
+        """Find the notification of this kind about the case in the inbox and follow it to the case."""
+        page = self.go(f"/notifications?kind={kind}")
+        link = page.locator("a.inbox-title", has_text=words).first
+        assert link.count() == 1, (kind, words, page.locator("ul.inbox-list").text_content())
+        link.click()
+        page.wait_for_url(f"**/cases/{case_id}")
+
     def state(self) -> str:
         return self.page.locator("article .meta .badge").first.text_content() or ""
 
@@ -113,6 +122,8 @@ def test_the_disposal_loop_through_the_pages(demo: tuple[Any, str], tmp_path: Pa
         page.wait_for_function("document.querySelector('#due-preview').textContent.includes('期限至')")
         assert re.search(r"期限至 \d{4}-\d\d-\d\d \d\d:\d\d", page.text_content("#due-preview") or "")
         page.check("input[name=then][value=report]")
+        title = page.input_value("input[name=title]")
+        words = title[:12]
         page.click("form#open-case button.primary")
         page.wait_for_url(re.compile(r".*/cases/\d+\?done=opened$"))
         case_id = int(re.search(r"/cases/(\d+)", page.url).group(1))  # type: ignore[union-attr]
@@ -121,9 +132,9 @@ def test_the_disposal_loop_through_the_pages(demo: tuple[Any, str], tmp_path: Pa
         assert page.locator(f"a[href='/cases/{case_id}']").count() >= 1  # the event links to its case
         analyst.close()
 
-        # 2. The office assigns the proposed units (the deadline starts).
+        # 2. The office, told by its inbox, assigns the proposed units (the deadline starts).
         office = Person(browser, base, "office", errors)
-        office.go(f"/cases/{case_id}")
+        office.inbox("case.reported", words, case_id)
         office.act("交办", "按责任清单交办：河口镇牵头，应急管理局协办")
         assert office.state() == "已交办"
         text = office.page.content()
@@ -131,6 +142,7 @@ def test_the_disposal_loop_through_the_pages(demo: tuple[Any, str], tmp_path: Pa
 
         # 3. The 河口镇 handler, on a phone: signs for it, then feeds back with a photo.
         handler = Person(browser, base, "hekou", errors, phone=True)
+        handler.inbox("case.assigned", words, case_id)
         page = handler.go("/cases/workbench")
         page.locator(f"a[href='/cases/{case_id}']").click()
         page.wait_for_url(f"**/cases/{case_id}")
@@ -148,12 +160,12 @@ def test_the_disposal_loop_through_the_pages(demo: tuple[Any, str], tmp_path: Pa
 
         # 4. The 河口镇 leader approves the feedback (also on a phone); only now does it reach the office.
         leader = Person(browser, base, "hekou_lead", errors, phone=True)
-        leader.go(f"/cases/{case_id}")
+        leader.inbox("case.feedback_to_approve", words, case_id)
         leader.act("单位领导审核通过反馈", "情况属实，同意报区委办")
         assert leader.state() == "已反馈（待办公室审核）"
 
         # 5. The office reviews the feedback.
-        office.go(f"/cases/{case_id}")
+        office.inbox("case.feedback", words, case_id)
         office.act("审核通过反馈", "反馈属实")
         assert office.state() == "已审核"
 
@@ -162,7 +174,8 @@ def test_the_disposal_loop_through_the_pages(demo: tuple[Any, str], tmp_path: Pa
         page.locator("form:has(input[name=what][value=draft]) button").click()
         page.wait_for_load_state()
         assert "待审核" in (page.locator("section", has_text="回复与发布").text_content() or "")
-        page = leader.go(f"/cases/{case_id}")
+        leader.inbox("case.reply_draft", words, case_id)
+        page = leader.page
         page.locator("form:has(input[name=what][value=approve]) input[name=note]").fill("同意回复")
         page.locator("form:has(input[name=what][value=approve]) button[value='1']").click()
         page.wait_for_load_state()
@@ -171,8 +184,6 @@ def test_the_disposal_loop_through_the_pages(demo: tuple[Any, str], tmp_path: Pa
         page.locator("form:has(input[name=what][value=release]) button").click()
         page.wait_for_load_state()
         assert leader.state() == "已回复"
-        handler.close()
-        leader.close()
 
         # 7. The office closes it; the assisting unit never signed, so its written reason is required.
         office.go(f"/cases/{case_id}")
@@ -183,6 +194,12 @@ def test_the_disposal_loop_through_the_pages(demo: tuple[Any, str], tmp_path: Pa
         assert office.state().startswith("已销号")
         history = office.page.locator("section", has_text="办理记录").text_content() or ""
         assert "经电话确认无需签收" in history
+        handler.inbox("case.closed", words, case_id)
+        leader.inbox("case.closed", words, case_id)
+        analyst = Person(browser, base, "analyst", errors)
+        analyst.inbox("case.closed", "您立案的案件已销号", case_id)
+        for person in (handler, leader, analyst):
+            person.close()
 
         # 8. The audit page, filtered to this case, shows every step in Chinese (no codes, no JSON).
         page = office.go(f"/admin/audit?object_type=case&object_id={case_id}")
