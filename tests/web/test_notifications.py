@@ -17,6 +17,7 @@ from sqlalchemy import event, select, update
 from tests import factories
 from tests.respond.conftest import Desk, desk  # noqa: F401  (the case-desk fixture)
 from tests.servers import serve
+from tests.store.test_audit import drop_triggers
 from tests.web.conftest import login
 from tests.web.test_browser import ARGS, CHROMIUM
 from yuqing.clock import aware, frozen
@@ -108,6 +109,7 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
         source_id = src.id
     # The daily audit verification finds an edited entry; a periodic job starts failing.
     with ws.db.write() as s:
+        drop_triggers(s)  # the table is append-only: an intruder drops the triggers first
         s.execute(update(AuditEntry).where(AuditEntry.id == 1).values(actor_name="篡改者"))
     assert run_task(ws, "audit.verify")["ok"] is False
     with pytest.raises(RuntimeError):
