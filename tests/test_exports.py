@@ -31,7 +31,9 @@ def test_formulas_are_written_as_text() -> None:
 def test_one_nul_in_an_item_no_longer_breaks_the_export(ws: Workspace) -> None:
     """Found by a probe: a NUL (or another control character) in any item made every export including it fail."""
     with ws.db.write() as s:
-        factories.item(s, "正文\x00含空字符\x01\x1f与\ufffe", title="标题\x0b")
+        # PostgreSQL cannot hold a NUL at all (the collectors strip it before storage); SQLite can.
+        nul = "" if s.get_bind().dialect.name == "postgresql" else "\x00"
+        factories.item(s, f"正文{nul}含空字符\x01\x1f与\ufffe", title="标题\x0b")
         factories.item(s, "正常的一条")
     with ws.db.read() as s:
         items = list(s.query(Item).order_by(Item.id))

@@ -116,6 +116,6 @@ def test_integers_beyond_64_bits_are_a_client_error(ws: Workspace, app_client: T
     huge = 2**64
     for url in (f"/api/items/{huge}", f"/api/cases/{huge}", f"/api/events/{huge}/charts", f"/api/items?offset={huge}"):
         r = app_client.get(url, headers=JSON)
-        assert r.status_code == 422 and r.json()["detail"] == "数值超出范围", (url, r.status_code)
+        assert r.status_code == 422 and r.json()["detail"].startswith("数值超出范围"), (url, r.status_code)
     for url in (f"/items/{huge}", f"/cases/{huge}", f"/events/{huge}"):
         assert app_client.get(url).status_code == 422, url
