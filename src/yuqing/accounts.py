@@ -56,9 +56,8 @@ def _fits(value: str, what: str, limit: int) -> None:
         raise AccountError(f"{what}太长：最多 {limit} 个字（现在 {len(value)} 个）")
 
 
-def create_unit(session: Session, actor: Actor, name: str, kind: str = "department", parent: str | None = None,
-                place: str | None = None, contact: str | None = None) -> Unit:
-    require(actor, "units.manage")
+def _unit_fields(name: str, kind: str, place: str | None) -> str:
+    """The checks a unit's name, kind and place pass on creation and on edit; the trimmed name."""
     name = name.strip()
     if not name:
         raise AccountError("单位名称不能为空")
@@ -66,6 +65,13 @@ def create_unit(session: Session, actor: Actor, name: str, kind: str = "departme
     _fits(place or "", "负责地名", 100)
     if kind not in UNIT_KINDS:
         raise AccountError(f"单位类型只能是：{'、'.join(UNIT_KINDS.values())}")
+    return name
+
+
+def create_unit(session: Session, actor: Actor, name: str, kind: str = "department", parent: str | None = None,
+                place: str | None = None, contact: str | None = None) -> Unit:
+    require(actor, "units.manage")
+    name = _unit_fields(name, kind, place)
     if session.execute(select(Unit.id).where(Unit.name == name)).first():
         raise AccountError(f"单位“{name}”已存在")
     parent_id = None
@@ -164,13 +170,7 @@ def update_unit(ws: Workspace, actor: Actor, unit_id: int, *, name: str, kind: s
                 place: str | None) -> Unit:
     """Rename a unit or change its kind, parent or place (audited with before and after)."""
     require(actor, "units.manage")
-    name = name.strip()
-    if not name:
-        raise AccountError("单位名称不能为空")
-    _fits(name, "单位名称", 100)
-    _fits(place or "", "负责地名", 100)
-    if kind not in UNIT_KINDS:
-        raise AccountError(f"单位类型只能是：{'、'.join(UNIT_KINDS.values())}")
+    name = _unit_fields(name, kind, place)
     with ws.db.write() as s:
         unit = _unit(s, unit_id)
         if s.execute(select(Unit.id).where(Unit.name == name, Unit.id != unit_id)).first():
