@@ -514,11 +514,12 @@ app.add_typer(rules_app, name="rules")
 
 
 def _respond(fn: Any, *args: Any, **kwargs: Any) -> None:
+    from yuqing.actions.actors import OperatorRequired
     from yuqing.respond.cli import CommandError
 
     try:
         typer.echo(fn(*args, **kwargs))
-    except CommandError as exc:
+    except (CommandError, OperatorRequired) as exc:
         raise fail(str(exc), 2) from None
     except WorkspaceError as exc:
         raise fail(str(exc)) from None

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from yuqing.domain.profile import DistrictProfile
-from yuqing.domain.roles import ROLE_DESCRIPTIONS, ROLE_NAMES
+from yuqing.domain.roles import ROLE_DESCRIPTIONS, ROLE_LABELS
 from yuqing.settings import Settings, load_settings, resolve_workspace
 from yuqing.store import audit
 from yuqing.store.db import Database
@@ -51,7 +51,7 @@ class Workspace:
         upgrade(self.db)
         with self.db.write() as session:
             have = set(session.execute(select(Role.code)).scalars())
-            for code, name in ROLE_NAMES.items():
+            for code, name in ROLE_LABELS.items():
                 if code not in have:
                     session.add(Role(code=code, name=name, description=ROLE_DESCRIPTIONS[code]))
             audit.anchor_existing_chain(session, self.audit_anchor)

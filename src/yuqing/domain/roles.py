@@ -11,6 +11,9 @@ UNIT_HANDLER = "unit_handler"
 UNIT_LEADER = "unit_leader"
 LEADER = "leader"
 SPOKESPERSON = "spokesperson"
+# Not a person: the periodic jobs (reminders, 督办, spot checks, collection, retention) act as the named
+# account `yuqing-jobs` with this role. It cannot log in and is never offered in the user forms.
+JOBS = "jobs"
 
 ROLE_NAMES: dict[str, str] = {
     ADMIN: "系统管理员",
@@ -30,7 +33,11 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
     UNIT_LEADER: "审核本单位反馈和对外发布内容",
     LEADER: "阅读日报和专报，作出批示",
     SPOKESPERSON: "以官方名义发布声明和澄清",
+    JOBS: "定时任务（催办、督办、抽查复核、采集、数据清理）使用的账号，不能登录",
 }
+
+# Labels for display (audit, history): people's roles and the jobs account.
+ROLE_LABELS: dict[str, str] = {**ROLE_NAMES, JOBS: "系统任务"}
 
 # Roles bound to one unit: they see only their own unit's cases.
 UNIT_ROLES = frozenset({UNIT_HANDLER, UNIT_LEADER})
@@ -52,6 +59,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     LEADER: frozenset({"items.read", "events.read", "cases.read_all", "cases.instruct", "reports.read"}),
     SPOKESPERSON: frozenset({"items.read", "events.read", "cases.read_all", "statements.publish",
                              "cases.approve"}),
+    JOBS: frozenset({"items.read", "items.import", "events.read", "events.edit", "cases.read_all",
+                     "cases.supervise", "cases.spot_check", "sources.collect", "privacy.purge", "audit.read"}),
 }
 
 # What each permission lets a person do, in the words a refusal shows them.
@@ -67,6 +76,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "cases.approve_feedback": "审核本单位反馈",
     "cases.instruct": "批示", "statements.publish": "发布声明",
     "reports.read": "阅读报告", "reports.write": "撰写报告",
+    "sources.collect": "采集信息源", "privacy.purge": "清理过期数据",
 }
 
 
@@ -101,4 +111,4 @@ class PermissionDenied(PermissionError):
 def require(actor: Actor, permission: str) -> None:
     if not actor.can(permission):
         raise PermissionDenied(
-            f"{actor.name}（{ROLE_NAMES.get(actor.role, actor.role)}）无权{permission_label(permission)}")
+            f"{actor.name}（{ROLE_LABELS.get(actor.role, actor.role)}）无权{permission_label(permission)}")

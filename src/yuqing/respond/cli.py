@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from yuqing.actions.actors import acting_user
 from yuqing.domain.deadlines import CalendarGapWarning
 from yuqing.respond.calendar import load_calendar
 from yuqing.settings import resolve_workspace
@@ -116,26 +117,6 @@ def rules_import_command(workspace: Path | None, path: Path, replace: bool = Fal
 
     n = import_rules_xlsx(_open(workspace), SYSTEM, path.read_bytes(), replace=replace)
     return f"已导入 {n} 条责任规则" + ("（文件之外的规则已删除）" if replace else "")
-
-
-def acting_user(ws: Workspace, username: str | None) -> Actor:
-    """Whom a case-desk command acts as: `--as USERNAME`, else the workspace's operator account.
-
-    Never an anonymous actor with every right: without a named, active account the command is refused.
-    """
-    from sqlalchemy import select
-
-    from yuqing.accounts import actor_of
-    from yuqing.store.tables import User
-
-    name = (username or ws.settings.operator).strip()
-    if not name:
-        raise CommandError("请用 --as 用户名 指定以哪个账号操作")
-    with ws.db.read() as s:
-        user = s.execute(select(User).where(User.username == name)).scalar_one_or_none()
-        if user is None or not user.active:
-            raise CommandError(f"操作账号“{name}”不存在或已停用：请用 --as 用户名 指定")
-        return actor_of(user)
 
 
 def open_command(workspace: Path | None, event_id: int, *, title: str | None = None, assign: bool = False,

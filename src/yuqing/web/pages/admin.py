@@ -25,7 +25,7 @@ from yuqing.accounts import (
     update_user,
 )
 from yuqing.domain import records
-from yuqing.domain.roles import ROLE_DESCRIPTIONS, ROLE_NAMES
+from yuqing.domain.roles import ROLE_DESCRIPTIONS, ROLE_LABELS, ROLE_NAMES
 from yuqing.store.references import acted, references
 from yuqing.store.references import describe as describe_refs
 from yuqing.store.repositories import audit as audit_repo
@@ -82,7 +82,7 @@ def users_page(request: Request, viewer: UserAdmin, session: DbSession) -> objec
 def _users(request: Request, session: Session, status: int = 200, error: str | None = None,
            form: dict[str, str] | None = None) -> object:
     users = list(session.execute(select(User).order_by(User.id)).scalars())
-    return render(request, "admin/users.html", status, users=users, roles=ROLE_NAMES,
+    return render(request, "admin/users.html", status, users=users, roles=ROLE_NAMES, role_labels=ROLE_LABELS,
                   descriptions=ROLE_DESCRIPTIONS, units=unit_tree(session), error=error, form=form or {})
 
 
