@@ -3,7 +3,7 @@ import sys
 
 import numpy as np
 
-from yuqing.analyse.features import ngram_ids, vocabulary_row, word_ids
+from yuqing.analyse.features import Rows, ngram_ids, sparse_row, vocabulary_row, word_ids
 
 
 def test_word_ids_are_stable_across_processes_and_in_range():
@@ -39,3 +39,27 @@ def test_vocabulary_row_ignores_unseen_ids_is_unit_length_and_uses_idf():
     assert weighted[1] > weighted[0]
     cols, vals = vocabulary_row(keys, np.ones(3, dtype=np.float32), np.array([8, 9], dtype=np.int64))
     assert cols.size == 0 and vals.size == 0
+
+
+def test_batch_rows_are_each_texts_sparse_row_and_coarser_rows_its_fewer_buckets():
+    texts = ["小区污水横流臭气熏天", "", "a", "ab", "你好\n世界", "停水停水停水", "😡😡 太过分了！！"]
+    rows = Rows.of(texts, 18)
+    vals = rows.values()
+    coarse = rows.coarser(16)
+    coarse_vals = coarse.values()
+    for k, text in enumerate(texts):
+        ids, want = sparse_row(text, 18, (1, 2, 3))
+        mine = rows.doc == k
+        assert rows.ids[mine].tolist() == ids.tolist()
+        assert np.allclose(vals[mine], want, atol=1e-6)
+        ids16, want16 = sparse_row(text, 16, (1, 2, 3))
+        mine = coarse.doc == k
+        assert coarse.ids[mine].tolist() == ids16.tolist()
+        assert np.allclose(coarse_vals[mine], want16, atol=1e-6)
+    weights = np.random.default_rng(0).standard_normal((2**18, 3)).astype(np.float32)
+    bias = np.array([1.0, 0.0, -1.0], dtype=np.float32)
+    got = rows.dot(weights, bias)
+    for k, text in enumerate(texts):
+        ids, want = sparse_row(text, 18, (1, 2, 3))
+        assert np.allclose(got[k], want @ weights[ids] + bias, atol=1e-5)
+    assert Rows.of([], 18).dot(weights, bias).shape == (0, 3)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from yuqing.analyse.post_cues import CUE_NAMES, cue_values
+from yuqing.analyse.post_cues import CUE_NAMES, cue_matrix, cue_values
 
 
 def values(text: str) -> dict[str, float]:
@@ -31,3 +31,18 @@ def test_values_grow_with_matches():
     one, two = values("谢谢"), values("谢谢谢谢")
     assert two["thanks"] > one["thanks"] > 0
     assert np.isclose(one["thanks"], np.log(2))
+
+
+def test_a_batch_counts_each_text_apart():
+    texts = [
+        "建设路的路灯已经坏了两个多星期，晚上过马路看不清，麻烦安排人看一下。",
+        "",
+        "到底有没有人管？？\n谁来负责！！",
+        "感谢城管局！！",
+        "请问社保卡在哪里补办？",
+    ]
+    got = cue_matrix(texts)
+    assert got.shape == (len(texts), len(CUE_NAMES)) and got.dtype == np.float32
+    for row, text in zip(got, texts, strict=True):
+        assert row.tolist() == cue_values(text).tolist()
+    assert cue_matrix([]).shape == (0, len(CUE_NAMES))

@@ -114,3 +114,19 @@ def test_posts_model_without_the_district_layer_reads_with_the_base():
     assert base.district is None
     text = "服务很好，非常满意"
     assert base.predict(text).label == LABELS[int((base.base_logits(text) + base.offsets).argmax())]
+
+
+def test_posts_batch_reads_each_post_as_alone(model):
+    posts = [
+        "小区污水横流臭气熏天，投诉了三个月没人管",
+        "",
+        "。 ",
+        "为消防救援大队点赞，辛苦了！",
+        "请问社保卡在哪里补办？\n需要带什么材料？",
+    ]
+    assert model.posts is not None
+    assert model.posts.predict_batch(posts) == [model.posts.predict(p) for p in posts]
+    assert model.posts.predict_batch([]) == []
+    mixed = model.predict_batch([*posts, "记者今天从区里获悉"], [*[""] * len(posts), "示例区获评全国文明城区"])
+    assert mixed[:-1] == model.posts.predict_batch(posts)
+    assert mixed[-1] == model.predict("记者今天从区里获悉", "示例区获评全国文明城区")

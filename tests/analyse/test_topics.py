@@ -40,3 +40,12 @@ def test_learned_fallback_reads_context_when_no_keyword_matches():
     assert TopicLexicon().classify(text) == []
     assert TopicClassifier(fallback=fallback).classify(text) == ["education"]
     assert TopicClassifier(fallback=fallback).classify("今天天气不错") == [OTHER]
+
+
+def test_a_batch_is_classified_as_each_text_alone():
+    from yuqing.analyse.topics import default_fallback
+
+    clf = TopicClassifier(fallback=default_fallback())
+    texts = ["孩子们的期末成绩单发下来了，家长会定在周五", "今天天气不错", "", "小区垃圾堆了一周没人清运", "。"]
+    assert clf.classify_batch(texts) == [clf.classify(t) for t in texts]
+    assert clf.classify_batch([]) == []

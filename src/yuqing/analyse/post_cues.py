@@ -91,3 +91,20 @@ _PATTERNS = tuple(re.compile(p) for p in CUE_GROUPS.values())
 def cue_values(text: str) -> np.ndarray:
     """log(1 + matches) of each cue group in `text`, in `CUE_NAMES` order (float32)."""
     return np.log1p(np.array([len(p.findall(text)) for p in _PATTERNS], dtype=np.float32))
+
+
+def cue_matrix(texts: list[str]) -> np.ndarray:
+    """`cue_values` of each text, as rows (float32): each group's pattern runs once over the whole
+    batch (the texts joined by line breaks, which no pattern crosses) and its matches are counted
+    per text by where they start."""
+    n = len(texts)
+    out = np.zeros((n, len(_PATTERNS)), dtype=np.float32)
+    if not n:
+        return out
+    joined = "\n".join(texts)
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n) + 1)
+    for j, pattern in enumerate(_PATTERNS):
+        starts = [m.start() for m in pattern.finditer(joined)]
+        if starts:
+            out[:, j] = np.bincount(np.searchsorted(ends, starts, side="right"), minlength=n)
+    return np.log1p(out)

@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import rjieba
 
-from yuqing.analyse.features import ngram_ids, sparse_row, vocabulary_row, word_ids
-from yuqing.analyse.post_cues import CUE_NAMES, cue_values
+from yuqing.analyse.features import Rows, ngram_ids, sparse_row, vocabulary_row, word_ids
+from yuqing.analyse.post_cues import CUE_NAMES, cue_matrix, cue_values
 
 LABELS = ("positive", "neutral", "negative")  # the order of the model's classes (inews labels 0, 1, 2)
 TITLE_CHARS = 60  # a title (or a post's first sentence) longer than this is cut
@@ -110,6 +110,14 @@ def verdict(z: np.ndarray, offsets: np.ndarray) -> Sentiment:
     return Sentiment(LABELS[int(np.argmax(z + offsets))], round(float(p[0] - p[2]), 4))
 
 
+def verdicts(z: np.ndarray, offsets: np.ndarray) -> list[Sentiment]:
+    """`verdict` of each row of logits."""
+    p = np.exp(log_softmax(z))
+    labels = np.argmax(z + offsets, axis=1).tolist()
+    scores = (p[:, 0] - p[:, 2]).tolist()
+    return [Sentiment(LABELS[k], round(s, 4)) for k, s in zip(labels, scores, strict=True)]
+
+
 def _artifact(folder: Path | None, name: str) -> tuple[dict[str, np.ndarray], dict]:
     """The arrays and metadata of a model in `folder`, or of the shipped one."""
     if folder is None:
@@ -168,15 +176,33 @@ class PostsModel:
         return np.asarray(vals @ self.weights[ids] + self.bias, dtype=np.float32)
 
     def predict(self, text: str) -> Sentiment:
-        if not text.strip("。 "):
-            return Sentiment("neutral", 0.0)
-        z = self.base_logits(text)
+        return self.predict_batch([text])[0]
+
+    def predict_batch(self, texts: list[str]) -> list[Sentiment]:
+        """`predict` over a batch: the n-grams of all posts are hashed and counted in one pass
+        (`features.Rows`), and the district layer reads the base model's n-gram ids shifted to its
+        fewer bits instead of hashing the posts again."""
+        out = [Sentiment("neutral", 0.0)] * len(texts)
+        todo = [k for k, t in enumerate(texts) if t.strip("。 ")]
+        if not todo:
+            return out
+        posts = [texts[k] for k in todo] if len(todo) < len(texts) else texts
+        rows = Rows.of(posts, self.bits, self.orders)
+        z = rows.dot(self.weights, self.bias)
         if self.district is None:
-            return verdict(z, self.offsets)
-        dense_w, ngram_w, bias = self.district
-        dense, ids, vals = district_features(text, z, self.district_bits)
-        z = np.asarray(dense @ dense_w + vals @ ngram_w[ids] + bias, dtype=np.float32)
-        return verdict(z, np.zeros(3, dtype=np.float32))
+            found = verdicts(z, self.offsets)
+        else:
+            dense_w, ngram_w, bias = self.district
+            dense = np.concatenate([log_softmax(z), cue_matrix(posts)], axis=1)
+            if self.orders == (1, 2, 3) and self.district_bits <= self.bits:
+                district_rows = rows.coarser(self.district_bits)
+            else:
+                district_rows = Rows.of(posts, self.district_bits, (1, 2, 3))
+            z = np.asarray(dense @ dense_w + district_rows.dot(ngram_w, bias), dtype=np.float32)
+            found = verdicts(z, np.zeros(3, dtype=np.float32))
+        for k, sentiment in zip(todo, found, strict=True):
+            out[k] = sentiment
+        return out
 
 
 class SentimentModel:
@@ -227,9 +253,19 @@ class SentimentModel:
         return verdict(z, self.offsets)
 
     def predict_batch(self, texts: list[str], titles: list[str] | None = None) -> list[Sentiment]:
-        """The sentiment stage over a batch."""
+        """The sentiment stage over a batch (the posts in it are read together: `PostsModel.predict_batch`)."""
         titles = titles or [""] * len(texts)
-        return [self.predict(t, ti) for t, ti in zip(texts, titles, strict=True)]
+        out: list[Sentiment | None] = [None] * len(texts)
+        posts: list[int] = []
+        for k, (text, title) in enumerate(zip(texts, titles, strict=True)):
+            if self.posts is not None and is_post(text, title):
+                posts.append(k)
+            else:
+                out[k] = self.predict(text, title)
+        if self.posts is not None and posts:
+            for k, sentiment in zip(posts, self.posts.predict_batch([texts[k] for k in posts]), strict=True):
+                out[k] = sentiment
+        return [s for s in out if s is not None]
 
 
 @lru_cache(maxsize=1)

@@ -19,7 +19,7 @@ from pathlib import Path
 import ahocorasick
 import numpy as np
 
-from yuqing.analyse.features import sparse_row
+from yuqing.analyse.features import Rows, sparse_row
 
 OTHER = "other"
 
@@ -614,6 +614,20 @@ class TopicFallback:
         best = int(np.argmax(p))
         return [self.topics[best]] if p[best] >= self.threshold else []
 
+    def classify_batch(self, texts: list[str]) -> list[list[str]]:
+        """`classify` over a batch, its n-grams hashed and counted in one pass (`features.Rows`)."""
+        if not texts:
+            return []
+        rows = Rows.of([t[: self.max_chars] for t in texts], self.bits, self.orders)
+        z = rows.dot(self.weights, self.bias)
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        best = np.argmax(p, axis=1).tolist()
+        sure = (p.max(axis=1) >= self.threshold).tolist()
+        has = np.bincount(rows.doc, minlength=len(texts)).astype(bool).tolist()
+        return [[self.topics[b]] if h and ok else [] for b, ok, h in zip(best, sure, has, strict=True)]
+
 
 @lru_cache(maxsize=1)
 def default_fallback() -> TopicFallback | None:
@@ -634,4 +648,11 @@ class TopicClassifier:
         return topics or [OTHER]
 
     def classify_batch(self, texts: list[str]) -> list[list[str]]:
-        return [self.classify(t) for t in texts]
+        """`classify` over a batch: the fallback reads the texts the lexicon is silent on together."""
+        found = [self.lexicon.classify(t) for t in texts]
+        if self.fallback is not None:
+            silent = [k for k, topics in enumerate(found) if not topics]
+            if silent:
+                for k, topics in zip(silent, self.fallback.classify_batch([texts[k] for k in silent]), strict=True):
+                    found[k] = topics
+        return [topics or [OTHER] for topics in found]
