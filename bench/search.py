@@ -123,7 +123,7 @@ def build(url: str | None, n: int, folder: Path) -> tuple[object, float]:
         with ws.db.write() as s:
             s.execute(insert(Item), rows)
     if ws.db.engine.dialect.name == "postgresql":
-        with ws.db.engine.connect() as conn:
+        with ws.db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE items")
     return ws, time.perf_counter() - t0
 

@@ -45,11 +45,19 @@ def items(
     source: str | None = None, sentiment: str | None = None, topic: str | None = None, place: str | None = None,
     relevant: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> ItemPage:
-    """Search items: `q` terms are AND-ed; dates are China-time days (YYYY-MM-DD)."""
+    """Search items, newest first: `q` terms are AND-ed; dates are China-time days (YYYY-MM-DD).
+
+    Page on with `cursor` (the previous page's `next_cursor`) rather than a growing `offset`.
+    `total` is exact up to 2,000 matches, an estimate above (`total_exact` false)."""
     f = filter_from(q, since, until, source, sentiment, topic, place, relevant)
-    rows, total = search_items(session, f, limit=limit, offset=offset)
-    return ItemPage(total=total, items=[ItemPublic.model_validate(r) for r in rows])
+    try:
+        hits = search_items(session, f, limit=limit, offset=offset, cursor=cursor)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return ItemPage(total=hits.total, total_exact=hits.exact, next_cursor=hits.next_cursor,
+                    items=[ItemPublic.model_validate(r) for r in hits.items])
 
 
 @router.get("/items/{item_id}", response_model=ItemPublic)

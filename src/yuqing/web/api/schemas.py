@@ -35,6 +35,8 @@ class ItemPublic(BaseModel):
 
 class ItemPage(BaseModel):
     total: int
+    total_exact: bool = Field(description="false: `total` is an estimate (more than 2,000 matches)")
+    next_cursor: str | None = Field(None, description="pass as `cursor` to get the page after this one")
     items: list[ItemPublic]
 
 

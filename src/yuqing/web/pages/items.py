@@ -61,8 +61,10 @@ def feed(
     relevant: str | None = None, page: Annotated[int, Query(ge=1)] = 1,
 ) -> object:
     f = filter_from(q, since, until, source, sentiment, topic, place, relevant)
-    rows, total = search_items(session, f, limit=PAGE, offset=(page - 1) * PAGE)
-    context = dict(items=rows, total=total, page=page, pages=max(1, -(-total // PAGE)), f=f,
+    hits = search_items(session, f, limit=PAGE, offset=(page - 1) * PAGE)
+    context = dict(items=hits.items, total=hits.total, count_label=hits.count_label, page=page,
+                   pages=max(1, -(-hits.total // PAGE)), exact=hits.exact,
+                   has_next=hits.next_cursor is not None, f=f,
                    args=dict(q=q, since=since or "", until=until or "", source=source or "",
                              sentiment=sentiment or "", topic=topic or "", place=place or "",
                              relevant=relevant or ""),
@@ -93,7 +95,8 @@ def export_items(
 ) -> Response:
     """The feed's current filter as an XLSX file (at most 10,000 rows), watermarked and audited."""
     f = filter_from(q, since, until, source, sentiment, topic, place, relevant)
-    rows, total = search_items(session, f, limit=EXPORT_LIMIT)
+    hits = search_items(session, f, limit=EXPORT_LIMIT)
+    rows, total = hits.items, hits.total
     body = items_xlsx(rows, f"{viewer.user.display_name}（{viewer.user.username}）")
     with ws.db.write() as s:
         audit.append(s, viewer.actor, "export.items", "items", None, rows=len(rows), total=total, query=q,
