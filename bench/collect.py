@@ -106,7 +106,8 @@ def main() -> None:
 
     import httpx
 
-    from yuqing.collect import cli
+    from yuqing.actions.actors import installer
+    from yuqing.collect import sources
     from yuqing.collect.http import HttpPolicy
     from yuqing.collect.runner import collect_once
     from yuqing.workspace import init_workspace
@@ -119,8 +120,10 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             ws = init_workspace(Path(tmp) / "ws")
+            admin = installer(ws)  # a new workspace: the installer sets it up
             ids = [
-                cli.sources_add(ws, "rss", f"http://127.0.0.1:{port}/s{s}.xml") for s in range(args.sources)
+                sources.sources_add(ws, admin, "rss", f"http://127.0.0.1:{port}/s{s}.xml")
+                for s in range(args.sources)
             ]
             policy = HttpPolicy(per_host_delay=0, per_host_concurrency=args.workers)
             if args.tracemalloc:

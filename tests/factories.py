@@ -10,10 +10,14 @@ from sqlalchemy.orm import Session
 
 from yuqing.accounts import hash_password
 from yuqing.clock import utcnow
+from yuqing.domain.roles import Actor
 from yuqing.store.search import search_text
 from yuqing.store.tables import Assignment, Case, Event, FetchRun, Item, Source, Unit, User
 
 _seq = itertools.count(1)
+
+# An administrator with no account row, for calling actions in tests that need no people.
+ADMIN = Actor(user_id=None, name="测试管理员", role="admin")
 PASSWORD = "correct-horse-9"
 _PASSWORD_HASH = hash_password(PASSWORD)
 

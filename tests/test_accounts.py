@@ -8,14 +8,18 @@ from sqlalchemy import select
 from tests import factories
 from yuqing.accounts import (
     AccountError,
+    create_unit,
+    create_user,
     delete_unit,
     delete_user,
+    set_password,
     set_unit_active,
     set_user_active,
     update_unit,
     update_user,
 )
-from yuqing.domain.roles import Actor, PermissionDenied
+from yuqing.actions.actors import jobs_actor
+from yuqing.domain.roles import JOBS, Actor, PermissionDenied
 from yuqing.store import audit
 from yuqing.store.tables import AuditEntry, LoginSession, Unit, User
 from yuqing.workspace import Workspace
@@ -83,3 +87,34 @@ def test_a_user_who_acted_is_disabled_not_deleted(ws: Workspace, admin: Actor) -
         assert not worker.active and worker.role_code == "unit_leader" and worker.display_name == "刘洋"
         assert s.execute(select(LoginSession).where(LoginSession.user_id == wid)).first() is None  # logged out
         assert s.get(User, fid) is None
+
+
+def test_units_and_users_are_created_by_actions_with_an_explicit_actor(ws: Workspace, admin: Actor) -> None:
+    unit = create_unit(ws, admin, "青石镇", "town", place="青石镇")
+    user = create_user(ws, admin, "qs", "刘洋", "abcdefgh1", "unit_handler", "青石镇")
+    assert (unit.name, user.unit_id) == ("青石镇", unit.id)
+    with pytest.raises(TypeError, match="explicit Actor"):
+        create_unit(ws, None, "河口镇", "town")  # type: ignore[arg-type]
+    with pytest.raises(PermissionDenied):
+        create_user(ws, Actor(None, "监测员", "analyst"), "x1", "某", "abcdefgh1", "analyst")
+    with pytest.raises(AccountError, match="请选择角色"):
+        create_user(ws, admin, "robot", "机器人", "abcdefgh1", JOBS)  # the jobs role is never given to a person
+    set_password(ws, Actor(user.id, "刘洋", "unit_handler", unit.id), user.id, "newpassword1")  # one's own
+    with pytest.raises(PermissionDenied):
+        set_password(ws, Actor(user.id, "刘洋", "unit_handler", unit.id), admin.user_id or 0, "newpassword1")
+    with ws.db.read() as s:
+        codes = [e.action for e in s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()]
+    assert codes == ["unit.create", "user.create", "user.set_password"]
+
+
+def test_the_jobs_account_cannot_be_edited_disabled_or_deleted(ws: Workspace, admin: Actor) -> None:
+    jobs_id = jobs_actor(ws).user_id or 0
+    for change in (lambda: update_user(ws, admin, jobs_id, display_name="改名", role="admin", unit=None),
+                   lambda: set_user_active(ws, admin, jobs_id, False),
+                   lambda: delete_user(ws, admin, jobs_id),
+                   lambda: set_password(ws, admin, jobs_id, "abcdefgh1")):
+        with pytest.raises(AccountError, match="系统任务"):
+            change()
+    with ws.db.read() as s:
+        jobs = s.get(User, jobs_id)
+        assert jobs.active and jobs.role_code == JOBS and jobs.display_name == "系统任务"

@@ -73,11 +73,10 @@ def test_demo_posts_form_one_event_per_story_even_in_small_batches(ws: Workspace
     from importlib import resources
     from pathlib import Path
 
-    from yuqing.domain.roles import SYSTEM
     from yuqing.importer import import_file
 
     posts = Path(str(resources.files("yuqing.demo").joinpath("posts.jsonl")))
-    import_file(ws.db.write, SYSTEM, posts, ws.settings.author_salt)
+    import_file(ws, ADMIN, posts)
     service.drop_caches()
     service.analyse_pending(ws, batch=20)
     with ws.db.read() as s:

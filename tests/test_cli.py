@@ -146,3 +146,24 @@ def test_push_source_token_and_bad_emergency_source(tmp_path: Path) -> None:
     assert yuqing("-w", ws, "sources", "token", "999").returncode == 2
     bad = yuqing("-w", ws, "emergency", "on", "--sources", "999", "--interval", "60")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_commands_act_as_a_named_account_once_an_administrator_exists(tmp_path: Path) -> None:
+    ws = str(tmp_path / "w")
+    assert yuqing("init", ws).returncode == 0
+    first = yuqing("-w", ws, "users", "add", "root", "--role", "admin", "--password", "abcdefgh1")
+    assert first.returncode == 0, first.stderr  # a new workspace: the installer makes the first administrator
+    refused = yuqing("-w", ws, "units", "add", "青石镇", "--kind", "town")
+    assert refused.returncode == 2 and "--as" in refused.stderr and "Traceback" not in refused.stderr
+    assert yuqing("-w", ws, "units", "add", "青石镇", "--kind", "town", "--as", "root").returncode == 0
+    r = yuqing("-w", ws, "users", "add", "lm", "--role", "analyst", "--password", "abcdefgh1", "--as", "root")
+    assert r.returncode == 0, r.stderr
+    denied = yuqing("-w", ws, "users", "add", "x2", "--role", "analyst", "--password", "abcdefgh1", "--as", "lm")
+    assert denied.returncode == 1 and "无权" in denied.stderr
+    f = tmp_path / "posts.jsonl"
+    f.write_text('{"id": "1", "text": "河口镇暴雨内涝"}\n', encoding="utf-8")
+    assert "新增 1" in yuqing("-w", ws, "import", str(f), "--as", "lm").stdout
+    with sqlite3.connect(Path(ws) / "yuqing.db") as conn:
+        rows = conn.execute("SELECT a.action, u.username FROM audit_entries a LEFT JOIN users u ON u.id = a.actor_id"
+                            " ORDER BY a.id").fetchall()
+    assert rows[-1] == ("items.import", "lm") and ("unit.create", "root") in rows

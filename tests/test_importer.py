@@ -11,15 +11,15 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy import func, select
 
+from tests.factories import ADMIN
 from yuqing.collect.base import MAX_COUNT
-from yuqing.domain.roles import SYSTEM
 from yuqing.importer import ImportResult, import_file
 from yuqing.store.tables import Item
 from yuqing.workspace import Workspace
 
 
 def _import(ws: Workspace, path: Path) -> ImportResult:
-    return import_file(ws.db.write, SYSTEM, path, ws.settings.author_salt)
+    return import_file(ws, ADMIN, path)
 
 
 def _texts(ws: Workspace) -> dict[str, str]:

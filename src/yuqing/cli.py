@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from yuqing.domain.roles import ROLE_NAMES, SYSTEM
+from yuqing.domain.roles import ROLE_NAMES, Actor
 from yuqing.workspace import Workspace, WorkspaceError, init_workspace, open_workspace
 
 app = typer.Typer(help="Yuqing 舆情：网络舆情监测、交办、回应与考核。", no_args_is_help=True,
@@ -41,6 +41,20 @@ def main_options(
     workspace: Annotated[Path | None, typer.Option("--workspace", "-w", help="工作区目录（默认 $YUQING_WORKSPACE 或当前目录）")] = None,
 ) -> None:
     ctx.obj = {"workspace": workspace}
+
+
+AsUser = Annotated[str | None, typer.Option("--as", help="以哪个账号操作（默认工作区的操作账号）")]
+
+
+def setup_as(ws: Workspace, as_user: str | None) -> Actor:
+    """The named account a command acts as (--as, else the workspace's operator); on a new workspace without
+    an administrator yet, the installer, so the first units, administrator and sources can be made."""
+    from yuqing.actions.actors import OperatorRequired, setup_actor
+
+    try:
+        return setup_actor(ws, as_user)
+    except OperatorRequired as exc:
+        raise fail(str(exc), 2) from None
 
 
 def ws_of(ctx: typer.Context, migrate: bool = False) -> Workspace:
@@ -153,18 +167,23 @@ def import_items(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="JSONL 或 CSV 文件")],
     source: Annotated[str | None, typer.Option(help="来源名称（默认按文件名）")] = None,
+    as_user: AsUser = None,
 ) -> None:
     """从 JSONL/CSV 文件导入信息；重复导入不会重复入库，坏行按行号报告。"""
+    from yuqing.domain.roles import PermissionDenied
     from yuqing.importer import import_file, read_rows
 
     if not file.exists():
         raise fail(f"文件不存在：{file}")
     ws = ws_of(ctx, migrate=True)
+    actor = setup_as(ws, as_user)
     total = sum(1 for _ in read_rows(file))
-    with progress_bar() as bar:
-        task = bar.add_task("导入", total=total)
-        result = import_file(ws.db.write, SYSTEM, file, ws.settings.author_salt, source_name=source,
-                             progress=lambda n: bar.advance(task, n))
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("导入", total=total)
+            result = import_file(ws, actor, file, source_name=source, progress=lambda n: bar.advance(task, n))
+    except PermissionDenied as exc:
+        raise fail(str(exc)) from None
     for message in result.errors:
         err.print(f"[yellow]{message}[/yellow]")
     out.print(f"新增 {result.new}，更新 {result.updated}，未变 {result.unchanged}，错误 {len(result.errors)}")
@@ -180,16 +199,18 @@ def users_add(
     name: Annotated[str | None, typer.Option(help="姓名")] = None,
     unit: Annotated[str | None, typer.Option(help="所属单位名称")] = None,
     password: Annotated[str | None, typer.Option(help="密码（不给则提示输入）")] = None,
+    as_user: AsUser = None,
 ) -> None:
-    """添加用户。"""
+    """添加用户（新工作区的第一个管理员不需要 --as）。"""
     from yuqing.accounts import AccountError, create_user
+    from yuqing.domain.roles import PermissionDenied
 
     ws = ws_of(ctx, migrate=True)
+    actor = setup_as(ws, as_user)
     pw = password or typer.prompt("密码", hide_input=True, confirmation_prompt=True)
     try:
-        with ws.db.write() as s:
-            user = create_user(s, SYSTEM, username, name or username, pw, role, unit)
-    except AccountError as exc:
+        user = create_user(ws, actor, username, name or username, pw, role, unit)
+    except (AccountError, PermissionDenied) as exc:
         raise fail(str(exc)) from None
     out.print(f"已添加用户 {user.username}（id {user.id}）")
 
@@ -217,15 +238,17 @@ def units_add(
     kind: Annotated[str, typer.Option(help="town（乡镇）、street（街道）、department（部门）、office（办公室）")] = "department",
     parent: Annotated[str | None, typer.Option(help="上级单位名称")] = None,
     place: Annotated[str | None, typer.Option(help="负责的地名（属地）")] = None,
+    as_user: AsUser = None,
 ) -> None:
-    """添加单位。"""
+    """添加单位（新工作区在有管理员之前不需要 --as）。"""
     from yuqing.accounts import AccountError, create_unit
+    from yuqing.domain.roles import PermissionDenied
 
     ws = ws_of(ctx, migrate=True)
+    actor = setup_as(ws, as_user)
     try:
-        with ws.db.write() as s:
-            unit = create_unit(s, SYSTEM, name, kind, parent, place)
-    except AccountError as exc:
+        unit = create_unit(ws, actor, name, kind, parent, place)
+    except (AccountError, PermissionDenied) as exc:
         raise fail(str(exc)) from None
     out.print(f"已添加单位 {unit.name}（id {unit.id}）")
 
@@ -269,11 +292,14 @@ AUDIT_FAILURES = {
 
 @app.command()
 def retention(ctx: typer.Context) -> None:
-    """按 retention_days 清除过期信息的原始快照和个人信息（作者哈希、联系方式）；正文和证据哈希保留，操作记入审计。"""
+    """按 retention_days 清除过期信息的原始快照和个人信息（作者哈希、联系方式）；正文和证据哈希保留，操作记入审计。
+
+    立即执行每日的清理任务，以“系统任务”账号操作（与定时任务相同）。"""
+    from yuqing.actions.actors import jobs_actor
     from yuqing.collect.retention import purge_expired
 
     ws = ws_of(ctx, migrate=True)
-    r = purge_expired(ws)
+    r = purge_expired(ws, jobs_actor(ws))
     out.print(f"保存期限 {ws.settings.retention_days} 天：清除了 {r.items} 条信息、{r.versions} 个历史版本、"
               f"{r.bodies} 个原始响应的快照和个人信息")
 
@@ -333,24 +359,29 @@ def sources_add(
     interval: Annotated[int | None, typer.Option(help="采集间隔（秒）")] = None,
     official: Annotated[bool, typer.Option("--official", help="本区官方账号/网站")] = False,
     config: Annotated[str | None, typer.Option(help="JSON 配置（如网页选择器）")] = None,
+    as_user: AsUser = None,
 ) -> None:
     """添加信息源，输出新信息源的编号。"""
-    from yuqing.collect.cli import SourceError
-    from yuqing.collect.cli import sources_add as add
+    from yuqing.collect.sources import SourceError
+    from yuqing.collect.sources import sources_add as add
+    from yuqing.domain.roles import PermissionDenied
 
     ws = ws_of(ctx, migrate=True)
+    actor = setup_as(ws, as_user)
     try:
         cfg = json.loads(config) if config else None
-        source_id = add(ws, kind, url, name, official=official, interval=interval, config=cfg)
+        source_id = add(ws, actor, kind, url, name, official=official, interval=interval, config=cfg)
     except (SourceError, json.JSONDecodeError) as exc:
         raise fail(str(exc), 2) from None
+    except PermissionDenied as exc:
+        raise fail(str(exc)) from None
     typer.echo(source_id)
 
 
 @sources_app.command("list")
 def sources_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON 输出")] = False) -> None:
     """列出信息源及其健康状态。"""
-    from yuqing.collect.cli import sources_list as rows_of
+    from yuqing.collect.sources import sources_list as rows_of
 
     rows = rows_of(ws_of(ctx, migrate=True))
     if as_json:
@@ -365,15 +396,20 @@ def sources_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
 
 
 @sources_app.command("token")
-def sources_token(ctx: typer.Context, source_id: Annotated[int, typer.Argument(help="推送来源编号")]) -> None:
+def sources_token(ctx: typer.Context, source_id: Annotated[int, typer.Argument(help="推送来源编号")],
+                  as_user: AsUser = None) -> None:
     """为推送来源（kind=push）签发新令牌（只显示一次，旧令牌作废）。"""
     from yuqing.collect.push import PushError, issue_push_token
+    from yuqing.domain.roles import PermissionDenied
 
     ws = ws_of(ctx, migrate=True)
+    actor = setup_as(ws, as_user)
     try:
-        token = issue_push_token(ws, SYSTEM, source_id)
+        token = issue_push_token(ws, actor, source_id)
     except (PushError, LookupError, ValueError) as exc:
         raise fail(str(exc), 2) from None
+    except PermissionDenied as exc:
+        raise fail(str(exc)) from None
     typer.echo(token)
 
 
@@ -384,7 +420,7 @@ def collect(
     source: Annotated[list[int] | None, typer.Option("--source", help="只采集这些信息源（可重复）")] = None,
 ) -> None:
     """采集一轮（各来源的错误会被记录，不会中断）。不加 --once 时按计划持续采集。"""
-    from yuqing.collect.cli import collect_once, format_summary
+    from yuqing.collect.sources import collect_once, format_summary
 
     ws = ws_of(ctx, migrate=True)
     if not once:
@@ -414,7 +450,7 @@ def items_list(
     source: Annotated[int | None, typer.Option(help="信息源编号")] = None,
 ) -> None:
     """列出最新信息。"""
-    from yuqing.collect.cli import items_list_json
+    from yuqing.collect.sources import items_list_json
 
     ws = ws_of(ctx, migrate=True)
     for line in items_list_json(ws, limit, source):
@@ -431,36 +467,46 @@ def emergency_on(
     sources: Annotated[list[str] | None, typer.Option("--sources", help="信息源编号，逗号分隔或重复；不给则全部")] = None,
     keywords: Annotated[list[str] | None, typer.Option("--keywords", help="关注关键词，逗号分隔或重复")] = None,
     interval: Annotated[int, typer.Option(help="采集间隔（秒）")] = 60,
+    as_user: AsUser = None,
 ) -> None:
     """开启应急模式：提高所选信息源的采集频率，直到关闭。"""
-    from yuqing.collect.cli import emergency_on as on
+    from yuqing.collect.schedule import ScheduleError
+    from yuqing.collect.sources import emergency_on as on
+    from yuqing.domain.roles import PermissionDenied
 
     ws = ws_of(ctx, migrate=True)
     try:
         ids = [int(x) for x in _split(sources)]
     except ValueError:
         raise fail("--sources 须为信息源编号", 2) from None
-    from yuqing.collect.schedule import ScheduleError
-
+    actor = setup_as(ws, as_user)
     try:
-        window = on(ws, ids, _split(keywords), interval)
+        window = on(ws, actor, ids, _split(keywords), interval)
     except ScheduleError as exc:
         raise fail(str(exc), 2) from None
+    except PermissionDenied as exc:
+        raise fail(str(exc)) from None
     out.print(f"应急模式已开启（#{window}），间隔 {interval} 秒")
 
 
 @emergency_app.command("off")
-def emergency_off(ctx: typer.Context) -> None:
+def emergency_off(ctx: typer.Context, as_user: AsUser = None) -> None:
     """关闭应急模式。"""
-    from yuqing.collect.cli import emergency_off as off
+    from yuqing.collect.sources import emergency_off as off
+    from yuqing.domain.roles import PermissionDenied
 
-    out.print(f"已关闭 {off(ws_of(ctx, migrate=True))} 个应急监测窗口")
+    ws = ws_of(ctx, migrate=True)
+    try:
+        ended = off(ws, setup_as(ws, as_user))
+    except PermissionDenied as exc:
+        raise fail(str(exc)) from None
+    out.print(f"已关闭 {ended} 个应急监测窗口")
 
 
 @emergency_app.command("status")
 def emergency_status(ctx: typer.Context) -> None:
     """查看生效中的应急监测窗口。"""
-    from yuqing.collect.cli import emergency_status as status
+    from yuqing.collect.sources import emergency_status as status
 
     rows = status(ws_of(ctx, migrate=True))
     for row in rows:
@@ -548,9 +594,6 @@ def cases_remind(ctx: typer.Context) -> None:
     from yuqing.respond.cli import remind_command
 
     _respond(remind_command, _ws_path(ctx))
-
-
-AsUser = Annotated[str | None, typer.Option("--as", help="以哪个账号操作（默认工作区的操作账号）")]
 
 
 @cases_app.command("open")

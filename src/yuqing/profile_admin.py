@@ -1,14 +1,13 @@
-"""Audited edits of the district profile (profile.json): landmarks, aliases and watch keywords.
+"""Actions on the district profile (profile.json): landmarks, aliases and watch keywords, each audited.
 
-Each edit moves the profile version in the database in its transaction, so every analysis worker
-reloads the profile at its next batch (see yuqing.analysis_service).
+Each edit moves the profile version in the database in its transaction (removals and moves too), so every
+analysis worker reloads the profile at its next batch (see yuqing.analysis_service).
 """
 
 from __future__ import annotations
 
+from yuqing.actions import Tx, action
 from yuqing.domain.profile import DistrictProfile, Place
-from yuqing.domain.roles import Actor, require
-from yuqing.store import audit
 from yuqing.store.analysis import profile_edited
 from yuqing.workspace import Workspace
 
@@ -32,10 +31,10 @@ def _load(ws: Workspace) -> DistrictProfile:
     return profile
 
 
-def add_landmark(ws: Workspace, actor: Actor, name: str, parent: str, aliases: list[str]) -> None:
+@action("profile.add_landmark", permission="profile.manage")
+def add_landmark(tx: Tx, name: str, parent: str, aliases: list[str]) -> None:
     """A landmark (a market, a park, a building site …) under a town or street of the district."""
-    require(actor, "profile.manage")
-    profile = _load(ws)
+    profile = _load(tx.ws)
     name = name.strip()
     if not name:
         raise ProfileError("地标名称不能为空")
@@ -47,17 +46,16 @@ def add_landmark(ws: Workspace, actor: Actor, name: str, parent: str, aliases: l
         raise ProfileError(f"“{name}”已在档案中")
     if parent not in names:
         raise ProfileError(f"上级地名“{parent}”不在档案中")
-    with ws.db.write() as s:
-        profile_edited(s)
-        audit.append(s, actor, "profile.add_landmark", "profile", profile.district, name=name, parent=parent,
-                     aliases=aliases)
-        profile.places.append(Place(name, "landmark", parent=parent, aliases=[a for a in aliases if a]))
-        profile.save(ws.settings.profile_path)
+    profile_edited(tx.session)  # every analysis worker reloads the profile at its next batch
+    tx.audit("profile.add_landmark", "profile", profile.district, name=name, parent=parent, aliases=aliases)
+    profile.places.append(Place(name, "landmark", parent=parent, aliases=[a for a in aliases if a]))
+    profile.save(tx.ws.settings.profile_path)
 
 
-def add_alias(ws: Workspace, actor: Actor, place: str, alias: str) -> None:
-    require(actor, "profile.manage")
-    profile = _load(ws)
+@action("profile.add_alias", permission="profile.manage")
+def add_alias(tx: Tx, place: str, alias: str) -> None:
+    """One more name posts use for a place of the profile."""
+    profile = _load(tx.ws)
     alias = alias.strip()
     target = next((p for p in profile.places if p.name == place), None)
     if target is None:
@@ -65,23 +63,21 @@ def add_alias(ws: Workspace, actor: Actor, place: str, alias: str) -> None:
     if not alias or alias in target.aliases:
         raise ProfileError("别名为空或已存在")
     _fits(alias, "别名")
-    with ws.db.write() as s:
-        profile_edited(s)
-        audit.append(s, actor, "profile.add_alias", "profile", profile.district, place=place, alias=alias)
-        target.aliases.append(alias)
-        profile.save(ws.settings.profile_path)
+    profile_edited(tx.session)  # every analysis worker reloads the profile at its next batch
+    tx.audit("profile.add_alias", "profile", profile.district, place=place, alias=alias)
+    target.aliases.append(alias)
+    profile.save(tx.ws.settings.profile_path)
 
 
-def set_keywords(ws: Workspace, actor: Actor, keywords: list[str]) -> None:
-    require(actor, "profile.manage")
-    profile = _load(ws)
+@action("profile.set_keywords", permission="profile.manage")
+def set_keywords(tx: Tx, keywords: list[str]) -> None:
+    """Replace the watch keywords (duplicates and blanks dropped, order kept)."""
+    profile = _load(tx.ws)
     clean = list(dict.fromkeys(k.strip() for k in keywords if k.strip()))
-    with ws.db.write() as s:
-        profile_edited(s)
-        audit.append(s, actor, "profile.set_keywords", "profile", profile.district, before=profile.keywords,
-                     after=clean)
-        profile.keywords = clean
-        profile.save(ws.settings.profile_path)
+    profile_edited(tx.session)  # every analysis worker reloads the profile at its next batch
+    tx.audit("profile.set_keywords", "profile", profile.district, before=profile.keywords, after=clean)
+    profile.keywords = clean
+    profile.save(tx.ws.settings.profile_path)
 
 
 def _landmark(profile: DistrictProfile, name: str) -> Place:
@@ -91,54 +87,55 @@ def _landmark(profile: DistrictProfile, name: str) -> Place:
     return place
 
 
-def update_landmark(ws: Workspace, actor: Actor, name: str, parent: str, aliases: list[str]) -> None:
+@action("profile.update_landmark", permission="profile.manage")
+def update_landmark(tx: Tx, name: str, parent: str, aliases: list[str]) -> None:
     """Move a landmark to another town or street, or replace its aliases (audited with before and after)."""
-    require(actor, "profile.manage")
-    profile = _load(ws)
+    profile = _load(tx.ws)
     place = _landmark(profile, name)
     if parent not in {p.name for p in profile.places if p.level in ("town", "district")}:
         raise ProfileError(f"上级地名“{parent}”不在档案中")
     clean = list(dict.fromkeys(a.strip() for a in aliases if a.strip()))
     for a in clean:
         _fits(a, "别名")
-    with ws.db.write() as s:
-        audit.append(s, actor, "profile.update_landmark", "profile", profile.district, name=name,
-                     before={"parent": place.parent, "aliases": list(place.aliases)},
-                     after={"parent": parent, "aliases": clean})
-        place.parent, place.aliases = parent, clean
-        profile.save(ws.settings.profile_path)
+    profile_edited(tx.session)
+    tx.audit("profile.update_landmark", "profile", profile.district, name=name,
+             before={"parent": place.parent, "aliases": list(place.aliases)},
+             after={"parent": parent, "aliases": clean})
+    place.parent, place.aliases = parent, clean
+    profile.save(tx.ws.settings.profile_path)
 
 
-def remove_landmark(ws: Workspace, actor: Actor, name: str) -> None:
+@action("profile.remove_landmark", permission="profile.manage")
+def remove_landmark(tx: Tx, name: str) -> None:
     """Remove a landmark no responsibility rule or unit names; else refuse, saying which one does."""
     from sqlalchemy import select
 
     from yuqing.store.tables import Unit
     from yuqing.store.tables_case import ResponsibilityRule
 
-    require(actor, "profile.manage")
-    profile = _load(ws)
+    profile = _load(tx.ws)
     place = _landmark(profile, name)
-    with ws.db.write() as s:
-        rules = s.execute(select(ResponsibilityRule.id).where(ResponsibilityRule.pattern == name)).scalars().all()
-        units = s.execute(select(Unit.name).where(Unit.place == name)).scalars().all()
-        if rules or units:
-            users = "、".join([f"交办规则 #{r}" for r in rules] + [f"单位“{u}”" for u in units])
-            raise ProfileError(f"地标“{name}”仍被 {users} 使用，请先修改它们")
-        audit.append(s, actor, "profile.remove_landmark", "profile", profile.district, name=name,
-                     parent=place.parent, aliases=list(place.aliases))
-        profile.places.remove(place)
-        profile.save(ws.settings.profile_path)
+    s = tx.session
+    rules = s.execute(select(ResponsibilityRule.id).where(ResponsibilityRule.pattern == name)).scalars().all()
+    units = s.execute(select(Unit.name).where(Unit.place == name)).scalars().all()
+    if rules or units:
+        users = "、".join([f"交办规则 #{r}" for r in rules] + [f"单位“{u}”" for u in units])
+        raise ProfileError(f"地标“{name}”仍被 {users} 使用，请先修改它们")
+    profile_edited(s)
+    tx.audit("profile.remove_landmark", "profile", profile.district, name=name, parent=place.parent,
+             aliases=list(place.aliases))
+    profile.places.remove(place)
+    profile.save(tx.ws.settings.profile_path)
 
 
-def remove_alias(ws: Workspace, actor: Actor, place: str, alias: str) -> None:
+@action("profile.remove_alias", permission="profile.manage")
+def remove_alias(tx: Tx, place: str, alias: str) -> None:
     """Remove one alias of a place (names posts use for it); the place itself stays."""
-    require(actor, "profile.manage")
-    profile = _load(ws)
+    profile = _load(tx.ws)
     target = next((p for p in profile.places if p.name == place), None)
     if target is None or alias not in target.aliases:
         raise ProfileError(f"“{place}”没有别名“{alias}”")
-    with ws.db.write() as s:
-        audit.append(s, actor, "profile.remove_alias", "profile", profile.district, place=place, alias=alias)
-        target.aliases.remove(alias)
-        profile.save(ws.settings.profile_path)
+    profile_edited(tx.session)
+    tx.audit("profile.remove_alias", "profile", profile.district, place=place, alias=alias)
+    target.aliases.remove(alias)
+    profile.save(tx.ws.settings.profile_path)

@@ -13,6 +13,7 @@ from yuqing.actions.actors import (
     acting_user,
     installer,
     jobs_actor,
+    seed_actor,
     setup_actor,
 )
 from yuqing.domain.roles import JOBS, PermissionDenied, require
@@ -60,3 +61,11 @@ def test_installer_only_until_an_administrator_exists(ws: Workspace) -> None:
     with pytest.raises(OperatorRequired, match="已有系统管理员"):
         installer(ws)
     assert setup_actor(ws, "root").role == "admin"
+
+
+def test_the_demo_seed_acts_as_the_installer_then_as_the_administrator(ws: Workspace) -> None:
+    assert seed_actor(ws).user_id is None
+    with ws.db.write() as s:
+        factories.user(s, "off", role="admin", active=False)
+        root_id = factories.user(s, "root", role="admin").id
+    assert (seed_actor(ws).user_id, seed_actor(ws).role) == (root_id, "admin")

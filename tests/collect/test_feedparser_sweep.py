@@ -15,7 +15,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 from sqlalchemy import select
 
-from yuqing.collect import cli
+from tests.factories import ADMIN
+from yuqing.collect import sources
 from yuqing.collect.base import FetchedItem
 from yuqing.collect.http import FetchError, HttpPolicy
 from yuqing.collect.rss import parse_feed
@@ -100,7 +101,7 @@ def test_sample_through_server_runner_and_database(
         body = path.read_bytes()
         headers = {k.decode(): v.decode("latin-1") for k, v in HEADER.findall(body[:2000])}
         headers.setdefault("Content-Type", "application/xml")
-        ids.append(cli.sources_add(ws, "rss", server.add(f"/f/{n}.xml", body, headers=headers), path.name))
+        ids.append(sources.sources_add(ws, ADMIN, "rss", server.add(f"/f/{n}.xml", body, headers=headers), path.name))
     summary = collect_once(ws, ids, policy=policy)
     assert len(summary.results) == len(sample)
     with ws.db.read() as s:

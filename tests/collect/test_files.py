@@ -10,7 +10,8 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy import select
 
-from yuqing.collect import cli
+from tests.factories import ADMIN
+from yuqing.collect import sources
 from yuqing.collect.http import HttpPolicy
 from yuqing.collect.runner import collect_once
 from yuqing.store.tables import FetchRun, Item
@@ -29,7 +30,7 @@ BOARD_CSV = (
 def test_board_csv_in_gbk(ws: Workspace, tmp_path: Path, policy: HttpPolicy) -> None:
     path = tmp_path / "留言板.csv"
     path.write_bytes(BOARD_CSV.encode("gbk"))
-    sid = cli.sources_add(ws, "board", str(path), "区委书记留言板")
+    sid = sources.sources_add(ws, ADMIN, "board", str(path), "区委书记留言板")
     result = collect_once(ws, [sid], policy=policy).results[0]
     assert result.new == 2, result.error
     with ws.db.read() as s:
@@ -62,7 +63,7 @@ def test_board_xlsx_over_http(ws: Workspace, server: FixtureServer, policy: Http
     buf = io.BytesIO()
     wb.save(buf)
     url = server.add("/export.xlsx", buf.getvalue())
-    sid = cli.sources_add(ws, "board", url, "留言板导出")
+    sid = sources.sources_add(ws, ADMIN, "board", url, "留言板导出")
     result = collect_once(ws, [sid], policy=policy).results[0]
     assert result.new == 2, result.error
     with ws.db.read() as s:
@@ -94,7 +95,7 @@ def test_jsonl_file_with_bad_lines(ws: Workspace, tmp_path: Path, policy: HttpPo
         ),
         encoding="utf-8",
     )
-    sid = cli.sources_add(ws, "file", str(path))
+    sid = sources.sources_add(ws, ADMIN, "file", str(path))
     result = collect_once(ws, [sid], policy=policy).results[0]
     assert result.new == 2 and len(result.item_errors) == 3
     with ws.db.read() as s:
@@ -106,7 +107,7 @@ def test_jsonl_file_with_bad_lines(ws: Workspace, tmp_path: Path, policy: HttpPo
 
 
 def test_missing_file_is_an_error(ws: Workspace, tmp_path: Path, policy: HttpPolicy) -> None:
-    sid = cli.sources_add(ws, "file", str(tmp_path / "nope.csv"))
+    sid = sources.sources_add(ws, ADMIN, "file", str(tmp_path / "nope.csv"))
     result = collect_once(ws, [sid], policy=policy).results[0]
     assert result.status == "error" and "找不到文件" in (result.error or "")
 
@@ -114,5 +115,5 @@ def test_missing_file_is_an_error(ws: Workspace, tmp_path: Path, policy: HttpPol
 def test_csv_file_utf8_with_bom(ws: Workspace, tmp_path: Path, policy: HttpPolicy) -> None:
     path = tmp_path / "x.csv"
     path.write_bytes("\ufeffid,title,text,url\n1,标题,内容,http://a.test/1\n".encode())
-    sid = cli.sources_add(ws, "file", path.as_uri())
+    sid = sources.sources_add(ws, ADMIN, "file", path.as_uri())
     assert collect_once(ws, [sid], policy=policy).new == 1

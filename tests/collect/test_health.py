@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from tests.factories import ADMIN
 from yuqing.clock import frozen, utcnow
-from yuqing.collect import cli, health
+from yuqing.collect import health, sources
 from yuqing.collect.http import HttpPolicy
 from yuqing.collect.runner import collect_once
 from yuqing.store.tables import FetchRun, Notification, Source
@@ -35,7 +36,7 @@ def test_working_source_goes_down_after_three_failures(
     ws: Workspace, server: FixtureServer, policy: HttpPolicy
 ) -> None:
     url = server.add("/f.xml", rss([{"guid": "1", "title": "a"}]))
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     collect_once(ws, [sid], policy=policy)
     assert src(ws, sid).health == "ok"
     server.add("/f.xml", b"err", status=500)
@@ -61,7 +62,7 @@ def test_working_source_goes_down_after_three_failures(
 def test_new_dead_source_turns_red_on_first_run(
     ws: Workspace, server: FixtureServer, policy: HttpPolicy
 ) -> None:
-    sid = cli.sources_add(ws, "rss", server.url("/nothing-here"))
+    sid = sources.sources_add(ws, ADMIN, "rss", server.url("/nothing-here"))
     collect_once(ws, [sid], policy=policy)
     assert src(ws, sid).health == "down" and health.COLOURS["down"] == "red"
     assert notes(ws) == [("source.down", "admin")]
@@ -69,7 +70,7 @@ def test_new_dead_source_turns_red_on_first_run(
 
 def test_blocked_source(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
     url = server.add("/b.xml", b"forbidden", status=403)
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     result = collect_once(ws, [sid], policy=policy).results[0]
     assert result.status == "blocked" and result.http_status == 403
     assert src(ws, sid).health == "blocked" and notes(ws) == [("source.blocked", "admin")]
@@ -82,7 +83,7 @@ def test_stale_when_nothing_new_for_longer_than_cadence(
     ws: Workspace, server: FixtureServer, policy: HttpPolicy
 ) -> None:
     url = server.add("/s.xml", rss([{"guid": "1", "title": "a"}]))
-    sid = cli.sources_add(ws, "rss", url, config={"expected_cadence_seconds": 3600}, interval=600)
+    sid = sources.sources_add(ws, ADMIN, "rss", url, config={"expected_cadence_seconds": 3600}, interval=600)
     collect_once(ws, [sid], policy=policy)
     assert src(ws, sid).health == "ok"
     with frozen(utcnow() + timedelta(minutes=50)):
@@ -95,7 +96,7 @@ def test_stale_when_nothing_new_for_longer_than_cadence(
 
 
 def test_sweep_marks_quiet_push_sources_stale(ws: Workspace) -> None:
-    sid = cli.sources_add(ws, "push", None, "12345 热线推送", config={"expected_cadence_seconds": 3600})
+    sid = sources.sources_add(ws, ADMIN, "push", None, "12345 热线推送", config={"expected_cadence_seconds": 3600})
     with ws.db.write() as s:
         row = s.get(Source, sid)
         assert row is not None

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from yuqing.collect import cli
+from tests.factories import ADMIN
+from yuqing.collect import sources
 from yuqing.collect.http import HttpPolicy
 from yuqing.collect.runner import collect_once
 from yuqing.store.tables import FetchRun, Item
@@ -63,8 +64,9 @@ def test_kill_9_mid_run_then_restart(ws: Workspace, server: FixtureServer) -> No
         server.add(path, forum_post(f"帖子{i}", f"内容{i}", f"用户{i}", "2026-11-20 08:00"), delay=0.04)
         links.append((path, f"帖子标题{i}"))
     url = server.add("/list", forum_list(links))
-    sid = cli.sources_add(
+    sid = sources.sources_add(
         ws,
+        ADMIN,
         "web",
         url,
         config={"links": "a.t", "max_pages": 100, "selectors": {"title": "h1", "body": "div.post"}},
@@ -96,7 +98,7 @@ def test_two_collectors_at_once_duplicate_nothing(ws: Workspace, server: Fixture
     from .feeds import rss
 
     items = [{"guid": f"g{i}", "title": f"标题{i}", "text": f"正文{i}"} for i in range(400)]
-    sid = cli.sources_add(ws, "rss", server.add("/race.xml", rss(items)))
+    sid = sources.sources_add(ws, ADMIN, "rss", server.add("/race.xml", rss(items)))
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
     children = [subprocess.Popen([sys.executable, "-c", CHILD, str(ws.path), str(sid)], env=env,
                                  stderr=subprocess.PIPE) for _ in range(2)]
@@ -110,7 +112,7 @@ def test_two_collectors_at_once_duplicate_nothing(ws: Workspace, server: Fixture
 
 
 def test_push_source_is_skipped_not_failed(ws: Workspace) -> None:
-    sid = cli.sources_add(ws, "push", None)
+    sid = sources.sources_add(ws, ADMIN, "push", None)
     result = collect_once(ws, [sid]).results[0]
     assert result.status == "skipped"
     with ws.db.read() as s:
@@ -121,7 +123,7 @@ def test_a_run_in_a_live_process_is_not_marked_interrupted(ws: Workspace) -> Non
     from yuqing.clock import utcnow
     from yuqing.collect.runner import RUNNING_PREFIX, _close_orphans
 
-    sid = cli.sources_add(ws, "rss", "http://127.0.0.1:9/x.xml")
+    sid = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/x.xml")
     import socket
 
     host = socket.gethostname()

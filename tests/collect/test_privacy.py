@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from yuqing.collect import cli
+from tests.factories import ADMIN
+from yuqing.collect import sources
 from yuqing.collect.evidence import raw_evidence
 from yuqing.collect.push import ingest_push, issue_push_token
-from yuqing.domain.roles import SYSTEM
 from yuqing.importer import import_file
 from yuqing.store.tables import Item
 from yuqing.workspace import Workspace
@@ -36,8 +36,8 @@ def _no_names(*blobs: object) -> None:
 
 
 def test_pushed_posters_are_hashed_in_the_snapshot_and_unknown_fields(ws: Workspace) -> None:
-    sid = cli.sources_add(ws, "push", None, "12345 热线")
-    token = issue_push_token(ws, SYSTEM, sid)
+    sid = sources.sources_add(ws, ADMIN, "push", None, "12345 热线")
+    token = issue_push_token(ws, ADMIN, sid)
     record = {"id": "p1", "text": "小区停水三天", "author": "王小明", "nickname": "小明同学",
               "extra": {"phone": "13800138000", "unit": "水务"}, "email": "xm@example.cn"}
     assert ingest_push(ws, sid, token, [record]).new == 1
@@ -51,8 +51,8 @@ def test_pushed_posters_are_hashed_in_the_snapshot_and_unknown_fields(ws: Worksp
 
 
 def test_official_accounts_keep_their_names(ws: Workspace) -> None:
-    sid = cli.sources_add(ws, "push", None, "区政府发布", official=True)
-    token = issue_push_token(ws, SYSTEM, sid)
+    sid = sources.sources_add(ws, ADMIN, "push", None, "区政府发布", official=True)
+    token = issue_push_token(ws, ADMIN, sid)
     ingest_push(ws, sid, token, [{"id": "o1", "text": "停水通知", "author": "区水务局"}])
     item, snapshot = _item(ws, "o1")
     assert item.author_public == "区水务局" and "区水务局" in snapshot.decode("utf-8")
@@ -62,7 +62,7 @@ def test_official_accounts_keep_their_names(ws: Workspace) -> None:
 def test_imported_rows_are_hashed_in_the_snapshot(ws: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "board.csv"
     path.write_text("编号,内容,留言人,手机号,邮箱\n1,夜市噪音扰民,王小明,13800138000,xm@example.cn\n", encoding="utf-8")
-    result = import_file(ws.db.write, SYSTEM, path, ws.settings.author_salt)
+    result = import_file(ws, ADMIN, path)
     assert result.new == 1
     item, snapshot = _item(ws, "1")
     _no_names(snapshot, item.extra)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from yuqing.collect import cli
+from tests.factories import ADMIN
+from yuqing.collect import sources
 from yuqing.collect.base import MAX_COUNT
 from yuqing.collect.push import MAX_BATCH, PushError, ingest_push, issue_push_token
-from yuqing.domain.roles import SYSTEM, Actor, PermissionDenied
+from yuqing.domain.roles import Actor, PermissionDenied
 from yuqing.store.tables import FetchRun, Item, Source
 from yuqing.workspace import Workspace
 
@@ -17,8 +18,8 @@ from .test_rss import count
 
 @pytest.fixture
 def push_source(ws: Workspace) -> tuple[int, str]:
-    sid = cli.sources_add(ws, "push", None, "12345 热线")
-    return sid, issue_push_token(ws, SYSTEM, sid)
+    sid = sources.sources_add(ws, ADMIN, "push", None, "12345 热线")
+    return sid, issue_push_token(ws, ADMIN, sid)
 
 
 def test_push_is_idempotent_and_versions_edits(ws: Workspace, push_source: tuple[int, str]) -> None:
@@ -74,7 +75,7 @@ def test_token_and_batch_checks(ws: Workspace, push_source: tuple[int, str]) -> 
     assert info.value.status == 413
     r = ingest_push(ws, sid, token, [{"id": str(i), "text": f"x{i}"} for i in range(MAX_BATCH)])
     assert r.new == MAX_BATCH
-    cli.sources_update(ws, sid, enabled=False)
+    sources.sources_update(ws, ADMIN, sid, enabled=False)
     with pytest.raises(PushError) as info:
         ingest_push(ws, sid, token, [{"id": "1", "text": "x"}])
     assert info.value.status == 403
@@ -82,15 +83,15 @@ def test_token_and_batch_checks(ws: Workspace, push_source: tuple[int, str]) -> 
 
 def test_new_token_replaces_old_and_needs_permission(ws: Workspace, push_source: tuple[int, str]) -> None:
     sid, old = push_source
-    new = issue_push_token(ws, SYSTEM, sid)
+    new = issue_push_token(ws, ADMIN, sid)
     assert ingest_push(ws, sid, new, [{"id": "1", "text": "x"}]).new == 1
     with pytest.raises(PushError):
         ingest_push(ws, sid, old, [{"id": "2", "text": "x"}])
     with pytest.raises(PermissionDenied):
         issue_push_token(ws, Actor(3, "经办人", "unit_handler"), sid)
-    rss = cli.sources_add(ws, "rss", "http://127.0.0.1:9/f")
+    rss = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/f")
     with pytest.raises(PushError):
-        issue_push_token(ws, SYSTEM, rss)
+        issue_push_token(ws, ADMIN, rss)
 
 
 # -- found by probing from outside: one bad item used to lose the whole batch with a 500 ---------------

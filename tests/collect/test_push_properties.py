@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from yuqing.collect import cli
+from tests.factories import ADMIN
+from yuqing.collect import sources
 from yuqing.collect.base import MAX_COUNT
 from yuqing.collect.push import ingest_push, issue_push_token
-from yuqing.domain.roles import SYSTEM
 from yuqing.store.tables import Item
 from yuqing.workspace import Workspace
 
@@ -38,8 +38,8 @@ serial = itertools.count()
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=st.lists(st.one_of(item, value), max_size=6))
 def test_any_batch_is_accounted_item_by_item(ws: Workspace, batch: list[Any]) -> None:
-    sid = cli.sources_add(ws, "push", None, f"推送{next(serial)}")
-    token = issue_push_token(ws, SYSTEM, sid)
+    sid = sources.sources_add(ws, ADMIN, "push", None, f"推送{next(serial)}")
+    token = issue_push_token(ws, ADMIN, sid)
     result = ingest_push(ws, sid, token, batch)
     assert result.new + result.updated + result.unchanged + len(result.rejected) == len(batch)
     assert sorted(r["index"] for r in result.rejected) == [r["index"] for r in result.rejected]

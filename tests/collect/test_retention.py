@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from tests.factories import ADMIN
+from yuqing.actions.actors import jobs_actor
 from yuqing.clock import utcnow
-from yuqing.collect import cli
+from yuqing.collect import sources
 from yuqing.collect.push import ingest_push, issue_push_token
 from yuqing.collect.retention import purge_expired
-from yuqing.domain.roles import SYSTEM
 from yuqing.jobs.tasks import SCHEDULE, run_task
 from yuqing.store.tables import AuditEntry, Item
 from yuqing.workspace import Workspace
@@ -18,15 +19,15 @@ from yuqing.workspace import Workspace
 
 def test_old_items_lose_snapshot_and_personal_fields_but_keep_text_and_evidence_hash(ws: Workspace) -> None:
     assert ws.settings.retention_days == 365
-    sid = cli.sources_add(ws, "push", None, "12345 热线")
-    token = issue_push_token(ws, SYSTEM, sid)
+    sid = sources.sources_add(ws, ADMIN, "push", None, "12345 热线")
+    token = issue_push_token(ws, ADMIN, sid)
     ingest_push(ws, sid, token, [
         {"id": "old", "text": "去年的留言", "author": "王小明", "nickname": "小明", "extra": {"unit": "水务"}},
         {"id": "new", "text": "今天的留言", "author": "李四"},
     ])
     with ws.db.write() as s:
         s.execute(update(Item).where(Item.external_id == "old").values(captured_at=utcnow() - timedelta(days=400)))
-    first = purge_expired(ws)
+    first = purge_expired(ws, jobs_actor(ws))
     again = run_task(ws, "privacy.retention")
     assert (first.items, again["items"]) == (1, 0)
     with ws.db.read() as s:

@@ -7,7 +7,8 @@ import zlib
 
 from sqlalchemy import func, select
 
-from yuqing.collect import cli
+from tests.factories import ADMIN
+from yuqing.collect import sources
 from yuqing.collect.evidence import raw_evidence
 from yuqing.collect.http import HttpPolicy
 from yuqing.collect.rss import parse_feed
@@ -53,7 +54,7 @@ def test_gb2312_feed_without_charset_header(ws: Workspace, server: FixtureServer
         ),
         headers={"Content-Type": "application/rss+xml"},
     )
-    sid = cli.sources_add(ws, "rss", url, "GB 频道")
+    sid = sources.sources_add(ws, ADMIN, "rss", url, "GB 频道")
     summary = collect_once(ws, [sid], policy=policy)
     assert summary.results[0].status == "ok", summary.results[0].error
     with ws.db.read() as s:
@@ -68,7 +69,7 @@ def test_collecting_again_never_duplicates_and_edits_become_versions(
 ) -> None:
     items = [{"guid": f"g{i}", "title": f"标题{i}", "text": f"正文{i}"} for i in range(5)]
     url = server.add("/feed.xml", rss(items))
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     assert collect_once(ws, [sid], policy=policy).new == 5
     assert collect_once(ws, [sid], policy=policy).new == 0
     assert count(ws, Item) == 5
@@ -93,7 +94,7 @@ def test_collecting_again_never_duplicates_and_edits_become_versions(
 def test_evidence_and_conditional_get(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
     body = rss(GB_ITEMS)
     url = server.add("/etag.xml", body, etag='"abc"')
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     collect_once(ws, [sid], policy=policy)
     with ws.db.read() as s:
         item = s.execute(select(Item).where(Item.external_id == "gb-1")).scalar_one()
@@ -118,7 +119,7 @@ def test_unchanged_body_without_validators_is_not_reparsed(
     ws: Workspace, server: FixtureServer, policy: HttpPolicy
 ) -> None:
     url = server.add("/plain.xml", rss(GB_ITEMS))
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     collect_once(ws, [sid], policy=policy)
     assert collect_once(ws, [sid], policy=policy).results[0].status == "not_modified"
 
@@ -126,8 +127,8 @@ def test_unchanged_body_without_validators_is_not_reparsed(
 def test_authors_hashed_unless_official(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
     url = server.add("/a.xml", rss(GB_ITEMS))
     url2 = server.add("/b.xml", rss(GB_ITEMS))
-    public = cli.sources_add(ws, "rss", url, "网民论坛")
-    official = cli.sources_add(ws, "account", url2, "区政府发布")
+    public = sources.sources_add(ws, ADMIN, "rss", url, "网民论坛")
+    official = sources.sources_add(ws, ADMIN, "account", url2, "区政府发布")
     collect_once(ws, [public, official], policy=policy)
     salt = ws.settings.author_salt
     with ws.db.read() as s:
@@ -150,14 +151,14 @@ def test_broken_xml_still_yields_what_it_can(
 ) -> None:
     broken = rss(GB_ITEMS).replace(b"</channel></rss>", b"<item><title>unterminated & bad")
     url = server.add("/broken.xml", broken)
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     result = collect_once(ws, [sid], policy=policy).results[0]
     assert result.status == "ok" and result.new >= 2
 
 
 def test_not_a_feed_is_a_clear_error(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
     url = server.add("/junk", b"\x00\x01\x02 this is not xml {{{", headers={"Content-Type": "text/html"})
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     result = collect_once(ws, [sid], policy=policy).results[0]
     with ws.db.read() as s:
         run = s.execute(select(FetchRun)).scalar_one()
@@ -177,7 +178,7 @@ def test_traditional_feed_is_simplified_with_original_kept(
             title="頻道",
         ),
     )
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     collect_once(ws, [sid], policy=policy)
     with ws.db.read() as s:
         item = s.execute(select(Item)).scalar_one()
@@ -206,7 +207,7 @@ def test_raw_snapshot_is_stored_once_per_body(
     from yuqing.store.tables_collect import RawBody
 
     url = server.add("/many.xml", rss([{"guid": str(i), "title": f"t{i}"} for i in range(30)]))
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     collect_once(ws, [sid], policy=policy, batch_size=7)
     with ws.db.read() as s:
         bodies = s.execute(select(RawBody)).scalars().all()

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.factories import ADMIN
 from yuqing.clock import frozen, utcnow
-from yuqing.collect import cli, schedule
+from yuqing.collect import schedule, sources
 from yuqing.collect.http import HttpPolicy
 from yuqing.collect.runner import collect_once
 from yuqing.domain.roles import Actor, PermissionDenied
@@ -33,10 +34,10 @@ def mark_ran(ws: Workspace, *ids: int) -> None:
 
 
 def test_due_by_interval(ws: Workspace) -> None:
-    a = cli.sources_add(ws, "rss", "http://127.0.0.1:9/a", interval=600)
-    b = cli.sources_add(ws, "rss", "http://127.0.0.1:9/b", interval=3600)
-    manual = cli.sources_add(ws, "rss", "http://127.0.0.1:9/c", interval=0)
-    cli.sources_add(ws, "push", None)
+    a = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/a", interval=600)
+    b = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/b", interval=3600)
+    manual = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/c", interval=0)
+    sources.sources_add(ws, ADMIN, "push", None)
     assert due(ws) == [a, b]  # never run: due now (interval 0 and push are never scheduled)
     mark_ran(ws, a, b, manual)
     assert due(ws, 5) == []
@@ -45,34 +46,26 @@ def test_due_by_interval(ws: Workspace) -> None:
 
 
 def test_emergency_mode_raises_polling_until_switched_off(ws: Workspace) -> None:
-    a = cli.sources_add(ws, "rss", "http://127.0.0.1:9/a", interval=3600)
-    b = cli.sources_add(ws, "rss", "http://127.0.0.1:9/b", interval=3600)
+    a = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/a", interval=3600)
+    b = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/b", interval=3600)
     mark_ran(ws, a, b)
     assert due(ws, 2) == []
-    wid = cli.emergency_on(ws, [a], ["爆炸", "火灾"], 60)
+    wid = sources.emergency_on(ws, ADMIN, [a], ["爆炸", "火灾"], 60)
     assert due(ws, 2) == [a]
-    assert cli.emergency_status(ws)[0]["id"] == wid
-    assert cli.emergency_off(ws) == 1
-    assert due(ws, 2) == [] and cli.emergency_status(ws) == []
+    assert sources.emergency_status(ws)[0]["id"] == wid
+    assert sources.emergency_off(ws, ADMIN) == 1
+    assert due(ws, 2) == [] and sources.emergency_status(ws) == []
     with ws.db.read() as s:
         actions = [e.action for e in s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()]
     assert actions[-2:] == ["collect.emergency_on", "collect.emergency_off"]
 
 
 def test_emergency_for_all_sources_and_planned_window(ws: Workspace) -> None:
-    a = cli.sources_add(ws, "rss", "http://127.0.0.1:9/a", interval=3600)
+    a = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/a", interval=3600)
     mark_ran(ws, a)
-    with ws.db.write() as s:
-        start = utcnow() + timedelta(hours=1)
-        schedule.emergency_on(
-            s,
-            Actor(1, "管理员", "admin"),
-            interval=120,
-            kind="planned",
-            name="高考",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-        )
+    start = utcnow() + timedelta(hours=1)
+    schedule.open_window(ws, Actor(1, "管理员", "admin"), interval=120, kind="planned", name="高考",
+                         starts_at=start, ends_at=start + timedelta(hours=2))
     assert due(ws, 30) == []
     with frozen(utcnow() + timedelta(minutes=70)):
         assert due(ws) == [a]
@@ -82,11 +75,11 @@ def test_emergency_for_all_sources_and_planned_window(ws: Workspace) -> None:
 
 def test_emergency_checks(ws: Workspace) -> None:
     with pytest.raises(schedule.ScheduleError):
-        cli.emergency_on(ws, [999], [], 60)
+        sources.emergency_on(ws, ADMIN, [999], [], 60)
     with pytest.raises(schedule.ScheduleError):
-        cli.emergency_on(ws, [], [], 1)
+        sources.emergency_on(ws, ADMIN, [], [], 1)
     with pytest.raises(PermissionDenied):
-        cli.emergency_on(ws, [], [], 60, actor=Actor(5, "监测员", "analyst"))
+        sources.emergency_on(ws, Actor(5, "监测员", "analyst"), [], [], 60)
 
 
 def test_emergency_keywords_tag_items(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
@@ -94,8 +87,8 @@ def test_emergency_keywords_tag_items(ws: Workspace, server: FixtureServer, poli
         "/e.xml",
         rss([{"guid": "1", "title": "化工厂爆炸", "text": "浓烟"}, {"guid": "2", "title": "天气晴好"}]),
     )
-    sid = cli.sources_add(ws, "rss", url)
-    cli.emergency_on(ws, [sid], ["爆炸"], 60)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
+    sources.emergency_on(ws, ADMIN, [sid], ["爆炸"], 60)
     collect_once(ws, [sid], policy=policy)
     with ws.db.read() as s:
         tags = {i.external_id: i.extra.get("emergency_keywords") for i in s.execute(select(Item)).scalars()}
@@ -107,7 +100,7 @@ def test_collect_tick_task(ws: Workspace, server: FixtureServer) -> None:
     from yuqing.jobs.tasks import run_task
 
     url = server.add("/t.xml", rss([{"guid": "1", "title": "a"}]))
-    sid = cli.sources_add(ws, "rss", url)
+    sid = sources.sources_add(ws, ADMIN, "rss", url)
     assert tasks.collect_tick is not None
     out = run_task(ws, "collect.tick")
     assert out["due"] == [sid] and out["new"] == 1
@@ -117,7 +110,7 @@ def test_collect_tick_task(ws: Workspace, server: FixtureServer) -> None:
 def test_failing_source_is_retried_sooner_and_goes_red_within_its_interval(
         ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
     url = server.add("/d.xml", rss([{"guid": "1", "title": "a"}]))
-    sid = cli.sources_add(ws, "rss", url, interval=1800)
+    sid = sources.sources_add(ws, ADMIN, "rss", url, interval=1800)
     t0 = utcnow()
     collect_once(ws, [sid], policy=policy)
     server.add("/d.xml", b"gone", status=500)
@@ -142,7 +135,7 @@ def test_failing_source_is_retried_sooner_and_goes_red_within_its_interval(
 
 
 def test_blocked_source_is_polled_half_as_often(ws: Workspace) -> None:
-    sid = cli.sources_add(ws, "rss", "http://127.0.0.1:9/a", interval=600)
+    sid = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/a", interval=600)
     with ws.db.write() as s:
         row = s.get(Source, sid)
         assert row is not None

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.web.conftest import login
-from yuqing.collect import cli
+from yuqing.collect import sources
 from yuqing.store.tables import AuditEntry, Item, Source
 from yuqing.web.app import create_app
 from yuqing.web.pages import sources as sources_pages
@@ -27,7 +27,7 @@ from .test_web import serve_forum
 @pytest.fixture
 def admin(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, str]]:
     # The production policy waits a polite second between requests to a host; tests need not.
-    monkeypatch.setattr(cli, "collect_once", functools.partial(cli.collect_once, policy=FAST))
+    monkeypatch.setattr(sources, "collect_once", functools.partial(sources.collect_once, policy=FAST))
     app = create_app(ws)
     if not any(getattr(r, "path", "") == "/sources" for r in app.routes):
         app.include_router(sources_pages.router)

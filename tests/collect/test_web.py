@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from tests.factories import ADMIN
 from yuqing.clock import CHINA
-from yuqing.collect import cli
+from yuqing.collect import sources
 from yuqing.collect.http import HttpPolicy
 from yuqing.collect.runner import collect_once
 from yuqing.store.tables import FetchRun, Item, Source
@@ -67,8 +68,9 @@ def serve_forum(server: FixtureServer, posts: dict[int, tuple[str, str, str, str
 
 def test_gbk_forum_with_css_selectors(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
     url = serve_forum(server)
-    sid = cli.sources_add(
+    sid = sources.sources_add(
         ws,
+        ADMIN,
         "web",
         url,
         "区论坛",
@@ -94,8 +96,9 @@ def test_gbk_forum_with_css_selectors(ws: Workspace, server: FixtureServer, poli
 
 def test_published_time_formats(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
     url = serve_forum(server)
-    sid = cli.sources_add(
+    sid = sources.sources_add(
         ws,
+        ADMIN,
         "web",
         url,
         config={"links": "table#threads a.t", "selectors": SELECTORS, "id_regex": r"tid=(\d+)"},
@@ -125,9 +128,8 @@ def test_xpath_selectors_and_new_thread_appears(
         "body": "//div[@class='post']/p",
         "time": "//span[@class='time']/text()",
     }
-    sid = cli.sources_add(
-        ws, "web", url, config={"links": "//table[@id='threads']//a/@href", "selectors": xp}
-    )
+    sid = sources.sources_add(ws, ADMIN, "web", url,
+                              config={"links": "//table[@id='threads']//a/@href", "selectors": xp})
     assert collect_once(ws, [sid], policy=policy).new == 3
     posts = dict(POSTS)
     posts[1004] = ("新帖：路灯不亮", "北路路灯坏了一周。", "网友丁", "2026-11-23 19:00", 1, "2")
@@ -145,7 +147,7 @@ def test_no_selectors_uses_default_links_and_trafilatura(
     long_body = "区环保局今天通报了河道污染的调查结果。" * 8
     posts = {2001: ("河道污染调查结果公布", long_body, "记者", "2026-11-20 10:00", 0, "0")}
     url = serve_forum(server, posts)
-    sid = cli.sources_add(ws, "web", url, "新闻网")
+    sid = sources.sources_add(ws, ADMIN, "web", url, "新闻网")
     result = collect_once(ws, [sid], policy=policy).results[0]
     assert result.new == 1, result.error
     with ws.db.read() as s:
@@ -159,7 +161,7 @@ def test_detail_errors_are_recorded_and_others_kept(
 ) -> None:
     url = serve_forum(server)
     server.add("/forum/thread?tid=1002", b"oops", status=500)
-    sid = cli.sources_add(ws, "web", url, config={"links": "table#threads a.t", "selectors": SELECTORS})
+    sid = sources.sources_add(ws, ADMIN, "web", url, config={"links": "table#threads a.t", "selectors": SELECTORS})
     result = collect_once(ws, [sid], policy=policy).results[0]
     assert result.status == "ok" and result.new == 2
     with ws.db.read() as s:
@@ -174,7 +176,7 @@ def test_detail_errors_are_recorded_and_others_kept(
 def test_blocked_detail_stops_the_run(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
     url = serve_forum(server)
     server.add("/forum/thread?tid=1002", b"slow down", status=429)
-    sid = cli.sources_add(ws, "web", url, config={"links": "table#threads a.t", "selectors": SELECTORS})
+    sid = sources.sources_add(ws, ADMIN, "web", url, config={"links": "table#threads a.t", "selectors": SELECTORS})
     result = collect_once(ws, [sid], policy=policy).results[0]
     assert result.status == "blocked" and result.new == 1
     assert server.hits["/forum/thread?tid=1003"] == 0  # did not keep hammering a site that refuses us
@@ -189,8 +191,9 @@ def test_list_mode_rows(ws: Workspace, server: FixtureServer, policy: HttpPolicy
     )
     page = f'<html><head><meta charset="gb2312"></head><body><ul>{rows}</ul></body></html>'.encode("gbk")
     url = server.add("/board", page)
-    sid = cli.sources_add(
+    sid = sources.sources_add(
         ws,
+        ADMIN,
         "web",
         url,
         config={
@@ -207,7 +210,7 @@ def test_list_mode_rows(ws: Workspace, server: FixtureServer, policy: HttpPolicy
 
 def test_bad_selector_is_a_config_error(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
     url = serve_forum(server)
-    sid = cli.sources_add(ws, "web", url, config={"links": "a.t", "selectors": SELECTORS})
+    sid = sources.sources_add(ws, ADMIN, "web", url, config={"links": "a.t", "selectors": SELECTORS})
     with ws.db.write() as s:  # a config edited behind the form's back still fails clearly at fetch time
         row = s.get(Source, sid)
         assert row is not None

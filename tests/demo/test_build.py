@@ -42,7 +42,7 @@ def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type:
 
 
 def test_demo_feed_is_collected_and_the_dead_source_turns_red(demo) -> None:  # type: ignore[no-untyped-def]
-    from yuqing.collect.cli import collect_once
+    from yuqing.collect.sources import collect_once
     from yuqing.web.app import create_app
 
     ws, _, port = demo

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from yuqing.domain.roles import SYSTEM
+from tests.factories import ADMIN
 from yuqing.jobs.periodic import check_interval, due_jobs
 from yuqing.jobs.tasks import SCHEDULE
 from yuqing.store import audit
@@ -35,7 +35,7 @@ def test_task_runs_in_a_celery_worker(ws: Workspace, tmp_path: Path) -> None:
 
     with ws.db.write() as s:
         for i in range(3):
-            audit.append(s, SYSTEM, "test.x", "thing", i)
+            audit.append(s, ADMIN, "test.x", "thing", i)
     env = {**os.environ, "YUQING_BROKER_URL": REDIS, "YUQING_WORKSPACE": str(ws.path)}
     if os.environ.get("YUQING_DATABASE_URL"):
         env["YUQING_DATABASE_URL"] = os.environ["YUQING_DATABASE_URL"]

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select, update
 
 from tests import factories
+from tests.factories import ADMIN
 from tests.store.test_audit import drop_triggers
 from yuqing.clock import CHINA, frozen
-from yuqing.domain.roles import SYSTEM
 from yuqing.jobs.periodic import LEASE_SECONDS, LastRun, catch_up, claim, due_jobs, is_due, run_if_due
 from yuqing.jobs.runner import InProcessRunner
 from yuqing.jobs.tasks import SCHEDULE, Periodic, run_task, task
@@ -115,7 +115,7 @@ def test_a_failing_job_tells_the_admin_once_until_it_recovers(ws: Workspace) -> 
 def test_daily_audit_verification_notifies_the_admins_when_the_chain_breaks(ws: Workspace) -> None:
     with ws.db.write() as s:
         for i in range(3):
-            audit.append(s, SYSTEM, "test.x", "thing", i)
+            audit.append(s, ADMIN, "test.x", "thing", i)
     assert run_task(ws, "audit.verify")["ok"] is True
     with ws.db.write() as s:
         second = s.execute(select(AuditEntry.id).order_by(AuditEntry.id).offset(1).limit(1)).scalar_one()

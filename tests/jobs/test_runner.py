@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from yuqing.domain.roles import SYSTEM
+from tests.factories import ADMIN
 from yuqing.jobs.runner import InProcessRunner
 from yuqing.jobs.tasks import Periodic, run_task, task
 from yuqing.store import audit
@@ -15,13 +15,13 @@ CALLS: list[str] = []
 def record(ws: Workspace, note: str) -> int:
     CALLS.append(note)
     with ws.db.write() as s:
-        audit.append(s, SYSTEM, "test.job", "job", None, note=note)
+        audit.append(s, ADMIN, "test.job", "job", None, note=note)
     return len(CALLS)
 
 
 def test_run_task_by_name(ws: Workspace) -> None:
     with ws.db.write() as s:
-        audit.append(s, SYSTEM, "test.x", "thing", 1)
+        audit.append(s, ADMIN, "test.x", "thing", 1)
     assert run_task(ws, "audit.verify") == {"ok": True, "checked": 1, "bad_id": None, "reason": "",
                                               "kind": "ok"}
 

@@ -7,8 +7,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from tests.factories import ADMIN
 from yuqing.clock import utcnow
-from yuqing.domain.roles import SYSTEM, Actor
+from yuqing.domain.roles import Actor
 from yuqing.store import audit
 from yuqing.store.tables import AuditEntry
 from yuqing.workspace import Workspace
@@ -64,7 +65,7 @@ def test_deleted_row_breaks_the_next_link(ws: Workspace) -> None:
 def test_append_is_part_of_the_callers_transaction(ws: Workspace) -> None:
     try:
         with ws.db.write() as s:
-            audit.append(s, SYSTEM, "test.rolled_back", "thing", 1)
+            audit.append(s, ADMIN, "test.rolled_back", "thing", 1)
             raise RuntimeError("boom")
     except RuntimeError:
         pass
@@ -153,7 +154,7 @@ def test_the_checkpoint_follows_commits_only(ws: Workspace) -> None:
         count, last_id, last_hash = audit.head(s)
     assert (cp["count"], cp["last_id"], cp["last_hash"]) == (3, last_id, last_hash) and count == 3
     with pytest.raises(RuntimeError), ws.db.write() as s:
-        audit.append(s, SYSTEM, "test.rolled_back", "thing", 1)
+        audit.append(s, ADMIN, "test.rolled_back", "thing", 1)
         raise RuntimeError("boom")
     assert json.loads(ws.audit_anchor.checkpoint.read_text("utf-8"))["count"] == 3  # type: ignore[union-attr]
 

@@ -137,3 +137,20 @@ def test_unit_and_user_edit_pages_disable_and_delete_with_confirmation(ws: Works
     assert "已删除用户“newbie”" in gone.text
     assert "用户·删除" not in app_client.get("/admin/audit").text  # labelled in Chinese
     assert "删除用户" in app_client.get("/admin/audit").text and "停用单位" in app_client.get("/admin/audit").text
+
+
+def test_the_jobs_account_is_shown_but_never_changed_from_the_admin_pages(ws: Workspace,
+                                                                          app_client: TestClient) -> None:
+    from yuqing.actions.actors import jobs_actor
+
+    jobs_id = jobs_actor(ws).user_id
+    with ws.db.write() as s:
+        factories.user(s, "admin1", role="admin")
+    csrf = login(app_client, "admin1")
+    page = app_client.get(f"/admin/users/{jobs_id}")
+    assert page.status_code == 200 and "系统任务" in page.text and "停用用户" not in page.text
+    assert 'value="jobs"' not in app_client.get("/admin/users").text  # never offered as a role
+    for data in ({"op": "disable"}, {"op": "delete", "confirm": "yes"}, {"op": "password", "password": "abcdefgh1"},
+                 {"op": "save", "display_name": "改名", "role": "admin"}):
+        r = app_client.post(f"/admin/users/{jobs_id}", data={"csrf_token": csrf, **data})
+        assert r.status_code == 400 and "不能修改、停用或删除" in r.text

@@ -5,6 +5,7 @@ import json
 from fastapi.testclient import TestClient
 
 from tests import factories
+from tests.factories import ADMIN
 from tests.web.conftest import login
 from yuqing.workspace import Workspace
 
@@ -55,12 +56,11 @@ def test_admin_creates_a_unit_over_the_api_with_csrf(ws: Workspace, app_client: 
 
 
 def _push_source(ws: Workspace) -> tuple[int, str]:
-    from yuqing.collect import cli
+    from yuqing.collect import sources
     from yuqing.collect.push import issue_push_token
-    from yuqing.domain.roles import SYSTEM
 
-    sid = cli.sources_add(ws, "push", None, "12345 热线")
-    return sid, issue_push_token(ws, SYSTEM, sid)
+    sid = sources.sources_add(ws, ADMIN, "push", None, "12345 热线")
+    return sid, issue_push_token(ws, ADMIN, sid)
 
 
 def test_push_authenticates_before_parsing(ws: Workspace, app_client: TestClient) -> None:

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import factories
+from tests.factories import ADMIN
 from tests.web.conftest import login
-from yuqing.collect import cli
+from yuqing.collect import sources
 from yuqing.collect.push import issue_push_token
-from yuqing.domain.roles import SYSTEM
 from yuqing.web.app import create_app
 from yuqing.workspace import Workspace
 
@@ -33,8 +33,8 @@ def office(ws: Workspace) -> Iterator[tuple[TestClient, dict[str, str], int, str
         town = factories.unit(s, "青石镇", "town")
         factories.user(s, "office1", role="office")
         factories.case(s, "欠薪", units=[town])
-    sid = cli.sources_add(ws, "push", None, "12345 热线")
-    token = issue_push_token(ws, SYSTEM, sid)
+    sid = sources.sources_add(ws, ADMIN, "push", None, "12345 热线")
+    token = issue_push_token(ws, ADMIN, sid)
     with TestClient(create_app(ws), base_url="http://127.0.0.1", raise_server_exceptions=False,
                     headers={"accept": "application/json"}) as client:
         csrf = login(client, "office1")

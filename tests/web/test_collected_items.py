@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.collect.conftest import FAST, FixtureServer
+from tests.factories import ADMIN
 from tests.web.conftest import login
-from yuqing.collect.cli import collect_once, sources_add
 from yuqing.collect.push import issue_push_token
-from yuqing.domain.roles import SYSTEM
+from yuqing.collect.sources import collect_once, sources_add
 from yuqing.store.tables import Item
 from yuqing.workspace import Workspace
 
@@ -35,7 +35,7 @@ def server() -> Iterator[FixtureServer]:
 def test_item_page_shows_the_evidence_of_a_real_fetch(ws: Workspace, app_client: TestClient,
                                                         server: FixtureServer) -> None:
     url = server.add("/feed.xml", GBK_FEED, headers={"Content-Type": "application/xml"})
-    sources_add(ws, "rss", url, "示例论坛")
+    sources_add(ws, ADMIN, "rss", url, "示例论坛")
     summary = collect_once(ws, policy=FAST)
     assert summary.new == 1
     with ws.db.write() as s:
@@ -49,8 +49,8 @@ def test_item_page_shows_the_evidence_of_a_real_fetch(ws: Workspace, app_client:
 
 
 def test_push_api_is_token_checked_and_idempotent(ws: Workspace, app_client: TestClient) -> None:
-    source_id = sources_add(ws, "push", None, "12345热线对接")
-    token = issue_push_token(ws, SYSTEM, source_id)
+    source_id = sources_add(ws, ADMIN, "push", None, "12345热线对接")
+    token = issue_push_token(ws, ADMIN, source_id)
     batch = {"source_id": source_id, "items": [{"id": "a1", "text": "河口镇暴雨内涝"}, {"id": "a2", "text": "西关路坑洼"}]}
     r = app_client.post("/api/items", json=batch, headers={**JSON, "authorization": "Bearer wrong"})
     assert r.status_code == 401

@@ -3,7 +3,8 @@
 - The CLI acts as `--as USERNAME`, else the workspace's `operator` setting (`acting_user`).
 - Periodic jobs act as the `yuqing-jobs` account (role 系统任务), made on first use (`jobs_actor`).
 - Setting up a new workspace (the first units and the first administrator, the demo seed) acts as the
-  installer (`installer`), refused as soon as an active administrator exists.
+  installer (`installer`), refused as soon as an active administrator exists; the demo seed then acts as
+  that administrator (`seed_actor`).
 """
 
 from __future__ import annotations
@@ -80,3 +81,13 @@ def setup_actor(ws: Workspace, username: str | None) -> Actor:
     if username or ws.settings.operator.strip():
         return acting_user(ws, username)
     return installer(ws)
+
+
+def seed_actor(ws: Workspace) -> Actor:
+    """The demo seed's actor: the installer on a new workspace, else its first active administrator."""
+    with ws.db.read() as s:
+        admin = s.execute(select(User).where(User.role_code == ADMIN, User.active.is_(True))
+                          .order_by(User.id).limit(1)).scalar_one_or_none()
+        if admin is not None:
+            return _actor(admin)
+    return _INSTALLER

@@ -18,12 +18,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from yuqing.actions import Tx, action
 from yuqing.clock import utcnow
 from yuqing.collect import health
 from yuqing.collect.base import FetchedItem, clean_text, clean_value, parse_count, parse_time
 from yuqing.collect.store import save_items
-from yuqing.domain.roles import Actor, require
-from yuqing.store import audit
 from yuqing.store.tables import FetchRun, Source
 from yuqing.workspace import Workspace
 
@@ -64,18 +63,17 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_push_token(ws: Workspace, actor: Actor, source_id: int) -> str:
+@action("source.push_token", permission="sources.manage")
+def issue_push_token(tx: Tx, source_id: int) -> str:
     """A new token for a push source (replacing any earlier one); shown once, only its hash is kept."""
-    require(actor, "sources.manage")
     token = secrets.token_urlsafe(32)
-    with ws.db.write() as s:
-        source = s.get(Source, source_id)
-        if source is None:
-            raise PushError(404, f"没有编号为 {source_id} 的信息源")
-        if source.kind != "push":
-            raise PushError(422, f"信息源 {source_id} 的类型是 {source.kind}，不是 push")
-        source.push_token_hash = hash_token(token)
-        audit.append(s, actor, "source.push_token", "source", source.id)
+    source = tx.session.get(Source, source_id)
+    if source is None:
+        raise PushError(404, f"没有编号为 {source_id} 的信息源")
+    if source.kind != "push":
+        raise PushError(422, f"信息源 {source_id} 的类型是 {source.kind}，不是 push")
+    source.push_token_hash = hash_token(token)
+    tx.audit("source.push_token", "source", source.id)
     return token
 
 

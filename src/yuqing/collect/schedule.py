@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from yuqing.actions import Tx, action
 from yuqing.clock import aware, utcnow
 from yuqing.collect import FETCHED_KINDS
-from yuqing.domain.roles import Actor, require
-from yuqing.store import audit
 from yuqing.store.tables import Source
 from yuqing.store.tables_collect import MonitoringWindow
 
@@ -110,9 +109,9 @@ def due_sources(session: Session, now: datetime | None = None) -> Plan:
     return Plan(due, intervals)
 
 
-def emergency_on(
-    session: Session,
-    actor: Actor,
+@action("collect.window_on", permission="sources.manage")
+def open_window(
+    tx: Tx,
     *,
     source_ids: Sequence[int] = (),
     keywords: Sequence[str] = (),
@@ -123,7 +122,7 @@ def emergency_on(
     kind: str = "emergency",
 ) -> MonitoringWindow:
     """Start emergency mode (or plan a window when `starts_at`/`ends_at` are given); audited."""
-    require(actor, "sources.manage")
+    session = tx.session
     if interval < MIN_INTERVAL:
         raise ScheduleError(f"轮询间隔不能小于 {MIN_INTERVAL} 秒")
     ids = sorted({int(s) for s in source_ids})
@@ -147,14 +146,12 @@ def emergency_on(
         interval_seconds=interval,
         starts_at=starts_at or now,
         ends_at=ends_at,
-        created_by=actor.name,
+        created_by=tx.actor.name,
         created_at=now,
     )
     session.add(window)
     session.flush()
-    audit.append(
-        session,
-        actor,
+    tx.audit(
         f"collect.{kind}_on",
         "monitoring_window",
         window.id,
@@ -167,25 +164,18 @@ def emergency_on(
     return window
 
 
-def emergency_off(session: Session, actor: Actor, window_id: int | None = None) -> int:
+@action("collect.window_off", permission="sources.manage")
+def close_windows(tx: Tx, window_id: int | None = None) -> int:
     """End the active emergency windows (or one window by id); audited. Returns how many were ended."""
-    require(actor, "sources.manage")
     now = utcnow()
     windows = [
         w
-        for w in active_windows(session, now)
+        for w in active_windows(tx.session, now)
         if (w.id == window_id if window_id is not None else w.kind == "emergency")
     ]
     for w in windows:
         w.ends_at = now
-        w.ended_by = actor.name
-        audit.append(
-            session,
-            actor,
-            f"collect.{w.kind}_off",
-            "monitoring_window",
-            w.id,
-            started_at=w.starts_at,
-            sources=list(w.source_ids or []),
-        )
+        w.ended_by = tx.actor.name
+        tx.audit(f"collect.{w.kind}_off", "monitoring_window", w.id, started_at=w.starts_at,
+                 sources=list(w.source_ids or []))
     return len(windows)

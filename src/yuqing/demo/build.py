@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from yuqing.accounts import create_unit, create_user
+from yuqing.actions.actors import seed_actor
 from yuqing.domain.profile import DistrictProfile
-from yuqing.domain.roles import ROLE_NAMES, SYSTEM
+from yuqing.domain.roles import ROLE_NAMES
 from yuqing.importer import import_file
 from yuqing.store.tables import Item, Source, Unit, User
 from yuqing.workspace import Workspace, init_workspace
@@ -35,18 +36,18 @@ DEAD_SOURCE = "示例论坛（演示：已失效的来源）"
 def demo_sources(ws: Workspace, base_url: str) -> None:
     """Two live sources for `yuqing up`: a GB2312 RSS feed the demo app serves itself (items arrive while
     you watch) and a dead forum address (it turns red on the sources page). Addresses follow the port."""
-    from yuqing.collect.cli import sources_add
+    from yuqing.collect.sources import sources_add, sources_update
 
     wanted = {DEMO_FEED: ("rss", f"{base_url}/demo/feed.xml", 300),
               DEAD_SOURCE: ("web", "http://127.0.0.1:9/forum/list", 600)}
-    with ws.db.write() as s:
-        existing = {src.name: src for src in s.execute(select(Source).where(Source.name.in_(wanted))).scalars()}
-        for name, (_kind, url, _interval) in wanted.items():
-            if name in existing and existing[name].url != url:
-                existing[name].url = url
+    with ws.db.read() as s:
+        found = s.execute(select(Source.name, Source.id, Source.url).where(Source.name.in_(wanted))).all()
+    existing = {name: (source_id, address) for name, source_id, address in found}
     for name, (kind, url, interval) in wanted.items():
         if name not in existing:
-            sources_add(ws, kind, url, name, interval=interval)
+            sources_add(ws, seed_actor(ws), kind, url, name, interval=interval)
+        elif existing[name][1] != url:
+            sources_update(ws, seed_actor(ws), existing[name][0], url=url)
 
 
 def build_demo(directory: Path, progress: Any = None,
@@ -57,21 +58,22 @@ def build_demo(directory: Path, progress: Any = None,
     users = _data("users.json")
     profile.units = [u["name"] for u in units]
     ws = init_workspace(directory, profile, demo=True)
-    with ws.db.write() as s:
+    seeder = seed_actor(ws)  # the installer on a new workspace (kept for the whole seed), else the admin
+    with ws.db.read() as s:
         have = set(s.execute(select(Unit.name)).scalars())
-        for u in units:
-            if u["name"] not in have:
-                create_unit(s, SYSTEM, u["name"], u["kind"], u.get("parent"), u.get("place"), u.get("contact"))
         have_users = set(s.execute(select(User.username)).scalars())
-        for u in users:
-            if u["username"] not in have_users:
-                create_user(s, SYSTEM, u["username"], u["name"], demo_password(u["username"]), u["role"], u.get("unit"))
+    for u in units:
+        if u["name"] not in have:
+            create_unit(ws, seeder, u["name"], u["kind"], u.get("parent"), u.get("place"), u.get("contact"))
+    for u in users:
+        if u["username"] not in have_users:
+            create_user(ws, seeder, u["username"], u["name"], demo_password(u["username"]), u["role"], u.get("unit"))
     posts = Path(str(DATA.joinpath("posts.jsonl")))
     with ws.db.read() as s:
         count = s.execute(select(func.count(Item.id))).scalar_one()
     if count == 0:
         task = progress.add_task("导入演示信息", total=sum(1 for _ in posts.open(encoding="utf-8"))) if progress else None
-        import_file(ws.db.write, SYSTEM, posts, ws.settings.author_salt, fictional=True,
+        import_file(ws, seeder, posts, fictional=True,
                     progress=(lambda n: progress.advance(task, n)) if progress else None)
     for step in DEMO_STEPS:
         step(ws, progress)

@@ -61,7 +61,7 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
 
 def dead_source_fetched(ws: Workspace, name: str) -> None:
     """Fetch the demo's dead forum once (127.0.0.1:9 refuses), so its failure is in the admin's inbox."""
-    from yuqing.collect.cli import collect_once
+    from yuqing.collect.sources import collect_once
 
     with ws.db.read() as s:
         src = s.execute(select(Source).where(Source.name == name)).scalar_one_or_none()

@@ -47,6 +47,7 @@ AUDIT_LABELS: dict[str, str] = {
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
     "privacy.retention_purge": "按保存期限清除原始快照和个人信息",
+    "privacy.retention_purge_batch": "按保存期限清除一批信息的快照和个人信息",
     "auth.logout": "退出登录",
     "unit.create": "新增单位",
     "unit.update": "修改单位",

@@ -73,12 +73,13 @@ def verify_audit(ws: Workspace) -> dict[str, Any]:
 
 @task("privacy.retention")
 def retention(ws: Workspace) -> dict[str, Any]:
-    """Purge raw snapshots and personal fields older than `retention_days` (audited)."""
+    """Purge raw snapshots and personal fields older than `retention_days` (audited, as the jobs account)."""
     from dataclasses import asdict
 
+    from yuqing.actions.actors import jobs_actor
     from yuqing.collect.retention import purge_expired
 
-    return asdict(purge_expired(ws))
+    return asdict(purge_expired(ws, jobs_actor(ws)))
 
 
 def load_task_modules() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from yuqing.accounts import actor_of, create_unit, create_user
+from yuqing.actions.actors import seed_actor
 from yuqing.clock import CHINA, frozen
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import SYSTEM, Actor
@@ -64,28 +65,26 @@ PIXEL_PNG = bytes.fromhex(
 
 
 def _unit(ws: Workspace, name: str, kind: str, place: str | None = None) -> int:
-    with ws.db.write() as s:
-        unit = s.execute(select(Unit).where(Unit.name == name)).scalar_one_or_none()
-        if unit is None:
-            unit = create_unit(s, SYSTEM, name, kind, place=place)
-        return unit.id
+    with ws.db.read() as s:
+        unit_id = s.execute(select(Unit.id).where(Unit.name == name)).scalar_one_or_none()
+    return unit_id if unit_id is not None else create_unit(ws, seed_actor(ws), name, kind, place=place).id
 
 
 def _person(ws: Workspace, role: str, unit: str | None, username: str, display: str) -> Actor:
     """The first active user with this role (and unit), else a new one (random password, demo only)."""
-    with ws.db.write() as s:
+    with ws.db.read() as s:
         stmt = select(User).where(User.role_code == role, User.active.is_(True)).order_by(User.id)
         if unit is not None:
             stmt = stmt.join(Unit, Unit.id == User.unit_id).where(Unit.name == unit)
         user = s.execute(stmt.limit(1)).scalar_one_or_none()
-        if user is None:
-            name = username
-            n = 1
-            while s.execute(select(User.id).where(User.username == name)).first():
-                n += 1
-                name = f"{username}{n}"
-            user = create_user(s, SYSTEM, name, display, secrets.token_urlsafe(12), role, unit)
-        return actor_of(user)
+        if user is not None:
+            return actor_of(user)
+        name = username
+        n = 1
+        while s.execute(select(User.id).where(User.username == name)).first():
+            n += 1
+            name = f"{username}{n}"
+    return actor_of(create_user(ws, seed_actor(ws), name, display, secrets.token_urlsafe(12), role, unit))
 
 
 def ensure_rules(ws: Workspace, admin: Actor) -> None:

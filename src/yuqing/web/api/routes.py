@@ -88,9 +88,7 @@ def units(viewer: CurrentViewer, session: DbSession) -> list[UnitPublic]:
 def add_unit(body: UnitCreate, viewer: Annotated[Viewer, require_permission("units.manage")],
              ws: WorkspaceDep) -> UnitPublic:
     try:
-        with ws.db.write() as s:
-            unit = create_unit(s, viewer.actor, body.name, body.kind, body.parent, body.place)
-            return UnitPublic.model_validate(unit)
+        return UnitPublic.model_validate(create_unit(ws, viewer.actor, body.name, body.kind, body.parent, body.place))
     except AccountError as exc:
         raise HTTPException(400, str(exc)) from None
 
@@ -104,10 +102,8 @@ def users(viewer: Annotated[Viewer, require_permission("users.manage")], session
 def add_user(body: UserCreate, viewer: Annotated[Viewer, require_permission("users.manage")],
              ws: WorkspaceDep) -> UserPublic:
     try:
-        with ws.db.write() as s:
-            user = create_user(s, viewer.actor, body.username, body.display_name, body.password, body.role,
-                               body.unit)
-            return UserPublic.model_validate(user)
+        user = create_user(ws, viewer.actor, body.username, body.display_name, body.password, body.role, body.unit)
+        return UserPublic.model_validate(user)
     except AccountError as exc:
         raise HTTPException(400, str(exc)) from None
 

@@ -17,6 +17,7 @@ from yuqing.accounts import (
     create_user,
     delete_unit,
     delete_user,
+    is_jobs_account,
     set_password,
     set_unit_active,
     set_user_active,
@@ -66,8 +67,7 @@ def units_create(
 ) -> object:
     form = {"name": name, "kind": kind, "parent": parent, "place": place}
     try:
-        with ws.db.write() as s:
-            create_unit(s, viewer.actor, name, kind, parent or None, place.strip() or None)
+        create_unit(ws, viewer.actor, name, kind, parent or None, place.strip() or None)
     except AccountError as exc:
         with ws.db.read() as s:
             return _units(request, s, 400, str(exc), form)
@@ -94,8 +94,7 @@ def users_create(
 ) -> object:
     form = {"username": username, "display_name": display_name, "role": role, "unit": unit}  # never the password
     try:
-        with ws.db.write() as s:
-            create_user(s, viewer.actor, username, display_name, password, role, unit or None)
+        create_user(ws, viewer.actor, username, display_name, password, role, unit or None)
     except AccountError as exc:
         with ws.db.read() as s:
             return _users(request, s, 400, str(exc), form)
@@ -213,7 +212,8 @@ def _user_page(request: Request, session: Session, user_id: int, status: int = 2
         refs["audit_entries"] = did
     form = form or {"display_name": user.display_name, "role": user.role_code, "unit": user.unit.name if user.unit else ""}
     return render(request, "admin/user_edit.html", status, user=user, roles=ROLE_NAMES, descriptions=ROLE_DESCRIPTIONS,
-                  units=unit_tree(session), refs=describe_refs(refs) if refs else "", error=error, form=form)
+                  units=unit_tree(session), refs=describe_refs(refs) if refs else "", error=error, form=form,
+                  jobs_account=is_jobs_account(user))
 
 
 @router.get("/users/{user_id}")
@@ -233,11 +233,7 @@ def user_change(request: Request, user_id: int, viewer: UserAdmin, ws: Workspace
             update_user(ws, viewer.actor, user_id, display_name=display_name, role=role, unit=unit or None)
             return redirect_with_flash(f"/admin/users/{user_id}", "已保存用户信息")
         if op == "password":
-            with ws.db.write() as s:
-                target = s.get(User, user_id)
-                if target is None:
-                    raise HTTPException(404, "用户不存在")
-                set_password(s, viewer.actor, target, password)
+            set_password(ws, viewer.actor, user_id, password)
             return redirect_with_flash(f"/admin/users/{user_id}", "已重设密码")
         if op in ("disable", "enable"):
             set_user_active(ws, viewer.actor, user_id, op == "enable")

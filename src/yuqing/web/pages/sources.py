@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from sqlalchemy import func, select
 
-from yuqing.collect import cli, health
+from yuqing.collect import health, sources
 from yuqing.collect.schedule import ScheduleError
 from yuqing.store.references import describe as describe_refs
 from yuqing.store.references import references
@@ -33,9 +33,9 @@ RECENT = 8
 
 def _overview(session: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    sources = list(session.execute(select(Source).order_by(Source.id)).scalars())
+    every = list(session.execute(select(Source).order_by(Source.id)).scalars())
     counts = dict(session.execute(select(Item.source_id, func.count()).group_by(Item.source_id)).all())
-    for src in sources:
+    for src in every:
         runs = list(session.execute(select(FetchRun).where(FetchRun.source_id == src.id)
                                     .order_by(FetchRun.id.desc()).limit(RECENT)).scalars())
         rows.append({"source": src, "runs": runs, "items": counts.get(src.id, 0),
@@ -47,7 +47,7 @@ def _overview(session: Any) -> list[dict[str, Any]]:
 def _page(request: Request, session: Any, status: int = 200, *, error: str | None = None,
           form: dict[str, str] | None = None) -> Any:
     return render(request, "sources/list.html", status, rows=_overview(session), kinds=KIND_NAMES,
-                  windows=cli.emergency_status(request.app.state.ws), error=error, form=form or {})
+                  windows=sources.emergency_status(request.app.state.ws), error=error, form=form or {})
 
 
 @router.get("")
@@ -86,10 +86,10 @@ def sources_create(
         if config_json.strip():
             extra = json.loads(config_json)
             if not isinstance(extra, dict):
-                raise cli.SourceError("高级配置必须是 JSON 对象")
+                raise sources.SourceError("高级配置必须是 JSON 对象")
             config.update(extra)
-        sid = cli.sources_add(ws, kind, url, name or None, actor=viewer.actor, interval=interval, config=config)
-    except (cli.SourceError, ValueError) as exc:
+        sid = sources.sources_add(ws, viewer.actor, kind, url, name or None, interval=interval, config=config)
+    except (sources.SourceError, ValueError) as exc:
         message = (f"高级配置不是合法 JSON（第 {exc.lineno} 行第 {exc.colno} 列附近有误）"
                    if isinstance(exc, json.JSONDecodeError) else str(exc))
         with ws.db.read() as s:
@@ -139,7 +139,7 @@ def source_collect(request: Request, source_id: int, viewer: SourceAdmin, ws: Wo
     if runner is not None:
         runner.submit("collect.source", source_id=source_id)
         return redirect_with_flash(f"/sources/{source_id}", "已开始采集，稍后刷新本页查看结果")
-    cli.collect_once(ws, [source_id])
+    sources.collect_once(ws, [source_id])
     return redirect_with_flash(f"/sources/{source_id}", "已完成一次采集")
 
 
@@ -152,9 +152,9 @@ def emergency_switch(
     try:
         if action == "on":
             words = [w for w in keywords.replace("，", ",").replace(" ", ",").split(",") if w.strip()]
-            cli.emergency_on(ws, source_ids or [], words, interval, actor=viewer.actor)
+            sources.emergency_on(ws, viewer.actor, source_ids or [], words, interval)
         else:
-            cli.emergency_off(ws, actor=viewer.actor)
+            sources.emergency_off(ws, viewer.actor)
     except ScheduleError as exc:
         with ws.db.read() as s:
             return _page(request, s, 400, error=str(exc))
@@ -179,18 +179,18 @@ def source_change(request: Request, source_id: int, viewer: SourceAdmin, ws: Wor
                 try:
                     changes["interval_seconds"] = int(float(interval_minutes) * 60)
                 except ValueError:
-                    raise cli.SourceError("轮询间隔应为分钟数，如 30") from None
-            cli.sources_update(ws, source_id, actor=viewer.actor, **changes)
+                    raise sources.SourceError("轮询间隔应为分钟数，如 30") from None
+            sources.sources_update(ws, viewer.actor, source_id, **changes)
             return redirect_with_flash(f"/sources/{source_id}", "已保存信息源设置")
         if op in ("disable", "enable"):
-            cli.sources_update(ws, source_id, actor=viewer.actor, enabled=op == "enable")
+            sources.sources_update(ws, viewer.actor, source_id, enabled=op == "enable")
             return redirect_with_flash(f"/sources/{source_id}", "已恢复采集" if op == "enable" else "已停用：不再采集，已采集的信息保留")
         if op == "delete":
             if confirm != "yes":
-                raise cli.SourceError("删除前请勾选“确认删除”")
-            gone = cli.delete_source(ws, viewer.actor, source_id)
+                raise sources.SourceError("删除前请勾选“确认删除”")
+            gone = sources.delete_source(ws, viewer.actor, source_id)
             return redirect_with_flash("/sources", f"已删除信息源“{gone}”")
-        raise cli.SourceError("请选择要执行的操作")
-    except cli.SourceError as exc:
+        raise sources.SourceError("请选择要执行的操作")
+    except sources.SourceError as exc:
         with ws.db.read() as s:
             return _source_page(request, s, source_id, 400, str(exc), form)

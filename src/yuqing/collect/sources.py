@@ -1,12 +1,14 @@
-"""Plain functions behind the collection commands; `yuqing.cli` wires them into typer.
+"""The sources service: the actions that add, change and delete sources and switch monitoring windows
+(each `fn(ws, actor, ...)`, audited), and the plain reads and the collection round behind the pages and the
+commands (`yuqing.cli` wires them into typer):
 
 yuqing sources add --kind rss|web|board|file|account|push --url URL [--name NAME] [--interval S]
-                   [--official] [--config JSON]        → prints the new source id
+                   [--official] [--config JSON] [--as USERNAME]  → prints the new source id
 yuqing sources list [--json]
 yuqing collect --once [--source ID]...                  → exit 0 when the round ran
 yuqing items list --json [--limit N]                    → one JSON object per line
-yuqing emergency on --sources 1,2 --keywords 爆炸,火灾 --interval 60
-yuqing emergency off
+yuqing emergency on --sources 1,2 --keywords 爆炸,火灾 --interval 60 [--as USERNAME]
+yuqing emergency off [--as USERNAME]
 """
 
 from __future__ import annotations
@@ -20,13 +22,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from yuqing.actions import Tx, action
 from yuqing.clock import utcnow
 from yuqing.collect import ALL_KINDS, health, schedule
 from yuqing.collect.http import HttpPolicy
 from yuqing.collect.runner import CollectSummary
 from yuqing.collect.runner import collect_once as _collect_once
-from yuqing.domain.roles import SYSTEM, Actor, require
-from yuqing.store import audit
 from yuqing.store.references import delete_owned, references
 from yuqing.store.references import describe as describe_refs
 from yuqing.store.tables import FetchRun, Item, Source
@@ -102,20 +103,19 @@ def _default_name(kind: str, url: str | None) -> str:
     return (Path(parts.path or url).name or url)[:NAME_MAX]
 
 
+@action("source.create", permission="sources.manage")
 def sources_add(
-    ws: Workspace,
+    tx: Tx,
     kind: str,
     url: str | None,
     name: str | None = None,
     *,
-    actor: Actor = SYSTEM,
     official: bool = False,
     interval: int | None = None,
     config: dict[str, Any] | None = None,
     enabled: bool = True,
 ) -> int:
     """Add a source (audited) and return its id. `account` sources are official by definition."""
-    require(actor, "sources.manage")
     kind = (kind or "").strip().lower()
     if kind not in ALL_KINDS:
         raise SourceError(f"未知的来源类型 {kind!r}；可选：{', '.join(ALL_KINDS)}")
@@ -129,87 +129,85 @@ def sources_add(
     name = given or _default_name(kind, url)
     if len(name) > NAME_MAX:
         raise SourceError(f"名称太长：最多 {NAME_MAX} 个字（现在 {len(name)} 个）")
-    with ws.db.write() as s:
-        if not given:
-            name = _free_name(s, name)
-        _refuse_duplicate(s, kind, url, name)
-        source = Source(
-            name=name,
-            kind=kind,
-            url=url,
-            config=dict(config or {}),
-            official=official or kind == "account",
-            enabled=enabled,
-            interval_seconds=DEFAULT_INTERVALS[kind] if interval is None else interval,
-            created_at=utcnow(),
-        )
-        s.add(source)
-        s.flush()
-        audit.append(
-            s,
-            actor,
-            "source.create",
-            "source",
-            source.id,
-            name=source.name,
-            kind=kind,
-            url=url,
-            official=source.official,
-            interval=source.interval_seconds,
-        )
-        return source.id
+    s = tx.session
+    if not given:
+        name = _free_name(s, name)
+    _refuse_duplicate(s, kind, url, name)
+    source = Source(
+        name=name,
+        kind=kind,
+        url=url,
+        config=dict(config or {}),
+        official=official or kind == "account",
+        enabled=enabled,
+        interval_seconds=DEFAULT_INTERVALS[kind] if interval is None else interval,
+        created_at=utcnow(),
+    )
+    s.add(source)
+    s.flush()
+    tx.audit(
+        "source.create",
+        "source",
+        source.id,
+        name=source.name,
+        kind=kind,
+        url=url,
+        official=source.official,
+        interval=source.interval_seconds,
+    )
+    return source.id
 
 
-def sources_update(ws: Workspace, source_id: int, *, actor: Actor = SYSTEM, **changes: Any) -> None:
+@action("source.update", permission="sources.manage")
+def sources_update(tx: Tx, source_id: int, **changes: Any) -> None:
     """Change name, url, config, interval_seconds, enabled or official of a source (audited)."""
-    require(actor, "sources.manage")
     allowed = {"name", "url", "config", "interval_seconds", "enabled", "official"}
     bad = set(changes) - allowed
     if bad:
         raise SourceError(f"不能修改：{', '.join(sorted(bad))}")
-    with ws.db.write() as s:
-        source = s.get(Source, source_id)
-        if source is None:
-            raise SourceError(f"没有编号为 {source_id} 的信息源")
-        if "url" in changes:
-            changes["url"] = _check_url(source.kind, changes["url"])
-            if changes["url"] and s.execute(select(Source.id).where(
-                    Source.url == changes["url"], Source.id != source_id)).first():
-                raise SourceError("该网址已有信息源，不能重复")
-        if "name" in changes:
-            changes["name"] = str(changes["name"] or "").strip()
-            if not changes["name"]:
-                raise SourceError("名称不能为空")
-            if len(changes["name"]) > NAME_MAX:
-                raise SourceError(f"名称太长：最多 {NAME_MAX} 个字（现在 {len(changes['name'])} 个）")
-            if s.execute(select(Source.id).where(Source.name == changes["name"], Source.id != source_id)).first():
-                raise SourceError(f"已有同名信息源“{changes['name']}”，请换一个名称")
-        if "interval_seconds" in changes and changes["interval_seconds"] < 0:
-            raise SourceError("间隔不能为负")
-        if "config" in changes:
-            _check_config(source.kind, changes["config"])
-        before = {k: getattr(source, k) for k in changes}
-        for k, v in changes.items():
-            setattr(source, k, v)
-        audit.append(s, actor, "source.update", "source", source.id, before=before, after=changes)
+    s = tx.session
+    source = s.get(Source, source_id)
+    if source is None:
+        raise SourceError(f"没有编号为 {source_id} 的信息源")
+    if "url" in changes:
+        changes["url"] = _check_url(source.kind, changes["url"])
+        if changes["url"] and s.execute(select(Source.id).where(
+                Source.url == changes["url"], Source.id != source_id)).first():
+            raise SourceError("该网址已有信息源，不能重复")
+    if "name" in changes:
+        changes["name"] = str(changes["name"] or "").strip()
+        if not changes["name"]:
+            raise SourceError("名称不能为空")
+        if len(changes["name"]) > NAME_MAX:
+            raise SourceError(f"名称太长：最多 {NAME_MAX} 个字（现在 {len(changes['name'])} 个）")
+        if s.execute(select(Source.id).where(Source.name == changes["name"], Source.id != source_id)).first():
+            raise SourceError(f"已有同名信息源“{changes['name']}”，请换一个名称")
+    if "interval_seconds" in changes and changes["interval_seconds"] < 0:
+        raise SourceError("间隔不能为负")
+    if "config" in changes:
+        _check_config(source.kind, changes["config"])
+    before = {k: getattr(source, k) for k in changes}
+    for k, v in changes.items():
+        setattr(source, k, v)
+    tx.audit("source.update", "source", source.id, before=before, after=changes)
 
 
-def delete_source(ws: Workspace, actor: Actor, source_id: int) -> str:
+@action("source.delete", permission="sources.manage")
+def delete_source(tx: Tx, source_id: int) -> str:
     """Delete a source that never collected anything (no items, no runs); else refuse: disable it instead,
     since its items are evidence."""
-    require(actor, "sources.manage")
-    with ws.db.write() as s:
-        source = s.get(Source, source_id)
-        if source is None:
-            raise SourceError(f"没有编号为 {source_id} 的信息源")
-        found = references(s, "sources", source_id)
-        if found:
-            raise SourceError(f"信息源“{source.name}”已有 {describe_refs(found)}，不能删除；可以停用")
-        name = source.name
-        delete_owned(s, "sources", source_id)
-        s.delete(source)
-        audit.append(s, actor, "source.delete", "source", source_id, name=name)
-        return name
+    s = tx.session
+    source = s.get(Source, source_id)
+    if source is None:
+        raise SourceError(f"没有编号为 {source_id} 的信息源")
+    found = references(s, "sources", source_id)
+    if found:
+        raise SourceError(f"信息源“{source.name}”已有 {describe_refs(found)}，不能删除；可以停用")
+    name = source.name
+    delete_owned(s, "sources", source_id)
+    s.delete(source)
+    tx.audit("source.delete", "source", source_id, name=name)
+    return name
 
 
 def sources_list(ws: Workspace) -> list[dict[str, Any]]:
@@ -309,21 +307,15 @@ def items_list_json(ws: Workspace, limit: int = 100, source_id: int | None = Non
         )
 
 
-def emergency_on(
-    ws: Workspace,
-    sources: Sequence[int],
-    keywords: Sequence[str],
-    interval: int = 60,
-    *,
-    actor: Actor = SYSTEM,
-) -> int:
+@action("collect.emergency_on", permission="sources.manage")
+def emergency_on(tx: Tx, sources: Sequence[int], keywords: Sequence[str], interval: int = 60) -> int:
     """`yuqing emergency on`: raise polling for the sources (all when none given); returns the window id."""
-    with ws.db.write() as s:
-        return schedule.emergency_on(s, actor, source_ids=sources, keywords=keywords, interval=interval).id
+    return schedule.open_window.within(tx, source_ids=sources, keywords=keywords, interval=interval).id
 
 
-def plan_window(ws: Workspace, name: str, starts_at: datetime, ends_at: datetime, sources: Sequence[int] = (),
-                keywords: Sequence[str] = (), interval: int = 300, *, actor: Actor = SYSTEM) -> int:
+@action("collect.planned_on", permission="sources.manage")
+def plan_window(tx: Tx, name: str, starts_at: datetime, ends_at: datetime, sources: Sequence[int] = (),
+                keywords: Sequence[str] = (), interval: int = 300) -> int:
     """Plan heightened monitoring ahead for a sensitive date (重要时间节点: exams, holidays, big events).
 
     Naive times are China time. Returns the window id; audited as collect.planned_on."""
@@ -332,16 +324,14 @@ def plan_window(ws: Workspace, name: str, starts_at: datetime, ends_at: datetime
     def local(dt: datetime) -> datetime:
         return dt if dt.tzinfo else dt.replace(tzinfo=CHINA)
 
-    with ws.db.write() as s:
-        return schedule.emergency_on(s, actor, source_ids=sources, keywords=keywords, interval=interval,
-                                     name=name, starts_at=local(starts_at), ends_at=local(ends_at),
-                                     kind="planned").id
+    return schedule.open_window.within(tx, source_ids=sources, keywords=keywords, interval=interval, name=name,
+                                       starts_at=local(starts_at), ends_at=local(ends_at), kind="planned").id
 
 
-def emergency_off(ws: Workspace, *, actor: Actor = SYSTEM) -> int:
+@action("collect.emergency_off", permission="sources.manage")
+def emergency_off(tx: Tx) -> int:
     """`yuqing emergency off`: end emergency mode; returns how many windows were ended."""
-    with ws.db.write() as s:
-        return schedule.emergency_off(s, actor)
+    return schedule.close_windows.within(tx)
 
 
 def emergency_status(ws: Workspace) -> list[dict[str, Any]]:

@@ -7,7 +7,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from yuqing.collect import cli
+from tests.factories import ADMIN
+from yuqing.collect import sources
 from yuqing.collect.http import HttpPolicy
 from yuqing.domain.roles import Actor, PermissionDenied
 from yuqing.store.tables import AuditEntry
@@ -18,9 +19,9 @@ from .feeds import rss
 
 
 def test_sources_add_list_and_audit(ws: Workspace) -> None:
-    a = cli.sources_add(ws, "rss", "http://127.0.0.1:9/feed.xml")
-    b = cli.sources_add(ws, "web", "https://bbs.example.cn/forum-12-1.html", "区论坛", interval=900)
-    rows = cli.sources_list(ws)
+    a = sources.sources_add(ws, ADMIN, "rss", "http://127.0.0.1:9/feed.xml")
+    b = sources.sources_add(ws, ADMIN, "web", "https://bbs.example.cn/forum-12-1.html", "区论坛", interval=900)
+    rows = sources.sources_list(ws)
     assert [r["id"] for r in rows] == [a, b]
     assert rows[0]["name"] == "127.0.0.1/feed.xml" and rows[0]["health"] == "new"
     assert rows[1]["interval_seconds"] == 900 and rows[1]["kind"] == "web"
@@ -33,35 +34,34 @@ def test_sources_add_list_and_audit(ws: Workspace) -> None:
     [("ftp", "http://x.test/"), ("rss", "ftp://x.test/f"), ("web", None), ("rss", "not a url")],
 )
 def test_sources_add_refuses_bad_input(ws: Workspace, kind: str, url: str | None) -> None:
-    with pytest.raises(cli.SourceError):
-        cli.sources_add(ws, kind, url)
+    with pytest.raises(sources.SourceError):
+        sources.sources_add(ws, ADMIN, kind, url)
 
 
 def test_sources_add_needs_permission(ws: Workspace) -> None:
     with pytest.raises(PermissionDenied):
-        cli.sources_add(ws, "rss", "http://x.test/f", actor=Actor(2, "监测员", "analyst"))
+        sources.sources_add(ws, Actor(2, "监测员", "analyst"), "rss", "http://x.test/f")
 
 
 def test_collect_once_and_items_list_json(ws: Workspace, server: FixtureServer, policy: HttpPolicy) -> None:
-    good = cli.sources_add(
-        ws, "rss", server.add("/f.xml", rss([{"guid": "1", "title": "标题", "text": "正文", "link": "/p/1"}]))
-    )
-    bad = cli.sources_add(ws, "rss", server.url("/missing.xml"))
-    summary = cli.collect_once(ws, policy=policy)
+    feed = server.add("/f.xml", rss([{"guid": "1", "title": "标题", "text": "正文", "link": "/p/1"}]))
+    good = sources.sources_add(ws, ADMIN, "rss", feed)
+    bad = sources.sources_add(ws, ADMIN, "rss", server.url("/missing.xml"))
+    summary = sources.collect_once(ws, policy=policy)
     assert {r.source_id: r.status for r in summary.results} == {good: "ok", bad: "error"}
-    lines = list(cli.format_summary(summary))
+    lines = list(sources.format_summary(summary))
     assert "新增 1" in lines[-1] and "失败 1" in lines[-1]
-    rows = [json.loads(line) for line in cli.items_list_json(ws, limit=10)]
+    rows = [json.loads(line) for line in sources.items_list_json(ws, limit=10)]
     assert len(rows) == 1
     row = rows[0]
     for key in ("id", "source", "url", "title", "text", "published_at", "captured_at", "content_hash"):
         assert key in row
     assert row["title"] == "标题" and row["url"] == server.url("/p/1") and len(row["content_hash"]) == 64
     assert row["published_at"].startswith("2026-11-23T17:00:00")
-    assert list(cli.items_list_json(ws, limit=0)) == []
-    only = cli.collect_once(ws, [bad], policy=policy)
+    assert list(sources.items_list_json(ws, limit=0)) == []
+    only = sources.collect_once(ws, [bad], policy=policy)
     assert [r.source_id for r in only.results] == [bad]
-    runs = cli.recent_runs(ws, bad)
+    runs = sources.recent_runs(ws, bad)
     assert len(runs) == 2 and runs[0]["status"] == "error"
 
 
@@ -69,8 +69,8 @@ def test_collect_once_and_items_list_json(ws: Workspace, server: FixtureServer, 
                                     {"selectors": {"bogus": "h1"}}, {"id_regex": "tid=(\\d+"},
                                     {"max_pages": 0}, {"selectors": "h1"}])
 def test_web_config_is_checked_when_saved(ws: Workspace, config: dict[str, object]) -> None:
-    with pytest.raises(cli.SourceError):
-        cli.sources_add(ws, "web", "http://x.test/list", config=config)
+    with pytest.raises(sources.SourceError):
+        sources.sources_add(ws, ADMIN, "web", "http://x.test/list", config=config)
 
 
 def test_plan_window_for_a_sensitive_date(ws: Workspace) -> None:
@@ -78,9 +78,10 @@ def test_plan_window_for_a_sensitive_date(ws: Workspace) -> None:
 
     from yuqing.clock import frozen
 
-    wid = cli.plan_window(ws, "高考", datetime(2027, 6, 7, 0, 0), datetime(2027, 6, 10, 0, 0), keywords=["高考"])
-    assert cli.emergency_status(ws) == []
+    wid = sources.plan_window(ws, ADMIN, "高考", datetime(2027, 6, 7, 0, 0), datetime(2027, 6, 10, 0, 0),
+                              keywords=["高考"])
+    assert sources.emergency_status(ws) == []
     with frozen(datetime(2027, 6, 8, 12, 0)):
-        status = cli.emergency_status(ws)
+        status = sources.emergency_status(ws)
     assert [w["id"] for w in status] == [wid] and status[0]["kind"] == "planned"
-    assert cli.emergency_off(ws) == 0  # switching emergency mode off leaves planned windows alone
+    assert sources.emergency_off(ws, ADMIN) == 0  # switching emergency mode off leaves planned windows alone
