@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from tests import factories
 from yuqing import analysis_service as service
+from yuqing import events_admin
 from yuqing.clock import CHINA, frozen
 from yuqing.domain.roles import Actor
-from yuqing.store import analysis
 from yuqing.store.tables import Event, Item
 from yuqing.workspace import Workspace
 
@@ -117,7 +117,7 @@ def test_an_analyst_split_outlives_a_restart_and_later_posts(ws: Workspace) -> N
         service.analyse_pending(ws)
         with ws.db.read() as s:
             original = s.execute(select(Event)).scalar_one()
-        new = analysis.split_event(ws, ANALYST, original.id, ids[2:], "锦江华府项目部门口讨薪", "另一批工友")
+        new = events_admin.split_event(ws, ANALYST, original.id, ids[2:], "锦江华府项目部门口讨薪", "另一批工友")
     service.drop_caches()  # a new process: the pipeline is rebuilt by replay, which would cluster all four again
     later = _add(ws, ["青石镇锦江华府项目欠薪的农民工今天又去讨薪，工资还是没拿到"], T0 + timedelta(hours=20))
     with frozen(T0 + timedelta(hours=21)):
@@ -142,7 +142,7 @@ def test_an_analyst_merge_outlives_a_restart_and_later_posts_join_the_survivor(w
             a = s.get(Item, wages[0]).event_id  # type: ignore[union-attr]
             b = s.get(Item, flood[0]).event_id  # type: ignore[union-attr]
         assert a and b and a != b
-        analysis.merge_events(ws, ANALYST, a, b, "同一天的两件事合并跟踪")
+        events_admin.merge_events(ws, ANALYST, a, b, "同一天的两件事合并跟踪")
     service.drop_caches()
     later = _add(ws, ["河口镇滨江路积水今天还没退，排水泵站在抽水"], T0 + timedelta(hours=20))
     with frozen(T0 + timedelta(hours=21)):
@@ -226,12 +226,12 @@ def _decide(ws: Workspace, decision: str, wages: list[int], flood: list[int]) ->
         b = s.get(Item, flood[0]).event_id  # type: ignore[union-attr]
     assert a and b and a != b
     if decision == "retitle":
-        analysis.rename_event(ws, ANALYST, a, "锦江华府欠薪（分析员）", "标题更准确")
+        events_admin.rename_event(ws, ANALYST, a, "锦江华府欠薪（分析员）", "标题更准确")
     elif decision == "merge":
-        analysis.merge_events(ws, ANALYST, b, a, "合并跟踪")
+        events_admin.merge_events(ws, ANALYST, b, a, "合并跟踪")
         return b
     else:
-        analysis.split_event(ws, ANALYST, a, wages[2:], "锦江华府项目部门口讨薪", "另一批工友")
+        events_admin.split_event(ws, ANALYST, a, wages[2:], "锦江华府项目部门口讨薪", "另一批工友")
     return a
 
 
@@ -300,7 +300,7 @@ def test_analysts_and_two_workers_at_once_leave_the_analysts_titles(ws: Workspac
     def analyst() -> None:
         for n in range(4):
             titles.append(f"锦江华府欠薪 第{n}稿")
-            analysis.rename_event(ws, ANALYST, event_id, titles[-1], "改标题")
+            events_admin.rename_event(ws, ANALYST, event_id, titles[-1], "改标题")
 
     with frozen(T0 + timedelta(hours=8)):
         jobs = [lambda w=w: w.run(batch=2) for w in workers] + [analyst]

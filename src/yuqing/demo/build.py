@@ -103,7 +103,7 @@ RUMOUR_TITLE = "桃源镇学校食堂“过期食材”传言（待市场监管�
 def _analyst_titles(ws: Workspace, progress: Any) -> None:
     """The analyst gives the food-rumour event a title of her own (shown as 分析员定题; audited)."""
     from yuqing.domain.roles import Actor
-    from yuqing.store.analysis import rename_event
+    from yuqing.events_admin import rename_event
     from yuqing.store.tables import Event, User
 
     with ws.db.read() as s:

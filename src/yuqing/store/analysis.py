@@ -13,13 +13,12 @@ The database is the truth of analysis (DESIGN: nothing that decides lives only i
   SQL guards what an analyst decided (a pinned title is never rewritten, a merged event never revived).
 
 Orchestration (the pipeline, its cache, follow-ups) lives in `yuqing.analysis_service`, not here.
-The analyst's merge, split and retitle below are the actions on stored events.
+The analyst's merge, split and retitle are actions in `yuqing.events_admin`; `decided` is what they call.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,13 +29,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, load_only
 
-from yuqing.analyse.heat import HeatInput, heat_factors, heat_score
 from yuqing.clock import aware, utcnow
-from yuqing.domain.roles import Actor, require
-from yuqing.store import audit
 from yuqing.store.db import Database
 from yuqing.store.tables import AnalysisState, Event, Item, Source
-from yuqing.workspace import Workspace
 
 STATE_ID = 1
 ITEM_TIME = func.coalesce(Item.published_at, Item.captured_at)
@@ -287,94 +282,3 @@ def recount(session: Session, event_ids: Iterable[int]) -> None:
         count = select(func.count(Item.id)).where(Item.event_id == Event.id).scalar_subquery()
         session.execute(update(Event).where(Event.id.in_(ids), Event.merged_into_id.is_(None))
                         .values(item_count=count).execution_options(synchronize_session=False))
-
-
-class EventError(ValueError):
-    """The merge or split cannot be made; the message (Chinese) says why."""
-
-
-def _refresh(session: Session, event: Event) -> None:
-    """Recompute an event's counts, span, places and heat from the items it now holds."""
-    items = list(session.execute(select(Item, Source.name).join(Source, Item.source_id == Source.id)
-                                 .where(Item.event_id == event.id)).all())
-    if not items:
-        event.item_count, event.heat, event.heat_factors = 0, 0.0, {}
-        return
-    times = [aware(it.published_at or it.captured_at) for it, _ in items]
-    rows = [HeatInput(t.timestamp(), name, it.reposts + it.comments + it.likes, it.sentiment == "negative")
-            for t, (it, name) in zip(times, items, strict=True)]
-    factors = heat_factors(rows)
-    event.item_count = len(items)
-    event.first_seen_at, event.last_seen_at = min(times), max(times)
-    event.heat, event.heat_factors = heat_score(factors), factors
-    places: Counter[str] = Counter(p["name"] if isinstance(p, dict) else str(p) for it, _ in items
-                                   for p in it.places or [])
-    event.places = [p for p, _ in places.most_common(10)]
-
-
-def merge_events(ws: Workspace, actor: Actor, target_id: int, other_id: int, reason: str) -> Event:
-    """An analyst merges `other` into `target` (same happening, split by the clustering). Audited."""
-    require(actor, "events.edit")
-    if target_id == other_id:
-        raise EventError("不能把事件合并到它自己")
-    if not reason.strip():
-        raise EventError("请填写合并理由")
-    with ws.db.write() as s:
-        decided(s)  # first: waits for a running batch's write, and makes every worker rebuild after
-        target, other = s.get(Event, target_id), s.get(Event, other_id)
-        if target is None or other is None or target.merged_into_id or other.merged_into_id:
-            raise EventError("事件不存在或已被合并")
-        moved = list(s.execute(select(Item).where(Item.event_id == other.id)).scalars())
-        for item in moved:
-            item.event_id = target.id
-        s.flush()
-        other.merged_into_id, other.status, other.item_count = target.id, "merged", 0
-        target.keywords = list(dict.fromkeys([*target.keywords, *other.keywords]))[:24]
-        _refresh(s, target)
-        audit.append(s, actor, "event.merge", "event", target.id, merged=other.id, items=len(moved),
-                     reason=reason.strip())
-    return target
-
-
-def split_event(ws: Workspace, actor: Actor, event_id: int, item_ids: list[int], title: str, reason: str) -> Event:
-    """An analyst moves some items of an event into a new event (different happenings). Audited."""
-    require(actor, "events.edit")
-    if not title.strip() or not reason.strip():
-        raise EventError("请填写新事件标题和拆分理由")
-    with ws.db.write() as s:
-        decided(s)  # first: waits for a running batch's write, and makes every worker rebuild after
-        source = s.get(Event, event_id)
-        if source is None or source.merged_into_id:
-            raise EventError("事件不存在或已被合并")
-        chosen = list(s.execute(select(Item).where(Item.event_id == event_id, Item.id.in_(item_ids))).scalars())
-        if not chosen or len(chosen) == source.item_count:
-            raise EventError("请选择部分（而非全部）信息拆出")
-        new = Event(title=title.strip()[:300], title_pinned=True, keywords=[], places=[], topics=list(source.topics),
-                    split_from_id=source.id)
-        s.add(new)
-        s.flush()
-        for item in chosen:
-            item.event_id = new.id
-        s.flush()
-        _refresh(s, source)
-        _refresh(s, new)
-        audit.append(s, actor, "event.split", "event", source.id, new_event=new.id, items=[i.id for i in chosen],
-                     reason=reason.strip())
-    return new
-
-
-def rename_event(ws: Workspace, actor: Actor, event_id: int, title: str, reason: str) -> Event:
-    """An analyst gives an event its title; the title is pinned (kept as the event grows). Audited."""
-    require(actor, "events.edit")
-    title, reason = title.strip(), reason.strip()
-    if not title or not reason:
-        raise EventError("请填写事件标题和修改理由")
-    with ws.db.write() as s:
-        decided(s)  # first: waits for a running batch's write, and makes every worker rebuild after
-        event = s.get(Event, event_id)
-        if event is None or event.merged_into_id:
-            raise EventError("事件不存在或已被合并")
-        before = event.title
-        event.title, event.title_pinned = title[:300], True
-        audit.append(s, actor, "event.rename", "event", event.id, before=before, after=event.title, reason=reason)
-    return event

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from yuqing.domain import lifecycle as lc
-from yuqing.store.analysis import EventError, merge_events, rename_event, split_event
+from yuqing.events_admin import EventError, merge_events, rename_event, split_event
 from yuqing.store.repositories.cases import NotFound, visible
 from yuqing.store.repositories.events import event_items, event_overview, get_event, list_events
 from yuqing.store.tables import Case, Item
