@@ -35,9 +35,11 @@ Rules the base enforces (tests in tests/actions/test_base.py):
 - Errors: raise `PermissionDenied` (403), `NotFound` (404), `TransitionRefused` (409), or a `ValueError`
   subclass with a Chinese message (400 on the API, shown on the page). Never catch them in the body.
 
-Status: the base and its tests are in place; the existing audited modules (respond/actions.py, accounts,
-collect, profile_admin, store/analysis, push) still use `audit.append` directly with their own signatures and
-are to be moved onto it (with the lifecycle-generated page/API dispatch); write new state changes as actions.
+Where actions live: accounts (units, users), profile_admin (the district profile), collect.sources (sources,
+monitoring windows), collect.schedule (windows), collect.push (push tokens), collect.retention (purges),
+importer (import batches), events_admin (the analyst's event decisions) and respond/* (the case desk).
+Work made of several transactions (an import, a purge) is a plain `fn(ws, actor, ...)` that checks the
+permission first and calls one action per batch. Write every new state change as an action.
 """
 
 from __future__ import annotations

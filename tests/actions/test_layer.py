@@ -1,0 +1,48 @@
+"""The action layer holds across the code: no default actor outside the case desk, and no audit entry
+written around an action in the modules whose changes are actions."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import yuqing
+
+SRC = Path(yuqing.__file__).parent
+
+# Modules whose changes of state are actions (the case desk, respond/*, is converted on its own).
+ACTION_MODULES = ["accounts.py", "profile_admin.py", "events_admin.py", "importer.py", "collect/sources.py",
+                  "collect/schedule.py", "collect/push.py", "collect/retention.py", "store/analysis.py"]
+
+
+def _trees(paths: list[Path]) -> Iterator[tuple[str, ast.AST]]:
+    for path in paths:
+        yield str(path.relative_to(SRC)), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_nothing_outside_the_case_desk_acts_as_the_anonymous_system_actor() -> None:
+    paths = [p for p in SRC.rglob("*.py") if p.relative_to(SRC).parts[0] != "respond"
+             and p != SRC / "domain" / "roles.py"]
+    found = []
+    for name, tree in _trees(paths):
+        for node in ast.walk(tree):
+            if ((isinstance(node, ast.ImportFrom) and any(a.name == "SYSTEM" for a in node.names))
+                    or (isinstance(node, ast.Attribute) and node.attr == "SYSTEM")
+                    or (isinstance(node, ast.Name) and node.id == "SYSTEM")):
+                found.append(f"{name}:{node.lineno}")  # type: ignore[attr-defined]
+    assert found == [], f"acts as roles.SYSTEM: {found}"
+
+
+def test_the_action_modules_audit_only_through_their_actions() -> None:
+    found = []
+    for name, tree in _trees([SRC / m for m in ACTION_MODULES]):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "append" and isinstance(node.value, ast.Name) \
+                    and node.value.id == "audit":
+                found.append(f"{name}:{node.lineno}")
+            if isinstance(node, ast.arg) and node.arg == "actor" and name != "importer.py" \
+                    and name != "collect/retention.py":
+                found.append(f"{name}:{node.lineno} takes an actor (an action gets it from its Tx)")
+    assert found == []
+
