@@ -3,6 +3,7 @@ YUQING_TEST_DATABASE_URL is set (CI does both)."""
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,13 +17,65 @@ from yuqing.workspace import Workspace, init_workspace
 PG_URL = os.environ.get("YUQING_TEST_DATABASE_URL")
 
 
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+_templates: set[str] = set()
+
+
 def reset_postgres(url: str) -> None:
-    """Empty the test database's public schema (extensions and all)."""
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    """Make the test database a fresh, migrated, empty workspace database.
+
+    It is cloned from a template database (`<name>_tpl`) that is migrated once per test run: dropping
+    the schema and migrating anew for every test cost about a second each on PostgreSQL, most of the
+    PostgreSQL run. A clone takes about a tenth of that. The template is dropped when the run ends.
+    """
+    from sqlalchemy.engine import make_url
+
+    target = make_url(_psycopg(url))
+    name = target.database
+    template = f"{name}_tpl"
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if url not in _templates:
+                collate, ctype = conn.execute(text(
+                    "SELECT datcollate, datctype FROM pg_database WHERE datname = :n"), {"n": name}).one()
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+                conn.execute(text(f"CREATE DATABASE \"{template}\" TEMPLATE template0 ENCODING 'UTF8' "
+                                  f"LC_COLLATE '{collate}' LC_CTYPE '{ctype}'"))
+                _migrate_template(str(target.set(database=template).render_as_string(hide_password=False)))
+                _templates.add(url)
+                atexit.register(_drop_template, admin.url, template)
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
+        admin.dispose()
+
+
+def _migrate_template(url: str) -> None:
+    import tempfile
+
+    previous = os.environ.get("YUQING_DATABASE_URL")
+    os.environ["YUQING_DATABASE_URL"] = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            init_workspace(Path(folder) / "ws").db.dispose()
+    finally:
+        if previous is None:
+            os.environ.pop("YUQING_DATABASE_URL", None)
+        else:
+            os.environ["YUQING_DATABASE_URL"] = previous
+
+
+def _drop_template(admin_url: object, template: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")  # type: ignore[call-overload]
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 # Search structures made by raw DDL (store/search.py), unknown to the models: never autogenerate drops.
-SEARCH_OBJECTS = {"search_tsv", "items_fts", "ix_items_search_tsv", "ix_items_text_trgm", "ix_items_time"}
+SEARCH_OBJECTS = {"search_tsv", "items_fts", "ix_items_search_tsv", "ix_items_text_trgm", "ix_items_time",
+                  "ix_items_time_id"}
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
