@@ -20,6 +20,8 @@ fi
 
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]'
+if [ -z "${YUQING_TEST_INSTALLED:-}" ]; then  # CI sets it for runs after the first, which installed
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e '.[test]'
+fi
 exec .venv/bin/python -m pytest "$@"
