@@ -46,3 +46,28 @@ def test_a_batch_counts_each_text_apart():
     for row, text in zip(got, texts, strict=True):
         assert row.tolist() == cue_values(text).tolist()
     assert cue_matrix([]).shape == (0, len(CUE_NAMES))
+
+
+def test_groups_written_for_speed_match_as_their_plain_forms():
+    import random
+    import re
+
+    from yuqing.analyse.post_cues import CUE_GROUPS
+
+    num = "[0-9一二两三四五六七八九十半几数多好]+"
+    span = rf"{num}(?:个多|多个|个)?(?:天|日|晚|周|星期|礼拜|月|年|小时|次|趟|遍)"
+    plain = {
+        "duration": rf"(?:已经|已|都|快|足足|整整)?{span}(?:了|以上|之久)?|至今|到现在|一直|迟迟|始终|长期|常年|经常|总是|天天|每天|三天两头|隔三差五",
+        "attempts": rf"多次|反复|屡次|(?:反映|投诉|报修|打电话|找)(?:了)?{num}(?:次|遍|趟)|又|还是|依然|仍然|仍|照样|还没|没人来|没有人来",
+        "rhetorical": CUE_GROUPS["rhetorical"].replace(r"？[？?]+|\?[？?]+", "[？?]{2,}"),
+        "anger": CUE_GROUPS["anger"].replace("！[！!]+|![！!]+", "[！!]{2,}"),
+    }
+    assert "[？?]{2,}" in plain["rhetorical"] and "[！!]{2,}" in plain["anger"]
+    rng = random.Random(16)
+    chars = "已经都快足整0123456789一二两三四五六七八九十半几数多好个天日晚周星期礼拜月年小时次趟遍了以上之久至今反映投诉找又？?！!吗呢怒 "
+    texts = ["".join(rng.choice(chars) for _ in range(rng.randint(1, 24))) for _ in range(3000)]
+    texts += ["已经三个多星期了，反映了5次还是没人来！！！到底有没有人管？？", "都两天了?!?", "整整十年之久"]
+    for name, pattern in plain.items():
+        fast, slow = re.compile(CUE_GROUPS[name]), re.compile(pattern)
+        for text in texts:
+            assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)], (name, text)

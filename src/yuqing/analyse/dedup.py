@@ -203,7 +203,7 @@ _TABLE_SIZE = 0x40000  # no letter or digit lies above the third plane
 @lru_cache(maxsize=1)
 def _fold_table() -> np.ndarray:
     """Code point -> its lower case when it is a letter or digit (what `match_core` keeps), else 0."""
-    every = "".join(map(chr, range(_TABLE_SIZE)))
+    every = np.arange(_TABLE_SIZE, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")  # (chr of each, at once)
     words = "".join(_NON_WORD.split(every))
     lowered = words.replace("\u0130", "I").lower()  # İ lowers to two characters: handled apart
     table = np.zeros(_TABLE_SIZE, dtype=np.uint32)
@@ -398,13 +398,17 @@ class DedupIndex:
         extras: set[int] = set()  # fallback anchors (not in `anchor_list`) indexed in this batch
         out: list[DedupResult] = []
         append = out.append
+        old_exact, new_exact = self._gens[0].exact, self._gens[1].exact
         for k in range(len(texts)):
             s, e = starts[k], starts[k + 1]
             if s == e:
                 append(DedupResult(None))
                 continue
-            key = hash(key_bytes[4 * s : 4 * e])
-            hit = self._exact(key)
+            core = key_bytes[4 * s : 4 * e]  # (decoded only for a slot check)
+            key = hash(core)
+            hit = old_exact.get(key)  # (`_exact`, inlined: hot)
+            if hit is None:
+                hit = new_exact.get(key)
             if hit is not None:
                 append(DedupResult(hit, "exact", 1.0))
                 continue
@@ -424,10 +428,10 @@ class DedupIndex:
                 sh = {int(cp[s:e].sum()) + 1}
                 seg = np.fromiter(sh, dtype=np.int64, count=1)
                 chosen = extra = lookups = sh
-            core = key_bytes[4 * s : 4 * e]  # (decoded only for a slot check)
             result = self._near(lookups, len(chosen), seg, core) if lookups else None
             if result is None:
                 self._add(ids[k], key, chosen, seg, lookups, core)
+                old_exact, new_exact = self._gens[0].exact, self._gens[1].exact  # (a new generation may have begun)
                 extras |= extra
                 append(DedupResult(None))
             else:
