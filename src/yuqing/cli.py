@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -119,23 +120,32 @@ def up(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, envvar="YUQING_WEB_WORKERS",
+                                         help="网页服务进程数（建议与 CPU 核数相同）")] = 1,
 ) -> None:
     """启动网页服务和后台任务（采集、分析、提醒）。"""
     ws = ws_of(ctx, migrate=True)
-    serve(ws, host, port)
+    serve(ws, host, port, workers)
 
 
-def serve(ws: Workspace, host: str, port: int) -> None:
+def serve(ws: Workspace, host: str, port: int, workers: int = 1) -> None:
+    """The web app, and the periodic jobs in this process (never in the web workers, so they run once)."""
     import uvicorn
 
     from yuqing.jobs.runner import make_runner
+    from yuqing.settings import WORKSPACE_ENV
     from yuqing.web.app import create_app
 
     runner = make_runner(ws)
     runner.start()
     try:
-        out.print(f"Yuqing 已启动：http://{host}:{port}/  （工作区 {ws.path}，按 Ctrl+C 停止）")
-        uvicorn.run(create_app(ws, runner=runner), host=host, port=port, log_level="warning")
+        out.print(f"Yuqing 已启动：http://{host}:{port}/  （工作区 {ws.path}，{workers} 个网页进程，按 Ctrl+C 停止）")
+        if workers > 1:
+            os.environ[WORKSPACE_ENV] = str(ws.path)  # each worker process opens the same workspace
+            uvicorn.run("yuqing.web.app:app_from_environment", factory=True, workers=workers, host=host,
+                        port=port, log_level="warning")
+        else:
+            uvicorn.run(create_app(ws, runner=runner), host=host, port=port, log_level="warning")
     finally:
         runner.shutdown()
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -118,10 +120,28 @@ def _validation_message(error: Any) -> str:
     return f"字段 {field} 的值不正确"
 
 
+def app_from_environment() -> FastAPI:
+    """The app of the workspace named by $YUQING_WORKSPACE: what each `yuqing up --workers N` process serves."""
+    from yuqing.workspace import open_workspace
+
+    return create_app(open_workspace())
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At most WEB_THREADS request threads per process: the database pool is sized for twice that."""
+    import anyio.to_thread
+
+    from yuqing.store.db import WEB_THREADS
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
+    yield
+
+
 def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
     app = FastAPI(title="Yuqing 舆情 API", version=__version__,
                   description="网络舆情监测、交办、回应与考核。页面与接口共用同一套权限与审计。",
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.ws = ws
     app.state.runner = runner
     app.add_middleware(SecurityHeaders)

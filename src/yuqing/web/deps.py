@@ -131,6 +131,12 @@ def current_viewer(request: Request, session: Annotated[Session, Depends(db_sess
     if user is None or not user.active:
         raise LoginRequired()
     viewer = Viewer(user, login, workspace(request))
+    if not request.url.path.startswith("/api/"):
+        # Pages show the bell: count now, on this request's connection, rather than open a second one later
+        # (two connections per request let a busy server's threads exhaust the pool waiting for each other).
+        from yuqing.store.repositories.notifications import unread_count
+
+        viewer._unread = unread_count(session, viewer.actor)
     request.state.viewer = viewer
     return viewer
 
