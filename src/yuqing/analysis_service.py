@@ -312,14 +312,15 @@ def attach_follow_ups(ws: Workspace, item_ids: list[int]) -> dict[str, int]:
     """Relevant posts that concern a closed case are attached to it (the office decides on reopening)."""
     from sqlalchemy import select
 
+    from yuqing.actions.actors import jobs_actor
     from yuqing.domain.lifecycle import CLOSED_STATES
-    from yuqing.respond.actions import attach_follow_ups as attach
+    from yuqing.respond.followups import attach_follow_ups as attach
     from yuqing.store.tables import Case
 
     with ws.db.read() as s:  # most batches: no closed case at all, nothing to look up per item
         if s.execute(select(Case.id).where(Case.state.in_(CLOSED_STATES)).limit(1)).first() is None:
             return {}
-    attached = attach(ws, item_ids)
+    attached = attach(ws, jobs_actor(ws), item_ids)  # the analysis pipeline is a job
     return {"follow_ups": len(attached)} if attached else {}
 
 

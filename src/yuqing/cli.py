@@ -599,11 +599,11 @@ def deadline(
 
 
 @cases_app.command("remind")
-def cases_remind(ctx: typer.Context) -> None:
-    """立即执行催办/督办检查。"""
+def cases_remind(ctx: typer.Context, as_user: AsUser = None) -> None:
+    """立即执行催办/督办检查（以操作账号执行）。"""
     from yuqing.respond.cli import remind_command
 
-    _respond(remind_command, _ws_path(ctx))
+    _respond_case(remind_command, _ws_path(ctx), as_user=as_user or _global_as(ctx))
 
 
 @cases_app.command("open")
@@ -653,11 +653,11 @@ def _respond_case(fn: Any, *args: Any, **kwargs: Any) -> None:
 
 
 @cases_app.command("board")
-def cases_board(ctx: typer.Context) -> None:
+def cases_board(ctx: typer.Context, as_user: AsUser = None) -> None:
     """按状态列出在办案件，超期在前。"""
     from yuqing.respond.cli import board_command
 
-    _respond(board_command, _ws_path(ctx))
+    _respond_case(board_command, _ws_path(ctx), as_user=as_user or _global_as(ctx))
 
 
 @spotcheck_app.command("run")
@@ -665,19 +665,21 @@ def spotcheck_run(
     ctx: typer.Context,
     share: Annotated[float | None, typer.Option(help="抽查比例（0–1），默认取设置 spot_check_share")] = None,
     seed: Annotated[str | None, typer.Option(help="随机种子（默认本周，如 2026-W48），可复现")] = None,
+    as_user: AsUser = None,
 ) -> None:
-    """抽取本周已销号案件进行复核。"""
+    """抽取本周已销号案件进行复核（以操作账号执行）。"""
     from yuqing.respond.cli import spotcheck_run_command
 
-    _respond(spotcheck_run_command, _ws_path(ctx), share, seed)
+    _respond_case(spotcheck_run_command, _ws_path(ctx), share, seed, as_user=as_user or _global_as(ctx))
 
 
 @rules_app.command("export")
-def rules_export(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="XLSX 文件")]) -> None:
-    """导出责任清单为 XLSX。"""
+def rules_export(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="XLSX 文件")],
+                 as_user: AsUser = None) -> None:
+    """导出责任清单为 XLSX（导出记入审计）。"""
     from yuqing.respond.cli import rules_export_command
 
-    _respond(rules_export_command, _ws_path(ctx), file)
+    _respond_case(rules_export_command, _ws_path(ctx), file, as_user=as_user or _global_as(ctx))
 
 
 @rules_app.command("import")
@@ -685,11 +687,12 @@ def rules_import(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="XLSX 文件")],
     replace: Annotated[bool, typer.Option("--replace", help="删除文件之外的规则")] = False,
+    as_user: AsUser = None,
 ) -> None:
-    """从 XLSX 导入责任清单（全部成功或全部不导入）。"""
+    """从 XLSX 导入责任清单（全部成功或全部不导入，以操作账号执行）。"""
     from yuqing.respond.cli import rules_import_command
 
-    _respond(rules_import_command, _ws_path(ctx), file, replace)
+    _respond_case(rules_import_command, _ws_path(ctx), file, replace, as_user=as_user or _global_as(ctx))
 
 
 def main() -> None:

@@ -45,10 +45,13 @@ def test_case_jobs_take_their_windows_and_share_from_settings(ws: Workspace, mon
     from yuqing.respond import jobs
 
     seen: dict[str, object] = {}
-    monkeypatch.setattr(jobs, "remind_due", lambda ws, **kw: seen.update(kw) or {})
-    monkeypatch.setattr(jobs, "spot_check", lambda ws, share, seed: seen.update(share=share) or {})
+    actors: list[str] = []
+    monkeypatch.setattr(jobs, "remind_due", lambda ws, actor, **kw: actors.append(actor.name) or seen.update(kw) or {})
+    monkeypatch.setattr(jobs, "spot_check",
+                        lambda ws, actor, share, seed: actors.append(actor.name) or seen.update(share=share) or {})
     ws.settings.reminder_before_hours = 6
     ws.settings.spot_check_share = 0.35
     run_task(ws, "case.remind_due")
     run_task(ws, "case.spot_check")
     assert seen == {"before_hours": 6, "supervise_after_hours": 24, "share": 0.35}
+    assert actors == ["系统任务", "系统任务"]  # the jobs account, never an anonymous actor

@@ -13,7 +13,7 @@ from tests import factories
 from yuqing.accounts import actor_of
 from yuqing.clock import CHINA, frozen
 from yuqing.domain.roles import Actor
-from yuqing.respond import actions
+from yuqing.respond import cases, casework, rules
 from yuqing.workspace import Workspace
 
 START = datetime(2026, 9, 29, 10, 0, tzinfo=CHINA)  # Tuesday before National Day 2026
@@ -43,17 +43,17 @@ class Desk:
         """A case walked along the normal path up to `state` (found … in_progress, feedback drafted and approved
         by the unit leader, reviewed); the assisting unit signs with the lead."""
         ev = event_id if event_id is not None else self.event(grade=grade)
-        case = actions.open_case(self.ws, self.analyst, title="拖欠工资", event_id=ev, grade=grade)
+        case = cases.open_case(self.ws, self.analyst, title="拖欠工资", event_id=ev, grade=grade)
         steps = [
-            ("assessed", lambda: actions.assess(self.ws, self.analyst, case.id)),
-            ("reported", lambda: actions.report(self.ws, self.analyst, case.id)),
-            ("assigned", lambda: actions.assign(self.ws, self.office, case.id)),
-            ("signed", lambda: (actions.sign(self.ws, self.handler, case.id),
-                                actions.sign(self.ws, self.labour_handler, case.id))),
-            ("in_progress", lambda: actions.start(self.ws, self.handler, case.id)),
-            ("feedback_drafted", lambda: actions.submit_feedback(self.ws, self.handler, case.id, "已督促支付")),
-            ("feedback_submitted", lambda: actions.approve_feedback(self.ws, self.town_leader, case.id)),
-            ("reviewed", lambda: actions.review(self.ws, self.office, case.id)),
+            ("assessed", lambda: cases.assess(self.ws, self.analyst, case.id)),
+            ("reported", lambda: cases.report(self.ws, self.analyst, case.id)),
+            ("assigned", lambda: cases.assign(self.ws, self.office, case.id)),
+            ("signed", lambda: (casework.sign(self.ws, self.handler, case.id),
+                                casework.sign(self.ws, self.labour_handler, case.id))),
+            ("in_progress", lambda: casework.start(self.ws, self.handler, case.id)),
+            ("feedback_drafted", lambda: casework.submit_feedback(self.ws, self.handler, case.id, "已督促支付")),
+            ("feedback_submitted", lambda: casework.approve_feedback(self.ws, self.town_leader, case.id)),
+            ("reviewed", lambda: casework.review(self.ws, self.office, case.id)),
         ]
         if state == "found":
             return case.id
@@ -85,7 +85,7 @@ def desk(ws: Workspace) -> Iterator[Desk]:
             actors = {k: actor_of(u) for k, u in people.items()}
             ids = (town.id, other.id, labour.id)
         d = Desk(ws, *ids, **actors)
-        actions.save_rule(ws, d.office, kind="place", pattern="桃源镇", lead="桃源镇人民政府")
-        actions.save_rule(ws, d.office, kind="place", pattern="青石镇", lead="青石镇人民政府")
-        actions.save_rule(ws, d.office, kind="matter", pattern="劳动保障/欠薪", lead="劳动保障局")
+        rules.save_rule(ws, d.office, kind="place", pattern="桃源镇", lead="桃源镇人民政府")
+        rules.save_rule(ws, d.office, kind="place", pattern="青石镇", lead="青石镇人民政府")
+        rules.save_rule(ws, d.office, kind="matter", pattern="劳动保障/欠薪", lead="劳动保障局")
         yield d

@@ -10,11 +10,25 @@ from sqlalchemy.exc import IntegrityError
 
 from tests import factories
 from tests.respond.conftest import START
+from yuqing.actions.actors import jobs_actor
 from yuqing.clock import CHINA, aware, frozen
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import PermissionDenied
-from yuqing.respond import actions, queries
-from yuqing.respond.actions import CaseError, DuplicateOpenCase, NotFound, TransitionRefused, Upload
+from yuqing.respond import (
+    cases,
+    casework,
+    dispatch,
+    followups,
+    queries,
+    replies,
+    routing,
+    rules,
+    rules_io,
+    supervision,
+    uploads,
+)
+from yuqing.respond.errors import CaseError, DuplicateOpenCase, NotFound, TransitionRefused
+from yuqing.respond.uploads import Upload
 from yuqing.store import audit
 from yuqing.store.tables import AuditEntry, Case, Notification
 from yuqing.store.tables_case import (
@@ -35,11 +49,11 @@ def local(dt):
 
 def test_open_route_assign_by_rule_with_deadline_across_national_day(desk):
     cid = desk.case_to("reported")
-    proposal = actions.propose_units(desk.ws, desk.office, cid)
+    proposal = routing.propose_units(desk.ws, desk.office, cid)
     assert proposal.lead is not None and proposal.lead.unit == "桃源镇人民政府"
     assert [u.unit for u in proposal.assists] == ["劳动保障局"]
     assert "属地" in proposal.explain() and "属事" in proposal.explain()
-    case = actions.assign(desk.ws, desk.office, cid)  # the office confirms the proposal
+    case = cases.assign(desk.ws, desk.office, cid)  # the office confirms the proposal
     assert case.state == lc.ASSIGNED
     # 3 calendar days from Tue 09-29 end on Fri 10-02, inside the holiday → first working day 10-08.
     assert local(case.due_at) == datetime(2026, 10, 8, 10, 0, tzinfo=CHINA)
@@ -55,7 +69,7 @@ def test_open_route_assign_by_rule_with_deadline_across_national_day(desk):
 
 def test_working_day_deadline_and_office_override(desk):
     cid = desk.case_to("reported")
-    case = actions.assign(desk.ws, desk.office, cid, lead="劳动保障局", assists=["桃源镇人民政府"], working_days=3)
+    case = cases.assign(desk.ws, desk.office, cid, lead="劳动保障局", assists=["桃源镇人民政府"], working_days=3)
     # Working days after 09-29: 09-30, 10-08, 10-09.
     assert local(case.due_at) == datetime(2026, 10, 9, 10, 0, tzinfo=CHINA)
     with desk.ws.db.read() as s:
@@ -64,24 +78,24 @@ def test_working_day_deadline_and_office_override(desk):
 
 def test_one_open_case_per_event_check_and_constraint(desk):
     ev = desk.event()
-    first = actions.open_case(desk.ws, desk.analyst, title="一", event_id=ev)
+    first = cases.open_case(desk.ws, desk.analyst, title="一", event_id=ev)
     with pytest.raises(DuplicateOpenCase, match="已有未办结"):
-        actions.open_case(desk.ws, desk.analyst, title="二", event_id=ev)
+        cases.open_case(desk.ws, desk.analyst, title="二", event_id=ev)
     with pytest.raises(IntegrityError), desk.ws.db.write() as s:  # the database refuses it too
         s.add(Case(title="绕过检查", event_id=ev, state=lc.ASSIGNED, extra={}))
         s.flush()
-    actions.dismiss(desk.ws, desk.office, first.id, "非涉区问题")
-    second = actions.open_case(desk.ws, desk.analyst, title="二", event_id=ev)
+    cases.dismiss(desk.ws, desk.office, first.id, "非涉区问题")
+    second = cases.open_case(desk.ws, desk.analyst, title="二", event_id=ev)
     assert second.id != first.id
 
 
 def test_reopen_refused_while_another_case_is_open_for_the_event(desk):
     ev = desk.event(grade="IV")
     cid = desk.case_to("reviewed", grade="IV", event_id=ev)
-    actions.close(desk.ws, desk.office, cid)
-    actions.open_case(desk.ws, desk.analyst, title="新案件", event_id=ev)
+    cases.close(desk.ws, desk.office, cid)
+    cases.open_case(desk.ws, desk.analyst, title="新案件", event_id=ev)
     with pytest.raises(DuplicateOpenCase):
-        actions.reopen(desk.ws, desk.office, cid, "问题复发")
+        cases.reopen(desk.ws, desk.office, cid, "问题复发")
 
 
 def test_unit_scoping(desk):
@@ -92,19 +106,19 @@ def test_unit_scoping(desk):
         with pytest.raises(NotFound):
             queries.history(s, desk.other_handler, cid)
     with pytest.raises(NotFound):
-        actions.sign(desk.ws, desk.other_handler, cid)
+        casework.sign(desk.ws, desk.other_handler, cid)
 
 
 def test_transitions_not_in_the_table_are_refused_and_change_nothing(desk):
     cid = desk.case_to("assigned")
     with pytest.raises(TransitionRefused):
-        actions.close(desk.ws, desk.office, cid)
+        cases.close(desk.ws, desk.office, cid)
     with pytest.raises(TransitionRefused):
-        actions.review(desk.ws, desk.office, cid)
+        casework.review(desk.ws, desk.office, cid)
     with pytest.raises(TransitionRefused):
-        actions.assign(desk.ws, desk.office, cid)
+        cases.assign(desk.ws, desk.office, cid)
     with pytest.raises(PermissionDenied):
-        actions.sign(desk.ws, desk.office, cid)  # the office cannot sign for a unit
+        casework.sign(desk.ws, desk.office, cid)  # the office cannot sign for a unit
     with desk.ws.db.read() as s:
         assert s.get(Case, cid).state == lc.ASSIGNED
 
@@ -121,8 +135,8 @@ def test_available_actions_follow_the_table(desk):
 def test_sign_records_time_to_sign_and_assist_signs_separately(desk):
     cid = desk.case_to("assigned")
     with frozen(START + timedelta(hours=2, minutes=30)):
-        actions.sign(desk.ws, desk.labour_handler, cid)  # assisting unit: recorded, no state change
-        case = actions.sign(desk.ws, desk.handler, cid)
+        casework.sign(desk.ws, desk.labour_handler, cid)  # assisting unit: recorded, no state change
+        case = casework.sign(desk.ws, desk.handler, cid)
     assert case.state == lc.SIGNED
     with desk.ws.db.read() as s:
         hist = queries.history(s, desk.office, cid)
@@ -135,11 +149,11 @@ def test_sign_records_time_to_sign_and_assist_signs_separately(desk):
 def test_return_to_sender_and_reassign(desk):
     cid = desk.case_to("assigned")
     with pytest.raises(TransitionRefused, match="理由"):
-        actions.return_case(desk.ws, desk.handler, cid, " ")
-    case = actions.return_case(desk.ws, desk.handler, cid, "该工地在青石镇辖区")
+        cases.return_case(desk.ws, desk.handler, cid, " ")
+    case = cases.return_case(desk.ws, desk.handler, cid, "该工地在青石镇辖区")
     assert case.state == lc.REPORTED
-    case = actions.assign(desk.ws, desk.office, cid, lead="青石镇人民政府", assists=["劳动保障局"])
-    case = actions.reassign(desk.ws, desk.office, cid, lead="桃源镇人民政府", reason="核实后仍属桃源镇")
+    case = cases.assign(desk.ws, desk.office, cid, lead="青石镇人民政府", assists=["劳动保障局"])
+    case = cases.reassign(desk.ws, desk.office, cid, lead="桃源镇人民政府", reason="核实后仍属桃源镇")
     assert case.state == lc.ASSIGNED
     with desk.ws.db.read() as s:
         assert {a.unit_id for a in s.get(Case, cid).assignments} == {desk.town}
@@ -147,21 +161,21 @@ def test_return_to_sender_and_reassign(desk):
 
 def test_escalate_then_close(desk):
     cid = desk.case_to("in_progress")
-    case = actions.escalate(desk.ws, desk.office, cid, "涉及市属企业，属市级事权")
+    case = cases.escalate(desk.ws, desk.office, cid, "涉及市属企业，属市级事权")
     assert case.state == lc.ESCALATED
-    assert actions.close(desk.ws, desk.office, cid, "市级已办结").state == lc.CLOSED
+    assert cases.close(desk.ws, desk.office, cid, "市级已办结").state == lc.CLOSED
 
 
 def test_feedback_attachments_are_checked_and_stored(desk):
     cid = desk.case_to("in_progress")
     with pytest.raises(CaseError, match="类型不允许"):
-        actions.submit_feedback(desk.ws, desk.handler, cid, "x", attachments=[Upload("a.exe", b"MZ")])
+        casework.submit_feedback(desk.ws, desk.handler, cid, "x", attachments=[Upload("a.exe", b"MZ")])
     with pytest.raises(CaseError, match="不符"):
-        actions.submit_feedback(desk.ws, desk.handler, cid, "x", attachments=[Upload("a.png", b"GIF89a")])
+        casework.submit_feedback(desk.ws, desk.handler, cid, "x", attachments=[Upload("a.png", b"GIF89a")])
     with pytest.raises(CaseError, match="超过"):
-        big = Upload("a.pdf", b"%PDF-" + b"0" * actions.MAX_ATTACHMENT_BYTES)
-        actions.submit_feedback(desk.ws, desk.handler, cid, "x", attachments=[big])
-    fb = actions.submit_feedback(desk.ws, desk.handler, cid, "已协调支付 42 万元",
+        big = Upload("a.pdf", b"%PDF-" + b"0" * uploads.MAX_ATTACHMENT_BYTES)
+        casework.submit_feedback(desk.ws, desk.handler, cid, "x", attachments=[big])
+    fb = casework.submit_feedback(desk.ws, desk.handler, cid, "已协调支付 42 万元",
                                  attachments=[Upload("现场照片.png", PNG), Upload("说明.txt", "情况".encode())])
     assert not fb.late
     with desk.ws.db.read() as s:
@@ -177,8 +191,8 @@ def test_late_feedback_needs_explanation_and_counts_against_the_unit(desk):
     cid = desk.case_to("in_progress")
     with frozen(datetime(2026, 10, 9, 9, 0, tzinfo=CHINA)):
         with pytest.raises(CaseError, match="书面说明"):
-            actions.submit_feedback(desk.ws, desk.handler, cid, "已处理")
-        fb = actions.submit_feedback(desk.ws, desk.handler, cid, "已处理", explanation="节日期间企业负责人联系不上")
+            casework.submit_feedback(desk.ws, desk.handler, cid, "已处理")
+        fb = casework.submit_feedback(desk.ws, desk.handler, cid, "已处理", explanation="节日期间企业负责人联系不上")
     assert fb.late
     with desk.ws.db.read() as s:
         marks = queries.unit_marks(s, desk.office, desk.town)
@@ -188,7 +202,7 @@ def test_late_feedback_needs_explanation_and_counts_against_the_unit(desk):
 
 def test_false_feedback_recorded_against_the_unit(desk):
     cid = desk.case_to("feedback_submitted")
-    case = actions.reject_feedback(desk.ws, desk.office, cid, "回访当事人，工资未发放", false_feedback=True)
+    case = casework.reject_feedback(desk.ws, desk.office, cid, "回访当事人，工资未发放", false_feedback=True)
     assert case.state == lc.IN_PROGRESS
     with desk.ws.db.read() as s:
         assert s.execute(select(Feedback.status)).scalar() == "false"
@@ -197,13 +211,13 @@ def test_false_feedback_recorded_against_the_unit(desk):
 
 def test_extension_request_and_approval(desk):
     cid = desk.case_to("signed")
-    req = actions.request_extension(desk.ws, desk.handler, cid, reason="需审计工程款", working_days=2)
+    req = casework.request_extension(desk.ws, desk.handler, cid, reason="需审计工程款", working_days=2)
     assert local(req.new_due_at) == datetime(2026, 10, 10, 10, 0, tzinfo=CHINA)  # 10-09, make-up Sat 10-10
     with pytest.raises(CaseError, match="待审批"):
-        actions.request_extension(desk.ws, desk.handler, cid, reason="再延", days=1)
+        casework.request_extension(desk.ws, desk.handler, cid, reason="再延", days=1)
     with pytest.raises(PermissionDenied):
-        actions.decide_extension(desk.ws, desk.handler, req.id, approve=True)
-    actions.decide_extension(desk.ws, desk.office, req.id, approve=True, note="同意")
+        casework.decide_extension(desk.ws, desk.handler, req.id, approve=True)
+    casework.decide_extension(desk.ws, desk.office, req.id, approve=True, note="同意")
     with desk.ws.db.read() as s:
         assert local(s.get(Case, cid).due_at) == datetime(2026, 10, 10, 10, 0, tzinfo=CHINA)
         assert "extension_approved" in [h.action for h in queries.history(s, desk.office, cid)]
@@ -212,22 +226,22 @@ def test_extension_request_and_approval(desk):
 def test_grade_tiers_gate_closing(desk):
     cid = desk.case_to("reviewed", grade="III")
     with pytest.raises(CaseError, match="正式回复"):
-        actions.close(desk.ws, desk.office, cid)
-    rep = actions.draft_reply(desk.ws, desk.handler, cid)
+        cases.close(desk.ws, desk.office, cid)
+    rep = replies.draft_reply(desk.ws, desk.handler, cid)
     assert "拖欠工资" in rep.text and "已督促支付" in rep.text
     with pytest.raises(CaseError, match="未经审核"):
-        actions.release_reply(desk.ws, desk.town_leader, rep.id, url="https://example.gov.cn/r/1")
+        replies.release_reply(desk.ws, desk.town_leader, rep.id, url="https://example.gov.cn/r/1")
     with pytest.raises(PermissionDenied):
-        actions.approve_reply(desk.ws, desk.handler, rep.id, approve=True)
-    actions.approve_reply(desk.ws, desk.town_leader, rep.id, approve=True)
+        replies.approve_reply(desk.ws, desk.handler, rep.id, approve=True)
+    replies.approve_reply(desk.ws, desk.town_leader, rep.id, approve=True)
     with pytest.raises(CaseError, match="不一致"):
-        actions.release_reply(desk.ws, desk.town_leader, rep.id, url="https://example.gov.cn/r/1",
+        replies.release_reply(desk.ws, desk.town_leader, rep.id, url="https://example.gov.cn/r/1",
                               released_text="改过的文本")
-    rep = actions.release_reply(desk.ws, desk.town_leader, rep.id, url="https://example.gov.cn/r/1")
+    rep = replies.release_reply(desk.ws, desk.town_leader, rep.id, url="https://example.gov.cn/r/1")
     assert rep.status == "released" and rep.released_url == "https://example.gov.cn/r/1"
     with desk.ws.db.read() as s:
         assert s.get(Case, cid).state == lc.REPLIED
-    assert actions.close(desk.ws, desk.office, cid).state == lc.CLOSED
+    assert cases.close(desk.ws, desk.office, cid).state == lc.CLOSED
 
 
 def test_grade_one_needs_leading_group_meeting_and_an_approved_statement(desk):
@@ -235,21 +249,21 @@ def test_grade_one_needs_leading_group_meeting_and_an_approved_statement(desk):
     with desk.ws.db.read() as s:
         assert [t.code for t in queries.tasks(s, desk.office, cid) if t.done_at is None] == [
             "leading_group", "joint_meeting", "statement"]
-    actions.complete_task(desk.ws, desk.office, cid, "leading_group")
-    actions.complete_task(desk.ws, desk.office, cid, "joint_meeting", "10月1日联席会议")
+    casework.complete_task(desk.ws, desk.office, cid, "leading_group")
+    casework.complete_task(desk.ws, desk.office, cid, "joint_meeting", "10月1日联席会议")
     with pytest.raises(CaseError, match="自动完成"):
-        actions.complete_task(desk.ws, desk.office, cid, "statement")
-    st = actions.draft_reply(desk.ws, desk.office, cid, kind="statement")
+        casework.complete_task(desk.ws, desk.office, cid, "statement")
+    st = replies.draft_reply(desk.ws, desk.office, cid, kind="statement")
     with pytest.raises(PermissionDenied, match="新闻发言人"):
-        actions.approve_reply(desk.ws, desk.town_leader, st.id, approve=True)
-    actions.approve_reply(desk.ws, desk.spokesperson, st.id, approve=True)
-    actions.release_reply(desk.ws, desk.spokesperson, st.id, url="https://example.gov.cn/fb/1")
-    assert actions.close(desk.ws, desk.office, cid).state == lc.CLOSED
+        replies.approve_reply(desk.ws, desk.town_leader, st.id, approve=True)
+    replies.approve_reply(desk.ws, desk.spokesperson, st.id, approve=True)
+    replies.release_reply(desk.ws, desk.spokesperson, st.id, url="https://example.gov.cn/fb/1")
+    assert cases.close(desk.ws, desk.office, cid).state == lc.CLOSED
 
 
 def test_grade_four_closes_after_review(desk):
     cid = desk.case_to("reviewed", grade="IV")
-    case = actions.close(desk.ws, desk.office, cid)
+    case = cases.close(desk.ws, desk.office, cid)
     assert case.state == lc.CLOSED and case.closed_at is not None
     with desk.ws.db.read() as s:
         assert s.get(CaseDetail, cid).resolution == lc.RESOLUTION_REPORTED
@@ -257,13 +271,13 @@ def test_grade_four_closes_after_review(desk):
 
 def test_closed_is_not_solved_until_confirmed(desk):
     cid = desk.case_to("reviewed", grade="IV")
-    actions.close(desk.ws, desk.office, cid)
-    actions.instruct(desk.ws, desk.leader, cid, "请务必落实到位")
+    cases.close(desk.ws, desk.office, cid)
+    supervision.instruct(desk.ws, desk.leader, cid, "请务必落实到位")
     with desk.ws.db.read() as s:
         rows = queries.ledger(s, desk.office)
         assert [r.id for r in rows] == [cid] and "已销号，尚未确认解决" in rows[0].notes
-    actions.confirm(desk.ws, desk.office, cid, by="讨薪工人代表")
-    actions.watch(desk.ws, desk.office, cid)
+    cases.confirm(desk.ws, desk.office, cid, by="讨薪工人代表")
+    cases.watch(desk.ws, desk.office, cid)
     with desk.ws.db.read() as s:
         assert s.get(CaseDetail, cid).resolution == lc.RESOLUTION_CONFIRMED
         assert queries.ledger(s, desk.office) == []
@@ -272,30 +286,30 @@ def test_closed_is_not_solved_until_confirmed(desk):
 def test_instructions_tracked_to_done(desk):
     cid = desk.case_to("signed")
     with pytest.raises(PermissionDenied):
-        actions.instruct(desk.ws, desk.office, cid, "x")
-    ins = actions.instruct(desk.ws, desk.leader, cid, "请劳动保障局会同桃源镇三日内解决")
+        supervision.instruct(desk.ws, desk.office, cid, "x")
+    ins = supervision.instruct(desk.ws, desk.leader, cid, "请劳动保障局会同桃源镇三日内解决")
     with desk.ws.db.read() as s:
         assert any("批示待落实" in n for n in queries.ledger(s, desk.office)[0].notes)
-    done = actions.complete_instruction(desk.ws, desk.handler, ins.id, "已兑付")
+    done = supervision.complete_instruction(desk.ws, desk.handler, ins.id, "已兑付")
     assert done.status == "done"
     with pytest.raises(CaseError):
-        actions.complete_instruction(desk.ws, desk.handler, ins.id, "again")
+        supervision.complete_instruction(desk.ws, desk.handler, ins.id, "again")
 
 
 def test_follow_up_post_attaches_to_the_closed_case_and_can_reopen_it(desk):
     ev = desk.event(grade="IV")
     cid = desk.case_to("reviewed", grade="IV", event_id=ev)
-    actions.close(desk.ws, desk.office, cid)
+    cases.close(desk.ws, desk.office, cid)
     with desk.ws.db.write() as s:
         same_event = factories.item(s, "工资还是没发", event_id=ev).id
         same_place = factories.item(s, "桃源镇又有工地欠薪", places=["桃源镇"], topics=["劳动保障/欠薪"]).id
         unrelated = factories.item(s, "青石镇路灯坏了", places=["青石镇"], topics=["城管"]).id
-    attached = actions.attach_follow_ups(desk.ws, [same_event, same_place, unrelated])
+    attached = followups.attach_follow_ups(desk.ws, jobs_actor(desk.ws), [same_event, same_place, unrelated])
     assert attached == [(same_event, cid), (same_place, cid)]
     with desk.ws.db.read() as s:
         assert s.execute(select(CaseItem.after_close).where(CaseItem.item_id == same_event)).scalar() is True
     with frozen(datetime(2026, 10, 12, 9, 0, tzinfo=CHINA)):
-        actions.attach_item(desk.ws, desk.office, cid, same_event, reason="工资仍未发放", reopen_case=True)
+        followups.attach_item(desk.ws, desk.office, cid, same_event, reason="工资仍未发放", reopen_case=True)
     with desk.ws.db.read() as s:
         case = s.get(Case, cid)
         assert case.state == lc.ASSIGNED and case.closed_at is None
@@ -305,28 +319,28 @@ def test_follow_up_post_attaches_to_the_closed_case_and_can_reopen_it(desk):
 
 def test_evaluation_from_template(desk):
     cid = desk.case_to("reviewed", grade="IV")
-    actions.close(desk.ws, desk.office, cid)
+    cases.close(desk.ws, desk.office, cid)
     with pytest.raises(CaseError, match="请填写"):
-        actions.evaluate(desk.ws, desk.office, cid, {"overview": "欠薪"})
+        cases.evaluate(desk.ws, desk.office, cid, {"overview": "欠薪"})
     with pytest.raises(CaseError, match="栏目"):
-        actions.evaluate(desk.ws, desk.office, cid, {"nonsense": "x"})
-    ev = actions.evaluate(desk.ws, desk.office, cid, {"overview": "欠薪", "handling": "镇劳联动", "effect": "已发放",
+        cases.evaluate(desk.ws, desk.office, cid, {"nonsense": "x"})
+    ev = cases.evaluate(desk.ws, desk.office, cid, {"overview": "欠薪", "handling": "镇劳联动", "effect": "已发放",
                                                       "lessons": "节前排查"})
-    assert ev.template == actions.EVALUATION_TEMPLATE
+    assert ev.template == cases.EVALUATION_TEMPLATE
     with desk.ws.db.read() as s:
         assert s.get(Case, cid).state == lc.EVALUATED
-    assert set(actions.evaluation_template()) >= {"overview", "lessons"}
+    assert set(cases.evaluation_template()) >= {"overview", "lessons"}
 
 
 def test_rules_xlsx_round_trip(desk):
-    data = actions.export_rules_xlsx(desk.ws, desk.office)
-    before = actions.list_rules(desk.ws)
-    n = actions.import_rules_xlsx(desk.ws, desk.office, data, replace=True)
-    assert n == 3 and actions.list_rules(desk.ws) == before
+    data = rules_io.export_rules_xlsx(desk.ws, desk.office)
+    before = rules.list_rules(desk.ws)
+    n = rules_io.import_rules_xlsx(desk.ws, desk.office, data, replace=True)
+    assert n == 3 and rules.list_rules(desk.ws) == before
     with pytest.raises(PermissionDenied):
-        actions.export_rules_xlsx(desk.ws, desk.handler)
+        rules_io.export_rules_xlsx(desk.ws, desk.handler)
     with pytest.raises(CaseError):
-        actions.import_rules_xlsx(desk.ws, desk.office, b"not a workbook")
+        rules_io.import_rules_xlsx(desk.ws, desk.office, b"not a workbook")
 
 
 def test_rules_upload_reads_a_hostile_workbook_quickly(desk):
@@ -335,17 +349,17 @@ def test_rules_upload_reads_a_hostile_workbook_quickly(desk):
 
     from tests.test_importer import hostile_xlsx
 
-    before = actions.list_rules(desk.ws)
+    before = rules.list_rules(desk.ws)
     started = time.monotonic()
     with pytest.raises(CaseError):  # its rows are not rules: refused with a clear error, in seconds
-        actions.import_rules_xlsx(desk.ws, desk.office, hostile_xlsx())
+        rules_io.import_rules_xlsx(desk.ws, desk.office, hostile_xlsx())
     assert time.monotonic() - started < 60  # a hang guard: it took > 10 minutes
-    assert actions.list_rules(desk.ws) == before
+    assert rules.list_rules(desk.ws) == before
 
 
 def test_every_step_is_in_history_and_the_audit_chain_holds(desk):
     cid = desk.case_to("reviewed", grade="IV")
-    actions.close(desk.ws, desk.office, cid)
+    cases.close(desk.ws, desk.office, cid)
     with desk.ws.db.read() as s:
         moves = [(h.from_state, h.to_state) for h in s.execute(select(CaseHistory).where(
             CaseHistory.case_id == cid, CaseHistory.to_state.is_not(None)).order_by(CaseHistory.id)).scalars()]
@@ -360,15 +374,15 @@ def test_every_step_is_in_history_and_the_audit_chain_holds(desk):
 def test_every_action_not_in_the_table_is_refused_by_the_action_layer(desk, state):
     cid = desk.case_to("reviewed", grade="IV") if state == "closed" else desk.case_to(state, grade="IV")
     if state == "closed":
-        actions.close(desk.ws, desk.office, cid)
+        cases.close(desk.ws, desk.office, cid)
     params = {"reason": "理由", "by": "当事人", "lead": "桃源镇人民政府", "grade": "IV"}
-    for action in actions.SIMPLE_ACTIONS:
+    for action in [a.code for a in lc.ACTIONS.values() if a.form == "act"]:
         if (state, action) in lc.TRANSITIONS:
             continue
         # (a unit cannot even see a case before it is assigned to it: NotFound, tested elsewhere)
         for actor in (desk.office, desk.analyst) + ((desk.handler,) if state != "found" else ()):
             with pytest.raises(TransitionRefused):
-                actions.perform(desk.ws, actor, cid, action, params)
+                dispatch.perform(desk.ws, actor, cid, action, params)
     with desk.ws.db.read() as s:
         assert s.get(Case, cid).state == state
 
@@ -376,27 +390,27 @@ def test_every_action_not_in_the_table_is_refused_by_the_action_layer(desk, stat
 def test_assisting_unit_signs_only_while_the_case_is_with_the_units(desk):
     cid = desk.case_to("reviewed", grade="IV")
     with pytest.raises(TransitionRefused):
-        actions.sign(desk.ws, desk.labour_handler, cid)
+        casework.sign(desk.ws, desk.labour_handler, cid)
     cid2 = desk.case_to("assigned")
-    actions.sign(desk.ws, desk.labour_handler, cid2)
+    casework.sign(desk.ws, desk.labour_handler, cid2)
     with pytest.raises(CaseError, match="已签收"):
-        actions.sign(desk.ws, desk.labour_handler, cid2)
+        casework.sign(desk.ws, desk.labour_handler, cid2)
 
 
 def test_reopened_case_needs_new_accepted_feedback_before_closing_again(desk):
     cid = desk.case_to("reviewed", grade="IV")
-    actions.close(desk.ws, desk.office, cid)
-    actions.reopen(desk.ws, desk.office, cid, "群众反映问题复发")
+    cases.close(desk.ws, desk.office, cid)
+    cases.reopen(desk.ws, desk.office, cid, "群众反映问题复发")
     with desk.ws.db.read() as s:
         assert [t.done_at for t in queries.tasks(s, desk.office, cid)] == [None]  # investigation undone
-    actions.sign(desk.ws, desk.handler, cid)
-    actions.sign(desk.ws, desk.labour_handler, cid)
-    actions.submit_feedback(desk.ws, desk.handler, cid, "再次处理")
-    actions.approve_feedback(desk.ws, desk.town_leader, cid)
+    casework.sign(desk.ws, desk.handler, cid)
+    casework.sign(desk.ws, desk.labour_handler, cid)
+    casework.submit_feedback(desk.ws, desk.handler, cid, "再次处理")
+    casework.approve_feedback(desk.ws, desk.town_leader, cid)
     with pytest.raises(TransitionRefused):
-        actions.close(desk.ws, desk.office, cid)  # feedback not yet reviewed
-    actions.review(desk.ws, desk.office, cid)
-    assert actions.close(desk.ws, desk.office, cid).state == lc.CLOSED
+        cases.close(desk.ws, desk.office, cid)  # feedback not yet reviewed
+    casework.review(desk.ws, desk.office, cid)
+    assert cases.close(desk.ws, desk.office, cid).state == lc.CLOSED
     with desk.ws.db.read() as s:
         assert s.get(CaseDetail, cid).reopen_count == 1
 
@@ -421,9 +435,9 @@ def _office_notes(desk, kind):
 
 def test_feedback_reaches_the_office_only_after_the_unit_leader_approves(desk):
     cid = desk.case_to("in_progress")
-    fb = actions.submit_feedback(desk.ws, desk.handler, cid, "已约谈施工方，工资本周发放",
+    fb = casework.submit_feedback(desk.ws, desk.handler, cid, "已约谈施工方，工资本周发放",
                                  attachments=[Upload("现场.png", PNG)])
-    assert fb.status == actions.FEEDBACK_PENDING_LEADER
+    assert fb.status == casework.FEEDBACK_PENDING_LEADER
     assert _office_notes(desk, "case.feedback") == []
     with desk.ws.db.read() as s:
         leader_notes = list(s.execute(select(Notification.kind).where(
@@ -431,22 +445,22 @@ def test_feedback_reaches_the_office_only_after_the_unit_leader_approves(desk):
         assert "case.feedback_to_approve" in leader_notes
         assert "feedback_drafted" in [r.state for r in queries.todos(s, desk.town_leader)]
     with pytest.raises(TransitionRefused):
-        actions.review(desk.ws, desk.office, cid)
+        casework.review(desk.ws, desk.office, cid)
     with pytest.raises(PermissionDenied):
-        actions.approve_feedback(desk.ws, desk.handler, cid)  # the handler has no right to approve
+        casework.approve_feedback(desk.ws, desk.handler, cid)  # the handler has no right to approve
     with pytest.raises(PermissionDenied):
-        actions.approve_feedback(desk.ws, desk.spokesperson, cid)
+        casework.approve_feedback(desk.ws, desk.spokesperson, cid)
     with pytest.raises(TransitionRefused, match="理由"):
-        actions.return_feedback(desk.ws, desk.town_leader, cid, " ")
-    back = actions.return_feedback(desk.ws, desk.town_leader, cid, "请补充发放名单")
+        casework.return_feedback(desk.ws, desk.town_leader, cid, " ")
+    back = casework.return_feedback(desk.ws, desk.town_leader, cid, "请补充发放名单")
     assert back.status == "returned"
     with desk.ws.db.read() as s:
         assert s.get(Case, cid).state == lc.IN_PROGRESS
-    actions.submit_feedback(desk.ws, desk.handler, cid, "已发放，名单见附件", attachments=[Upload("名单.txt", b"37")])
-    fb2 = actions.approve_feedback(desk.ws, desk.town_leader, cid, "属实")
+    casework.submit_feedback(desk.ws, desk.handler, cid, "已发放，名单见附件", attachments=[Upload("名单.txt", b"37")])
+    fb2 = casework.approve_feedback(desk.ws, desk.town_leader, cid, "属实")
     assert fb2.status == "submitted"
     assert _office_notes(desk, "case.feedback") == ["单位已反馈：拖欠工资"]
-    actions.review(desk.ws, desk.office, cid)
+    casework.review(desk.ws, desk.office, cid)
     with desk.ws.db.read() as s:
         hist = [h.action for h in queries.history(s, desk.office, cid)]
         assert hist[-5:] == ["submit_feedback", "time_to_feedback", "approve_feedback", "review", "task_done"]
@@ -457,77 +471,77 @@ def test_an_assisting_unit_cannot_act_for_the_case(desk):
     labour_leader = _labour_leader(desk)
     cid = desk.case_to("assigned")
     with pytest.raises(PermissionDenied, match="协办"):
-        actions.return_case(desk.ws, desk.labour_handler, cid, "不是我们的事")
-    actions.sign(desk.ws, desk.labour_handler, cid)  # signs for its own part: the case does not move
-    actions.sign(desk.ws, desk.handler, cid)
+        cases.return_case(desk.ws, desk.labour_handler, cid, "不是我们的事")
+    casework.sign(desk.ws, desk.labour_handler, cid)  # signs for its own part: the case does not move
+    casework.sign(desk.ws, desk.handler, cid)
     with pytest.raises(PermissionDenied, match="协办"):
-        actions.start(desk.ws, desk.labour_handler, cid)
+        casework.start(desk.ws, desk.labour_handler, cid)
     with pytest.raises(PermissionDenied, match="协办"):
-        actions.submit_feedback(desk.ws, desk.labour_handler, cid, "我们处理好了")
+        casework.submit_feedback(desk.ws, desk.labour_handler, cid, "我们处理好了")
     with pytest.raises(PermissionDenied, match="牵头单位"):
-        actions.request_extension(desk.ws, desk.labour_handler, cid, reason="忙", days=2)
-    actions.submit_feedback(desk.ws, desk.handler, cid, "已处理")
+        casework.request_extension(desk.ws, desk.labour_handler, cid, reason="忙", days=2)
+    casework.submit_feedback(desk.ws, desk.handler, cid, "已处理")
     with pytest.raises(PermissionDenied, match="协办"):
-        actions.approve_feedback(desk.ws, labour_leader, cid)
-    actions.approve_feedback(desk.ws, desk.town_leader, cid)
-    actions.review(desk.ws, desk.office, cid)
+        casework.approve_feedback(desk.ws, labour_leader, cid)
+    casework.approve_feedback(desk.ws, desk.town_leader, cid)
+    casework.review(desk.ws, desk.office, cid)
     with pytest.raises(PermissionDenied, match="牵头单位"):
-        actions.draft_reply(desk.ws, desk.labour_handler, cid)
-    rep = actions.draft_reply(desk.ws, desk.handler, cid)
+        replies.draft_reply(desk.ws, desk.labour_handler, cid)
+    rep = replies.draft_reply(desk.ws, desk.handler, cid)
     with pytest.raises(PermissionDenied, match="牵头单位"):
-        actions.approve_reply(desk.ws, labour_leader, rep.id, approve=True)
-    actions.approve_reply(desk.ws, desk.town_leader, rep.id, approve=True)
+        replies.approve_reply(desk.ws, labour_leader, rep.id, approve=True)
+    replies.approve_reply(desk.ws, desk.town_leader, rep.id, approve=True)
     with pytest.raises(PermissionDenied, match="牵头单位"):
-        actions.release_reply(desk.ws, labour_leader, rep.id, url="https://example.gov.cn/r/2")
+        replies.release_reply(desk.ws, labour_leader, rep.id, url="https://example.gov.cn/r/2")
     with desk.ws.db.read() as s:
         assert s.get(Case, cid).state == lc.REVIEWED
 
 
 def test_the_drafter_of_a_reply_cannot_approve_it(desk):
     cid = desk.case_to("reviewed")
-    rep = actions.draft_reply(desk.ws, desk.town_leader, cid)
+    rep = replies.draft_reply(desk.ws, desk.town_leader, cid)
     with pytest.raises(PermissionDenied, match="起草人"):
-        actions.approve_reply(desk.ws, desk.town_leader, rep.id, approve=True)
-    st = actions.draft_reply(desk.ws, desk.spokesperson, cid, kind="clarification")
+        replies.approve_reply(desk.ws, desk.town_leader, rep.id, approve=True)
+    st = replies.draft_reply(desk.ws, desk.spokesperson, cid, kind="clarification")
     with pytest.raises(PermissionDenied, match="起草人"):
-        actions.approve_reply(desk.ws, desk.spokesperson, st.id, approve=True)
-    assert actions.approve_reply(desk.ws, desk.spokesperson, rep.id, approve=True).status == "approved"
-    assert actions.approve_reply(desk.ws, desk.town_leader, st.id, approve=True).status == "approved"
+        replies.approve_reply(desk.ws, desk.spokesperson, st.id, approve=True)
+    assert replies.approve_reply(desk.ws, desk.spokesperson, rep.id, approve=True).status == "approved"
+    assert replies.approve_reply(desk.ws, desk.town_leader, st.id, approve=True).status == "approved"
 
 
 def test_assisting_unit_signs_then_contributes_its_part(desk):
     cid = desk.case_to("assigned")
     with pytest.raises(CaseError, match="先签收"):
-        actions.contribute(desk.ws, desk.labour_handler, cid, "已核实劳动合同")
+        casework.contribute(desk.ws, desk.labour_handler, cid, "已核实劳动合同")
     with pytest.raises(PermissionDenied, match="协办单位"):
-        actions.contribute(desk.ws, desk.handler, cid, "牵头单位不写协办意见")
-    actions.sign(desk.ws, desk.labour_handler, cid)
+        casework.contribute(desk.ws, desk.handler, cid, "牵头单位不写协办意见")
+    casework.sign(desk.ws, desk.labour_handler, cid)
     with pytest.raises(CaseError, match="不能为空"):
-        actions.contribute(desk.ws, desk.labour_handler, cid, "  ")
-    op = actions.contribute(desk.ws, desk.labour_handler, cid, "已核实劳动合同 37 份，督促总包垫付",
+        casework.contribute(desk.ws, desk.labour_handler, cid, "  ")
+    op = casework.contribute(desk.ws, desk.labour_handler, cid, "已核实劳动合同 37 份，督促总包垫付",
                             attachments=[Upload("合同清单.txt", "37 份".encode())])
-    assert op.status == actions.FEEDBACK_CONTRIBUTION and op.unit_id == desk.labour
+    assert op.status == casework.FEEDBACK_CONTRIBUTION and op.unit_id == desk.labour
     with desk.ws.db.read() as s:
         assert s.execute(select(Notification.kind).where(
             Notification.audience == f"unit:{desk.town}", Notification.kind == "case.assist_opinion")).first()
         assert [h.action for h in queries.history(s, desk.office, cid)][-1] == "assist_opinion"
         assert s.get(Case, cid).state == lc.ASSIGNED  # an opinion does not move the case
     # The lead's feedback is what the office reviews; the opinion stays beside it.
-    actions.sign(desk.ws, desk.handler, cid)
-    actions.submit_feedback(desk.ws, desk.handler, cid, "已处理")
-    fb = actions.approve_feedback(desk.ws, desk.town_leader, cid)
+    casework.sign(desk.ws, desk.handler, cid)
+    casework.submit_feedback(desk.ws, desk.handler, cid, "已处理")
+    fb = casework.approve_feedback(desk.ws, desk.town_leader, cid)
     assert fb.unit_id == desk.town
 
 
 def test_closing_with_an_unsigned_assisting_unit_needs_the_offices_reason(desk):
     cid = desk.case_to("assigned", grade="IV")
-    actions.sign(desk.ws, desk.handler, cid)
-    actions.submit_feedback(desk.ws, desk.handler, cid, "已处理")
-    actions.approve_feedback(desk.ws, desk.town_leader, cid)
-    actions.review(desk.ws, desk.office, cid)
+    casework.sign(desk.ws, desk.handler, cid)
+    casework.submit_feedback(desk.ws, desk.handler, cid, "已处理")
+    casework.approve_feedback(desk.ws, desk.town_leader, cid)
+    casework.review(desk.ws, desk.office, cid)
     with pytest.raises(CaseError, match="劳动保障局未签收"):
-        actions.close(desk.ws, desk.office, cid)
-    case = actions.close(desk.ws, desk.office, cid, "劳动保障局电话确认无需其参与，予以销号")
+        cases.close(desk.ws, desk.office, cid)
+    case = cases.close(desk.ws, desk.office, cid, "劳动保障局电话确认无需其参与，予以销号")
     assert case.state == lc.CLOSED
     with desk.ws.db.read() as s:  # the analyst who opened it is told how it ended
         told = s.execute(select(Notification).where(Notification.audience == f"user:{desk.analyst.user_id}",

@@ -47,12 +47,12 @@ def test_case_deadline_in_a_year_without_data_tells_the_admin(desk):
     from sqlalchemy import select
 
     from yuqing.clock import CHINA, frozen
-    from yuqing.respond import actions
+    from yuqing.respond import cases
     from yuqing.store.tables import Notification
 
     cid = desk.case_to("reported")
     with frozen(datetime(2027, 3, 5, 10, 0, tzinfo=CHINA)):
-        case = actions.assign(desk.ws, desk.office, cid)
+        case = cases.assign(desk.ws, desk.office, cid)
     assert case.due_at is not None
     with desk.ws.db.read() as s:
         notes = list(s.execute(select(Notification).where(Notification.kind == "calendar.gap")).scalars())
@@ -81,6 +81,7 @@ def test_bad_calendar_file(tmp_path):
 
 
 def test_case_desk_commands(ws, tmp_path):
+    from tests import factories
     from yuqing.respond.cli import (
         board_command,
         remind_command,
@@ -89,11 +90,13 @@ def test_case_desk_commands(ws, tmp_path):
         spotcheck_run_command,
     )
 
-    assert board_command(ws.path) == "没有在办案件"
-    assert remind_command(ws.path).startswith("到期前催办 0 件")
-    assert "抽中 无" in spotcheck_run_command(ws.path, 0.2, "s1")
+    with ws.db.write() as s:
+        factories.user(s, "office", "office")
+    assert board_command(ws.path, as_user="office") == "没有在办案件"
+    assert remind_command(ws.path, as_user="office").startswith("到期前催办 0 件")
+    assert "抽中 无" in spotcheck_run_command(ws.path, 0.2, "s1", as_user="office")
     out = tmp_path / "rules.xlsx"
-    assert "导出" in rules_export_command(ws.path, out)
-    assert rules_import_command(ws.path, out) == "已导入 0 条责任规则"
+    assert "导出" in rules_export_command(ws.path, out, as_user="office")
+    assert rules_import_command(ws.path, out, as_user="office") == "已导入 0 条责任规则"
     with pytest.raises(CommandError):
-        spotcheck_run_command(ws.path, 2.0)
+        spotcheck_run_command(ws.path, 2.0, as_user="office")

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from yuqing.actions.actors import jobs_actor
 from yuqing.clock import CHINA, aware, frozen
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.spotcheck import draw
-from yuqing.respond import actions, jobs, queries
-from yuqing.respond.actions import CaseError
+from yuqing.respond import cases, casework, jobs, queries, spotchecks, supervision
+from yuqing.respond.errors import CaseError
 from yuqing.store.tables import Case, Notification
 from yuqing.store.tables_case import CaseDetail, Reminder, SpotCheck, SpotCheckRun, Supervision, UnitMark
 
@@ -26,22 +27,22 @@ def count(ws, model, *where):
 def test_reminders_before_and_after_the_deadline_never_twice(desk):
     cid = desk.case_to("signed")
     with frozen(datetime(2026, 10, 5, 10, 0, tzinfo=CHINA)):  # three days early: nothing yet
-        assert jobs.remind_due(desk.ws) == {"before_due": [], "overdue": [], "supervised": []}
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws)) == {"before_due": [], "overdue": [], "supervised": []}
     with frozen(DUE - timedelta(hours=20)):
-        assert jobs.remind_due(desk.ws)["before_due"] == [cid]
-        assert jobs.remind_due(desk.ws)["before_due"] == []  # idempotent
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws))["before_due"] == [cid]
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws))["before_due"] == []  # idempotent
         with desk.ws.db.read() as s:  # the workbench shows it, not only 待签收
             assert "已催办" in queries.todos(s, desk.handler)[0].notes
     with frozen(DUE + timedelta(hours=1)):
-        assert jobs.remind_due(desk.ws) == {"before_due": [], "overdue": [cid], "supervised": []}
-        assert jobs.remind_due(desk.ws)["overdue"] == []
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws)) == {"before_due": [], "overdue": [cid], "supervised": []}
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws))["overdue"] == []
         with desk.ws.db.read() as s:
             rows = queries.todos(s, desk.handler)
             assert rows[0].overdue and rows[0].countdown == "已超期 1小时0分钟"
             assert "超期催办" in rows[0].notes and "督办中" not in rows[0].notes
     with frozen(DUE + timedelta(hours=25)):
-        assert jobs.remind_due(desk.ws)["supervised"] == [cid]
-        assert jobs.remind_due(desk.ws)["supervised"] == []
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws))["supervised"] == [cid]
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws))["supervised"] == []
         with desk.ws.db.read() as s:
             assert "督办中" in queries.todos(s, desk.handler)[0].notes
     assert count(desk.ws, Reminder) == 3
@@ -59,22 +60,22 @@ def test_reminders_before_and_after_the_deadline_never_twice(desk):
 def test_an_extended_deadline_is_reminded_afresh(desk):
     cid = desk.case_to("in_progress")
     with frozen(DUE + timedelta(hours=1)):
-        assert jobs.remind_due(desk.ws)["overdue"] == [cid]
-        req = actions.request_extension(desk.ws, desk.handler, cid, reason="节后企业复工", days=3,
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws))["overdue"] == [cid]
+        req = casework.request_extension(desk.ws, desk.handler, cid, reason="节后企业复工", days=3,
                                         )
-        actions.decide_extension(desk.ws, desk.office, req.id, approve=True)
-        assert jobs.remind_due(desk.ws)["overdue"] == []
+        casework.decide_extension(desk.ws, desk.office, req.id, approve=True)
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws))["overdue"] == []
     with frozen(datetime(2026, 10, 11, 12, 0, tzinfo=CHINA)):  # new deadline 10-11 10:00 (Sunday → 10-12)
         with desk.ws.db.read() as s:
             assert aware(s.get(Case, cid).due_at).astimezone(CHINA) == datetime(2026, 10, 12, 10, 0, tzinfo=CHINA)
-        assert jobs.remind_due(desk.ws)["before_due"] == [cid]
+        assert jobs.remind_due(desk.ws, jobs_actor(desk.ws))["before_due"] == [cid]
 
 
 def test_manual_supervision(desk):
     cid = desk.case_to("signed")
     with pytest.raises(CaseError):
-        actions.supervise(desk.ws, desk.office, cid, " ")
-    sup = actions.supervise(desk.ws, desk.leader, cid, "群众反映强烈，限期解决", level="leader")
+        supervision.supervise(desk.ws, desk.office, cid, " ")
+    sup = supervision.supervise(desk.ws, desk.leader, cid, "群众反映强烈，限期解决", level="leader")
     assert sup.level == "leader" and not sup.automatic
 
 
@@ -82,40 +83,40 @@ def _closed_cases(desk, n):
     ids = []
     for _ in range(n):
         cid = desk.case_to("reviewed", grade="IV")
-        actions.close(desk.ws, desk.office, cid)
+        cases.close(desk.ws, desk.office, cid)
         ids.append(cid)
     return ids
 
 
 def test_spot_check_draw_is_seeded_logged_and_not_repeated(desk):
     ids = _closed_cases(desk, 5)
-    run = jobs.spot_check(desk.ws, share=0.4, seed="2026-W41")
+    run = jobs.spot_check(desk.ws, jobs_actor(desk.ws), share=0.4, seed="2026-W41")
     assert run["population"] == ids and run["drawn"] == draw(ids, 0.4, "2026-W41") and len(run["drawn"]) == 2
-    again = jobs.spot_check(desk.ws, share=0.4, seed="2026-W41")
+    again = jobs.spot_check(desk.ws, jobs_actor(desk.ws), share=0.4, seed="2026-W41")
     assert again["run_id"] == run["run_id"] and again["new"] is False
     assert count(desk.ws, SpotCheck) == 2 and count(desk.ws, SpotCheckRun) == 1
-    nxt = jobs.spot_check(desk.ws, share=1.0, seed="2026-W42")  # already-drawn cases are not drawn again
+    nxt = jobs.spot_check(desk.ws, jobs_actor(desk.ws), share=1.0, seed="2026-W42")  # already-drawn cases are not drawn again
     assert sorted(nxt["drawn"]) == sorted(set(ids) - set(run["drawn"]))
 
 
 def test_spot_check_seed_defaults_to_the_week(desk):
     _closed_cases(desk, 1)
     with frozen(datetime(2026, 10, 12, 8, 0, tzinfo=CHINA)):
-        assert jobs.spot_check(desk.ws, share=1.0)["seed"] == "2026-W42"
+        assert jobs.spot_check(desk.ws, jobs_actor(desk.ws), share=1.0)["seed"] == "2026-W42"
 
 
 def test_spot_check_pass_and_fail(desk):
     a, b = _closed_cases(desk, 2)
-    jobs.spot_check(desk.ws, share=1.0, seed="s")
+    jobs.spot_check(desk.ws, jobs_actor(desk.ws), share=1.0, seed="s")
     with desk.ws.db.read() as s:
         checks = {c.case_id: c.id for c in queries.pending_spot_checks(s, desk.office)}
-    actions.record_spot_check(desk.ws, desk.office, checks[a], passed=True)
+    spotchecks.record_spot_check(desk.ws, desk.office, checks[a], passed=True)
     with pytest.raises(CaseError, match="原因"):
-        actions.record_spot_check(desk.ws, desk.office, checks[b], passed=False)
+        spotchecks.record_spot_check(desk.ws, desk.office, checks[b], passed=False)
     with frozen(datetime(2026, 10, 12, 9, 0, tzinfo=CHINA)):
-        actions.record_spot_check(desk.ws, desk.office, checks[b], passed=False, note="回访：工资未全额发放")
+        spotchecks.record_spot_check(desk.ws, desk.office, checks[b], passed=False, note="回访：工资未全额发放")
     with pytest.raises(CaseError, match="已有结论"):
-        actions.record_spot_check(desk.ws, desk.office, checks[a], passed=False, note="x")
+        spotchecks.record_spot_check(desk.ws, desk.office, checks[a], passed=False, note="x")
     with desk.ws.db.read() as s:
         assert s.get(Case, a).state == lc.VERIFIED and s.get(CaseDetail, a).resolution == "verified"
         case_b = s.get(Case, b)

@@ -12,8 +12,8 @@ from tests.respond.conftest import START
 from yuqing.clock import CHINA, aware, frozen
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import PermissionDenied
-from yuqing.respond import actions, opening, queries
-from yuqing.respond.actions import CaseError, DuplicateOpenCase
+from yuqing.respond import cases, deadlines, opening, queries, routing
+from yuqing.respond.errors import CaseError, DuplicateOpenCase
 from yuqing.store.tables import Case, Item
 from yuqing.store.tables_case import CaseDetail, CaseItem
 
@@ -54,7 +54,7 @@ def test_draft_from_event_has_key_posts_places_grade_and_reasons(desk):
     ({"days": 3}, datetime(2026, 10, 8, 10, 0, tzinfo=CHINA)),
     ({"working_days": 3}, datetime(2026, 10, 10, 10, 0, tzinfo=CHINA)),  # make-up Saturday
     ({}, datetime(2026, 10, 8, 10, 0, tzinfo=CHINA)),  # the default, 3 days
-    ({"due_at": actions.due_from_date(date(2026, 10, 12))}, datetime(2026, 10, 12, 23, 59, tzinfo=CHINA)),
+    ({"due_at": deadlines.due_from_date(date(2026, 10, 12))}, datetime(2026, 10, 12, 23, 59, tzinfo=CHINA)),
 ])
 def test_preview_due_across_national_day(desk, choice, due):
     start = datetime(2026, 9, 30, 10, 0, tzinfo=CHINA)
@@ -71,18 +71,18 @@ def test_deadline_choice_refuses_bad_input(desk):
     with frozen(START), pytest.raises(CaseError, match="1 到 365"):
         opening.preview_due(desk.ws, opening.deadline_choice("working_days", "0"))
     with frozen(START), pytest.raises(CaseError, match="晚于现在"):
-        actions.open_case(desk.ws, desk.analyst, title="x", due_at=datetime(2026, 9, 1, tzinfo=CHINA))
+        cases.open_case(desk.ws, desk.analyst, title="x", due_at=datetime(2026, 9, 1, tzinfo=CHINA))
     with pytest.raises(CaseError, match="只能选一种"):
-        actions.open_case(desk.ws, desk.analyst, title="x", days=3, working_days=3)
+        cases.open_case(desk.ws, desk.analyst, title="x", days=3, working_days=3)
 
 
 def test_the_deadline_asked_for_at_opening_starts_at_assignment(desk):
     eid = _event_with_posts(desk)
     with frozen(START):
-        case = actions.open_case(desk.ws, desk.analyst, title="欠薪", event_id=eid, working_days=3, then="report")
+        case = cases.open_case(desk.ws, desk.analyst, title="欠薪", event_id=eid, working_days=3, then="report")
     assert case.state == lc.REPORTED and case.due_at is None  # nothing runs before the units have it
     with frozen(datetime(2026, 9, 30, 10, 0, tzinfo=CHINA)):
-        case = actions.assign(desk.ws, desk.office, case.id)
+        case = cases.assign(desk.ws, desk.office, case.id)
     assert local(case.due_at) == datetime(2026, 10, 10, 10, 0, tzinfo=CHINA)
     with desk.ws.db.read() as s:
         basis = s.get(CaseDetail, case.id).deadline_basis
@@ -93,9 +93,9 @@ def test_the_deadline_asked_for_at_opening_starts_at_assignment(desk):
 def test_office_opens_and_assigns_at_once_the_analyst_cannot(desk):
     eid = _event_with_posts(desk)
     with pytest.raises(PermissionDenied):
-        actions.open_case(desk.ws, desk.analyst, title="欠薪", event_id=eid, then="assign")
+        cases.open_case(desk.ws, desk.analyst, title="欠薪", event_id=eid, then="assign")
     with frozen(START):
-        case = actions.open_case(desk.ws, desk.office, title="欠薪", event_id=eid, then="assign", days=5)
+        case = cases.open_case(desk.ws, desk.office, title="欠薪", event_id=eid, then="assign", days=5)
     assert case.state == lc.ASSIGNED
     with desk.ws.db.read() as s:
         row = s.get(Case, case.id)
@@ -107,26 +107,26 @@ def test_office_opens_and_assigns_at_once_the_analyst_cannot(desk):
 
 def test_the_opener_can_change_the_proposal(desk):
     eid = _event_with_posts(desk)
-    case = actions.open_case(desk.ws, desk.analyst, title="欠薪", event_id=eid, lead="青石镇人民政府",
+    case = cases.open_case(desk.ws, desk.analyst, title="欠薪", event_id=eid, lead="青石镇人民政府",
                              assists=["劳动保障局"], then="report")
     with desk.ws.db.read() as s:
-        prop = actions.proposal_of(s, s.get(Case, case.id))
+        prop = routing.proposal_of(s, s.get(Case, case.id))
     assert prop == [{"unit": "青石镇人民政府", "role": "lead", "reason": "立案人指定", "rule_id": None},
                     {"unit": "劳动保障局", "role": "assist", "reason": prop[1]["reason"], "rule_id": prop[1]["rule_id"]}]
     assert prop[1]["reason"].startswith("属事")
-    case = actions.assign(desk.ws, desk.office, case.id)
+    case = cases.assign(desk.ws, desk.office, case.id)
     with desk.ws.db.read() as s:
         assert [a.unit.name for a in s.get(Case, case.id).assignments if a.role == "lead"] == ["青石镇人民政府"]
     with pytest.raises(CaseError, match="不存在"):
-        actions.open_case(desk.ws, desk.analyst, title="x", lead="火星办事处")
+        cases.open_case(desk.ws, desk.analyst, title="x", lead="火星办事处")
 
 
 def test_a_second_case_for_an_event_needs_confirmation(desk):
     eid = _event_with_posts(desk)
-    first = actions.open_case(desk.ws, desk.analyst, title="欠薪", event_id=eid)
+    first = cases.open_case(desk.ws, desk.analyst, title="欠薪", event_id=eid)
     with pytest.raises(DuplicateOpenCase, match=f"#{first.id}"):
-        actions.open_case(desk.ws, desk.analyst, title="欠薪（二）", event_id=eid)
-    second = actions.open_case(desk.ws, desk.analyst, title="欠薪（二）", event_id=eid, second_case=True)
+        cases.open_case(desk.ws, desk.analyst, title="欠薪（二）", event_id=eid)
+    second = cases.open_case(desk.ws, desk.analyst, title="欠薪（二）", event_id=eid, second_case=True)
     with desk.ws.db.read() as s:
         assert queries.history(s, desk.office, second.id)[0].detail["second_case_for"] == first.id
         row = s.get(Case, second.id)
@@ -144,9 +144,9 @@ def test_by_hand_citing_items(desk):
         d = opening.draft_from_items(s, ids)
         assert d.title.startswith("青石镇菜市场") and d.proposal[0]["unit"] == "青石镇人民政府"
         assert opening.draft_from_items(s, []).title == ""
-    case = actions.open_case(desk.ws, desk.analyst, title=d.title, summary=d.summary, item_ids=ids)
+    case = cases.open_case(desk.ws, desk.analyst, title=d.title, summary=d.summary, item_ids=ids)
     with desk.ws.db.read() as s:
         assert [c.item_id for c in s.query(CaseItem).filter_by(case_id=case.id)] == ids
         assert s.get(Item, ids[0]) is not None
     with pytest.raises(CaseError, match="信息 999999 不存在"):
-        actions.open_case(desk.ws, desk.analyst, title="x", item_ids=[999999])
+        cases.open_case(desk.ws, desk.analyst, title="x", item_ids=[999999])

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.respond.conftest import Desk
 from tests.web.conftest import login
 from yuqing.domain import lifecycle as lc
-from yuqing.respond import actions
+from yuqing.respond import replies, rules, spotchecks
 from yuqing.store.tables import AuditEntry, Case
 from yuqing.store.tables_case import Reply
 from yuqing.web.api import cases as api_cases
@@ -106,7 +106,7 @@ def test_rules_page_and_xlsx(desk, client):
     r = client.post("/cases/rules", data={"kind": "person", "pattern": "示例集团", "lead": "劳动保障局",
                                           "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303
-    assert any(rule.pattern == "示例集团" for rule in actions.list_rules(desk.ws))
+    assert any(rule.pattern == "示例集团" for rule in rules.list_rules(desk.ws))
     data = client.get("/cases/rules.xlsx").content
     assert data[:2] == b"PK"
     r = client.post("/cases/rules/import", data={"csrf_token": csrf}, files={"file": ("r.xlsx", data)},
@@ -235,7 +235,7 @@ def test_api_opens_a_case(desk, client):
 def test_api_decisions_never_default_to_yes(desk, client):
     """A reply approval or a spot-check result without its decision is a 422 in Chinese; nothing changes."""
     cid = desk.case_to("reviewed", grade="IV")  # grade IV closes without a reply
-    rep = actions.draft_reply(desk.ws, desk.handler, cid, kind="reply")
+    rep = replies.draft_reply(desk.ws, desk.handler, cid, kind="reply")
     csrf = login(client, "town_l")
     h = {"x-csrf-token": csrf, "accept": "application/json"}
     r = client.post(f"/api/cases/replies/{rep.id}/approve", json={"note": "好"}, headers=h)
@@ -248,7 +248,7 @@ def test_api_decisions_never_default_to_yes(desk, client):
     h = {"x-csrf-token": csrf, "accept": "application/json"}
     r = client.post(f"/api/cases/{cid}/actions/close", json={}, headers=h)
     assert r.status_code == 200 and r.json()["state"] == "closed"
-    chk = actions.request_spot_check(desk.ws, desk.office, cid, "指定复核")
+    chk = spotchecks.request_spot_check(desk.ws, desk.office, cid, "指定复核")
     r = client.post(f"/api/cases/spot-checks/{chk.id}", json={"note": "回访"}, headers=h)
     assert r.status_code == 422 and "缺少决定" in r.json()["detail"] and "passed" in r.json()["detail"]
     with desk.ws.db.read() as s:
@@ -259,7 +259,7 @@ def test_api_decisions_never_default_to_yes(desk, client):
 
 def test_page_decisions_never_default_to_yes(desk, client):
     cid = desk.case_to("reviewed")
-    rep = actions.draft_reply(desk.ws, desk.handler, cid, kind="reply")
+    rep = replies.draft_reply(desk.ws, desk.handler, cid, kind="reply")
     csrf = login(client, "town_l")
     r = client.post(f"/cases/{cid}/more", data={"what": "approve", "reply_id": rep.id, "csrf_token": csrf},
                     follow_redirects=False)

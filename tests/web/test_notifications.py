@@ -20,12 +20,13 @@ from tests.servers import serve
 from tests.store.test_audit import drop_triggers
 from tests.web.conftest import login
 from tests.web.test_browser import ARGS, CHROMIUM
+from yuqing.actions.actors import jobs_actor
 from yuqing.clock import aware, frozen
 from yuqing.collect import health
 from yuqing.domain.notifications import KINDS
 from yuqing.jobs.periodic import run_if_due
 from yuqing.jobs.tasks import Periodic, run_task, task
-from yuqing.respond import actions, jobs
+from yuqing.respond import cases, casework, followups, jobs, replies, supervision
 from yuqing.store.tables import AuditEntry, Case, Notification, Source, User
 from yuqing.web.app import create_app
 
@@ -55,44 +56,44 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
     # Grade I: the leader is told, the office gets the report, units the assignment, the office the
     # feedback, the spokesperson the statement draft.
     grade_one = d.case_to("reviewed", grade="I")
-    actions.draft_reply(ws, d.office, grade_one, kind="statement")
+    replies.draft_reply(ws, d.office, grade_one, kind="statement")
     # Feedback sent back, an extension asked and decided, 督办 by hand, a leader's 批示 and its completion.
     busy = d.case_to("feedback_submitted")
-    actions.reject_feedback(ws, d.office, busy, "回访当事人，工资未发放")
-    req = actions.request_extension(ws, d.handler, busy, reason="需审计工程款", days=2)
-    actions.decide_extension(ws, d.office, req.id, approve=True, note="同意")
-    actions.supervise(ws, d.office, busy, "群众反映强烈，请加快办理")
-    ins = actions.instruct(ws, d.leader, busy, "请劳动保障局会同桃源镇三日内解决")
-    actions.complete_instruction(ws, d.handler, ins.id, "已兑付")
+    casework.reject_feedback(ws, d.office, busy, "回访当事人，工资未发放")
+    req = casework.request_extension(ws, d.handler, busy, reason="需审计工程款", days=2)
+    casework.decide_extension(ws, d.office, req.id, approve=True, note="同意")
+    supervision.supervise(ws, d.office, busy, "群众反映强烈，请加快办理")
+    ins = supervision.instruct(ws, d.leader, busy, "请劳动保障局会同桃源镇三日内解决")
+    supervision.complete_instruction(ws, d.handler, ins.id, "已兑付")
     # The unit leader sends a feedback back; the assisting unit contributes its part.
     redo = d.case_to("feedback_drafted")
-    actions.return_feedback(ws, d.town_leader, redo, "证据不足，请补充工资发放签字表")
-    actions.contribute(ws, d.labour_handler, redo, "劳动保障局已约谈总包单位负责人")
+    casework.return_feedback(ws, d.town_leader, redo, "证据不足，请补充工资发放签字表")
+    casework.contribute(ws, d.labour_handler, redo, "劳动保障局已约谈总包单位负责人")
     # Returned by the unit; reassigned away from 桃源镇 (its old notifications must not lead to a 404).
     returned = d.case_to("assigned")
-    actions.return_case(ws, d.handler, returned, "属青石镇辖区")
+    cases.return_case(ws, d.handler, returned, "属青石镇辖区")
     moved = d.case_to("assigned")
-    actions.reassign(ws, d.office, moved, lead="青石镇人民政府", reason="核实后属青石镇")
+    cases.reassign(ws, d.office, moved, lead="青石镇人民政府", reason="核实后属青石镇")
     escalated = d.case_to("in_progress")
-    actions.escalate(ws, d.office, escalated, "涉及市属企业，属市级事权")
+    cases.escalate(ws, d.office, escalated, "涉及市属企业，属市级事权")
     # A reply drafted, the case closed, a follow-up post that reopens it.
     ev = d.event(grade="IV")
     closed = d.case_to("reviewed", grade="IV", event_id=ev)
-    actions.draft_reply(ws, d.handler, closed)
-    actions.close(ws, d.office, closed)
+    replies.draft_reply(ws, d.handler, closed)
+    cases.close(ws, d.office, closed)
     with ws.db.write() as s:
         post = factories.item(s, "工资还是没发", event_id=ev).id
-    actions.attach_item(ws, d.office, closed, post, reason="工资仍未发放", reopen_case=True)
+    followups.attach_item(ws, d.office, closed, post, reason="工资仍未发放", reopen_case=True)
     # The jobs: 催办 before and after the deadline, automatic 督办, the weekly spot check.
     late = d.case_to("signed")
     due = _due(d, late)
     with frozen(due - timedelta(hours=20)):
-        jobs.remind_due(ws)
+        jobs.remind_due(ws, jobs_actor(ws))
     with frozen(due + timedelta(hours=25)):
-        jobs.remind_due(ws)
+        jobs.remind_due(ws, jobs_actor(ws))
     checked = d.case_to("reviewed", grade="IV")
-    actions.close(ws, d.office, checked)
-    jobs.spot_check(ws, share=1.0, seed="walk")
+    cases.close(ws, d.office, checked)
+    jobs.spot_check(ws, jobs_actor(ws), share=1.0, seed="walk")
     # A deadline in a year without holiday data tells the admin.
     from datetime import datetime
 
@@ -100,7 +101,7 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
 
     gap = d.case_to("reported")
     with frozen(datetime(2027, 3, 5, 10, 0, tzinfo=CHINA)):
-        actions.assign(ws, d.office, gap)
+        cases.assign(ws, d.office, gap)
     # Source health: down, blocked, stale, recovered.
     with ws.db.write() as s:
         src = factories.source(s, "本地论坛", kind="rss", url="https://bbs.example/rss")
@@ -219,8 +220,8 @@ def _note(desk: Desk, kind: str, audience: str) -> int:  # noqa: F811
 
 def test_filter_by_kind_and_mark_all_read_with_a_confirmation(desk, client):  # noqa: F811
     busy = desk.case_to("in_progress")
-    actions.supervise(desk.ws, desk.office, busy, "请加快办理")
-    actions.instruct(desk.ws, desk.leader, busy, "请三日内解决")
+    supervision.supervise(desk.ws, desk.office, busy, "请加快办理")
+    supervision.instruct(desk.ws, desk.leader, busy, "请三日内解决")
     csrf = login(client, "town_h")
     page = client.get("/notifications")
     assert "督办（1/1）" in page.text and "领导批示（1/1）" in page.text and "交办（1/1）" in page.text
@@ -256,13 +257,13 @@ def test_the_bell_costs_one_count_per_page_view(desk, client):  # noqa: F811
 
 def test_queues_by_role(desk, client):  # noqa: F811
     busy = desk.case_to("in_progress")
-    actions.instruct(desk.ws, desk.leader, busy, "请三日内解决")
+    supervision.instruct(desk.ws, desk.leader, busy, "请三日内解决")
     reviewed = desk.case_to("reviewed", grade="III")
-    actions.draft_reply(desk.ws, desk.handler, reviewed, text="网友您好，工资已于今日发放。")
+    replies.draft_reply(desk.ws, desk.handler, reviewed, text="网友您好，工资已于今日发放。")
     grade_one = desk.case_to("reviewed", grade="I")
-    actions.draft_reply(desk.ws, desk.office, grade_one, kind="statement", text="关于欠薪问题的情况通报")
+    replies.draft_reply(desk.ws, desk.office, grade_one, kind="statement", text="关于欠薪问题的情况通报")
     waiting = desk.case_to("in_progress")
-    actions.submit_feedback(desk.ws, desk.handler, waiting, "已核实并督促总包单位支付")
+    casework.submit_feedback(desk.ws, desk.handler, waiting, "已核实并督促总包单位支付")
     login(client, "leader")
     page = client.get("/notifications")
     assert "我作出的批示" in page.text and "请三日内解决" in page.text and "待落实" in page.text
@@ -277,7 +278,7 @@ def test_queues_by_role(desk, client):  # noqa: F811
     page = client.get("/notifications")
     assert "关于欠薪问题的情况通报" in page.text and "工资已于今日发放" not in page.text
     # The unit workbench shows 督办 and 批示 on the unit's cases, not only 待签收.
-    actions.supervise(desk.ws, desk.office, busy, "请加快办理")
+    supervision.supervise(desk.ws, desk.office, busy, "请加快办理")
     client.cookies.clear()
     login(client, "town_h")
     work = client.get("/cases/workbench")
@@ -290,8 +291,8 @@ def test_on_a_390px_phone_the_handler_reads_and_clears_the_inbox(desk, tmp_path:
     from playwright.sync_api import sync_playwright
 
     cid = desk.case_to("in_progress")
-    actions.supervise(desk.ws, desk.office, cid, "群众反映强烈，请加快办理")
-    actions.instruct(desk.ws, desk.leader, cid, "请三日内解决")
+    supervision.supervise(desk.ws, desk.office, cid, "群众反映强烈，请加快办理")
+    supervision.instruct(desk.ws, desk.leader, cid, "请三日内解决")
     with serve(create_app(desk.ws)) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})

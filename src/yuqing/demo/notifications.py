@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from yuqing.accounts import actor_of
 from yuqing.clock import CHINA, frozen
-from yuqing.respond import actions
+from yuqing.respond import replies, supervision
 from yuqing.store.tables import Case, Source, User
 from yuqing.store.tables_case import Instruction, Reply
 from yuqing.workspace import Workspace
@@ -51,12 +51,12 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
         drafted = {k for (k,) in s.execute(select(Reply.kind).where(Reply.case_id == cid, Reply.status == "draft"))}
     with frozen(AFTER_CHECK):
         if not instructed:
-            actions.instruct(ws, people["leader"], cid, INSTRUCTION, due_at=AFTER_CHECK + timedelta(days=3))
+            supervision.instruct(ws, people["leader"], cid, INSTRUCTION, due_at=AFTER_CHECK + timedelta(days=3))
     with frozen(AFTER_CHECK + timedelta(hours=1)):
         if "reply" not in drafted:
-            actions.draft_reply(ws, people["qingshi"], cid, kind="reply", text=REPLY)
+            replies.draft_reply(ws, people["qingshi"], cid, kind="reply", text=REPLY)
         if "statement" not in drafted:
-            actions.draft_reply(ws, people["office"], cid, kind="statement", text=STATEMENT)
+            replies.draft_reply(ws, people["office"], cid, kind="statement", text=STATEMENT)
 
 
 def dead_source_fetched(ws: Workspace, name: str) -> None:

@@ -1,7 +1,7 @@
 """The case lifecycle (R-CASE-4) as one table: states, actions, `(state, action) -> state`, permissions.
 
-The UI, the API and the docs are generated from `TRANSITIONS`; every action function in
-`yuqing.respond.actions` asks `next_state()` first, so a move that is not in the table is refused.
+The UI, the API and the docs are generated from `TRANSITIONS`; every case action (`yuqing.respond.cases`,
+`casework`, `replies`, `spotchecks`) asks `next_state()` first, so a move that is not in the table is refused.
 """
 
 from __future__ import annotations
@@ -71,38 +71,88 @@ RESOLUTION_LABELS = {RESOLUTION_REPORTED: "单位报结", RESOLUTION_CONFIRMED: 
 
 
 @dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter an action takes from a form or a JSON body (the page and API are generated from these).
+
+    kind: text | longtext | int | bool | grade | unit (id or name) | units (list, or "、"-separated) | id | url.
+    """
+
+    name: str
+    kind: str
+    label: str
+    required: bool = False
+
+
+def _reason(label: str = "说明", required: bool = False) -> Param:
+    return Param("reason", "text", label, required)
+
+
+_DAYS = (Param("days", "int", "自然日天数"), Param("working_days", "int", "工作日天数"))
+
+# 总结评估 template: section code → heading (the evaluation form and `respond.cases.evaluate`).
+EVALUATION_TEMPLATE = "总结评估-v1"
+EVALUATION_SECTIONS: dict[str, str] = {
+    "overview": "事件概况",
+    "handling": "处置过程（时间线、责任单位、采取的措施）",
+    "response": "回应与发布（回复、通稿及网民反应）",
+    "effect": "处置效果（是否真正解决、当事方评价）",
+    "lessons": "经验教训",
+    "improvements": "改进措施",
+}
+REQUIRED_SECTIONS = ("overview", "handling", "effect", "lessons")
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     code: str
     label: str
     permission: str
     needs_reason: bool = False  # the UI asks why; the action refuses an empty reason
     unit_action: bool = False  # done by the responsible unit: only the lead unit acts for the case
+    params: tuple[Param, ...] = ()  # what the action takes, in form order (`respond.dispatch` parses them)
+    # Which case-page form offers it: "act" (the generic lifecycle form), "feedback" (with files),
+    # "release" (beside each approved reply), "spot_check" (beside each pending check), "evaluate".
+    form: str = "act"
 
 
 ACTIONS: dict[str, Action] = {a.code: a for a in (
-    Action("assess", "研判", "cases.open"),
-    Action("report", "报送", "cases.open"),
-    Action("assign", "交办", "cases.dispatch"),
+    Action("assess", "研判", "cases.open", params=(Param("grade", "grade", "等级"), _reason())),
+    Action("report", "报送", "cases.open", params=(_reason(),)),
+    Action("assign", "交办", "cases.dispatch",
+           params=(Param("lead", "unit", "牵头单位"), Param("assists", "units", "协办单位"), *_DAYS, _reason())),
     Action("sign", "签收", "cases.handle", unit_action=True),
-    Action("start", "开始办理", "cases.handle", unit_action=True),
-    Action("submit_feedback", "提交反馈（送单位领导审核）", "cases.handle", unit_action=True),
+    Action("start", "开始办理", "cases.handle", unit_action=True, params=(_reason(),)),
+    Action("submit_feedback", "提交反馈（送单位领导审核）", "cases.handle", unit_action=True, form="feedback",
+           params=(Param("text", "longtext", "办理情况", True), Param("explanation", "longtext", "书面说明"))),
     # The unit leader approves the unit's feedback before it goes to the office (REQUIREMENTS, users).
-    Action("approve_feedback", "单位领导审核通过反馈", "cases.approve_feedback", unit_action=True),
-    Action("return_feedback", "单位领导退回反馈", "cases.approve_feedback", needs_reason=True, unit_action=True),
-    Action("return", "退回（非本单位职责）", "cases.handle", needs_reason=True, unit_action=True),
-    Action("review", "审核通过反馈", "cases.close"),
-    Action("reject_feedback", "退回反馈重办", "cases.close", needs_reason=True),
-    Action("reply", "回复发布", "cases.approve"),
-    Action("close", "销号", "cases.close"),
-    Action("confirm", "当事方确认解决", "cases.close"),
-    Action("pass_check", "抽查通过", "cases.spot_check"),
-    Action("fail_check", "抽查未通过（重新办理）", "cases.spot_check", needs_reason=True),
-    Action("watch", "转入后期跟踪", "cases.close"),
-    Action("evaluate", "总结评估", "cases.close"),
-    Action("reopen", "重新打开", "cases.close", needs_reason=True),
-    Action("reassign", "改派", "cases.dispatch", needs_reason=True),
-    Action("escalate", "上报市级", "cases.dispatch", needs_reason=True),
-    Action("dismiss", "不予立案", "cases.dispatch", needs_reason=True),
+    Action("approve_feedback", "单位领导审核通过反馈", "cases.approve_feedback", unit_action=True,
+           params=(_reason("审核意见"),)),
+    Action("return_feedback", "单位领导退回反馈", "cases.approve_feedback", needs_reason=True, unit_action=True,
+           params=(_reason("退回理由", True),)),
+    Action("return", "退回（非本单位职责）", "cases.handle", needs_reason=True, unit_action=True,
+           params=(_reason("退回理由", True),)),
+    Action("review", "审核通过反馈", "cases.close", params=(_reason("审核意见"),)),
+    Action("reject_feedback", "退回反馈重办", "cases.close", needs_reason=True,
+           params=(_reason("退回理由", True), Param("false_feedback", "bool", "虚假反馈（通报）"), *_DAYS)),
+    Action("reply", "回复发布", "cases.approve", form="release",
+           params=(Param("reply_id", "id", "稿件编号", True), Param("url", "url", "发布页面网址", True))),
+    Action("close", "销号", "cases.close", params=(_reason(),)),
+    Action("confirm", "当事方确认解决", "cases.close",
+           params=(Param("by", "text", "确认人（当事人或场所）", True), _reason())),
+    Action("pass_check", "抽查通过", "cases.spot_check", form="spot_check",
+           params=(Param("check_id", "id", "抽查记录编号", True), _reason("复核情况"))),
+    Action("fail_check", "抽查未通过（重新办理）", "cases.spot_check", needs_reason=True, form="spot_check",
+           params=(Param("check_id", "id", "抽查记录编号", True), _reason("未通过原因", True), *_DAYS)),
+    Action("watch", "转入后期跟踪", "cases.close", params=(_reason(),)),
+    Action("evaluate", "总结评估", "cases.close", form="evaluate",
+           params=tuple(Param(k, "longtext", v, k in REQUIRED_SECTIONS) for k, v in EVALUATION_SECTIONS.items())),
+    Action("reopen", "重新打开", "cases.close", needs_reason=True, params=(_reason("理由", True), *_DAYS)),
+    Action("reassign", "改派", "cases.dispatch", needs_reason=True,
+           params=(Param("lead", "unit", "牵头单位", True), Param("assists", "units", "协办单位"), *_DAYS,
+                   _reason("改派理由", True))),
+    Action("escalate", "上报市级", "cases.dispatch", needs_reason=True,
+           params=(_reason("上报理由", True), Param("to", "text", "上报至（默认市级）"))),
+    Action("dismiss", "不予立案", "cases.dispatch", needs_reason=True, params=(_reason("理由", True),)),
 )}
 
 _CLOSING = (CLOSED, CONFIRMED, VERIFIED)

@@ -1,4 +1,8 @@
-"""Functions behind the case-desk CLI commands; `yuqing.cli` wires them to typer and prints the result."""
+"""Functions behind the case-desk CLI commands; `yuqing.cli` wires them to typer and prints the result.
+
+Every command that changes something acts as a named account: `--as USERNAME`, else the workspace's
+`operator` (`acting_user`); never as an anonymous actor.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from yuqing.respond.calendar import load_calendar
 from yuqing.settings import resolve_workspace
 
 if TYPE_CHECKING:
-    from yuqing.domain.roles import Actor
     from yuqing.workspace import Workspace
 
 
@@ -59,40 +62,48 @@ def _open(workspace: Path | None) -> Workspace:
     return open_workspace(workspace)
 
 
-def remind_command(workspace: Path | None) -> str:
-    """`yuqing cases remind`: run the hourly reminder/督办 job now, with the job's own settings
-    (`reminder_before_hours`, `supervise_after_hours`); prints what was sent."""
+def _run_job(ws: Workspace, name: str, **kwargs: Any) -> dict[str, Any]:
+    """Run a case-desk job now, as the job does (same settings), acting as the named operator."""
     from yuqing.jobs.tasks import run_task
 
-    r = run_task(_open(workspace), "case.remind_due")
+    return dict(run_task(ws, name, **kwargs))
+
+
+def remind_command(workspace: Path | None, as_user: str | None = None) -> str:
+    """`yuqing cases remind [--as USERNAME]`: run the hourly reminder/督办 job now, with the job's own settings
+    (`reminder_before_hours`, `supervise_after_hours`), as the named operator; prints what was sent."""
+    ws = _open(workspace)
+    r = _run_job(ws, "case.remind_due", actor=acting_user(ws, as_user))
     return (f"到期前催办 {len(r['before_due'])} 件，超期催办 {len(r['overdue'])} 件，"
             f"自动督办 {len(r['supervised'])} 件")
 
 
-def spotcheck_run_command(workspace: Path | None, share: float | None = None, seed: str | None = None) -> str:
-    """`yuqing spotcheck run [--share 0.2] [--seed 2026-W41]`: draw this week's spot checks (reproducible);
-    the share is the weekly job's setting `spot_check_share` unless given."""
-    from yuqing.jobs.tasks import run_task
-
+def spotcheck_run_command(workspace: Path | None, share: float | None = None, seed: str | None = None,
+                          as_user: str | None = None) -> str:
+    """`yuqing spotcheck run [--share 0.2] [--seed 2026-W41] [--as USERNAME]`: draw this week's spot checks
+    (reproducible), as the named operator; the share is the weekly job's setting `spot_check_share` unless
+    given."""
     if share is not None and not 0 <= share <= 1:
         raise CommandError("--share 须在 0 到 1 之间")
-    r = run_task(_open(workspace), "case.spot_check", share=share, seed=seed)
+    ws = _open(workspace)
+    r = _run_job(ws, "case.spot_check", share=share, seed=seed, actor=acting_user(ws, as_user))
     drawn = "、".join(f"#{c}" for c in r["drawn"]) or "无"
     again = "" if r["new"] else "（本种子已抽过，显示原结果）"
     return (f"抽查批次 #{r['run_id']} 种子 {r['seed']} 比例 {r['share']:.0%}：已销号 {len(r['population'])} 件，"
             f"抽中 {drawn}{again}")
 
 
-def board_command(workspace: Path | None) -> str:
-    """`yuqing cases board`: the office board as text — open cases by state, overdue first."""
+def board_command(workspace: Path | None, as_user: str | None = None) -> str:
+    """`yuqing cases board [--as USERNAME]`: the office board as text — open cases by state, overdue first,
+    as the named operator sees them."""
     from yuqing.domain import lifecycle as lc
-    from yuqing.domain.roles import SYSTEM
     from yuqing.respond.queries import board
 
     ws = _open(workspace)
+    actor = acting_user(ws, as_user)
     lines: list[str] = []
     with ws.db.read() as s:
-        for state, rows in board(s, SYSTEM).items():
+        for state, rows in board(s, actor).items():
             lines.append(f"【{lc.label(state)}】{len(rows)} 件")
             for r in rows:
                 flag = "⚠ " if r.overdue else "  "
@@ -100,22 +111,25 @@ def board_command(workspace: Path | None) -> str:
     return "\n".join(lines) or "没有在办案件"
 
 
-def rules_export_command(workspace: Path | None, path: Path) -> str:
-    """`yuqing rules export FILE.xlsx`: write the responsibility list to an XLSX file."""
-    from yuqing.domain.roles import SYSTEM
-    from yuqing.respond.actions import export_rules_xlsx
+def rules_export_command(workspace: Path | None, path: Path, as_user: str | None = None) -> str:
+    """`yuqing rules export FILE.xlsx [--as USERNAME]`: write the responsibility list to an XLSX file (the
+    export is audited under the named operator)."""
+    from yuqing.respond.rules_io import export_rules_xlsx
 
-    data = export_rules_xlsx(_open(workspace), SYSTEM)
+    ws = _open(workspace)
+    data = export_rules_xlsx(ws, acting_user(ws, as_user))
     path.write_bytes(data)
     return f"已导出责任清单到 {path}"
 
 
-def rules_import_command(workspace: Path | None, path: Path, replace: bool = False) -> str:
-    """`yuqing rules import FILE.xlsx [--replace]`: read the responsibility list (all rows or none)."""
-    from yuqing.domain.roles import SYSTEM
-    from yuqing.respond.actions import import_rules_xlsx
+def rules_import_command(workspace: Path | None, path: Path, replace: bool = False,
+                         as_user: str | None = None) -> str:
+    """`yuqing rules import FILE.xlsx [--replace] [--as USERNAME]`: read the responsibility list (all rows or
+    none), as the named operator."""
+    from yuqing.respond.rules_io import import_rules_xlsx
 
-    n = import_rules_xlsx(_open(workspace), SYSTEM, path.read_bytes(), replace=replace)
+    ws = _open(workspace)
+    n = import_rules_xlsx(ws, acting_user(ws, as_user), path.read_bytes(), replace=replace)
     return f"已导入 {n} 条责任规则" + ("（文件之外的规则已删除）" if replace else "")
 
 
@@ -128,7 +142,12 @@ def open_command(workspace: Path | None, event_id: int, *, title: str | None = N
     proposal); `--assign` assigns the proposed units at once so the deadline starts. The new case id is
     alone on the last stdout line.
     """
-    from yuqing.respond import actions, opening
+    from yuqing.respond import opening
+    from yuqing.respond.cases import open_case
+    from yuqing.respond.deadlines import due_from_date
+    from yuqing.respond.display import fmt
+    from yuqing.respond.errors import NotFound
+    from yuqing.respond.routing import proposal_of
     from yuqing.store.tables import Case
 
     if sum(x is not None for x in (due, days, working_days)) > 1:
@@ -138,21 +157,21 @@ def open_command(workspace: Path | None, event_id: int, *, title: str | None = N
     with ws.db.read() as s:
         try:
             draft = opening.draft_from_event(s, event_id)
-        except actions.NotFound as exc:
+        except NotFound as exc:
             raise CommandError(str(exc)) from None
-    due_at = actions.due_from_date(opening.parse_due_date(due)) if due is not None else None
-    case = actions.open_case(ws, actor, title=(title or draft.title), summary=draft.summary, event_id=event_id,
-                             grade=draft.grade, item_ids=draft.item_ids, due_at=due_at, days=days,
-                             working_days=working_days, then="assign" if assign else "", second_case=second)
+    due_at = due_from_date(opening.parse_due_date(due)) if due is not None else None
+    case = open_case(ws, actor, title=(title or draft.title), summary=draft.summary, event_id=event_id,
+                     grade=draft.grade, item_ids=draft.item_ids, due_at=due_at, days=days,
+                     working_days=working_days, then="assign" if assign else "", second_case=second)
     lines = []
     with ws.db.read() as s:
         row = s.get(Case, case.id)
         assert row is not None
         lines.append(f"已立案 #{row.id}：{row.title}（{lc_label(row.state)}）")
-        for u in actions.proposal_of(s, row):
+        for u in proposal_of(s, row):
             lines.append(f"  {'牵头' if u['role'] == 'lead' else '协办'}：{u['unit']}（{u['reason']}）")
         if row.due_at is not None:
-            lines.append(f"  办理期限：{actions._fmt(row.due_at)}")
+            lines.append(f"  办理期限：{fmt(row.due_at)}")
     lines.append(str(case.id))
     return "\n".join(lines)
 
@@ -163,44 +182,12 @@ def lc_label(state: str) -> str:
     return lc.label(state)
 
 
-def case_json(ws: Workspace, actor: Actor, case_id: int) -> dict[str, Any]:
-    """One case as the CLI and API show it: {id, state, event_id, units, proposal, due_at, history}."""
-    from sqlalchemy import select
-
-    from yuqing.respond import actions, queries
-    from yuqing.store.repositories.cases import get_case
-    from yuqing.store.tables_case import CaseHistory
-
-    with ws.db.read() as s:
-        case = get_case(s, actor, case_id)
-        hist = list(s.execute(select(CaseHistory).where(CaseHistory.case_id == case_id)
-                              .order_by(CaseHistory.id)).scalars())
-        lead_first = sorted(case.assignments, key=lambda a: (a.role != "lead", a.id))
-        return {
-            "id": case.id, "title": case.title, "state": case.state, "state_label": lc_label(case.state),
-            "event_id": case.event_id, "grade": case.grade,
-            "units": [{"id": a.unit_id, "name": a.unit.name if a.unit else "", "role": a.role,
-                       "signed_at": _iso(a.signed_at)} for a in lead_first],
-            "proposal": [{"unit": u["unit"], "role": u["role"], "reason": u["reason"]}
-                         for u in actions.proposal_of(s, case)],
-            "due_at": _iso(case.due_at),
-            "actions": [a.code for a in queries.available_actions(s, actor, case_id)],
-            "history": [{"at": _iso(h.at), "action": h.action, "from_state": h.from_state, "to_state": h.to_state,
-                         "actor": h.actor_name, "reason": h.reason} for h in hist],
-        }
-
-
-def _iso(dt: datetime | None) -> str | None:
-    from yuqing.clock import aware
-
-    return aware(dt).isoformat() if dt else None
-
-
 def show_command(workspace: Path | None, case_id: int, *, as_user: str | None = None, as_json: bool = True) -> str:
     """`yuqing -w W cases show ID --json`: the case as one JSON object."""
     import json
 
-    from yuqing.respond.actions import NotFound
+    from yuqing.respond.errors import NotFound
+    from yuqing.respond.queries import case_json
 
     ws = _open(workspace)
     actor = acting_user(ws, as_user)

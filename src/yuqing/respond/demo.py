@@ -16,11 +16,14 @@ from typing import Any
 from sqlalchemy import select
 
 from yuqing.accounts import actor_of, create_unit, create_user
-from yuqing.actions.actors import seed_actor
+from yuqing.actions.actors import jobs_actor, seed_actor
 from yuqing.clock import CHINA, frozen
 from yuqing.domain import lifecycle as lc
-from yuqing.domain.roles import SYSTEM, Actor
-from yuqing.respond import actions, jobs
+from yuqing.domain.roles import Actor
+from yuqing.respond import cases, casework, jobs, replies, rules, spotchecks, supervision
+from yuqing.respond.routing import propose_units
+from yuqing.respond.steps import open_case_for_event
+from yuqing.respond.uploads import Upload
 from yuqing.store.tables import Case, Event, Item, Unit, User
 from yuqing.store.tables_case import Instruction, ResponsibilityRule, SpotCheck
 from yuqing.workspace import Workspace
@@ -97,8 +100,8 @@ def ensure_rules(ws: Workspace, admin: Actor) -> None:
     wanted += [("place", "青石工业园", TOWN), ("matter", TOPIC, LABOUR), ("matter", "欠薪", LABOUR)]
     for kind, pattern, lead in wanted:
         if (kind, pattern) not in have:
-            actions.save_rule(ws, admin, kind=kind, pattern=pattern, lead=lead,
-                              note="演示数据" if kind == "matter" else "属地管理")
+            rules.save_rule(ws, admin, kind=kind, pattern=pattern, lead=lead,
+                            note="演示数据" if kind == "matter" else "属地管理")
             have.add((kind, pattern))
 
 
@@ -132,23 +135,22 @@ def run_demo_case_story(ws: Workspace) -> int:
     _unit(ws, OFFICE_UNIT, "office")
     _unit(ws, TOWN, "town", TOWN)
     _unit(ws, LABOUR, "department")
-    admin = SYSTEM
     analyst = _person(ws, "analyst", None, "analyst", "舆情监测员（演示）")
     office = _person(ws, "office", OFFICE_UNIT, "office", "区委办（演示）")
     town = _person(ws, "unit_handler", TOWN, "qingshi", "青石镇经办人（演示）")
     town_lead = _person(ws, "unit_leader", TOWN, "qingshi_lead", "青石镇镇长（演示）")
     labour = _person(ws, "unit_handler", LABOUR, "labour", "劳动保障局经办人（演示）")
     leader = _person(ws, "leader", None, "leader", "区领导（演示）")
-    ensure_rules(ws, admin)
+    ensure_rules(ws, office)
     event_id = _event(ws)
     with ws.db.read() as s:
-        busy = actions._open_case_for_event(s, event_id)
+        busy = open_case_for_event(s, event_id)
     if busy is not None:
         log.warning("事件 %s 已有未办结案件 #%s，演示故事不再重复开案", event_id, busy.id)
         return busy.id
 
     with frozen(T["open"]):
-        case = actions.open_case(ws, analyst, title=EVENT_TITLE, event_id=event_id, grade="III",
+        case = cases.open_case(ws, analyst, title=EVENT_TITLE, event_id=event_id, grade="III",
                                  summary="多名网友反映青石工业园锦江华府项目包工头失联，拖欠农民工工资数十万元，"
                                          "工友聚集讨薪，希望劳动保障部门介入。")
         cid = case.id
@@ -157,60 +159,60 @@ def run_demo_case_story(ws: Workspace) -> int:
             assert row is not None
             row.extra = {**(row.extra or {}), "demo_story": STORY}
     with frozen(T["assess"]):
-        actions.assess(ws, analyst, cid, grade="III", note="涉及群众切身利益，人数较多，定为较大（III级）")
+        cases.assess(ws, analyst, cid, grade="III", note="涉及群众切身利益，人数较多，定为较大（III级）")
     with frozen(T["report"]):
-        actions.report(ws, analyst, cid, "报区委办公室交办")
+        cases.report(ws, analyst, cid, "报区委办公室交办")
     with frozen(T["assign"]):
-        proposal = actions.propose_units(ws, office, cid)
+        proposal = propose_units(ws, office, cid)
         log.info("交办建议：%s", proposal.explain())
-        actions.assign(ws, office, cid, note="按责任清单交办：属地青石镇牵头，劳动保障局协办")
+        cases.assign(ws, office, cid, note="按责任清单交办：属地青石镇牵头，劳动保障局协办")
     with frozen(T["sign"]):
-        actions.sign(ws, town, cid)
+        casework.sign(ws, town, cid)
     with frozen(T["sign_assist"]):
-        actions.sign(ws, labour, cid)
+        casework.sign(ws, labour, cid)
     with frozen(T["start"]):
-        actions.start(ws, town, cid, "已联系项目总包单位核实欠薪人数和金额")
+        casework.start(ws, town, cid, "已联系项目总包单位核实欠薪人数和金额")
     with frozen(T["remind_before"]):
-        jobs.remind_due(ws)
+        jobs.remind_due(ws, jobs_actor(ws))
     with frozen(T["remind_overdue"]):
-        jobs.remind_due(ws)
+        jobs.remind_due(ws, jobs_actor(ws))
     with frozen(T["instruct"]):
-        actions.instruct(ws, leader, cid, "请青石镇会同劳动保障局尽快核实，确保农民工工资足额发放，结果报区委办。")
+        supervision.instruct(ws, leader, cid, "请青石镇会同劳动保障局尽快核实，确保农民工工资足额发放，结果报区委办。")
     with frozen(T["supervise"]):
-        jobs.remind_due(ws)  # a day past the deadline: automatic 督办 to the office and leaders
+        jobs.remind_due(ws, jobs_actor(ws))  # a day past the deadline: automatic 督办 to the office and leaders
     with frozen(T["feedback"]):
-        actions.submit_feedback(
+        casework.submit_feedback(
             ws, town, cid,
             "经核实，锦江华府项目劳务分包负责人失联，涉及农民工 37 人、工资 41.6 万元。镇政府会同劳动保障局"
             "约谈总包单位，已由总包单位先行垫付全部工资，于 10 月 9 日发放到位。",
             explanation="国庆假期期间总包单位财务人员无法到岗，未能在 10 月 8 日前完成发放核对。",
-            attachments=[actions.Upload("工资发放现场.png", PIXEL_PNG),
-                         actions.Upload("工资发放明细说明.txt", "37 人，合计 416000 元，已全部签字领取。".encode())])
+            attachments=[Upload("工资发放现场.png", PIXEL_PNG),
+                         Upload("工资发放明细说明.txt", "37 人，合计 416000 元，已全部签字领取。".encode())])
     with frozen(T["approve_feedback"]):
-        actions.approve_feedback(ws, town_lead, cid, "情况属实，同意报区委办")
+        casework.approve_feedback(ws, town_lead, cid, "情况属实，同意报区委办")
     with frozen(T["review"]):
-        actions.review(ws, office, cid, "反馈内容属实，同意")
+        casework.review(ws, office, cid, "反馈内容属实，同意")
         with ws.db.read() as s:
             ins_id = s.execute(select(Instruction.id).where(Instruction.case_id == cid)).scalar_one()
-        actions.complete_instruction(ws, office, ins_id, "工资已于 10 月 9 日全额发放，已报区领导")
+        supervision.complete_instruction(ws, office, ins_id, "工资已于 10 月 9 日全额发放，已报区领导")
     with frozen(T["draft"]):
-        reply = actions.draft_reply(ws, town, cid, kind="reply")
+        reply = replies.draft_reply(ws, town, cid, kind="reply")
     with frozen(T["approve"]):
-        actions.approve_reply(ws, town_lead, reply.id, approve=True, note="同意发布")
+        replies.approve_reply(ws, town_lead, reply.id, approve=True, note="同意发布")
     with frozen(T["release"]):
-        actions.release_reply(ws, town_lead, reply.id, url="https://example.invalid/区长留言板/113#reply")
+        replies.release_reply(ws, town_lead, reply.id, url="https://example.invalid/区长留言板/113#reply")
     with frozen(T["close"]):
-        actions.close(ws, office, cid, "单位报结，予以销号")
+        cases.close(ws, office, cid, "单位报结，予以销号")
     with frozen(T["draw"]):
-        draw = jobs.spot_check(ws, share=0.2, seed="2026-W42-demo")
+        draw = jobs.spot_check(ws, jobs_actor(ws), share=0.2, seed="2026-W42-demo")
     with frozen(T["check"]):
         with ws.db.read() as s:
             check = s.execute(select(SpotCheck).where(SpotCheck.case_id == cid, SpotCheck.result == "pending")
                               ).scalar_one_or_none()
         if check is None:  # not in this week's random draw: the office picks it by hand (logged)
             log.info("抽查未抽中演示案件（%s），办公室指定复核", draw)
-            check = actions.request_spot_check(ws, office, cid, "领导批示案件，指定复核")
-        actions.record_spot_check(ws, office, check.id, passed=False,
+            check = spotchecks.request_spot_check(ws, office, cid, "领导批示案件，指定复核")
+        spotchecks.record_spot_check(ws, office, check.id, passed=False,
                                   note="电话回访工友代表：仍有 5 名工人的工资未结清，反馈与实际不符")
     return cid
 

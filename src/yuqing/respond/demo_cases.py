@@ -18,10 +18,13 @@ from typing import Any
 from sqlalchemy import select
 
 from yuqing.accounts import actor_of
+from yuqing.actions.actors import seed_actor
 from yuqing.clock import frozen, utcnow
-from yuqing.domain.roles import SYSTEM, Actor
-from yuqing.respond import actions
+from yuqing.domain.roles import Actor
+from yuqing.respond import cases, casework, replies, rules, supervision
 from yuqing.respond.demo import PIXEL_PNG
+from yuqing.respond.errors import DuplicateOpenCase
+from yuqing.respond.uploads import Upload
 from yuqing.store.tables import Case, Event, Item, User
 from yuqing.store.tables_case import ResponsibilityRule
 from yuqing.workspace import Workspace
@@ -38,12 +41,13 @@ MATTER_RULES: list[tuple[str, str, int, str]] = [
 ]
 
 
-def ensure_matter_rules(ws: Workspace) -> None:
+def ensure_matter_rules(ws: Workspace, admin: Actor) -> None:
+    """The demo's matter rules, saved by `admin` (the office, else the demo's setup actor)."""
     with ws.db.read() as s:
         have = {(r.kind, r.pattern) for r in s.execute(select(ResponsibilityRule)).scalars()}
     for pattern, lead, priority, note in MATTER_RULES:
         if ("matter", pattern) not in have:
-            actions.save_rule(ws, SYSTEM, kind="matter", pattern=pattern, lead=lead, priority=priority, note=note)
+            rules.save_rule(ws, admin, kind="matter", pattern=pattern, lead=lead, priority=priority, note=note)
 
 
 def _user(ws: Workspace, username: str) -> Actor | None:
@@ -114,25 +118,25 @@ def _night_market(ws: Workspace, p: dict[str, Actor]) -> int | None:
     _title, summary, _ = _draft(ws, eid)
     c = Clock(days_ago=2.5)
     with c.at(0):
-        case = actions.open_case(ws, p["analyst"], title="滨江夜市夜间噪音扰民、占道经营", summary=summary,
+        case = cases.open_case(ws, p["analyst"], title="滨江夜市夜间噪音扰民、占道经营", summary=summary,
                                  event_id=eid, grade="IV", working_days=5, then="report",
                                  note="多名江景社区居民连续反映，定为一般（IV级）")
     with c.at(1):
-        actions.assign(ws, p["office"], case.id, note="按责任清单：属地滨江街道牵头，城管局协办")
+        cases.assign(ws, p["office"], case.id, note="按责任清单：属地滨江街道牵头，城管局协办")
     with c.at(3):
-        actions.sign(ws, p["binjiang"], case.id)
+        casework.sign(ws, p["binjiang"], case.id)
     with c.at(5):
-        actions.sign(ws, p["chengguan"], case.id)
+        casework.sign(ws, p["chengguan"], case.id)
     with c.at(20):
-        actions.start(ws, p["binjiang"], case.id, "联合城管中队夜间巡查，约谈夜市管理方")
+        casework.start(ws, p["binjiang"], case.id, "联合城管中队夜间巡查，约谈夜市管理方")
     with c.at(30):
-        actions.contribute(ws, p["chengguan"], case.id,
+        casework.contribute(ws, p["chengguan"], case.id,
                            "城管局已对夜市 12 个占道摊位下达整改通知，22:00 后禁止外放音响，夜间巡查持续两周。")
     with c.at(44):
-        actions.submit_feedback(ws, p["binjiang"], case.id,
+        casework.submit_feedback(ws, p["binjiang"], case.id,
                                 "滨江街道会同城管局夜间巡查 3 次，夜市收摊时间调整为 23:00，音响设备全部移除，"
                                 "江景社区设置噪音监测点，近三晚监测值均在 55 分贝以下。",
-                                attachments=[actions.Upload("夜市整改现场.png", PIXEL_PNG)])
+                                attachments=[Upload("夜市整改现场.png", PIXEL_PNG)])
     return case.id
 
 
@@ -145,25 +149,25 @@ def _rumour(ws: Workspace, p: dict[str, Actor]) -> int | None:
     title, summary, _ = _draft(ws, eid)
     c = Clock(days_ago=2)
     with c.at(0):
-        case = actions.open_case(ws, p["analyst"], title=title, summary=summary, event_id=eid, grade="III",
+        case = cases.open_case(ws, p["analyst"], title=title, summary=summary, event_id=eid, grade="III",
                                  working_days=5, then="report", note="涉及学生食品安全，传播较快，定为较大（III级）")
     with c.at(0.5):
-        actions.assign(ws, p["office"], case.id, note="属事：食品安全由市场监管局牵头，桃源镇协办")
+        cases.assign(ws, p["office"], case.id, note="属事：食品安全由市场监管局牵头，桃源镇协办")
     with c.at(2):
-        actions.sign(ws, p["market"], case.id)
+        casework.sign(ws, p["market"], case.id)
     with c.at(2.5):
-        actions.sign(ws, p["taoyuan"], case.id)
+        casework.sign(ws, p["taoyuan"], case.id)
     with c.at(26):
-        actions.submit_feedback(ws, p["market"], case.id,
+        casework.submit_feedback(ws, p["market"], case.id,
                                 "市场监管局会同教育局对桃源中心小学食堂突击检查：库存食材 43 批次均在保质期内，"
                                 "进货台账、留样记录完整，未发现过期食材。网传图片系外省 2019 年旧闻配图。",
-                                attachments=[actions.Upload("食堂检查记录.png", PIXEL_PNG)])
+                                attachments=[Upload("食堂检查记录.png", PIXEL_PNG)])
     with c.at(28):
-        actions.approve_feedback(ws, p["market_lead"], case.id, "检查属实，同意报送")
+        casework.approve_feedback(ws, p["market_lead"], case.id, "检查属实，同意报送")
     with c.at(30):
-        actions.review(ws, p["office"], case.id, "核查结论清楚，请起草澄清说明")
+        casework.review(ws, p["office"], case.id, "核查结论清楚，请起草澄清说明")
     with c.at(32):
-        actions.draft_reply(ws, p["office"], case.id, kind="clarification",
+        replies.draft_reply(ws, p["office"], case.id, kind="clarification",
                             text="关于网传“桃源镇学校食堂使用过期食材”的情况说明：经区市场监管局会同区教育局现场"
                                  "核查，桃源中心小学食堂库存食材均在保质期内，进货和留样记录完整。网传图片系外地旧闻，"
                                  "与我区无关。欢迎家长和社会各界继续监督。")
@@ -178,11 +182,11 @@ def _manhole(ws: Workspace, p: dict[str, Actor]) -> int | None:
     _title, summary, _ = _draft(ws, eid)
     c = Clock(days_ago=6)
     with c.at(0):
-        case = actions.open_case(ws, p["office"], title="西关路花园社区段井盖下沉、路面开裂", summary=summary,
+        case = cases.open_case(ws, p["office"], title="西关路花园社区段井盖下沉、路面开裂", summary=summary,
                                  event_id=eid, grade="IV", days=3, then="assign",
                                  note="公交线路经过，存在安全隐患")
     with c.at(100):
-        actions.supervise(ws, p["office"], case.id, "已超过办理期限仍未签收，请城西街道立即签收并设置警示")
+        supervision.supervise(ws, p["office"], case.id, "已超过办理期限仍未签收，请城西街道立即签收并设置警示")
     return case.id
 
 
@@ -193,7 +197,7 @@ def _school(ws: Workspace, p: dict[str, Actor]) -> int | None:
         return None
     _title, summary, _ = _draft(ws, eid)
     with Clock(days_ago=0.3).at(0):
-        case = actions.open_case(ws, p["analyst"], title="示例区第一实验小学扩建工程逾期未完工", summary=summary,
+        case = cases.open_case(ws, p["analyst"], title="示例区第一实验小学扩建工程逾期未完工", summary=summary,
                                  event_id=eid, grade="III", working_days=5, then="report",
                                  note="家长集中反映，涉及学生就学，建议教育局牵头")
     return case.id
@@ -202,7 +206,7 @@ def _school(ws: Workspace, p: dict[str, Actor]) -> int | None:
 def _hotline_new(ws: Workspace, p: dict[str, Actor]) -> int | None:
     """A hotline call entered by hand, not yet assessed."""
     with Clock(days_ago=0.1).at(0):
-        case = actions.open_case(ws, p["analyst"], title="柳湾乡柳湾村自来水发黄有异味（12345 热线转来）",
+        case = cases.open_case(ws, p["analyst"], title="柳湾乡柳湾村自来水发黄有异味（12345 热线转来）",
                                  summary="12345 热线转来：柳湾村三组多户村民反映近一周自来水发黄、有异味，"
                                          "烧开后有沉淀，希望尽快检测水质。来电人已匿名。")
     return case.id
@@ -212,24 +216,24 @@ def _hotline_closed(ws: Workspace, p: dict[str, Actor]) -> int | None:
     """敬老院取暖: handled by 青石镇 (grade IV), feedback approved, reviewed and closed."""
     c = Clock(days_ago=12)
     with c.at(0):
-        case = actions.open_case(ws, p["analyst"], title="青石镇敬老院暖气不热，老人夜里受冻（领导留言板）",
+        case = cases.open_case(ws, p["analyst"], title="青石镇敬老院暖气不热，老人夜里受冻（领导留言板）",
                                  summary="领导留言板网友反映：青石镇敬老院近一周暖气时断时续，夜间室温不足 15 度。",
                                  grade="IV", lead="青石镇", assists=[], days=3, then="report")
     with c.at(1):
-        actions.assign(ws, p["office"], case.id)
+        cases.assign(ws, p["office"], case.id)
     with c.at(2):
-        actions.sign(ws, p["qingshi"], case.id)
+        casework.sign(ws, p["qingshi"], case.id)
     with c.at(30):
-        actions.submit_feedback(ws, p["qingshi"], case.id,
+        casework.submit_feedback(ws, p["qingshi"], case.id,
                                 "镇民政办会同供暖公司检修锅炉循环泵，更换老化阀门 4 个，室温恢复至 20 度以上；"
                                 "已为每间房增配电热毯。",
-                                attachments=[actions.Upload("锅炉检修.png", PIXEL_PNG)])
+                                attachments=[Upload("锅炉检修.png", PIXEL_PNG)])
     with c.at(32):
-        actions.approve_feedback(ws, p["qingshi_lead"], case.id, "同意")
+        casework.approve_feedback(ws, p["qingshi_lead"], case.id, "同意")
     with c.at(34):
-        actions.review(ws, p["office"], case.id, "已电话回访敬老院院长，情况属实")
+        casework.review(ws, p["office"], case.id, "已电话回访敬老院院长，情况属实")
     with c.at(35):
-        actions.close(ws, p["office"], case.id, "单位报结，予以销号")
+        cases.close(ws, p["office"], case.id, "单位报结，予以销号")
     return case.id
 
 
@@ -237,29 +241,29 @@ def _wage_courier_closed(ws: Workspace, p: dict[str, Actor]) -> int | None:
     """快递网点克扣工资: grade III, the reply drafted by the unit, approved by its leader, released, closed."""
     c = Clock(days_ago=9)
     with c.at(0):
-        case = actions.open_case(ws, p["analyst"], title="城东某快递网点克扣骑手工资（网民留言）",
+        case = cases.open_case(ws, p["analyst"], title="城东某快递网点克扣骑手工资（网民留言）",
                                  summary="网民留言反映：城东街道某快递网点以“罚款”名义克扣 20 余名骑手上月工资。",
                                  grade="III", lead="劳动保障局", assists=[], days=5, then="report")
     with c.at(1):
-        actions.assign(ws, p["office"], case.id)
+        cases.assign(ws, p["office"], case.id)
     with c.at(3):
-        actions.sign(ws, p["labour"], case.id)
+        casework.sign(ws, p["labour"], case.id)
     with c.at(50):
-        actions.submit_feedback(ws, p["labour"], case.id,
+        casework.submit_feedback(ws, p["labour"], case.id,
                                 "劳动保障监察大队约谈网点负责人，责令退还违规扣款 3.2 万元，已于本周发放到 23 名骑手；"
                                 "网点已修改内部罚款制度。")
     with c.at(52):
-        actions.approve_feedback(ws, p["labour_lead"], case.id, "同意上报")
+        casework.approve_feedback(ws, p["labour_lead"], case.id, "同意上报")
     with c.at(54):
-        actions.review(ws, p["office"], case.id, "同意")
+        casework.review(ws, p["office"], case.id, "同意")
     with c.at(55):
-        rep = actions.draft_reply(ws, p["labour"], case.id, kind="reply")
+        rep = replies.draft_reply(ws, p["labour"], case.id, kind="reply")
     with c.at(58):
-        actions.approve_reply(ws, p["labour_lead"], rep.id, approve=True, note="同意回复")
+        replies.approve_reply(ws, p["labour_lead"], rep.id, approve=True, note="同意回复")
     with c.at(59):
-        actions.release_reply(ws, p["labour_lead"], rep.id, url="https://example.invalid/留言板/2207#reply")
+        replies.release_reply(ws, p["labour_lead"], rep.id, url="https://example.invalid/留言板/2207#reply")
     with c.at(60):
-        actions.close(ws, p["office"], case.id, "已回复网民，予以销号")
+        cases.close(ws, p["office"], case.id, "已回复网民，予以销号")
     return case.id
 
 
@@ -273,8 +277,8 @@ PEOPLE = ("analyst", "office", "binjiang", "binjiang_lead", "chengguan", "market
 
 def run_demo_cases(ws: Workspace) -> dict[str, int]:
     """Open the demo's other cases (idempotent). A story whose people or event are missing is skipped."""
-    ensure_matter_rules(ws)
     people = {name: a for name in PEOPLE if (a := _user(ws, name)) is not None}
+    ensure_matter_rules(ws, people.get("office") or seed_actor(ws))
     done = _done(ws)
     out: dict[str, int] = {}
     for key, story in STORIES:
@@ -285,7 +289,7 @@ def run_demo_cases(ws: Workspace) -> dict[str, int]:
         except KeyError as exc:  # a demo user is missing from users.json
             log.warning("演示案件 %s 缺少用户 %s，跳过", key, exc)
             continue
-        except actions.DuplicateOpenCase as exc:
+        except DuplicateOpenCase as exc:
             log.warning("演示案件 %s：%s", key, exc)
             continue
         if cid is not None:

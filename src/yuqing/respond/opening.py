@@ -1,7 +1,7 @@
 """What the 立案 forms show before a case exists: a draft prefilled from an event or from items, the routing
 proposal with the reason for each unit, and the deadline a choice would give (R-CASE-1, R-CASE-3).
 
-Nothing here changes anything; `actions.open_case` does, with the same routing and deadline rules.
+Nothing here changes anything; `respond.cases.open_case` does, with the same routing and deadline rules.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from yuqing.clock import CHINA, aware, utcnow
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.deadlines import CalendarGapWarning
 from yuqing.domain.routing import CaseFacts, propose
-from yuqing.respond import actions
+from yuqing.respond.deadlines import compute_due, deadline_request, due_from_date
+from yuqing.respond.errors import CaseError, NotFound
+from yuqing.respond.rules import load_rules
 from yuqing.store.repositories.events import event_items, event_overview
 from yuqing.store.tables import Case, Event, Item
 from yuqing.workspace import Workspace
@@ -72,14 +74,14 @@ def _proposal(s: Session, title: str, summary: str, places: list[str], topics: l
     texts = [title, summary] + [f"{i.title}\n{i.text[:2000]}" for i in items[:50]]
     facts = CaseFacts(tuple(places), tuple(topics), (), "\n".join(texts))
     return [{"unit": u.unit, "role": u.role, "reason": u.reason, "rule_id": u.rule_id}
-            for u in propose(actions._rules(s), facts).units]
+            for u in propose(load_rules(s), facts).units]
 
 
 def draft_from_event(s: Session, event_id: int) -> Draft:
     """立案交办 from an event: its title, a summary with its key posts, places, topic areas and grade."""
     event = s.get(Event, event_id)
     if event is None:
-        raise actions.NotFound(f"事件 {event_id} 不存在")
+        raise NotFound(f"事件 {event_id} 不存在")
     items = event_items(s, event_id)
     o = event_overview(items)
     places = list(dict.fromkeys(_names(event.places or []) + [name for name, _ in o["places"]]))
@@ -113,7 +115,7 @@ def parse_due_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise actions.CaseError(f"期限日期须为 YYYY-MM-DD，而不是“{text}”") from None
+        raise CaseError(f"期限日期须为 YYYY-MM-DD，而不是“{text}”") from None
 
 
 def deadline_choice(kind: str, value: str) -> dict[str, Any]:
@@ -122,13 +124,13 @@ def deadline_choice(kind: str, value: str) -> dict[str, Any]:
     if kind in ("", "default") or not value:
         return {}
     if kind == "date":
-        return {"due_at": actions.due_from_date(parse_due_date(value))}
+        return {"due_at": due_from_date(parse_due_date(value))}
     if kind not in ("days", "working_days"):
-        raise actions.CaseError("办理期限的方式只能是：指定日期、自然日或工作日")
+        raise CaseError("办理期限的方式只能是：指定日期、自然日或工作日")
     try:
         n = int(value)
     except ValueError:
-        raise actions.CaseError(f"天数须为整数，而不是“{value}”") from None
+        raise CaseError(f"天数须为整数，而不是“{value}”") from None
     return {kind: n}
 
 
@@ -139,10 +141,10 @@ def preview_due(ws: Workspace, choice: dict[str, Any], start: datetime | None = 
     if not choice:
         choice = ({"working_days": ws.settings.default_deadline_days} if ws.settings.deadline_counting == "working"
                   else {"days": ws.settings.default_deadline_days})
-    actions._deadline_request(due_at=choice.get("due_at"), days=choice.get("days"),
-                              working_days=choice.get("working_days"))  # same bounds as opening
+    deadline_request(due_at=choice.get("due_at"), days=choice.get("days"),
+                     working_days=choice.get("working_days"))  # same bounds as opening
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CalendarGapWarning)
-        due, _ = actions.compute_due(ws, start, days=choice.get("days"), working_days=choice.get("working_days"),
-                                     due_at=choice.get("due_at"))
+        due, _ = compute_due(ws, start, days=choice.get("days"), working_days=choice.get("working_days"),
+                             due_at=choice.get("due_at"))
     return due, [str(w.message) for w in caught if issubclass(w.category, CalendarGapWarning)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from yuqing.clock import aware, utcnow
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import Actor
-from yuqing.respond.actions import countdown
+from yuqing.respond.display import countdown
 from yuqing.store.repositories.cases import get_case, visible
 from yuqing.store.tables import Assignment, Case, Unit
 from yuqing.store.tables_case import (
@@ -278,3 +279,31 @@ def feedback_awaiting_approval(s: Session, actor: Actor) -> list[ApprovalRow]:
                                kind_label="单位反馈", text=fb.text if fb else "",
                                drafted_at=fb.submitted_at if fb else case.updated_at))
     return out
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return aware(dt).isoformat() if dt else None
+
+
+def case_json(ws: Any, actor: Actor, case_id: int) -> dict[str, Any]:
+    """One case as the CLI (`cases show --json`) and the API show it:
+    {id, state, event_id, units: [{id, name, role}], proposal: [{unit, role, reason}], due_at, history}."""
+    from yuqing.respond.routing import proposal_of
+
+    with ws.db.read() as s:
+        case = get_case(s, actor, case_id)
+        hist = list(s.execute(select(CaseHistory).where(CaseHistory.case_id == case_id)
+                              .order_by(CaseHistory.id)).scalars())
+        lead_first = sorted(case.assignments, key=lambda a: (a.role != "lead", a.id))
+        return {
+            "id": case.id, "title": case.title, "state": case.state, "state_label": lc.label(case.state),
+            "event_id": case.event_id, "grade": case.grade,
+            "units": [{"id": a.unit_id, "name": a.unit.name if a.unit else "", "role": a.role,
+                       "signed_at": _iso(a.signed_at)} for a in lead_first],
+            "proposal": [{"unit": u["unit"], "role": u["role"], "reason": u["reason"]}
+                         for u in proposal_of(s, case)],
+            "due_at": _iso(case.due_at),
+            "actions": [a.code for a in available_actions(s, actor, case_id)],
+            "history": [{"at": _iso(h.at), "action": h.action, "from_state": h.from_state, "to_state": h.to_state,
+                         "actor": h.actor_name, "reason": h.reason} for h in hist],
+        }

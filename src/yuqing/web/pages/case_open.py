@@ -2,7 +2,7 @@
 
 The form is prefilled from the event or the items, shows the routing proposal with the reason for each unit
 (editable), and the deadline a choice gives before submitting (htmx preview, and again on every render).
-It calls `actions.open_case`, the same action as the API and the CLI. Included before `pages.cases` so that
+It calls `respond.cases.open_case`, the same action as the API and the CLI. Included before `pages.cases` so that
 `/cases/new` is not read as a case id.
 """
 
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from yuqing.clock import CHINA
 from yuqing.domain import grading
 from yuqing.domain.roles import PermissionDenied
-from yuqing.respond import actions, opening
-from yuqing.respond.actions import CaseError, NotFound, TransitionRefused
+from yuqing.respond import opening
+from yuqing.respond.cases import open_case
+from yuqing.respond.errors import CaseError, DuplicateOpenCase, NotFound, TransitionRefused
 from yuqing.store.tables import Unit
 from yuqing.web.deps import CsrfViewer, CurrentViewer, DbSession, Viewer, WorkspaceDep, render
 
@@ -115,14 +116,14 @@ async def new_case(request: Request, viewer: CsrfViewer, ws: WorkspaceDep, sessi
         choice = opening.deadline_choice(values.get("due_kind", "default"), values.get("due_value", ""))
         assists = [a for a in re.split(r"[、,，\s]+", values.get("assists", "")) if a]
         lead = values.get("lead") or None
-        case = actions.open_case(
+        case = open_case(
             ws, viewer.actor, title=values.get("title", ""), summary=values.get("summary", ""),
             event_id=event_id, grade=values.get("grade") or None,
             item_ids=items or (draft.item_ids if event_id is not None else []),
             lead=lead, assists=assists if lead else (assists or None), then=values.get("then", ""),
             second_case=values.get("second_case") == "1", **choice)
     except (CaseError, PermissionDenied, TransitionRefused, NotFound) as exc:
-        code = 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, actions.DuplicateOpenCase) \
+        code = 403 if isinstance(exc, PermissionDenied) else 409 if isinstance(exc, DuplicateOpenCase) \
             else 400
         return _form(request, viewer, ws, session, draft, values, str(exc), code)
     return RedirectResponse(f"/cases/{case.id}?done=opened", status_code=303)

@@ -1,8 +1,9 @@
 """Case desk pages: the office board, a unit's workbench, the ledger, a case with its history and the
 forms for exactly the actions the lifecycle table allows this user; the responsibility list.
 
-Scoped by the repository (a unit sees only its own cases, 404 otherwise); changes go through
-`respond.actions`, and a refused change re-renders the page with the reason.
+Scoped by the repository (a unit sees only its own cases, 404 otherwise); changes go through the actions of
+`respond.*`, lifecycle moves and the other case forms dispatched by `respond.dispatch` (the same table as the
+API); a refused change re-renders the page with the reason and what was typed.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from yuqing.domain import grading
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import PermissionDenied
 from yuqing.domain.routing import KIND_LABELS
-from yuqing.respond import actions, queries
-from yuqing.respond.actions import CaseError, NotFound, TransitionRefused, Upload
+from yuqing.respond import casework, dispatch, queries, rules, rules_io
+from yuqing.respond.cases import EVALUATION_SECTIONS
+from yuqing.respond.display import countdown
+from yuqing.respond.errors import CaseError, NotFound, TransitionRefused
+from yuqing.respond.uploads import MAX_ATTACHMENT_BYTES, Upload
 from yuqing.store import audit
 from yuqing.store.repositories.cases import get_case, list_cases
 from yuqing.store.tables import Unit
@@ -81,7 +85,7 @@ def rules_page(request: Request, viewer: CurrentViewer, ws: WorkspaceDep, sessio
     if not viewer.can("rules.manage"):
         raise HTTPException(403, "无权管理责任清单")
     units = list(session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).scalars())
-    return render(request, "cases/rules.html", rules=actions.list_rules(ws), units=units, kinds=KIND_LABELS,
+    return render(request, "cases/rules.html", rules=rules.list_rules(ws), units=units, kinds=KIND_LABELS,
                   error=error)
 
 
@@ -92,12 +96,12 @@ def rules_save(request: Request, viewer: CsrfViewer, ws: WorkspaceDep, session: 
                rule_id: Annotated[str, Form()] = "", delete: Annotated[str, Form()] = "") -> object:
     try:
         if delete and rule_id:
-            actions.delete_rule(ws, viewer.actor, int(rule_id))
+            rules.delete_rule(ws, viewer.actor, int(rule_id))
         else:
             names = [a for a in assists.replace("，", "、").replace(",", "、").split("、") if a.strip()]
-            actions.save_rule(ws, viewer.actor, kind=kind, pattern=pattern, lead=lead.strip(),
-                              assists=[a.strip() for a in names], priority=priority,
-                              rule_id=int(rule_id) if rule_id else None)
+            rules.save_rule(ws, viewer.actor, kind=kind, pattern=pattern, lead=lead.strip(),
+                            assists=[a.strip() for a in names], priority=priority,
+                            rule_id=int(rule_id) if rule_id else None)
     except (CaseError, NotFound, PermissionDenied, ValueError) as exc:
         return rules_page(request, viewer, ws, session, error=_refusal(exc)[1])
     return RedirectResponse("/cases/rules", status_code=303)
@@ -106,7 +110,7 @@ def rules_save(request: Request, viewer: CsrfViewer, ws: WorkspaceDep, session: 
 @router.get("/cases/rules.xlsx")
 def rules_export(viewer: CurrentViewer, ws: WorkspaceDep) -> Response:
     try:
-        data = actions.export_rules_xlsx(ws, viewer.actor)
+        data = rules_io.export_rules_xlsx(ws, viewer.actor)
     except PermissionDenied as exc:
         raise HTTPException(403, str(exc)) from None
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -117,7 +121,7 @@ def rules_export(viewer: CurrentViewer, ws: WorkspaceDep) -> Response:
 def rules_import(request: Request, viewer: CsrfViewer, ws: WorkspaceDep, session: DbSession,
                  file: Annotated[UploadFile, File()], replace: Annotated[str, Form()] = "") -> object:
     try:
-        actions.import_rules_xlsx(ws, viewer.actor, file.file.read(), replace=bool(replace))
+        rules_io.import_rules_xlsx(ws, viewer.actor, file.file.read(), replace=bool(replace))
     except (CaseError, PermissionDenied) as exc:
         return rules_page(request, viewer, ws, session, error=_refusal(exc)[1])
     return RedirectResponse("/cases/rules", status_code=303)
@@ -128,7 +132,7 @@ def _context(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
     detail = session.get(CaseDetail, case_id)
     return {
         "case": case, "detail": detail, "lc": lc, "label": lc.label(case.state),
-        "countdown": actions.countdown(case.due_at) if lc.is_open(case.state) else "",
+        "countdown": countdown(case.due_at) if lc.is_open(case.state) else "",
         "allowed": queries.available_actions(session, viewer.actor, case_id),
         "history": queries.history(session, viewer.actor, case_id),
         "tasks": queries.tasks(session, viewer.actor, case_id),
@@ -143,14 +147,14 @@ def _context(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
         "spot_checks": list(session.execute(select(SpotCheck).where(SpotCheck.case_id == case_id)
                                             .order_by(SpotCheck.id)).scalars()),
         "evaluations": list(session.execute(select(Evaluation).where(Evaluation.case_id == case_id)).scalars()),
-        "sections": actions.EVALUATION_SECTIONS, "grades": grading.GRADE_LABELS,
+        "sections": EVALUATION_SECTIONS, "grades": grading.GRADE_LABELS,
         "resolution_labels": lc.RESOLUTION_LABELS, "state_labels": lc.STATE_LABELS,
         "units": list(session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).scalars()),
         "unit_names": {i: n for i, n in session.execute(select(Unit.id, Unit.name)).all()},
         "can": viewer.can,
         "mine": next((a for a in case.assignments if viewer.actor.unit_id is not None
                       and a.unit_id == viewer.actor.unit_id), None),
-        "feedback_labels": actions.FEEDBACK_STATUS_LABELS, "contribution_states": actions.CONTRIBUTION_STATES,
+        "feedback_labels": casework.FEEDBACK_STATUS_LABELS, "contribution_states": casework.CONTRIBUTION_STATES,
         "unsigned_assists": [a.unit.name for a in case.assignments
                              if a.role == "assist" and a.signed_at is None and a.unit is not None],
     }
@@ -170,18 +174,24 @@ NOTICES = {"opened": "已立案。", "done": "操作已完成。"}
 
 
 def _render_case(request: Request, case_id: int, viewer: Viewer, session: Session, error: str | None = None,
-                 status: int = 200, notice: str | None = None) -> object:
+                 status: int = 200, notice: str | None = None, typed: dict[str, Any] | None = None,
+                 typed_form: str = "") -> object:
+    """The case page; after a refusal `typed` holds what the user typed into the form named `typed_form`
+    (an action code, "feedback", "contribute" or a `what` of the other forms), shown again in that form."""
     try:
         ctx = _context(session, viewer, case_id)
     except PermissionDenied as exc:
         raise HTTPException(403, str(exc)) from None
     except NotFound:
         raise HTTPException(404, "案件不存在或无权查看") from None
-    return render(request, "cases/detail.html", status, error=error, notice=notice, **ctx)
+    return render(request, "cases/detail.html", status, error=error, notice=notice,
+                  typed=typed or {}, typed_form=typed_form if error else "", **ctx)
 
 
-def _do(request: Request, viewer: Viewer, session: DbSession, case_id: int, fn: Callable[[], Any]) -> object:
-    """Run an action; on success go back to the case (303), else show the case with the reason."""
+def _do(request: Request, viewer: Viewer, session: DbSession, case_id: int, fn: Callable[[], Any],
+        typed: dict[str, Any] | None = None, typed_form: str = "") -> object:
+    """Run an action; on success go back to the case (303), else show the case with the reason and what
+    was typed."""
     try:
         fn()
     except (PermissionDenied, NotFound, TransitionRefused, CaseError, ValueError) as exc:
@@ -189,7 +199,8 @@ def _do(request: Request, viewer: Viewer, session: DbSession, case_id: int, fn: 
         if code == 404:
             raise HTTPException(404, msg) from None
         session.expire_all()
-        return _render_case(request, case_id, viewer, session, error=msg, status=code)
+        return _render_case(request, case_id, viewer, session, error=msg, status=code, typed=typed,
+                            typed_form=typed_form)
     return RedirectResponse(f"/cases/{case_id}?done=done", status_code=303)
 
 
@@ -198,19 +209,20 @@ async def case_act(request: Request, case_id: int, viewer: CsrfViewer, ws: Works
                    session: DbSession) -> object:
     """One form for every lifecycle action: the `action` field names it; the table decides."""
     form = await request.form()
-    params: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    params: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     action = params.pop("action", "")
-    return _do(request, viewer, session, case_id, lambda: actions.perform(ws, viewer.actor, case_id, action, params))
+    return _do(request, viewer, session, case_id,
+               lambda: dispatch.perform(ws, viewer.actor, case_id, action, params), params, action)
 
 
 @router.post("/cases/{case_id}/feedback")
 def case_feedback(request: Request, case_id: int, viewer: CsrfViewer, ws: WorkspaceDep, session: DbSession,
                   text: Annotated[str, Form()], explanation: Annotated[str, Form()] = "",
                   files: Annotated[list[UploadFile] | None, File()] = None) -> object:
-    uploads = [Upload(f.filename, f.file.read(actions.MAX_ATTACHMENT_BYTES + 1)) for f in files or []
-               if f.filename]
-    return _do(request, viewer, session, case_id, lambda: actions.submit_feedback(
-        ws, viewer.actor, case_id, text, attachments=uploads, explanation=explanation))
+    uploads = [Upload(f.filename, f.file.read(MAX_ATTACHMENT_BYTES + 1)) for f in files or [] if f.filename]
+    typed = {"text": text, "explanation": explanation}
+    return _do(request, viewer, session, case_id, lambda: dispatch.perform(
+        ws, viewer.actor, case_id, "submit_feedback", typed, attachments=uploads), typed, "submit_feedback")
 
 
 @router.post("/cases/{case_id}/contribute")
@@ -218,65 +230,20 @@ def case_contribute(request: Request, case_id: int, viewer: CsrfViewer, ws: Work
                     text: Annotated[str, Form()],
                     files: Annotated[list[UploadFile] | None, File()] = None) -> object:
     """协办意见: an assisting unit's part, with attachments."""
-    uploads = [Upload(f.filename, f.file.read(actions.MAX_ATTACHMENT_BYTES + 1)) for f in files or []
-               if f.filename]
-    return _do(request, viewer, session, case_id, lambda: actions.contribute(
-        ws, viewer.actor, case_id, text, attachments=uploads))
+    uploads = [Upload(f.filename, f.file.read(MAX_ATTACHMENT_BYTES + 1)) for f in files or [] if f.filename]
+    return _do(request, viewer, session, case_id, lambda: casework.contribute(
+        ws, viewer.actor, case_id, text, attachments=uploads), {"text": text}, "contribute")
 
 
 @router.post("/cases/{case_id}/more")
 async def case_more(request: Request, case_id: int, viewer: CsrfViewer, ws: WorkspaceDep,
                     session: DbSession) -> object:
-    """The other case-desk forms: extension, supervision, instruction, replies, tasks, spot check, evaluation."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    """The other case-desk forms: extension, supervision, instruction, replies, tasks, spot check, evaluation
+    (`respond.dispatch.DESK_FORMS`, by the `what` field). A missing decision is refused, never taken as yes."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
     what = form.get("what", "")
-    a = viewer.actor
-
-    def num(key: str) -> int | None:
-        v = form.get(key, "").strip()
-        return int(v) if v else None
-
-    def decision(key: str) -> bool:
-        """An explicit yes ("1") or no ("0"); a missing decision is refused, never taken as yes."""
-        value = form.get(key, "")
-        if value not in ("1", "0"):
-            raise CaseError("请明确选择：批准/签发，或不批准/退回")
-        return value == "1"
-
-    def run() -> Any:
-        if what == "assist_sign":
-            return actions.sign(ws, a, case_id)
-        if what == "extension":
-            return actions.request_extension(ws, a, case_id, reason=form.get("reason", ""), days=num("days"),
-                                             working_days=num("working_days"))
-        if what == "extension_decision":
-            return actions.decide_extension(ws, a, int(form["request_id"]), approve=decision("approve"),
-                                            note=form.get("note", ""))
-        if what == "supervise":
-            return actions.supervise(ws, a, case_id, form.get("reason", ""), level=form.get("level", "office"))
-        if what == "instruct":
-            return actions.instruct(ws, a, case_id, form.get("text", ""))
-        if what == "instruction_done":
-            return actions.complete_instruction(ws, a, int(form["instruction_id"]), form.get("note", ""))
-        if what == "draft":
-            return actions.draft_reply(ws, a, case_id, kind=form.get("kind", "reply"), text=form.get("text") or None)
-        if what == "approve":
-            return actions.approve_reply(ws, a, int(form["reply_id"]), approve=decision("approve"),
-                                         note=form.get("note", ""), text=form.get("text") or None)
-        if what == "release":
-            return actions.release_reply(ws, a, int(form["reply_id"]), url=form.get("url", ""))
-        if what == "task":
-            return actions.complete_task(ws, a, case_id, form.get("code", ""), form.get("note", ""))
-        if what == "spot_request":
-            return actions.request_spot_check(ws, a, case_id, form.get("reason", ""))
-        if what == "spot_result":
-            return actions.record_spot_check(ws, a, int(form["check_id"]), passed=form.get("passed") == "1",
-                                             note=form.get("note", ""))
-        if what == "evaluate":
-            return actions.evaluate(ws, a, case_id, {k: form.get(k, "") for k in actions.EVALUATION_SECTIONS})
-        raise CaseError(f"未知操作：{what}")
-
-    return _do(request, viewer, session, case_id, run)
+    return _do(request, viewer, session, case_id,
+               lambda: dispatch.perform_form(ws, viewer.actor, case_id, what, form), form, what)
 
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}")
