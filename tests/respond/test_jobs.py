@@ -11,7 +11,7 @@ from yuqing.actions.actors import jobs_actor
 from yuqing.clock import CHINA, aware, frozen
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.spotcheck import draw
-from yuqing.respond import cases, casework, jobs, queries, spotchecks, supervision
+from yuqing.respond import cases, casework, jobs, queries, spotchecks
 from yuqing.respond.errors import CaseError
 from yuqing.store.tables import Case, Notification
 from yuqing.store.tables_case import CaseDetail, Reminder, SpotCheck, SpotCheckRun, Supervision, UnitMark
@@ -69,14 +69,6 @@ def test_an_extended_deadline_is_reminded_afresh(desk):
         with desk.ws.db.read() as s:
             assert aware(s.get(Case, cid).due_at).astimezone(CHINA) == datetime(2026, 10, 12, 10, 0, tzinfo=CHINA)
         assert jobs.remind_due(desk.ws, jobs_actor(desk.ws))["before_due"] == [cid]
-
-
-def test_manual_supervision(desk):
-    cid = desk.case_to("signed")
-    with pytest.raises(CaseError):
-        supervision.supervise(desk.ws, desk.office, cid, " ")
-    sup = supervision.supervise(desk.ws, desk.leader, cid, "群众反映强烈，限期解决", level="leader")
-    assert sup.level == "leader" and not sup.automatic
 
 
 def _closed_cases(desk, n):

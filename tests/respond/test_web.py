@@ -266,3 +266,38 @@ def test_page_decisions_never_default_to_yes(desk, client):
     assert r.status_code == 400 and "请明确选择" in r.text
     with desk.ws.db.read() as s:
         assert s.get(Reply, rep.id).status == "draft"
+
+
+def test_case_forms_keep_what_was_typed_after_a_refusal(desk, client):
+    cid = desk.case_to("assigned")
+    csrf = login(client, "office")
+    r = client.post(f"/cases/{cid}/act", data={"action": "reassign", "reason": "非本镇辖区，应由青石镇办理",
+                                               "assists": "劳动保障局", "days": "5", "csrf_token": csrf},
+                    follow_redirects=False)
+    assert r.status_code == 400 and "请填写“牵头单位”" in r.text
+    assert 'value="非本镇辖区，应由青石镇办理"' in r.text and 'value="劳动保障局"' in r.text and 'value="5"' in r.text
+    r = client.post(f"/cases/{cid}/more", data={"what": "supervise", "reason": "请加快", "level": "nope",
+                                                "csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303  # an unknown level is an office 督办
+    client.cookies.clear()
+    csrf = login(client, "town_h")
+    client.post(f"/cases/{cid}/act", data={"action": "sign", "csrf_token": csrf})
+    r = client.post(f"/cases/{cid}/feedback", data={"text": "已约谈项目方，工资已发放", "explanation": "无",
+                                                    "csrf_token": csrf},
+                    files={"files": ("名单.exe", b"MZ", "application/octet-stream")}, follow_redirects=False)
+    assert r.status_code == 400 and "类型不允许" in r.text
+    assert "已约谈项目方，工资已发放</textarea>" in r.text and ">无</textarea>" in r.text
+
+
+def test_api_action_validation_is_in_chinese(desk, client):
+    cid = desk.case_to("reported")
+    h = {"x-csrf-token": login(client, "office"), "accept": "application/json"}
+    r = client.post(f"/api/cases/{cid}/actions/assign", json={"days": "三天"}, headers=h)
+    assert r.status_code == 422 and "days" in r.json()["detail"] and "整数" in r.json()["detail"]
+    r = client.post(f"/api/cases/{cid}/actions/reassign", json={"reason": "改"}, headers=h)
+    assert r.status_code == 409  # the table answers first: a reported case is not reassigned
+    r = client.post(f"/api/cases/{cid}/actions/publish", json={}, headers=h)
+    assert r.status_code == 409 and "未知操作" in r.json()["detail"]
+    table = client.get("/api/cases/lifecycle", headers=h).json()
+    assign = next(a for a in table["actions"] if a["code"] == "assign")
+    assert [p["name"] for p in assign["params"]] == ["lead", "assists", "days", "working_days", "reason"]

@@ -112,11 +112,13 @@ def perform(ws: Workspace, actor: Actor, case_id: int, code: str, values: dict[s
     passed through as it is (uploads for feedback). Returns what the action returns.
 
     The table answers first: a move it does not allow from the case's state is refused (409) before the
-    actor's rights or the parameters are looked at, as on the case page."""
-    args = arguments(code, values)
+    actor's rights or the parameters are looked at."""
+    if code not in HANDLERS:
+        raise TransitionRefused(f"未知操作：{code}")
     if code not in MOVES_ONLY_IF_ALLOWED:
         with ws.db.read() as s:
             lc.next_state(get_case(s, actor, case_id).state, code)
+    args = arguments(code, values)
     return HANDLERS[code](ws, actor, case_id, {**args, **extra})
 
 
