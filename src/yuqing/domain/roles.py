@@ -86,7 +86,8 @@ def permission_label(permission: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting: a user (with role and unit) or the system itself (jobs, CLI)."""
+    """Who is acting: a named account (a person, or the jobs account yuqing-jobs), or the installer
+    before the first administrator exists (`yuqing.actions.actors`)."""
 
     user_id: int | None
     name: str
@@ -101,7 +102,6 @@ class Actor:
         return self.role in UNIT_ROLES
 
 
-SYSTEM = Actor(user_id=None, name="系统", role=ADMIN)
 
 
 class PermissionDenied(PermissionError):
