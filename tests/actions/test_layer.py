@@ -1,5 +1,5 @@
-"""The action layer holds across the code: no default actor outside the case desk, and no audit entry
-written around an action in the modules whose changes are actions."""
+"""The action layer holds across the code: no default actor anywhere, no audit entry written around an
+action in the modules whose changes are actions, and no web module importing a command-line module."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import yuqing
 
 SRC = Path(yuqing.__file__).parent
 
-# Modules whose changes of state are actions (the case desk, respond/*, is converted on its own).
+# Modules outside the case desk whose changes of state are actions (respond/ has its own test_layer).
 ACTION_MODULES = ["accounts.py", "profile_admin.py", "events_admin.py", "importer.py", "collect/sources.py",
                   "collect/schedule.py", "collect/push.py", "collect/retention.py", "store/analysis.py"]
 
@@ -21,11 +21,9 @@ def _trees(paths: list[Path]) -> Iterator[tuple[str, ast.AST]]:
         yield str(path.relative_to(SRC)), ast.parse(path.read_text(encoding="utf-8"))
 
 
-def test_nothing_outside_the_case_desk_acts_as_the_anonymous_system_actor() -> None:
-    paths = [p for p in SRC.rglob("*.py") if p.relative_to(SRC).parts[0] != "respond"
-             and p != SRC / "domain" / "roles.py"]
+def test_nothing_acts_as_an_anonymous_system_actor() -> None:
     found = []
-    for name, tree in _trees(paths):
+    for name, tree in _trees(list(SRC.rglob("*.py"))):
         for node in ast.walk(tree):
             if ((isinstance(node, ast.ImportFrom) and any(a.name == "SYSTEM" for a in node.names))
                     or (isinstance(node, ast.Attribute) and node.attr == "SYSTEM")
@@ -46,3 +44,16 @@ def test_the_action_modules_audit_only_through_their_actions() -> None:
                 found.append(f"{name}:{node.lineno} takes an actor (an action gets it from its Tx)")
     assert found == []
 
+
+def test_web_imports_no_command_line_module() -> None:
+    found = []
+    for name, tree in _trees(list((SRC / "web").rglob("*.py"))):
+        for node in ast.walk(tree):
+            modules: list[str] = []
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            if any(m.split(".")[-1] == "cli" or m == "yuqing.cli" for m in modules):
+                found.append(f"{name}:{node.lineno}")  # type: ignore[attr-defined]
+    assert found == [], f"web imports a CLI module: {found}"
