@@ -63,7 +63,7 @@ def test_the_lifecycle_handlers_run_actions():
                 "request_extension", "decide_extension", "draft_reply", "approve_reply", "release_reply",
                 "supervise", "instruct", "complete_instruction", "request_spot_check", "record_spot_check",
                 "attach_item", "attach_follow_ups", "save_rule", "delete_rule", "export_rules_xlsx",
-                "import_rules_xlsx", "remind_due", "spot_check"}
+                "import_rules_xlsx", "remind_due", "spot_check", "record_view", "download_attachment"}
     assert expected <= set(actions), expected - set(actions)
     assert set(dispatch.HANDLERS) == set(lc.ACTIONS)
     for code, act in lc.ACTIONS.items():  # a lifecycle action declares its row's permission
@@ -79,3 +79,12 @@ def test_an_action_needs_an_explicit_actor(desk):
 
     with pytest.raises(TypeError, match="explicit Actor"):
         cases.report(desk.ws, None, 1)  # type: ignore[arg-type]
+
+
+def test_the_case_desk_routes_change_nothing_themselves():
+    """Pages and API call actions; even the audited reads (a case viewed, an attachment downloaded) are actions."""
+    web = RESPOND.parent / "web"
+    for path in (web / "pages" / "cases.py", web / "pages" / "case_open.py", web / "api" / "cases.py"):
+        src = path.read_text(encoding="utf-8")
+        assert ".write()" not in src and "audit.append" not in src, path.name
+        assert "respond.cli" not in src, f"{path.name} imports a CLI module"

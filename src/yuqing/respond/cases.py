@@ -52,6 +52,14 @@ def _grade_i_alert(tx: Tx, case: Case) -> None:
                "须报领导小组，召开联席会议，权威发布须审核后发布")
 
 
+@action("case.view", permission=None)
+def record_view(tx: Tx, case_id: int) -> None:
+    """保密: who saw which case is part of the audit log (R-PLATFORM-2). No permission of its own: the case
+    must be in the actor's scope (checked in the body)."""
+    load(tx, case_id)
+    tx.audit("case.view", "case", case_id)
+
+
 # ---- opening, assessing, reporting -----------------------------------------------------------------------
 
 

@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from yuqing.actions import Tx
+from yuqing.actions import Tx, action
 from yuqing.clock import utcnow
-from yuqing.respond.errors import CaseError
+from yuqing.respond.errors import CaseError, NotFound
+from yuqing.respond.steps import load
 from yuqing.store.tables import Case
 from yuqing.store.tables_case import Attachment, Feedback
 
@@ -77,3 +78,30 @@ def store_upload(tx: Tx, case: Case, upload: Upload, ctype: str, feedback: Feedb
                      sha256=digest, path=rel.as_posix(), uploaded_by_id=tx.actor.user_id, uploaded_at=utcnow())
     tx.session.add(att)
     return att
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    """An attachment as handed out: its name, type and bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@action("case.attachment_download", permission=None)
+def download_attachment(tx: Tx, case_id: int, attachment_id: int) -> Download:
+    """Hand out an attachment of a case the actor may see; every download is audited (R-PLATFORM-2).
+    No permission of its own: seeing the case decides (checked in the body, by the actor's scope)."""
+    try:
+        load(tx, case_id)
+    except NotFound:
+        raise NotFound("附件不存在或无权查看") from None
+    att = tx.session.get(Attachment, attachment_id)
+    if att is None or att.case_id != case_id:
+        raise NotFound("附件不存在")
+    path = (tx.ws.path / att.path).resolve()
+    if not path.is_relative_to(tx.ws.path.resolve()) or not path.exists():
+        raise NotFound("附件文件缺失")
+    tx.audit("case.attachment_download", "attachment", att.id, case_id=case_id, filename=att.filename)
+    return Download(att.filename, att.content_type, path.read_bytes())

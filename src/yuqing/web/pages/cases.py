@@ -20,12 +20,11 @@ from yuqing.domain import grading
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import PermissionDenied
 from yuqing.domain.routing import KIND_LABELS
-from yuqing.respond import casework, dispatch, queries, rules, rules_io
+from yuqing.respond import cases, casework, dispatch, queries, rules, rules_io
 from yuqing.respond.cases import EVALUATION_SECTIONS
 from yuqing.respond.display import countdown
 from yuqing.respond.errors import CaseError, NotFound, TransitionRefused
-from yuqing.respond.uploads import MAX_ATTACHMENT_BYTES, Upload
-from yuqing.store import audit
+from yuqing.respond.uploads import MAX_ATTACHMENT_BYTES, Upload, download_attachment
 from yuqing.store.repositories.cases import get_case, list_cases
 from yuqing.store.tables import Unit
 from yuqing.store.tables_case import (
@@ -165,8 +164,7 @@ def case_page(request: Request, case_id: int, viewer: CurrentViewer, session: Db
               ws: WorkspaceDep, done: str = "") -> object:
     """A case: its state, units, deadline, tier tasks, feedback, replies, history and the allowed actions."""
     page = _render_case(request, case_id, viewer, session, notice=NOTICES.get(done))
-    with ws.db.write() as s:  # 保密: who saw which case is part of the audit log (R-PLATFORM-2)
-        audit.append(s, viewer.actor, "case.view", "case", case_id)
+    cases.record_view(ws, viewer.actor, case_id)  # 保密: who saw which case is audited (R-PLATFORM-2)
     return page
 
 
@@ -247,24 +245,14 @@ async def case_more(request: Request, case_id: int, viewer: CsrfViewer, ws: Work
 
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}")
-def attachment(case_id: int, attachment_id: int, viewer: CurrentViewer, ws: WorkspaceDep,
-               session: DbSession) -> Response:
+def attachment(case_id: int, attachment_id: int, viewer: CurrentViewer, ws: WorkspaceDep) -> Response:
     """Download an attachment of a case the viewer may see; the download is audited."""
     try:
-        get_case(session, viewer.actor, case_id)
-    except (NotFound, PermissionDenied):
-        raise HTTPException(404, "附件不存在或无权查看") from None
-    att = session.get(Attachment, attachment_id)
-    if att is None or att.case_id != case_id:
-        raise HTTPException(404, "附件不存在")
-    path = (ws.path / att.path).resolve()
-    if not path.is_relative_to(ws.path.resolve()) or not path.exists():
-        raise HTTPException(404, "附件文件缺失")
-    with ws.db.write() as s:  # every download is audited (R-PLATFORM-2)
-        audit.append(s, viewer.actor, "case.attachment_download", "attachment", att.id, case_id=case_id,
-                     filename=att.filename)
-    return Response(path.read_bytes(), media_type=att.content_type,
-                    headers={"Content-Disposition": "attachment; filename*=UTF-8''" + _quote(att.filename)})
+        got = download_attachment(ws, viewer.actor, case_id, attachment_id)
+    except (NotFound, PermissionDenied) as exc:
+        raise HTTPException(404, str(exc) if isinstance(exc, NotFound) else "附件不存在或无权查看") from None
+    return Response(got.data, media_type=got.content_type,
+                    headers={"Content-Disposition": "attachment; filename*=UTF-8''" + _quote(got.filename)})
 
 
 def _quote(name: str) -> str:
