@@ -15,6 +15,8 @@ on one database. The database is the truth; a worker's warm pipeline is only a c
    stages (near-duplicates, events: `Pipeline.assign`), then write the results of the items this batch
    still holds a claim on, clear the claims and bump the version. What analysts decided is guarded in
    SQL as well (`store.analysis.write_event`);
+   The same transaction regrades the events the batch touched (`event_grading.regrade`: factors, score,
+   grade I–IV and a history row when the grade changes; an analyst's override is kept);
 4. **attach follow-ups**: relevant posts that concern a closed case are attached to it (respond layer).
    (Early warning on new or grown events belongs to the alerts issue; nothing is notified here yet.)
 
@@ -45,6 +47,7 @@ from yuqing.analyse.dedup import ItemId
 from yuqing.analyse.pipeline import Pipeline, Prepared
 from yuqing.analyse.topics import TOPIC_LABELS
 from yuqing.clock import aware, utcnow
+from yuqing.event_grading import grading_config, regrade
 from yuqing.store import analysis as store
 from yuqing.store.tables import Item
 from yuqing.workspace import Workspace
@@ -251,6 +254,7 @@ class Analyser:
                     touched.add(event_db)
             store.write_items(s, rows)
             store.recount(s, touched)
+            regrade(s, touched, grading_config(self.ws))  # the grades of the events this batch touched
             state.version, state.updated_at = version, now
             cache.version = version
             counts["events_changed"] = len(changed)

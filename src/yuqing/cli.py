@@ -560,6 +560,40 @@ def analyze_pending(ctx: typer.Context) -> None:
               f"转发/重复 {result.get('duplicates', 0)} 条，更新事件 {result.get('events_changed', 0)} 个")
 
 
+# ---------------------------------------------------------------- events (R-ANALYSE-7)
+events_app = typer.Typer(help="事件", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+
+
+@events_app.command("grade")
+def events_grade(
+    ctx: typer.Context,
+    event_id: Annotated[int, typer.Argument(help="事件编号")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON 输出")] = False,
+) -> None:
+    """显示事件的等级（I–IV）、得分和各因素的贡献及证据信息。"""
+    from yuqing.domain.grading import FACTOR_LABELS, GRADE_LABELS
+    from yuqing.event_grading import report
+    from yuqing.store.tables import Event
+
+    ws = ws_of(ctx)
+    with ws.db.read() as s:
+        event = s.get(Event, event_id)
+        if event is None:
+            raise fail(f"事件 {event_id} 不存在")
+        data = report(event)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    label = GRADE_LABELS.get(data["grade"] or "", "未分级")
+    out.print(f"事件 #{event_id}：{label}，得分 {data['score'] or 0:.1f}" + ("（人工认定）" if data["overridden"] else ""))
+    table = Table("因素", "取值", "贡献", "证据信息")
+    for f in data["factors"]:
+        table.add_row(FACTOR_LABELS.get(f["name"], f["name"]), f"{f['value']:.2f}", f"{f['contribution']:.1f}",
+                      " ".join(f"#{i}" for i in f["evidence_item_ids"][:5]))
+    out.print(table)
+
+
 # ---------------------------------------------------------------- case desk (R-CASE)
 cases_app = typer.Typer(help="案件办理", no_args_is_help=True)
 spotcheck_app = typer.Typer(help="抽查复核", no_args_is_help=True)

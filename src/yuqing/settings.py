@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         return self.workspace / "profile.json"
 
     @property
+    def grading_path(self) -> Path:
+        """Weights, cue lexicons and thresholds of event grading (optional; see domain/grading.py DEFAULTS)."""
+        return self.workspace / "grading.json"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 

@@ -169,13 +169,34 @@ class Event(Base):
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     heat: Mapped[float] = mapped_column(Float, default=0.0)
     heat_factors: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    grade: Mapped[str | None] = mapped_column(String(4))  # I | II | III | IV
+    grade: Mapped[str | None] = mapped_column(String(4))  # I | II | III | IV (an analyst's, when overridden)
+    # The computed assessment (domain/grading.py: grade, score, factors), kept even while overridden.
     grade_factors: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    grade_score: Mapped[float | None] = mapped_column(Float)  # the computed score, 0..100
+    grade_overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    graded_at: Mapped[datetime | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default="open")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     split_from_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))  # an analyst split it from this one
     analysis_version: Mapped[int | None] = mapped_column(BigInteger, index=True)  # batch that last wrote it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventGrade(Base):
+    """The grade history of an event: each change the pipeline computed, each override and each lift."""
+
+    __tablename__ = "event_grades"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))  # computed | override | lift
+    from_grade: Mapped[str | None] = mapped_column(String(4))
+    to_grade: Mapped[str | None] = mapped_column(String(4))
+    score: Mapped[float | None] = mapped_column(Float)
+    why: Mapped[str] = mapped_column(Text, default="")  # the factor summary, or the analyst's reason
+    factors: Mapped[list[Any]] = mapped_column(default=list)  # [{name, label, contribution}] at that time
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class Item(Base):
