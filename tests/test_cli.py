@@ -171,3 +171,30 @@ def test_commands_act_as_a_named_account_once_an_administrator_exists(tmp_path: 
         rows = conn.execute("SELECT a.action, u.username FROM audit_entries a LEFT JOIN users u ON u.id = a.actor_id"
                             " ORDER BY a.id").fetchall()
     assert rows[-1] == ("items.import", "lm") and ("unit.create", "root") in rows
+
+
+def test_events_grade_prints_the_json_contract(tmp_path: Path) -> None:
+    ws = str(tmp_path / "w")
+    assert yuqing("init", ws, "--district", "章贡区").returncode == 0
+    f = tmp_path / "posts.jsonl"
+    posts = ["水西镇暴雨后好几户进水了，积水半米深，有老人被困在家里，请求救援！",
+             "水西镇内涝严重，昨晚九点有车辆熄火，镇干部连夜转移群众",
+             "章贡区水西镇强降雨一夜没停，路被淹了，大家注意绕行"]
+    f.write_text("".join(json.dumps({"id": str(n), "text": t, "published_at": f"2026-11-20T0{n}:00:00+08:00"},
+                                    ensure_ascii=False) + "\n" for n, t in enumerate(posts)), encoding="utf-8")
+    assert yuqing("-w", ws, "import", str(f)).returncode == 0
+    assert yuqing("-w", ws, "analyze-pending").returncode == 0
+    r = yuqing("-w", ws, "events", "grade", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert set(data) == {"grade", "score", "factors", "overridden"}
+    assert data["grade"] in ("I", "II", "III", "IV") and data["overridden"] is False
+    assert 0 < data["score"] <= 100
+    assert all(set(x) == {"name", "value", "contribution", "evidence_item_ids"} for x in data["factors"])
+    safety = next(x for x in data["factors"] if x["name"] == "public_safety")
+    assert safety["contribution"] > 0 and safety["evidence_item_ids"]
+    assert round(sum(x["contribution"] for x in data["factors"]), 1) == data["score"]
+    table = yuqing("-w", ws, "events", "grade", "1")
+    assert table.returncode == 0 and "公共安全" in table.stdout
+    missing = yuqing("-w", ws, "events", "grade", "99", "--json")
+    assert missing.returncode == 1 and "不存在" in missing.stderr

@@ -46,3 +46,63 @@ def test_merge_split_and_rename_are_audited_actions(ws: Workspace) -> None:
 def read_state_of(ws: Workspace) -> tuple[int, int, int]:
     with ws.db.read() as s:
         return read_state(s)
+
+
+def test_an_override_holds_across_re_analysis_until_lifted_and_both_are_audited(ws: Workspace) -> None:
+    from datetime import datetime, timedelta
+
+    from yuqing import analysis_service as service
+    from yuqing.clock import CHINA, frozen
+    from yuqing.event_grading import history
+    from yuqing.events_admin import lift_grade_override, override_grade
+
+    t0 = datetime(2026, 11, 20, 8, tzinfo=CHINA)
+
+    def add(texts: list[str], start: datetime) -> None:
+        with ws.db.write() as s:
+            src = factories.source(s, "示例微博")
+            for n, text in enumerate(texts):
+                factories.item(s, text, src=src, published_at=start + timedelta(minutes=10 * n))
+
+    add(["青石镇锦江华府项目工地拖欠农民工工资三个月，希望劳动保障部门介入"], t0)
+    with frozen(t0 + timedelta(hours=1)):
+        service.drop_caches()
+        service.analyse_pending(ws)
+    with ws.db.read() as s:
+        event = s.execute(select(Event)).scalar_one()
+    computed = event.grade
+    assert computed in ("III", "IV")
+    with pytest.raises(PermissionDenied):
+        override_grade(ws, Actor(None, "区领导", "leader"), event.id, "I", "领导批示")
+    with pytest.raises(EventError, match="理由"):
+        override_grade(ws, ANALYST, event.id, "I", "  ")
+    with pytest.raises(EventError, match="等级"):
+        override_grade(ws, ANALYST, event.id, "V", "无此等级")
+    override_grade(ws, ANALYST, event.id, "I", "涉及重点项目，区领导已批示按特别重大舆情处置")
+    add(["青石镇锦江华府项目欠薪的农民工今天又来讨薪，工资还是没拿到"], t0 + timedelta(hours=2))
+    with frozen(t0 + timedelta(hours=3)):
+        service.drop_caches()  # a new process too: the override lives in the tables
+        service.analyse_pending(ws)
+    with ws.db.read() as s:
+        held = s.get(Event, event.id)
+        assert held is not None and held.item_count == 2
+        assert held.grade == "I" and held.grade_overridden
+        assert held.grade_factors["grade"] in ("III", "IV")  # the computed grade is kept beside it
+    with pytest.raises(EventError, match="理由"):
+        lift_grade_override(ws, ANALYST, event.id, "")
+    lift_grade_override(ws, ANALYST, event.id, "领导批示已撤回，按计算结果处置")
+    with pytest.raises(EventError, match="无需撤销"):
+        lift_grade_override(ws, ANALYST, event.id, "再次撤销")
+    with ws.db.read() as s:
+        lifted = s.get(Event, event.id)
+        assert lifted is not None and not lifted.grade_overridden
+        assert lifted.grade == lifted.grade_factors["grade"]
+        rows = history(s, event.id)
+        entries = [(e.action, e.detail) for e in s.execute(
+            select(AuditEntry).where(AuditEntry.action.like("event.grade%")).order_by(AuditEntry.id)).scalars()]
+    assert [(r.kind, r.from_grade, r.to_grade) for r in rows][:2] == [
+        ("lift", "I", lifted.grade), ("override", computed, "I")]
+    assert rows[1].why == "涉及重点项目，区领导已批示按特别重大舆情处置" and rows[1].actor_name == "分析员"
+    assert [a for a, _ in entries] == ["event.grade_override", "event.grade_lift"]
+    assert entries[0][1]["after"] == "I" and entries[0][1]["reason"].startswith("涉及重点项目")
+    assert entries[1][1]["before"] == "I" and entries[1][1]["after"] == lifted.grade
