@@ -105,3 +105,24 @@ def test_demo_cases_in_every_state_and_the_flooding_event_left_open(demo) -> Non
         assert any(u["unit"] == "应急管理局" for u in draft.proposal)
         for c in rows:
             assert any("\u4e00" <= ch <= "\u9fff" for ch in c.title), c.title
+
+
+def test_demo_flooding_reaches_grade_ii_or_higher_from_its_factors(demo) -> None:  # type: ignore[no-untyped-def]
+    from yuqing.domain.grading import grade_rank
+    from yuqing.event_grading import history
+
+    ws, _, _ = demo
+    with ws.db.read() as s:
+        live = list(s.execute(select(Event).where(Event.merged_into_id.is_(None))).scalars())
+        flood = next(e for e in live if "河口" in e.title)
+        rows = history(s, flood.id)
+    assert grade_rank(flood.grade) <= 2 and not flood.grade_overridden, flood.grade_factors
+    factors = {f["name"]: f for f in flood.grade_factors["factors"]}
+    for name in ("public_safety", "consequences", "category", "heat"):
+        assert factors[name]["contribution"] > 0 and factors[name]["evidence_item_ids"], name
+    assert factors["category"]["detail"].startswith("突发事件")
+    assert factors["casualties"]["contribution"] == 0  # nobody was reported hurt
+    assert rows and rows[0].to_grade == flood.grade and rows[0].kind == "computed"
+    assert all(e.grade in ("I", "II", "III", "IV") for e in live if e.item_count)
+    park = next(e for e in live if "湿地公园" in e.title)
+    assert park.grade == "IV"  # praise is not a problem, however many posts
