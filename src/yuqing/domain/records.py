@@ -75,6 +75,8 @@ AUDIT_LABELS: dict[str, str] = {
     "event.merge": "合并事件",
     "event.split": "拆分事件",
     "event.rename": "修改事件标题",
+    "event.grade_override": "人工认定事件等级",
+    "event.grade_lift": "撤销人工认定等级",
     "profile.add_landmark": "新增地标",
     "profile.add_alias": "新增别名",
     "profile.set_keywords": "修改监测关键词",
