@@ -90,6 +90,21 @@ def create_unit(tx: Tx, name: str, kind: str = "department", parent: str | None 
     return unit
 
 
+def _role_in_unit(s: Session, role: str, unit: str | None) -> int | None:
+    """Check a person's role and unit (by name) together, for creating and editing; the unit's id."""
+    if role not in ROLE_NAMES:
+        raise AccountError(f"请选择角色：{'、'.join(ROLE_NAMES.values())}")
+    unit_id = None
+    if unit:
+        row = s.execute(select(Unit).where(Unit.name == unit)).scalar_one_or_none()
+        if row is None:
+            raise AccountError(f"单位“{unit}”不存在")
+        unit_id = row.id
+    if role in UNIT_ROLES and unit_id is None:
+        raise AccountError(f"角色“{ROLE_NAMES[role]}”必须属于一个单位")
+    return unit_id
+
+
 @action("user.create", permission="users.manage")
 def create_user(tx: Tx, username: str, display_name: str, password: str, role: str,
                 unit: str | None = None, email: str | None = None) -> User:
@@ -100,20 +115,11 @@ def create_user(tx: Tx, username: str, display_name: str, password: str, role: s
         raise AccountError("用户名和姓名不能为空")
     _fits(username, "用户名", 50)
     _fits(display_name.strip(), "姓名", 100)
-    if role not in ROLE_NAMES:
-        raise AccountError(f"请选择角色：{'、'.join(ROLE_NAMES.values())}")
+    unit_id = _role_in_unit(s, role, unit)
     if len(password) < 8:
         raise AccountError("密码至少 8 位")
     if s.execute(select(User.id).where(User.username == username)).first():
         raise AccountError(f"用户名“{username}”已存在")
-    unit_id = None
-    if unit:
-        unit_row = s.execute(select(Unit).where(Unit.name == unit)).scalar_one_or_none()
-        if unit_row is None:
-            raise AccountError(f"单位“{unit}”不存在")
-        unit_id = unit_row.id
-    if role in UNIT_ROLES and unit_id is None:
-        raise AccountError(f"角色“{ROLE_NAMES[role]}”必须属于一个单位")
     user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
                 role_code=role, unit_id=unit_id, email=email)
     s.add(user)
@@ -245,17 +251,8 @@ def update_user(tx: Tx, user_id: int, *, display_name: str, role: str, unit: str
     if not display_name:
         raise AccountError("姓名不能为空")
     _fits(display_name, "姓名", 100)
-    if role not in ROLE_NAMES:
-        raise AccountError(f"请选择角色：{'、'.join(ROLE_NAMES.values())}")
+    unit_id = _role_in_unit(s, role, unit)
     user = _person(s, user_id)
-    unit_id = None
-    if unit:
-        row = s.execute(select(Unit).where(Unit.name == unit)).scalar_one_or_none()
-        if row is None:
-            raise AccountError(f"单位“{unit}”不存在")
-        unit_id = row.id
-    if role in UNIT_ROLES and unit_id is None:
-        raise AccountError(f"角色“{ROLE_NAMES[role]}”必须属于一个单位")
     if user.id == tx.actor.user_id and role != user.role_code:
         raise AccountError("不能修改自己的角色（请另一位管理员操作）")
     before = {"display_name": user.display_name, "role": user.role_code,
