@@ -121,3 +121,78 @@ def test_analyst_renames_an_event_and_the_title_is_pinned_and_audited(ws: Worksp
         assert row is not None and row.title_pinned
         entry = s.execute(select(AuditEntry).where(AuditEntry.action == "event.rename")).scalar_one()
     assert entry.detail["before"] == "转发//@网友:工地" and entry.detail["reason"] == "自动标题取自转发"
+
+
+def _graded_flood(ws: Workspace) -> tuple[int, list[int]]:
+    """A flooding event with its items, graded as an analysis batch would grade it."""
+    from yuqing.domain.grading import GradingConfig
+    from yuqing.event_grading import regrade
+
+    t0 = datetime(2026, 11, 20, 8, tzinfo=CHINA)
+    texts = ["示例区河口镇内涝严重，有老人被困在家里，今天早上有车辆熄火。请求救援！",
+             "河口镇河口村路被淹了，积水半米深，镇干部连夜转移群众，安置点有热水和食物",
+             "河口镇暴雨后好几户进水了，水已经到膝盖，大家注意绕行"]
+    with ws.db.write() as s:
+        factories.user(s, "liming", role="analyst")
+        factories.user(s, "boss", role="leader")
+        ev = factories.event(s, "河口镇暴雨内涝")
+        news = factories.source(s, "示例新闻网")
+        ids = [factories.item(s, t, src=news, event_id=ev.id, published_at=t0 + timedelta(hours=i), reposts=5).id
+               for i, t in enumerate(texts)]
+        regrade(s, [ev.id], GradingConfig())
+    return ev.id, ids
+
+
+def test_the_event_page_shows_each_factor_with_evidence_and_the_grade_history(ws: Workspace,
+                                                                              app_client: TestClient) -> None:
+    event_id, ids = _graded_flood(ws)
+    login(app_client, "liming")
+    page = app_client.get(f"/events/{event_id}").text
+    assert 'id="grading"' in page and "分级研判" in page
+    for label in ("公共安全", "造成后果", "事件类别", "热度（信息量与互动）", "人员伤亡"):
+        assert label in page, label
+    assert "突发事件" in page and f'href="/items/{ids[0]}"' in page
+    assert "等级变化记录" in page and "未分级 →" in page and "自动计算" in page
+    assert "重大（II级） ≥ 50" in page  # the thresholds in force are shown
+    assert f'action="/events/{event_id}/grade#grading"' in page
+
+
+def test_an_analyst_overrides_and_lifts_the_grade_on_the_page(ws: Workspace, app_client: TestClient) -> None:
+    from sqlalchemy import select
+
+    from yuqing.store.tables import AuditEntry, Event
+
+    event_id, _ = _graded_flood(ws)
+    csrf = login(app_client, "liming")
+    url = f"/events/{event_id}/grade"
+    r = app_client.post(url, data={"grade": "I", "reason": "  ", "csrf_token": csrf})
+    assert r.status_code == 400 and "请填写认定等级的理由" in r.text
+    assert '<option value="I" selected>' in r.text  # what was chosen is kept
+    r = app_client.post(url, data={"grade": "", "reason": "区领导批示：按特别重大处置", "csrf_token": csrf})
+    assert r.status_code == 400 and "请选择等级" in r.text and "区领导批示：按特别重大处置</textarea>" in r.text
+    r = app_client.post(url, data={"grade": "I", "reason": "区领导批示：按特别重大处置", "csrf_token": csrf},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    page = app_client.get(r.headers["location"]).text
+    assert "已人工认定为特别重大（I级）" in page and "人工认定" in page and "撤销人工认定" in page
+    assert "理由：区领导批示：按特别重大处置" in page and "测试用户liming" in page
+    r = app_client.post(f"{url}/lift", data={"reason": "", "csrf_token": csrf})
+    assert r.status_code == 400 and "请填写撤销认定的理由" in r.text
+    r = app_client.post(f"{url}/lift", data={"reason": "批示撤回", "csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "已撤销人工认定，按各因素计算为" in app_client.get(r.headers["location"]).text
+    with ws.db.read() as s:
+        event = s.get(Event, event_id)
+        assert event is not None and not event.grade_overridden and event.grade == event.grade_factors["grade"]
+        actions = list(s.execute(select(AuditEntry.action).where(AuditEntry.action.like("event.grade%"))
+                                   .order_by(AuditEntry.id)).scalars())
+    assert actions == ["event.grade_override", "event.grade_lift"]
+
+
+def test_a_leader_sees_the_grade_but_cannot_override_it(ws: Workspace, app_client: TestClient) -> None:
+    event_id, _ = _graded_flood(ws)
+    csrf = login(app_client, "boss")
+    page = app_client.get(f"/events/{event_id}").text
+    assert "分级研判" in page and "人工认定等级" not in page
+    r = app_client.post(f"/events/{event_id}/grade", data={"grade": "IV", "reason": "x", "csrf_token": csrf})
+    assert r.status_code == 403

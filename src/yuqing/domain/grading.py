@@ -376,7 +376,7 @@ def _strength(reads: list[_Read], n: int, config: GradingConfig) -> float:
 def _factor(name: str, value: float, config: GradingConfig, evidence: tuple[int, ...] = (), detail: str = "") -> Factor:
     value = round(max(0.0, min(1.0, value)), 3)
     weight = config.weights.get(name, 0.0)
-    return Factor(name, value, weight, round(value * weight, 2), evidence, detail)
+    return Factor(name, value, weight, round(value * weight, 2), evidence if value > 0 else (), detail)
 
 
 def assess(items: Iterable[GradeItem], config: GradingConfig | None = None, now: float | None = None) -> Assessment:

@@ -1,4 +1,5 @@
-"""Event list and event page: timeline, spread chart, places, sentiment split, key items, heat factors."""
+"""Event list and event page: timeline, spread chart, places, sentiment split, key items, heat factors, and the
+grade (each factor's contribution with its evidence, the grade history, the analyst's override form)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from yuqing.domain import lifecycle as lc
-from yuqing.events_admin import EventError, merge_events, rename_event, split_event
+from yuqing.domain.grading import FACTOR_LABELS, GRADE_LABELS
+from yuqing.event_grading import grading_config
+from yuqing.event_grading import history as grade_history
+from yuqing.events_admin import (
+    EventError,
+    lift_grade_override,
+    merge_events,
+    override_grade,
+    rename_event,
+    split_event,
+)
 from yuqing.store.repositories.cases import NotFound, visible
 from yuqing.store.repositories.events import event_items, event_overview, get_event, list_events
 from yuqing.store.tables import Case, Item
@@ -20,6 +31,7 @@ from yuqing.web.deps import (
     Viewer,
     WorkspaceDep,
     check_csrf,
+    redirect_with_flash,
     render,
     require_permission,
 )
@@ -46,6 +58,12 @@ def may_read_event(session: DbSession, viewer: Viewer, event_id: int) -> bool:
 
 @router.get("/events/{event_id}")
 def event_page(request: Request, event_id: int, viewer: CurrentViewer, session: DbSession) -> object:
+    return _render_event(request, event_id, viewer, session)
+
+
+def _render_event(request: Request, event_id: int, viewer: Viewer, session: DbSession, status: int = 200,
+                  **extra: object) -> object:
+    """The event page; `extra` carries a refused form's error and what was typed into it."""
     if not may_read_event(session, viewer, event_id):
         raise HTTPException(403, "无权查看该事件")
     try:
@@ -57,8 +75,55 @@ def event_page(request: Request, event_id: int, viewer: CurrentViewer, session: 
     cited = select(CaseItem.case_id).join(Item, Item.id == CaseItem.item_id).where(Item.event_id == event_id)
     cases = list(session.execute(visible(select(Case), viewer.actor).where(
         (Case.event_id == event_id) | Case.id.in_(cited)).order_by(Case.id)).scalars())
-    return render(request, "events/detail.html", event=event, o=event_overview(items), items=items, others=others,
-                  cases=cases, open_states=lc.OPEN_STATES, state_label=lc.label)
+    extra.setdefault("grade_form", {"grade": event.grade or "", "reason": ""})
+    extra.setdefault("lift_form", {"reason": ""})
+    return render(request, "events/detail.html", status, event=event, o=event_overview(items), items=items,
+                  others=others, cases=cases, open_states=lc.OPEN_STATES, state_label=lc.label,
+                  grading=grade_view(event), grade_history=grade_history(session, event_id),
+                  grade_labels=GRADE_LABELS, grade_thresholds=_thresholds(request), **extra)
+
+
+def _thresholds(request: Request) -> list[tuple[str, float]]:
+    config = grading_config(request.app.state.ws)
+    return [(g, config.thresholds[g]) for g in ("I", "II", "III") if g in config.thresholds]
+
+
+def grade_view(event: object) -> dict[str, object]:
+    """The stored assessment for the page: factors with labels, bar widths and evidence ids."""
+    stored = getattr(event, "grade_factors", None) or {}
+    factors = []
+    for f in stored.get("factors", []):
+        weight = float(f.get("weight") or 0)
+        factors.append({**f, "label": FACTOR_LABELS.get(f["name"], f["name"]),
+                        "share": round(100 * float(f["contribution"]) / weight) if weight else 0})
+    return {"computed": stored.get("grade"), "score": stored.get("score"), "factors": factors,
+            "computed_at": stored.get("computed_at")}
+
+
+@router.post("/events/{event_id}/grade", dependencies=[Depends(check_csrf)])
+def set_grade(request: Request, event_id: int, viewer: EventEditor, ws: WorkspaceDep, session: DbSession,
+              grade: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> object:
+    """An analyst sets the grade with a reason (audited; holds until lifted)."""
+    try:
+        override_grade(ws, viewer.actor, event_id, grade, reason)
+    except EventError as exc:
+        return _render_event(request, event_id, viewer, session, 400, grade_error=str(exc),
+                             grade_form={"grade": grade, "reason": reason})
+    return redirect_with_flash(f"/events/{event_id}#grading",
+                               f"已人工认定为{GRADE_LABELS[grade]}，流水线不再改动，直至撤销认定")
+
+
+@router.post("/events/{event_id}/grade/lift", dependencies=[Depends(check_csrf)])
+def lift_grade(request: Request, event_id: int, viewer: EventEditor, ws: WorkspaceDep, session: DbSession,
+               reason: Annotated[str, Form()] = "") -> object:
+    """An analyst lifts the override: the grade follows the factors again (audited)."""
+    try:
+        event = lift_grade_override(ws, viewer.actor, event_id, reason)
+    except EventError as exc:
+        return _render_event(request, event_id, viewer, session, 400, lift_error=str(exc),
+                             lift_form={"reason": reason})
+    return redirect_with_flash(f"/events/{event_id}#grading",
+                               f"已撤销人工认定，按各因素计算为{GRADE_LABELS.get(event.grade or '', '未分级')}")
 
 
 @router.post("/events/{event_id}/merge", dependencies=[Depends(check_csrf)])
