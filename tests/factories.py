@@ -13,6 +13,7 @@ from yuqing.clock import utcnow
 from yuqing.domain.roles import Actor
 from yuqing.store.search import search_text
 from yuqing.store.tables import Assignment, Case, Event, FetchRun, Item, Source, Unit, User
+from yuqing.store.tables_alert import AlertChannel, AlertRule, AlertRuleChannel
 
 _seq = itertools.count(1)
 
@@ -78,5 +79,22 @@ def case(session: Session, title: str = "测试案件", units: list[Unit] | None
 def fetch_run(session: Session, src: Source, status: str = "ok", **kw: Any) -> FetchRun:
     row = FetchRun(source_id=src.id, status=status, **kw)
     session.add(row)
+    session.flush()
+    return row
+
+
+def alert_channel(session: Session, kind: str = "inapp", target: str = "office", **kw: Any) -> AlertChannel:
+    row = AlertChannel(kind=kind, name=kw.pop("name", f"渠道{next(_seq)}"), target=target, **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def alert_rule(session: Session, min_grade: str = "II", channels: list[AlertChannel] | None = None,
+               **kw: Any) -> AlertRule:
+    row = AlertRule(name=kw.pop("name", f"预警规则{next(_seq)}"), min_grade=min_grade, **kw)
+    session.add(row)
+    session.flush()
+    session.add_all([AlertRuleChannel(rule_id=row.id, channel_id=c.id) for c in channels or []])
     session.flush()
     return row

@@ -729,6 +729,122 @@ def rules_import(
     _respond_case(rules_import_command, _ws_path(ctx), file, replace, as_user=as_user or _global_as(ctx))
 
 
+# ---------------------------------------------------------------- alerts (R-ALERT)
+alerts_app = typer.Typer(help="预警：规则、渠道、发送与发送记录", no_args_is_help=True)
+alert_channel_app = typer.Typer(help="预警渠道（邮件、企业微信、钉钉、Webhook、短信、站内）", no_args_is_help=True)
+alert_rule_app = typer.Typer(help="预警规则", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+alerts_app.add_typer(alert_channel_app, name="channel")
+alerts_app.add_typer(alert_rule_app, name="rule")
+
+
+def _alert_change(ctx: typer.Context, as_user: str | None, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run an alert action as --as / the operator; refusals exit 1 (rights) or 2 (input), in Chinese."""
+    from yuqing.actions.actors import OperatorRequired, acting_user
+    from yuqing.domain.roles import PermissionDenied
+    from yuqing.store.repositories.cases import NotFound
+
+    ws = ws_of(ctx, migrate=True)
+    try:
+        return fn(ws, acting_user(ws, as_user), *args, **kwargs)
+    except (OperatorRequired, NotFound, ValueError) as exc:
+        raise fail(str(exc), 2) from None
+    except PermissionDenied as exc:
+        raise fail(str(exc)) from None
+
+
+@alert_channel_app.command("add")
+def alert_channel_add(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Option("--kind", help="email | wecom | dingtalk | webhook | sms | inapp")],
+    name: Annotated[str, typer.Option("--name", help="渠道名称")],
+    target: Annotated[str, typer.Option("--target", help="收件地址 / 机器人网址 / Webhook 网址 / 短信网关地址模板 / 角色代码")],
+    secret: Annotated[str | None, typer.Option("--secret", help="签名密钥（钉钉加签、Webhook 签名、短信 {secret}）")] = None,
+    config: Annotated[str | None, typer.Option("--config", help="JSON 配置（短信网关：method、body、headers、ok_contains）")] = None,
+    as_user: AsUser = None,
+) -> None:
+    """添加预警渠道，输出渠道编号。"""
+    from yuqing.alert.admin import add_channel
+
+    try:
+        cfg = json.loads(config) if config else None
+    except json.JSONDecodeError:
+        raise fail("--config 须为 JSON 对象", 2) from None
+    typer.echo(_alert_change(ctx, as_user, add_channel, kind, name, target, secret, cfg))
+
+
+@alert_channel_app.command("update")
+def alert_channel_update(
+    ctx: typer.Context,
+    channel_id: Annotated[int, typer.Argument(help="渠道编号")],
+    target: Annotated[str | None, typer.Option("--target", help="新的目标")] = None,
+    secret: Annotated[str | None, typer.Option("--secret", help="新的密钥")] = None,
+    active: Annotated[bool | None, typer.Option("--active/--inactive", help="启用或停用")] = None,
+    as_user: AsUser = None,
+) -> None:
+    """修改预警渠道的目标、密钥或启用状态。"""
+    from yuqing.alert.admin import update_channel
+
+    _alert_change(ctx, as_user, update_channel, channel_id, target=target, secret=secret, active=active)
+    out.print(f"已更新预警渠道 {channel_id}")
+
+
+@alert_channel_app.command("list")
+def alert_channel_list(ctx: typer.Context) -> None:
+    """每行一个 JSON 对象：渠道及其状态（不含密钥）。"""
+    from yuqing.alert.queries import channel_rows
+
+    for row in channel_rows(ws_of(ctx, migrate=True)):
+        typer.echo(json.dumps(row, ensure_ascii=False, default=str))
+
+
+@alert_rule_app.command("add")
+def alert_rule_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="规则名称")],
+    min_grade: Annotated[str, typer.Option("--min-grade", help="最低等级：I、II、III 或 IV")],
+    channel: Annotated[list[int] | None, typer.Option("--channel", help="渠道编号（可重复）")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="领域")] = None,
+    place: Annotated[str | None, typer.Option("--place", help="地点")] = None,
+    keyword: Annotated[str | None, typer.Option("--keyword", help="关键词")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="信息源名称或 #编号")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help="站内通知的角色代码（可重复）")] = None,
+    as_user: AsUser = None,
+) -> None:
+    """添加预警规则，输出规则编号。"""
+    from yuqing.alert.admin import add_rule
+
+    typer.echo(_alert_change(ctx, as_user, add_rule, name, min_grade, list(channel or []), topic=topic,
+                             place=place, keyword=keyword, source=source, roles=list(role or [])))
+
+
+@alerts_app.command("run")
+def alerts_run(ctx: typer.Context) -> None:
+    """按规则评估当前事件，立即发送到期的预警（含到期的重试）；重复运行不会重复发送。"""
+    from yuqing.alert.run import run_alerts
+
+    result = run_alerts(ws_of(ctx, migrate=True))
+    out.print(f"已发送 {result.get('sent', 0)} 条，待重试 {result.get('retrying', 0)} 条，"
+              f"失败 {result.get('failed', 0)} 条，静默时段暂缓 {result.get('held', 0)} 条")
+
+
+@alerts_app.command("log")
+def alerts_log(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="每行一个 JSON 对象")] = False,
+) -> None:
+    """发送记录：每条消息一行（规则、渠道、事件、等级、发送时间、状态）。"""
+    from yuqing.alert.run import log_rows
+    from yuqing.domain.alerts import STATUS_LABELS, grade_label
+
+    for row in log_rows(ws_of(ctx, migrate=True)):
+        if as_json:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            typer.echo(f"#{row['id']} 规则 {row['rule_id']} 事件 {row['event_id']} {grade_label(row['grade'])} "
+                       f"→ {row['recipient']}：{STATUS_LABELS.get(row['status'], row['status'])} {row['sent_at'] or ''}")
+
+
 def main() -> None:
     app()
 

@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     # The audit chain's HMAC key. Unset: the file audit.key in the workspace (made on first use). Set it
     # (YUQING_AUDIT_SECRET) when several machines write one PostgreSQL database; never store it there.
     audit_secret: str | None = None
+    # Alerts by e-mail go through this SMTP server (R-ALERT-1). Port 25 or 587; smtp_starttls upgrades the
+    # connection before logging in; no smtp_user means no login (a relay inside the government network).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "yuqing@localhost"
+    smtp_starttls: bool = False
+    # Quiet hours (China time, e.g. "22:00-07:00"): alerts below grade II wait until they end (R-ALERT-2).
+    alert_quiet_hours: str = ""
+    # The address people open Yuqing at (e.g. https://yuqing.example.gov.cn), for links in alert messages.
+    public_url: str = ""
 
     @classmethod
     def settings_customise_sources(

@@ -30,7 +30,7 @@ from yuqing.respond import cases, casework, followups, jobs, replies, supervisio
 from yuqing.store.tables import AuditEntry, Case, Notification, Source, User
 from yuqing.web.app import create_app
 
-ADMIN_PAGES = {"/admin/audit": "审计", "/admin/jobs": "每日审计链校验"}
+ADMIN_PAGES = {"/admin/audit": "审计", "/admin/jobs": "每日审计链校验", "/alerts": "预警中心"}
 
 
 @task("test.broken")
@@ -115,6 +115,17 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
     assert run_task(ws, "audit.verify")["ok"] is False
     with pytest.raises(RuntimeError):
         run_if_due(ws, Periodic("test.broken", 60))
+    # Alerts: grade II events alert the office in-app; a robot that keeps failing warns the admin.
+    from tests.servers import free_port
+    from yuqing.alert.run import run_alerts
+
+    with ws.db.write() as s:
+        inapp = factories.alert_channel(s, "inapp", "office")
+        dead = factories.alert_channel(s, "wecom", f"http://127.0.0.1:{free_port()}/send?key=x")
+        factories.alert_rule(s, "II", [inapp, dead])
+        for n in range(3):
+            factories.event(s, f"预警事件{n}", grade="II")
+    run_alerts(ws)
     return {"moved": moved, "source": source_id}
 
 
@@ -164,6 +175,8 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == n.link and source_name in r.text
             elif n.link in ADMIN_PAGES:
                 assert path == n.link and ADMIN_PAGES[n.link] in r.text
+            elif (n.link or "").startswith("/events/"):  # an alert opens its event
+                assert path == n.link and n.title.split("】", 1)[1] in r.text
             else:  # no page of its own for this reader: the notification itself, in Chinese
                 assert path == f"/notifications/{n.id}" and n.title in r.text
                 assert KINDS[n.kind] in r.text and "\\u" not in r.text

@@ -132,6 +132,12 @@ def _more_cases(ws: Workspace, progress: Any) -> None:
     demo_step(ws, progress)
 
 
+def _alerts(ws: Workspace, progress: Any) -> None:
+    from yuqing.alert.demo import demo_step
+
+    demo_step(ws, progress)
+
+
 def _inbox(ws: Workspace, progress: Any) -> None:
     from yuqing.demo.notifications import demo_step
 
@@ -139,4 +145,4 @@ def _inbox(ws: Workspace, progress: Any) -> None:
 
 
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
-DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _inbox]
+DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox]

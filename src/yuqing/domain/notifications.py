@@ -43,6 +43,8 @@ KINDS: dict[str, str] = {
     "calendar.gap": "节假日数据缺失",
     "audit.broken": "审计链校验失败",
     "job.failed": "定时任务失败",
+    "alert.fired": "舆情预警",
+    "alert.channel_failing": "预警渠道故障",
 }
 
 

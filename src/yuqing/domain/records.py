@@ -88,12 +88,18 @@ AUDIT_LABELS: dict[str, str] = {
     "rule.export": "导出交办规则",
     "rule.import": "导入交办规则",
     "spot_check.run": "抽查复核抽签",
+    "alert.channel_add": "新增预警渠道",
+    "alert.channel_update": "修改预警渠道",
+    "alert.rule_add": "新增预警规则",
+    "alert.rule_update": "启用或停用预警规则",
+    "alert.acknowledge": "确认收到预警",
 }
 
 OBJECT_LABELS: dict[str, str] = {
     "case": "案件", "user": "用户", "unit": "单位", "source": "信息源", "event": "事件", "item": "信息",
     "items": "信息", "file": "文件", "profile": "辖区档案", "responsibility_rule": "交办规则",
     "spot_check_run": "抽查批次", "monitoring_window": "监测时段", "attachment": "附件",
+    "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警",
 }
 
 # Detail fields, in the order they read best; fields not listed are shown after, still labelled.
@@ -119,10 +125,12 @@ DETAIL_LABELS: dict[str, str] = {
     "default": "按默认期限", "second_case_for": "同一事件的在办案件", "unsigned_assists": "未签收的协办单位",
     "feedback_id": "反馈记录",
     "retention_days": "保存期限（天）", "cutoff": "清除此前采集的", "versions": "历史版本", "bodies": "原始响应",
+    "signed": "设置了签名密钥", "topic": "领域", "channels": "预警渠道", "roles": "站内通知角色", "changed": "修改的项目",
+    "secret_changed": "更换了密钥",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
-              "after_close", "replace"}
+              "after_close", "replace", "signed", "secret_changed"}
 _TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at"}
 _STATE_KEYS = {"from_state", "to_state"}
 _UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids"}
@@ -140,6 +148,9 @@ KIND_VALUES: dict[str, str] = {
     "place": "属地", "matter": "属事", "person": "属人",
     # monitoring windows
     "emergency": "突发事件监测", "planned": "计划监测",
+    # alert channels
+    "email": "电子邮件", "wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人", "webhook": "通用 Webhook",
+    "sms": "短信网关", "inapp": "站内通知",
 }
 LEVEL_VALUES = {"office": "办公室督办", "leader": "领导督办"}
 

@@ -46,13 +46,14 @@ UNIT_ROLES = frozenset({UNIT_HANDLER, UNIT_LEADER})
 PERMISSIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset(
         {"items.read", "items.import", "sources.manage", "units.manage", "users.manage", "audit.read",
-         "cases.read_all", "events.read", "profile.manage", "settings.manage", "rules.manage"}
+         "cases.read_all", "events.read", "profile.manage", "settings.manage", "rules.manage",
+         "alerts.manage"}
     ),
     ANALYST: frozenset({"items.read", "items.import", "items.report", "events.read", "events.edit",
                         "cases.read_all", "cases.open", "reports.write"}),
     OFFICE: frozenset({"items.read", "items.report", "events.read", "cases.read_all", "cases.open",
                        "cases.dispatch", "cases.supervise", "cases.close", "cases.spot_check", "audit.read",
-                       "rules.manage"}),
+                       "rules.manage", "alerts.manage"}),
     UNIT_HANDLER: frozenset({"items.report", "cases.read_own", "cases.handle"}),
     UNIT_LEADER: frozenset({"items.report", "cases.read_own", "cases.handle", "cases.approve",
                             "cases.approve_feedback"}),
@@ -77,6 +78,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "cases.instruct": "批示", "statements.publish": "发布声明",
     "reports.read": "阅读报告", "reports.write": "撰写报告",
     "sources.collect": "采集信息源", "privacy.purge": "清理过期数据",
+    "alerts.manage": "管理预警规则和渠道",
 }
 
 

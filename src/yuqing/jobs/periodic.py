@@ -35,6 +35,7 @@ JOB_NAMES: dict[str, str] = {
     "audit.verify": "每日审计链校验",
     "collect.tick": "信息采集",
     "analyse.pending": "分析研判",
+    "alerts.run": "预警发送",
     "case.remind_due": "催办与督办",
     "case.spot_check": "每周抽查复核",
 }

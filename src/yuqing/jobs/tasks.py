@@ -37,7 +37,8 @@ SCHEDULE: list[Periodic] = [
     Periodic("audit.verify", 24 * 3600),
     Periodic("privacy.retention", 24 * 3600),  # purge snapshots and personal fields past retention_days
     Periodic("collect.tick", 60),  # collect every source that is due (interval, emergency mode)
-    Periodic("analyse.pending", 30),  # analyse what was collected, build events
+    Periodic("analyse.pending", 30),  # analyse what was collected, build events (then alerts.run)
+    Periodic("alerts.run", 60),  # alerts due, retries after backoff, what quiet hours held back
     Periodic("case.remind_due", 3600),  # 催办 before and after deadlines, 督办 when long overdue
     Periodic("case.spot_check", 7 * 24 * 3600),  # weekly 抽查复核 (share from settings), seeded by ISO week
 ]
@@ -90,7 +91,7 @@ def load_task_modules() -> None:
         importlib.import_module(module)
 
 
-TASK_MODULES: list[str] = ["yuqing.collect.tasks", "yuqing.respond.tasks"]
+TASK_MODULES: list[str] = ["yuqing.collect.tasks", "yuqing.respond.tasks", "yuqing.alert.tasks"]
 
 
 @task("analyse.pending")
@@ -100,4 +101,18 @@ def analyse_pending(ws: Workspace, batch: int = 500, max_batches: int | None = N
     number of workers can run this at once)."""
     from yuqing.analysis_service import analyse_pending as run
 
-    return run(ws, batch=batch, max_batches=max_batches, lease_seconds=lease_seconds)
+    result = run(ws, batch=batch, max_batches=max_batches, lease_seconds=lease_seconds)
+    if result:
+        alerts_after_analysis(ws)
+    return result
+
+
+def alerts_after_analysis(ws: Workspace) -> None:
+    """A grade the batch raised alerts at once, not at the next minute; a failure here is the alert job's,
+    never the analysis's (the periodic alerts.run tries again)."""
+    import logging
+
+    try:
+        run_task(ws, "alerts.run")
+    except Exception:
+        logging.getLogger(__name__).exception("alerts after analysis failed")

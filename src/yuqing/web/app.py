@@ -46,6 +46,7 @@ ROUTERS = [
     "yuqing.web.pages.sources",
     "yuqing.web.pages.notifications",
     "yuqing.web.pages.jobs",
+    "yuqing.web.pages.alerts",
     "yuqing.web.api.push",
     "yuqing.web.api.cases",  # before api.routes: /api/cases/board must not match /api/cases/{case_id}
     "yuqing.web.api.routes",

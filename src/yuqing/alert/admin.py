@@ -1,0 +1,135 @@
+"""Actions on alert channels and rules, and acknowledging an alert (audited, one transaction each)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from yuqing.actions import Tx, action
+from yuqing.alert.channels import CHANNELS
+from yuqing.analyse.topics import TOPIC_LABELS
+from yuqing.clock import utcnow
+from yuqing.domain.alerts import CHANNEL_KINDS, normalise_grade
+from yuqing.domain.roles import ROLE_NAMES
+from yuqing.store.repositories.cases import NotFound
+from yuqing.store.tables_alert import AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel
+
+
+class AlertConfigError(ValueError):
+    """A rule or channel that cannot work; the message names the field, in Chinese."""
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+@action("alert.channel_add", permission="alerts.manage")
+def add_channel(tx: Tx, kind: str, name: str, target: str, secret: str | None = None,
+                config: dict[str, Any] | None = None) -> int:
+    """Add a channel after checking its target (the secret is kept, never shown or audited)."""
+    kind = kind.strip().lower()
+    if kind not in CHANNELS:
+        raise AlertConfigError("渠道类型须为：" + "、".join(f"{k}（{v}）" for k, v in CHANNEL_KINDS.items()))
+    name, target = name.strip(), target.strip()
+    if not name:
+        raise AlertConfigError("请填写渠道名称")
+    CHANNELS[kind].check(target, _clean(secret), config or {})
+    if tx.session.execute(select(AlertChannel.id).where(AlertChannel.name == name)).first():
+        raise AlertConfigError(f"已有名为“{name}”的渠道")
+    row = AlertChannel(kind=kind, name=name, target=target, secret=_clean(secret), config=config or {})
+    tx.session.add(row)
+    tx.session.flush()
+    tx.audit("alert.channel_add", "alert_channel", row.id, name=name, kind=kind, signed=bool(row.secret))
+    return row.id
+
+
+@action("alert.channel_update", permission="alerts.manage")
+def update_channel(tx: Tx, channel_id: int, *, target: str | None = None, secret: str | None = None,
+                   active: bool | None = None) -> None:
+    """Point a channel elsewhere, give it a new secret, or switch it off and on."""
+    row = tx.session.get(AlertChannel, channel_id)
+    if row is None:
+        raise NotFound(f"预警渠道 {channel_id} 不存在")
+    changes: dict[str, Any] = {}
+    if target is not None and target.strip() != row.target:
+        CHANNELS[row.kind].check(target.strip(), secret or row.secret, row.config or {})
+        row.target = changes["target"] = target.strip()
+    if secret is not None:
+        row.secret = _clean(secret)
+        changes["secret_changed"] = True
+    if active is not None and active != row.active:
+        row.active = changes["active"] = active
+        if active:
+            row.consecutive_failures, row.failing_warned = 0, False
+    if changes:
+        words = {"target": "目标地址", "secret_changed": "密钥", "active": "启用状态"}
+        tx.audit("alert.channel_update", "alert_channel", row.id, name=row.name,
+                 **{k: v for k, v in changes.items() if k != "target"}, changed=[words[k] for k in changes])
+
+
+def _topic(value: str | None) -> str | None:
+    value = _clean(value)
+    return TOPIC_LABELS.get(value, value) if value else None
+
+
+@action("alert.rule_add", permission="alerts.manage")
+def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic: str | None = None,
+             place: str | None = None, keyword: str | None = None, source: str | None = None,
+             roles: list[str] | None = None) -> int:
+    """Add a rule: events at or above `min_grade` that match the optional criteria alert these channels
+    and (in-app) these roles."""
+    grade = normalise_grade(min_grade)
+    if grade is None:
+        raise AlertConfigError("最低等级须为 I、II、III 或 IV")
+    if not name.strip():
+        raise AlertConfigError("请填写规则名称")
+    roles = [r.strip() for r in roles or [] if r.strip()]
+    bad = [r for r in roles if r not in ROLE_NAMES]
+    if bad:
+        raise AlertConfigError(f"未知的角色：{'、'.join(bad)}")
+    ids = sorted(set(channel_ids))
+    if not ids and not roles:
+        raise AlertConfigError("规则至少要发往一个渠道（--channel）或一个角色")
+    found = dict(tx.session.execute(select(AlertChannel.id, AlertChannel.name).where(AlertChannel.id.in_(ids))).all())
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise AlertConfigError(f"预警渠道不存在：{'、'.join(str(i) for i in missing)}")
+    row = AlertRule(name=name.strip(), min_grade=grade, topic=_topic(topic), place=_clean(place),
+                    keyword=_clean(keyword), source=_clean(source), roles=roles)
+    tx.session.add(row)
+    tx.session.flush()
+    tx.session.add_all([AlertRuleChannel(rule_id=row.id, channel_id=i) for i in ids])
+    tx.audit("alert.rule_add", "alert_rule", row.id, name=row.name, grade=grade, topic=row.topic,
+             place=row.place, keywords=row.keyword, sources=row.source, channels=[found[i] for i in ids],
+             roles=[ROLE_NAMES[r] for r in roles])
+    return row.id
+
+
+@action("alert.rule_update", permission="alerts.manage")
+def set_rule_active(tx: Tx, rule_id: int, active: bool) -> None:
+    """Switch a rule off (it fires no more) or on again."""
+    row = tx.session.get(AlertRule, rule_id)
+    if row is None:
+        raise NotFound(f"预警规则 {rule_id} 不存在")
+    if row.active != active:
+        row.active = active
+        tx.audit("alert.rule_update", "alert_rule", row.id, name=row.name, active=active)
+
+
+@action("alert.acknowledge", permission=("alerts.manage", "events.read"))
+def acknowledge(tx: Tx, delivery_id: int) -> int:
+    """Acknowledge an alert: every message of the same rule, event and grade counts as seen. Returns how
+    many messages were marked."""
+    row = tx.session.get(AlertDelivery, delivery_id)
+    if row is None:
+        raise NotFound(f"预警 {delivery_id} 不存在")
+    result = tx.session.execute(
+        update(AlertDelivery).where(AlertDelivery.rule_id == row.rule_id, AlertDelivery.event_id == row.event_id,
+                                    AlertDelivery.grade == row.grade, AlertDelivery.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow(), acknowledged_by_id=tx.actor.user_id))
+    marked = int(getattr(result, "rowcount", 0) or 0)
+    if marked:
+        tx.audit("alert.acknowledge", "alert", row.id, event_id=row.event_id, grade=row.grade, records=marked)
+    return marked

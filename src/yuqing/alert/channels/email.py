@@ -1,0 +1,50 @@
+"""E-mail over SMTP: the workspace's smtp_* settings, the channel's target is a list of addresses."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from yuqing.alert.channels.base import Channel, ChannelConfigError, SendError
+from yuqing.domain.alerts import AlertMessage
+
+
+def addresses(target: str) -> list[str]:
+    return [a.strip() for a in target.replace("，", ",").replace(";", ",").split(",") if a.strip()]
+
+
+class EmailChannel(Channel):
+    kind = "email"
+
+    @classmethod
+    def check(cls, target: str, secret: str | None, config: dict[str, Any]) -> None:
+        found = addresses(target)
+        if not found or any("@" not in a or " " in a for a in found):
+            raise ChannelConfigError("收件地址须为电子邮件地址，多个用逗号分隔")
+
+    def send(self, message: AlertMessage) -> None:
+        st = self.ws.settings
+        mail = EmailMessage()
+        mail["Subject"] = message.title
+        mail["From"] = st.smtp_from
+        mail["To"] = ", ".join(addresses(self.spec.target))
+        mail["Date"] = formatdate(localtime=False)
+        mail["Message-ID"] = make_msgid(idstring=f"alert{message.delivery_id}")
+        mail.set_content(message.text(), charset="utf-8")
+        try:
+            with smtplib.SMTP(st.smtp_host, st.smtp_port, timeout=15) as smtp:
+                if st.smtp_starttls:
+                    smtp.starttls()
+                if st.smtp_user:
+                    smtp.login(st.smtp_user, st.smtp_password)
+                smtp.send_message(mail)
+        except smtplib.SMTPAuthenticationError:
+            raise SendError("邮件服务器拒绝登录（请检查 smtp_user / smtp_password）") from None
+        except smtplib.SMTPRecipientsRefused:
+            raise SendError("邮件服务器拒收这些收件地址") from None
+        except smtplib.SMTPException as exc:
+            raise SendError(f"邮件服务器报错（{type(exc).__name__}）") from None
+        except OSError:
+            raise SendError(f"无法连接邮件服务器 {st.smtp_host}:{st.smtp_port}") from None

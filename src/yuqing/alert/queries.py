@@ -1,0 +1,120 @@
+"""What the alert centre and `alerts channel list` read: channels with their health, rules, sent alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yuqing.domain.alerts import CHANNEL_KINDS, FAILING_AFTER, STATUS_LABELS, grade_label
+from yuqing.domain.roles import ROLE_NAMES
+from yuqing.store.tables import Event
+from yuqing.store.tables_alert import AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel
+from yuqing.workspace import Workspace
+
+
+def channel_health(ch: AlertChannel) -> str:
+    """In words: 停用, 正常, 连续失败 N 次, 尚未发送."""
+    if not ch.active:
+        return "已停用"
+    if ch.consecutive_failures >= FAILING_AFTER:
+        return f"故障：连续 {ch.consecutive_failures} 次发送失败"
+    if ch.consecutive_failures:
+        return f"最近发送失败 {ch.consecutive_failures} 次"
+    return "正常" if ch.last_sent_at else "尚未发送"
+
+
+def channel_rows(ws: Workspace) -> list[dict[str, Any]]:
+    with ws.db.read() as s:
+        rows = list(s.execute(select(AlertChannel).order_by(AlertChannel.id)).scalars())
+    return [{"id": c.id, "name": c.name, "kind": c.kind, "target": c.target, "signed": bool(c.secret),
+             "active": c.active, "consecutive_failures": c.consecutive_failures, "health": channel_health(c),
+             "last_sent_at": c.last_sent_at, "last_failed_at": c.last_failed_at} for c in rows]
+
+
+@dataclass
+class ChannelView:
+    id: int
+    name: str
+    kind_label: str
+    target: str
+    health: str
+    failing: bool
+    last_sent_at: datetime | None
+    last_error: str
+
+
+@dataclass
+class RuleView:
+    id: int
+    name: str
+    grade_label: str
+    criteria: str
+    routes: str
+    active: bool
+
+
+@dataclass
+class AlertView:
+    id: int
+    event_id: int
+    event_title: str
+    grade_label: str
+    rule_name: str
+    recipient: str
+    status: str
+    status_label: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str
+    acknowledged: bool
+
+
+def _target(ch: AlertChannel) -> str:
+    """The target as a page may show it: robot keys and tokens cut off."""
+    if ch.kind == "inapp":
+        return ROLE_NAMES.get(ch.target, ch.target)
+    if ch.kind in ("wecom", "dingtalk", "webhook", "sms"):
+        return ch.target.split("?", 1)[0]
+    return ch.target
+
+
+def centre(s: Session, limit: int = 100) -> dict[str, Any]:
+    channels = list(s.execute(select(AlertChannel).order_by(AlertChannel.id)).scalars())
+    names = {c.id: c.name for c in channels}
+    channel_views = [ChannelView(c.id, c.name, CHANNEL_KINDS.get(c.kind, "其他"), _target(c), channel_health(c),
+                                 c.active and c.consecutive_failures >= FAILING_AFTER, c.last_sent_at,
+                                 c.last_error) for c in channels]
+    routes: dict[int, list[str]] = {}
+    for rule_id, channel_id in s.execute(select(AlertRuleChannel.rule_id, AlertRuleChannel.channel_id)):
+        routes.setdefault(rule_id, []).append(names.get(channel_id, "已删除的渠道"))
+    rules = list(s.execute(select(AlertRule).order_by(AlertRule.id)).scalars())
+    rule_names = {r.id: r.name for r in rules}
+    rule_views = []
+    for r in rules:
+        criteria = [f"{k}：{v}" for k, v in (("领域", r.topic), ("地点", r.place), ("关键词", r.keyword),
+                                            ("信息源", r.source)) if v]
+        to = routes.get(r.id, []) + [f"站内·{ROLE_NAMES.get(x, x)}" for x in r.roles or []]
+        rule_views.append(RuleView(r.id, r.name, f"{grade_label(r.min_grade)}及以上", "；".join(criteria) or "不限",
+                                   "、".join(to) or "无", r.active))
+    rows = s.execute(select(AlertDelivery, Event.title).join(Event, Event.id == AlertDelivery.event_id)
+                     .order_by(AlertDelivery.id.desc()).limit(limit)).all()
+    alerts = []
+    for d, title in rows:
+        if d.channel_id is not None:
+            recipient = names.get(d.channel_id, "已删除的渠道")
+        elif d.recipient.startswith("role:"):
+            recipient = "站内·" + ROLE_NAMES.get(d.recipient[5:], "角色")
+        else:
+            recipient = "已删除的渠道"
+        alerts.append(AlertView(d.id, d.event_id, title, grade_label(d.grade), rule_names.get(d.rule_id, "已删除的规则"),
+                                recipient, d.status, STATUS_LABELS.get(d.status, "未知"), d.attempts, d.created_at,
+                                d.sent_at, d.last_error, d.acknowledged_at is not None))
+    counts = dict(s.execute(select(AlertDelivery.status, func.count(AlertDelivery.id))
+                            .group_by(AlertDelivery.status)).all())
+    return {"channels": channel_views, "rules": rule_views, "alerts": alerts,
+            "counts": {STATUS_LABELS[k]: int(v) for k, v in counts.items() if k in STATUS_LABELS}}

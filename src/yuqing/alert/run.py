@@ -1,0 +1,271 @@
+"""`alerts run`: evaluate every active rule against the current events and send what is due, exactly once.
+
+1. Each (rule, event, recipient) whose event now matches at a grade higher than any already alerted is
+   due (domain.alerts); quiet hours hold back grades below II.
+2. A due message is claimed by inserting its sent-log row; the unique key (rule, event, grade, recipient)
+   lets one insert win, so a second run, a re-analysis or a racing worker finds the row and sends nothing.
+3. The winner sends, then records the attempt: sent, or retrying after a backoff (then failed). Retries due
+   now, and claims left behind by a process that died mid-send (after LEASE), are taken by a conditional
+   update that only one runner can win.
+A channel failing FAILING_AFTER sends in a row warns the admins once (in-app) until it works again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from yuqing.alert.channels import ChannelSpec, SendError, make_channel
+from yuqing.alert.channels.inapp import deliver_inapp
+from yuqing.clock import CHINA, aware, utcnow
+from yuqing.domain import alerts as policy
+from yuqing.store.repositories.notifications import notify
+from yuqing.store.tables import Event, Item, Source
+from yuqing.store.tables_alert import AlertAttempt, AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel
+from yuqing.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+# A claim on a message being sent: a runner that died mid-send leaves it, and another retries after this.
+LEASE = timedelta(minutes=2)
+CHANNEL_FAILING_KIND = "alert.channel_failing"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+@dataclass(slots=True)
+class Due:
+    rule_id: int
+    event_id: int
+    grade: str
+    recipient: str
+    channel_id: int | None
+
+
+def _facts(ws: Workspace, rules: list[AlertRule], now: datetime) -> list[policy.EventFacts]:
+    """The events that could fire a rule: graded, not merged away, seen within the lookback."""
+    loosest = max(policy.LEVELS[policy.normalise_grade(r.min_grade) or "I"] for r in rules)
+    grades = [g for g, lv in policy.LEVELS.items() if lv <= loosest]
+    with ws.db.read() as s:
+        events = list(s.execute(select(Event).where(
+            Event.grade.is_not(None), Event.merged_into_id.is_(None),
+            Event.last_seen_at >= now - policy.LOOKBACK)).scalars())
+        events = [e for e in events if policy.normalise_grade(e.grade) in grades]
+        sources: dict[int, set[str]] = defaultdict(set)
+        if events and any(r.source for r in rules):
+            ids = [e.id for e in events]
+            for i in range(0, len(ids), 500):
+                rows = s.execute(select(Item.event_id, Source.id, Source.name).join(Source, Item.source_id == Source.id)
+                                 .where(Item.event_id.in_(ids[i:i + 500])).distinct())
+                for event_id, source_id, name in rows:
+                    if event_id is not None:
+                        sources[event_id].update((name, f"#{source_id}", str(source_id)))
+    return [policy.EventFacts(id=e.id, title=e.title, grade=policy.normalise_grade(e.grade),
+                              topics=[str(t) for t in e.topics or []], places=[_place(p) for p in e.places or []],
+                              keywords=[str(k) for k in e.keywords or []], sources=frozenset(sources.get(e.id, ())))
+            for e in events]
+
+
+def _place(value: Any) -> str:
+    return str(value.get("name", "")) if isinstance(value, dict) else str(value)
+
+
+def evaluate(ws: Workspace, now: datetime | None = None) -> tuple[list[Due], int]:
+    """The messages due now (not yet in the sent-log at this grade or higher) and how many quiet hours hold."""
+    now = now or utcnow()
+    with ws.db.read() as s:
+        rules = list(s.execute(select(AlertRule).where(AlertRule.active.is_(True))).scalars())
+        routes: dict[int, list[int]] = defaultdict(list)
+        for rule_id, channel_id in s.execute(
+                select(AlertRuleChannel.rule_id, AlertRuleChannel.channel_id).join(
+                    AlertChannel, AlertChannel.id == AlertRuleChannel.channel_id).where(AlertChannel.active.is_(True))):
+            routes[rule_id].append(channel_id)
+    if not rules:
+        return [], 0
+    events = _facts(ws, rules, now)
+    quiet = _quiet(ws)
+    local = now.astimezone(CHINA)
+    candidates: list[Due] = []
+    for rule in rules:
+        spec = policy.RuleSpec(rule.min_grade, rule.topic, rule.place, rule.keyword, rule.source)
+        recipients = [(f"channel:{c}", c) for c in sorted(routes.get(rule.id, []))] + \
+                     [(f"role:{r}", None) for r in rule.roles or []]
+        for ev in events:
+            if ev.grade and policy.matches(spec, ev):
+                candidates += [Due(rule.id, ev.id, ev.grade, rcpt, ch) for rcpt, ch in recipients]
+    if not candidates:
+        return [], 0
+    sent: dict[tuple[int, int, str], list[str]] = defaultdict(list)
+    event_ids = sorted({c.event_id for c in candidates})
+    with ws.db.read() as s:
+        for i in range(0, len(event_ids), 500):
+            for rule_id, event_id, recipient, grade in s.execute(
+                    select(AlertDelivery.rule_id, AlertDelivery.event_id, AlertDelivery.recipient, AlertDelivery.grade)
+                    .where(AlertDelivery.event_id.in_(event_ids[i:i + 500]))):
+                sent[(rule_id, event_id, recipient)].append(grade)
+    due, held = [], 0
+    for c in candidates:
+        if not policy.is_new_level(c.grade, sent.get((c.rule_id, c.event_id, c.recipient), [])):
+            continue
+        if policy.held_back(c.grade, quiet, local):
+            held += 1
+            continue
+        due.append(c)
+    return due, held
+
+
+def _quiet(ws: Workspace) -> policy.QuietHours | None:
+    try:
+        return policy.parse_quiet_hours(ws.settings.alert_quiet_hours)
+    except ValueError:
+        log.warning("alert_quiet_hours %r is not HH:MM-HH:MM; no quiet hours", ws.settings.alert_quiet_hours)
+        return None
+
+
+def claim_new(ws: Workspace, due: list[Due], worker: str, now: datetime) -> list[int]:
+    """Insert the sent-log rows of the due messages; returns the ids this runner won (the others exist)."""
+    won: list[int] = []
+    if not due:
+        return won
+    with ws.db.write() as s:
+        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        for d in due:
+            row = s.execute(insert(AlertDelivery).values(
+                rule_id=d.rule_id, event_id=d.event_id, grade=d.grade, recipient=d.recipient, channel_id=d.channel_id,
+                status="sending", attempts=0, next_attempt_at=now + LEASE, claimed_by=worker, last_error="",
+                created_at=now).on_conflict_do_nothing().returning(AlertDelivery.id)).first()
+            if row is not None:
+                won.append(int(row[0]))
+    return won
+
+
+def claim_retries(ws: Workspace, worker: str, now: datetime) -> list[int]:
+    """Take the messages whose retry time has come, and claims abandoned mid-send; only one runner wins each."""
+    with ws.db.read() as s:
+        ids = list(s.execute(select(AlertDelivery.id).where(
+            AlertDelivery.status.in_(("retrying", "sending")), AlertDelivery.next_attempt_at <= now)
+            .order_by(AlertDelivery.id).limit(500)).scalars())
+    won = []
+    for delivery_id in ids:
+        with ws.db.write() as s:
+            result = s.execute(update(AlertDelivery).where(
+                AlertDelivery.id == delivery_id, AlertDelivery.status.in_(("retrying", "sending")),
+                AlertDelivery.next_attempt_at <= now)
+                .values(status="sending", claimed_by=worker, next_attempt_at=now + LEASE))
+            if getattr(result, "rowcount", 0) == 1:
+                won.append(delivery_id)
+    return won
+
+
+def _message(ws: Workspace, delivery: AlertDelivery, rule: AlertRule, event: Event) -> policy.AlertMessage:
+    base = ws.settings.public_url.rstrip("/")
+    first = aware(event.first_seen_at).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if event.first_seen_at else ""
+    return policy.AlertMessage(
+        delivery_id=delivery.id, rule_name=rule.name, event_id=event.id, event_title=event.title,
+        grade=delivery.grade, item_count=event.item_count or 0, places=[_place(p) for p in event.places or []][:5],
+        topics=[str(t) for t in event.topics or []][:5], first_seen=first,
+        link=f"{base}/events/{event.id}" if base else "")
+
+
+def send_one(ws: Workspace, delivery_id: int, worker: str) -> str:
+    """Send one claimed message and record the attempt; returns its new status."""
+    with ws.db.read() as s:
+        delivery = s.get(AlertDelivery, delivery_id)
+        if delivery is None or delivery.status != "sending" or delivery.claimed_by != worker:
+            return "skipped"
+        rule, event = s.get(AlertRule, delivery.rule_id), s.get(Event, delivery.event_id)
+        channel = s.get(AlertChannel, delivery.channel_id) if delivery.channel_id is not None else None
+        assert rule is not None and event is not None
+        message = _message(ws, delivery, rule, event)
+    started = time.monotonic()
+    error = ""
+    try:
+        if channel is not None:
+            spec = ChannelSpec(channel.id, channel.name, channel.kind, channel.target, channel.secret,
+                               dict(channel.config or {}))
+            make_channel(spec, ws).send(message)
+        elif delivery.recipient.startswith("role:"):
+            deliver_inapp(ws, delivery.recipient.removeprefix("role:"), message)
+        else:
+            error = "预警渠道已删除"
+    except SendError as exc:
+        error = str(exc)
+    except Exception as exc:  # a bug in an adapter must not stop the other messages
+        log.exception("alert channel %s failed", channel.kind if channel else delivery.recipient)
+        error = f"发送时程序出错（{type(exc).__name__}）"
+    return _record(ws, delivery_id, worker, error, int((time.monotonic() - started) * 1000))
+
+
+def _record(ws: Workspace, delivery_id: int, worker: str, error: str, duration_ms: int) -> str:
+    now = utcnow()
+    with ws.db.write() as s:
+        delivery = s.get(AlertDelivery, delivery_id, with_for_update=True)
+        if delivery is None or delivery.claimed_by != worker:
+            return "skipped"
+        delivery.attempts = (delivery.attempts or 0) + 1
+        s.add(AlertAttempt(delivery_id=delivery.id, at=now, ok=not error, error=error, duration_ms=duration_ms))
+        channel = s.get(AlertChannel, delivery.channel_id, with_for_update=True) \
+            if delivery.channel_id is not None else None
+        if not error:
+            delivery.status, delivery.sent_at, delivery.last_error, delivery.next_attempt_at = "sent", now, "", None
+            if channel is not None:
+                channel.last_sent_at, channel.consecutive_failures, channel.failing_warned = now, 0, False
+            return "sent"
+        retry_at = policy.next_attempt(delivery.attempts, now)
+        delivery.status = "retrying" if retry_at else "failed"
+        delivery.next_attempt_at, delivery.last_error = retry_at, error
+        if channel is not None:
+            channel.consecutive_failures = (channel.consecutive_failures or 0) + 1
+            channel.last_failed_at, channel.last_error = now, error
+            if channel.consecutive_failures >= policy.FAILING_AFTER and not channel.failing_warned:
+                channel.failing_warned = True
+                notify(s, "admin", CHANNEL_FAILING_KIND, f"预警渠道连续发送失败：{channel.name}",
+                       f"“{channel.name}”已连续 {channel.consecutive_failures} 次发送失败，最近一次：{error}。"
+                       "失败的预警会按间隔自动重试，请检查渠道地址和对方服务。", "/alerts")
+        return delivery.status
+
+
+def run_alerts(ws: Workspace, now: datetime | None = None) -> dict[str, int]:
+    """Evaluate the rules, send the new messages and the retries that are due; counts by outcome."""
+    now = now or utcnow()
+    worker = worker_name()
+    due, held = evaluate(ws, now)
+    ids = claim_new(ws, due, worker, now) + claim_retries(ws, worker, now)
+    counts: dict[str, int] = defaultdict(int)
+    for delivery_id in ids:
+        counts[send_one(ws, delivery_id, worker)] += 1
+    if held:
+        counts["held"] = held
+    return dict(counts)
+
+
+def log_rows(ws: Workspace, limit: int | None = None) -> list[dict[str, Any]]:
+    """The sent-log, oldest first: {rule_id, channel_id, event_id, grade, sent_at, status} and a little more."""
+    with ws.db.read() as s:
+        stmt = select(AlertDelivery).order_by(AlertDelivery.id)
+        if limit:
+            stmt = stmt.limit(limit)
+        rows = list(s.execute(stmt).scalars())
+    return [{"id": r.id, "rule_id": r.rule_id, "channel_id": r.channel_id, "event_id": r.event_id, "grade": r.grade,
+             "sent_at": aware(r.sent_at).isoformat() if r.sent_at else None, "status": r.status,
+             "recipient": r.recipient, "attempts": r.attempts, "error": r.last_error or None,
+             "acknowledged": r.acknowledged_at is not None} for r in rows]
+
+
+def pending_retries(ws: Workspace) -> int:
+    with ws.db.read() as s:
+        return len(s.execute(select(AlertDelivery.id).where(or_(
+            AlertDelivery.status == "retrying", AlertDelivery.status == "sending"))).all())

@@ -1,0 +1,75 @@
+"""The alerts CLI contract, through the real `yuqing` command in a subprocess (as checks outside the suite
+run it): channel add and rule add print the id, run sends what is due, log --json prints one object per
+message with the agreed fields; changes act as --as USERNAME or the workspace operator."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests import factories
+from tests.alert.servers import http_recorder, smtp_server
+from yuqing.store.tables import AuditEntry
+from yuqing.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def yuqing(ws: Workspace, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("yuqing", path=str(Path(sys.executable).parent))
+    cmd = [exe] if exe else [sys.executable, "-c", "from yuqing.cli import main; main()"]
+    full = dict(os.environ, PYTHONPATH=str(ROOT / "src"), **env)
+    return subprocess.run([*cmd, "-w", str(ws.path), *args], capture_output=True, text=True, timeout=120, env=full)
+
+
+def test_alerts_cli_contract(ws: Workspace) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "office1", "office")
+        factories.user(s, "analyst1", "analyst")
+        factories.event(s, "西关路暴雨内涝", grade="II", item_count=9)
+        factories.event(s, "小区停水", grade="IV")
+    with http_recorder() as robot, smtp_server() as box:
+        smtp = {"YUQING_SMTP_HOST": box.host, "YUQING_SMTP_PORT": str(box.port)}
+        add = yuqing(ws, "alerts", "channel", "add", "--kind", "email", "--name", "值班邮箱",
+                     "--target", "duty@district.example", "--as", "office1")
+        assert add.returncode == 0, add.stderr
+        email_id = int(add.stdout.strip())
+        add = yuqing(ws, "alerts", "channel", "add", "--kind", "dingtalk", "--name", "值班群", "--target",
+                     f"{robot.url}/robot/send?access_token=t", "--secret", "SECabc", "--as", "office1")
+        assert add.returncode == 0, add.stderr
+        ding_id = int(add.stdout.strip())
+        refused = yuqing(ws, "alerts", "channel", "add", "--kind", "wecom", "--name", "x", "--target",
+                         f"{robot.url}/x", "--as", "analyst1")
+        assert refused.returncode == 1 and "无权" in refused.stderr
+        bad = yuqing(ws, "alerts", "channel", "add", "--kind", "fax", "--name", "x", "--target", "1", "--as", "office1")
+        assert bad.returncode == 2 and "渠道类型" in bad.stderr
+        nobody = yuqing(ws, "alerts", "rule", "add", "--name", "r", "--min-grade", "II", "--channel", str(email_id))
+        assert nobody.returncode == 2 and "--as" in nobody.stderr  # no operator, no --as: refused
+        rule = yuqing(ws, "alerts", "rule", "add", "--name", "重大及以上", "--min-grade", "II",
+                      "--channel", str(email_id), "--channel", str(ding_id), **{"YUQING_OPERATOR": "office1"})
+        assert rule.returncode == 0, rule.stderr
+        rule_id = int(rule.stdout.strip())
+        for _ in range(2):
+            ran = yuqing(ws, "alerts", "run", **smtp)
+            assert ran.returncode == 0, ran.stderr
+        log = yuqing(ws, "alerts", "log", "--json")
+    assert log.returncode == 0, log.stderr
+    rows = [json.loads(line) for line in log.stdout.splitlines() if line.strip()]
+    assert len(rows) == 2
+    for row in rows:
+        assert {"rule_id", "channel_id", "event_id", "grade", "sent_at", "status"} <= set(row)
+        assert row["rule_id"] == rule_id and row["grade"] == "II" and row["status"] == "sent" and row["sent_at"]
+    assert {r["channel_id"] for r in rows} == {email_id, ding_id}
+    assert len(box.messages) == 1 and len(robot.requests) == 1
+    assert "timestamp" in robot.requests[0].query and "sign" in robot.requests[0].query
+    with ws.db.read() as s:
+        audited = list(s.execute(select(AuditEntry.action, AuditEntry.actor_name)
+                                 .where(AuditEntry.action.like("alert.%"))).all())
+    assert [a for a, _ in audited] == ["alert.channel_add", "alert.channel_add", "alert.rule_add"]
+    assert all(name.endswith("office1") for _, name in audited)
