@@ -130,15 +130,20 @@ def test_re_analysis_sends_nothing_again(ws: Workspace, robot: Recorder) -> None
 
 
 def test_the_analysis_job_sends_the_alert_its_batch_raised(ws: Workspace, robot: Recorder) -> None:
+    """The batch grades the event it builds; the analysis job then alerts at once (not a minute later)."""
     from tests.test_analysis_service import WAGES, _add
 
     with ws.db.write() as s:
         ch = factories.alert_channel(s, "wecom", f"{robot.url}/send?key=k")
         factories.alert_rule(s, "IV", [ch])
-        factories.event(s, "已定级事件", grade="IV", last_seen_at=T0)
-    _add(ws, WAGES[:1], T0)
-    with frozen(T0 + timedelta(hours=1)):
+    _add(ws, WAGES, T0)
+    with frozen(T0 + timedelta(hours=4)):
         analysis_service.drop_caches()
+        run_task(ws, "analyse.pending")
+        with ws.db.read() as s:
+            ev = s.execute(select(Event)).scalar_one()
+        assert ev.grade in ("I", "II", "III", "IV")
+        assert [(r.event_id, r.grade, r.status) for r in _log(ws)] == [(ev.id, ev.grade, "sent")]
         run_task(ws, "analyse.pending")
     assert len(robot.requests) == 1
 
