@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -56,13 +56,16 @@ class Due:
 
 
 def _facts(ws: Workspace, rules: list[AlertRule], now: datetime) -> list[policy.EventFacts]:
-    """The events that could fire a rule: graded, not merged away, seen within the lookback."""
+    """The events that could fire a rule: graded, not merged away, seen within the lookback of the newest
+    activity (now, on a live system; the data's own last day for an imported archive or the demo)."""
     loosest = max(policy.LEVELS[policy.normalise_grade(r.min_grade) or "I"] for r in rules)
     grades = [g for g, lv in policy.LEVELS.items() if lv <= loosest]
     with ws.db.read() as s:
+        newest = s.execute(select(func.max(Event.last_seen_at))).scalar_one_or_none()
+        latest = min(now, aware(newest)) if newest is not None else now
         events = list(s.execute(select(Event).where(
             Event.grade.is_not(None), Event.merged_into_id.is_(None),
-            Event.last_seen_at >= now - policy.LOOKBACK)).scalars())
+            Event.last_seen_at >= latest - policy.LOOKBACK)).scalars())
         events = [e for e in events if policy.normalise_grade(e.grade) in grades]
         sources: dict[int, set[str]] = defaultdict(set)
         if events and any(r.source for r in rules):

@@ -26,7 +26,8 @@ QUIET_PASSES_LEVEL = LEVELS["II"]
 BACKOFF_SECONDS: tuple[int, ...] = (60, 300, 900, 3600)
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 FAILING_AFTER = 3
-# Events not seen for this long are history: a new rule does not fire for last year's events.
+# Events not seen for this long before the newest activity are history: a new rule does not fire for
+# last year's events.
 LOOKBACK = timedelta(days=7)
 
 CHANNEL_KINDS: dict[str, str] = {
