@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from yuqing.actions import Tx, action
 from yuqing.clock import CHINA, aware, now_local
 from yuqing.store.tables import Item
 
@@ -97,3 +98,9 @@ def items_xlsx(items: Sequence[Item], who: str) -> bytes:
             it.reposts, it.comments, it.likes, it.content_hash,
         ])
     return xlsx("信息导出", headers, rows, who, widths=[8, 12, 17, 17, 30, 60, 30, 6, 14, 6, 16, 6, 6, 6, 20])
+
+
+@action("export.items", permission="items.read")
+def record_items_export(tx: Tx, *, rows: int, total: int, filters: dict[str, Any]) -> None:
+    """Who exported which filter of the feed, and how many rows (an export is a sensitive read)."""
+    tx.audit("export.items", "items", None, rows=rows, total=total, **filters)

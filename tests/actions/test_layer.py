@@ -13,7 +13,8 @@ SRC = Path(yuqing.__file__).parent
 
 # Modules outside the case desk whose changes of state are actions (respond/ has its own test_layer).
 ACTION_MODULES = ["accounts.py", "profile_admin.py", "events_admin.py", "importer.py", "collect/sources.py",
-                  "collect/schedule.py", "collect/push.py", "collect/retention.py", "store/analysis.py"]
+                  "collect/schedule.py", "collect/push.py", "collect/retention.py", "store/analysis.py",
+                  "sessions.py", "exports.py"]
 
 
 def _trees(paths: list[Path]) -> Iterator[tuple[str, ast.AST]]:
@@ -57,3 +58,13 @@ def test_web_imports_no_command_line_module() -> None:
             if any(m.split(".")[-1] == "cli" or m == "yuqing.cli" for m in modules):
                 found.append(f"{name}:{node.lineno}")  # type: ignore[attr-defined]
     assert found == [], f"web imports a CLI module: {found}"
+
+
+def test_pages_and_the_api_write_the_audit_log_only_through_actions() -> None:
+    found = []
+    for name, tree in _trees(list((SRC / "web").rglob("*.py"))):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "append" and isinstance(node.value, ast.Name) \
+                    and node.value.id == "audit":
+                found.append(f"{name}:{node.lineno}")
+    assert found == [], f"web writes audit entries itself: {found}"

@@ -5,10 +5,8 @@ Routes stay thin: they take these as `Annotated` aliases and call repositories a
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, unquote
@@ -16,13 +14,13 @@ from urllib.parse import quote, unquote
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from yuqing.accounts import actor_of
 from yuqing.clock import CHINA, aware, utcnow
 from yuqing.domain import records
 from yuqing.domain.roles import ROLE_NAMES, Actor, permission_label
+from yuqing.sessions import token_hash
 from yuqing.store.tables import LoginSession, User
 from yuqing.workspace import Workspace
 
@@ -74,22 +72,6 @@ def workspace(request: Request) -> Workspace:
 def db_session(request: Request) -> Iterator[Session]:
     with workspace(request).db.read() as session:
         yield session
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def start_session(session: Session, user: User, hours: int) -> tuple[str, LoginSession]:
-    token = secrets.token_urlsafe(32)
-    row = LoginSession(token_hash=token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(24),
-                       expires_at=utcnow() + timedelta(hours=hours))
-    session.add(row)
-    return token, row
-
-
-def end_session(session: Session, token: str) -> None:
-    session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
 
 
 class Viewer:
@@ -193,8 +175,3 @@ def render(request: Request, name: str, status_code: int = 200, /, **context: An
     if flash and request.method == "GET":
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
-
-
-def purge_expired(session: Session) -> None:
-    session.execute(delete(LoginSession).where(LoginSession.expires_at < utcnow()))
-

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from yuqing.accounts import AccountError, create_unit, create_user, unit_tree
 from yuqing.domain.roles import PermissionDenied
-from yuqing.store import audit
+from yuqing.respond.cases import record_view
 from yuqing.store.repositories.cases import NotFound, get_case, list_cases
 from yuqing.store.repositories.items import daily_counts, dashboard_counts, get_item
 from yuqing.store.search import search_items
@@ -124,6 +124,5 @@ def case(case_id: int, viewer: CurrentViewer, session: DbSession, ws: WorkspaceD
         raise HTTPException(403, str(exc)) from None
     except NotFound:
         raise HTTPException(404, "案件不存在或无权查看") from None
-    with ws.db.write() as s:
-        audit.append(s, viewer.actor, "case.view", "case", case_id)
+    record_view(ws, viewer.actor, case_id)
     return found

@@ -9,19 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from yuqing import lockout
-from yuqing.accounts import authenticate
-from yuqing.domain.roles import Actor
 from yuqing.lockout import LOCKOUT_MINUTES, clean_username
-from yuqing.store import audit
+from yuqing.sessions import claimant, sign_in, sign_out
 from yuqing.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     CsrfViewer,
     WorkspaceDep,
-    end_session,
-    purge_expired,
     render,
-    start_session,
 )
 
 router = APIRouter()
@@ -61,19 +56,11 @@ def login(
     if not allowed:
         return render(request, "login.html", 429, login_csrf=cookie, next=_safe_next(next),
                       error=f"登录失败次数过多，请 {LOCKOUT_MINUTES} 分钟后再试")
-    with ws.db.write() as s:
-        user = authenticate(s, name, password)
-        if user is None:
-            audit.append(s, Actor(None, name[:50], "anonymous"), "auth.login_failed", "user", None)
-        else:
-            lockout.clear(s, name)
-            purge_expired(s)
-            token, _ = start_session(s, user, ws.settings.session_hours)
-            audit.append(s, Actor(user.id, user.display_name, user.role_code, user.unit_id), "auth.login",
-                         "user", user.id)
-    if user is None:
+    signed = sign_in(ws, claimant(name), name, password, ws.settings.session_hours)
+    if signed is None:
         return render(request, "login.html", 401, login_csrf=cookie, next=_safe_next(next),
                       error="用户名或密码错误")
+    _user, token = signed
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=ws.settings.https_cookies, max_age=ws.settings.session_hours * 3600)
@@ -83,9 +70,7 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, ws: WorkspaceDep, viewer: CsrfViewer) -> object:
-    with ws.db.write() as s:
-        end_session(s, request.cookies.get(SESSION_COOKIE, ""))
-        audit.append(s, viewer.actor, "auth.logout", "user", viewer.user.id)
+    sign_out(ws, viewer.actor, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -12,8 +12,7 @@ from fastapi.responses import Response
 from yuqing.analyse.topics import TOPIC_LABELS
 from yuqing.clock import CHINA, now_local
 from yuqing.collect.evidence import raw_evidence
-from yuqing.exports import items_xlsx
-from yuqing.store import audit
+from yuqing.exports import items_xlsx, record_items_export
 from yuqing.store.repositories.cases import NotFound
 from yuqing.store.repositories.items import get_item, sources
 from yuqing.store.search import ItemFilter, search_items
@@ -98,9 +97,8 @@ def export_items(
     hits = search_items(session, f, limit=EXPORT_LIMIT)
     rows, total = hits.items, hits.total
     body = items_xlsx(rows, f"{viewer.user.display_name}（{viewer.user.username}）")
-    with ws.db.write() as s:
-        audit.append(s, viewer.actor, "export.items", "items", None, rows=len(rows), total=total, query=q,
-                     since=since, until=until, source=source, sentiment=sentiment, topic=topic, place=place)
+    record_items_export(ws, viewer.actor, rows=len(rows), total=total, filters=dict(
+        query=q, since=since, until=until, source=source, sentiment=sentiment, topic=topic, place=place))
     name = f"舆情信息_{now_local().strftime('%Y%m%d_%H%M')}.xlsx"
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
