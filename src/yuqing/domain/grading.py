@@ -183,6 +183,7 @@ DEFAULTS: dict[str, Any] = {
 
 SEVERITY_CLASSES = ("casualties", "public_safety", "mass_gathering", "vulnerable", "officials", "consequences")
 EVIDENCE_MAX = 10
+READ_CACHE = 100_000  # items whose reading a configuration keeps
 DAY = 86_400.0
 
 _CN_AMOUNTS = {"几十万": 2e5, "数十万": 2e5, "上百万": 1e6, "几百万": 2e6, "数百万": 2e6, "上千万": 1e7,
@@ -282,6 +283,17 @@ class GradingConfig:
         self.media_sources = re.compile(data["media_sources"]) if data["media_sources"] else None
         self.categories = {name: (float(c.get("weight", 1.0)), tuple(c.get("from", ())), _union(c.get("cues", [])))
                            for name, c in data["categories"].items()}
+        # What each item says, kept while this configuration lives: an event regraded after every batch
+        # reads only its new items again (5,000 items: 170 ms read afresh).
+        self._reads: dict[GradeItem, _Read] = {}
+
+    def read(self, item: GradeItem) -> _Read:
+        found = self._reads.get(item)
+        if found is None:
+            if len(self._reads) >= READ_CACHE:
+                self._reads.clear()
+            found = self._reads[item] = read_item(item, self)
+        return found
 
     @classmethod
     def load(cls, path: Path) -> GradingConfig:
@@ -382,7 +394,7 @@ def _factor(name: str, value: float, config: GradingConfig, evidence: tuple[int,
 def assess(items: Iterable[GradeItem], config: GradingConfig | None = None, now: float | None = None) -> Assessment:
     """Grade an event from its items: every factor, its contribution, the score and the grade."""
     config = config or GradingConfig()
-    reads = [read_item(it, config) for it in items]
+    reads = [config.read(it) for it in items]
     n = len(reads)
     factors: list[Factor] = []
 

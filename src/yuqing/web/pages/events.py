@@ -43,7 +43,8 @@ EventEditor = Annotated[Viewer, require_permission("events.edit")]
 
 @router.get("/events")
 def events_page(request: Request, viewer: EventReader, session: DbSession, q: str = "") -> object:
-    return render(request, "events/list.html", events=list_events(session, q=q.strip()), q=q)
+    return render(request, "events/list.html", events=list_events(session, q=q.strip()), q=q,
+                  grade_labels=GRADE_LABELS)
 
 
 def may_read_event(session: DbSession, viewer: Viewer, event_id: int) -> bool:
