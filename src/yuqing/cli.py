@@ -818,6 +818,36 @@ def alert_rule_add(
                              place=place, keyword=keyword, source=source, roles=list(role or [])))
 
 
+@alert_rule_app.command("list")
+def alert_rule_list(ctx: typer.Context) -> None:
+    """每行一个 JSON 对象：预警规则、条件和发往的渠道。"""
+    from yuqing.alert.queries import rule_rows
+
+    for row in rule_rows(ws_of(ctx, migrate=True)):
+        typer.echo(json.dumps(row, ensure_ascii=False))
+
+
+@alert_rule_app.command("disable")
+def alert_rule_disable(ctx: typer.Context, rule_id: Annotated[int, typer.Argument(help="规则编号")],
+                       enable: Annotated[bool, typer.Option("--enable", help="改为重新启用")] = False,
+                       as_user: AsUser = None) -> None:
+    """停用（或 --enable 重新启用）一条预警规则。"""
+    from yuqing.alert.admin import set_rule_active
+
+    _alert_change(ctx, as_user, set_rule_active, rule_id, enable)
+    out.print(f"已{'启用' if enable else '停用'}预警规则 {rule_id}")
+
+
+@alerts_app.command("ack")
+def alerts_ack(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(help="发送记录编号（alerts log 的 id）")],
+               as_user: AsUser = None) -> None:
+    """确认收到一条预警（同一规则、事件、等级的各渠道消息一并确认）。"""
+    from yuqing.alert.admin import acknowledge
+
+    marked = _alert_change(ctx, as_user, acknowledge, delivery_id)
+    out.print(f"已确认 {marked} 条预警消息")
+
+
 @alerts_app.command("run")
 def alerts_run(ctx: typer.Context) -> None:
     """按规则评估当前事件，立即发送到期的预警（含到期的重试）；重复运行不会重复发送。"""

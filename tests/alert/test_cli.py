@@ -67,9 +67,17 @@ def test_alerts_cli_contract(ws: Workspace) -> None:
         assert row["rule_id"] == rule_id and row["grade"] == "II" and row["status"] == "sent" and row["sent_at"]
     assert {r["channel_id"] for r in rows} == {email_id, ding_id}
     assert len(box.messages) == 1 and len(robot.requests) == 1
+    ack = yuqing(ws, "alerts", "ack", str(rows[0]["id"]), "--as", "office1")
+    assert ack.returncode == 0 and "已确认 2 条" in ack.stdout, ack.stderr  # both channels' messages
+    off = yuqing(ws, "alerts", "rule", "disable", str(rule_id), "--as", "office1")
+    assert off.returncode == 0, off.stderr
+    listed = yuqing(ws, "alerts", "rule", "list")
+    [rule_row] = [json.loads(line) for line in listed.stdout.splitlines() if line.strip()]
+    assert rule_row["channels"] == sorted([email_id, ding_id]) and rule_row["active"] is False
     assert "timestamp" in robot.requests[0].query and "sign" in robot.requests[0].query
     with ws.db.read() as s:
         audited = list(s.execute(select(AuditEntry.action, AuditEntry.actor_name)
                                  .where(AuditEntry.action.like("alert.%"))).all())
-    assert [a for a, _ in audited] == ["alert.channel_add", "alert.channel_add", "alert.rule_add"]
+    assert [a for a, _ in audited] == ["alert.channel_add", "alert.channel_add", "alert.rule_add", "alert.acknowledge",
+                                       "alert.rule_update"]
     assert all(name.endswith("office1") for _, name in audited)

@@ -35,6 +35,18 @@ def channel_rows(ws: Workspace) -> list[dict[str, Any]]:
              "last_sent_at": c.last_sent_at, "last_failed_at": c.last_failed_at} for c in rows]
 
 
+def rule_rows(ws: Workspace) -> list[dict[str, Any]]:
+    with ws.db.read() as s:
+        rules = list(s.execute(select(AlertRule).order_by(AlertRule.id)).scalars())
+        links = s.execute(select(AlertRuleChannel.rule_id, AlertRuleChannel.channel_id)).all()
+    channels: dict[int, list[int]] = {}
+    for rule_id, channel_id in links:
+        channels.setdefault(rule_id, []).append(channel_id)
+    return [{"id": r.id, "name": r.name, "min_grade": r.min_grade, "topic": r.topic, "place": r.place,
+             "keyword": r.keyword, "source": r.source, "channels": sorted(channels.get(r.id, [])),
+             "roles": list(r.roles or []), "active": r.active} for r in rules]
+
+
 @dataclass
 class ChannelView:
     id: int
