@@ -145,3 +145,17 @@ def test_an_unreachable_robot_is_a_send_error(ws: Workspace) -> None:
 
     with pytest.raises(SendError, match="无法连接"):
         channel(ws, "wecom", f"http://127.0.0.1:{free_port()}/cgi-bin/webhook/send?key=x").send(MESSAGE)
+
+
+def test_smtp_and_quiet_hours_settings_come_from_the_toml_and_the_environment(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from yuqing.settings import load_settings
+
+    (tmp_path / "yuqing.toml").write_text('smtp_host = "mail.district.example"\nsmtp_port = 587\n'
+                                          'smtp_user = "yq"\nalert_quiet_hours = "22:00-07:00"\n', encoding="utf-8")
+    monkeypatch.setenv("YUQING_SMTP_STARTTLS", "true")
+    monkeypatch.setenv("YUQING_SMTP_PASSWORD", "pw")
+    monkeypatch.setenv("YUQING_SMTP_FROM", "alerts@district.example")
+    st = load_settings(tmp_path)
+    assert (st.smtp_host, st.smtp_port, st.smtp_user, st.smtp_password, st.smtp_from, st.smtp_starttls) == \
+        ("mail.district.example", 587, "yq", "pw", "alerts@district.example", True)
+    assert st.alert_quiet_hours == "22:00-07:00"

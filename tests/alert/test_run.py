@@ -263,3 +263,30 @@ def test_email_alert_reaches_the_smtp_server_once(ws: Workspace, tmp_path: Path)
             run_alerts(ws)
             run_alerts(ws)
     assert len(box.messages) == 1 and "特别重大" in str(box.messages[0][2]["Subject"])
+
+
+def test_a_claim_left_by_a_dead_worker_is_sent_after_its_lease(ws: Workspace, robot: Recorder) -> None:
+    from yuqing.alert.run import LEASE, claim_new, evaluate
+
+    _setup(ws, robot)
+    with frozen(T0):
+        due, _ = evaluate(ws)
+        assert len(claim_new(ws, due, "dead-worker", T0)) == 1  # claimed, then the process died
+        assert run_alerts(ws) == {}  # the row exists: nobody else sends
+    with frozen(T0 + LEASE - timedelta(seconds=1)):
+        assert run_alerts(ws) == {}
+    with frozen(T0 + LEASE):
+        assert run_alerts(ws) == {"sent": 1}
+    assert len(robot.requests) == 1 and [r.status for r in _log(ws)] == ["sent"]
+
+
+def test_in_app_roles_are_written_with_the_sent_mark(ws: Workspace) -> None:
+    with ws.db.write() as s:
+        factories.alert_rule(s, "III", [factories.alert_channel(s, "inapp", "leader")], roles=["office"])
+        factories.event(s, "西关路暴雨内涝", grade="II", last_seen_at=T0)
+    with frozen(T0):
+        assert run_alerts(ws) == {"sent": 2}
+        assert run_alerts(ws) == {}
+    with ws.db.read() as s:
+        audiences = sorted(s.execute(select(Notification.audience).where(Notification.kind == "alert.fired")).scalars())
+    assert audiences == ["leader", "office"]

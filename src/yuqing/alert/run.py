@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from yuqing.alert.channels import ChannelSpec, SendError, make_channel
-from yuqing.alert.channels.inapp import deliver_inapp
+from yuqing.alert.channels.inapp import notify_inapp as inapp_notify
 from yuqing.clock import CHINA, aware, utcnow
 from yuqing.domain import alerts as policy
 from yuqing.store.repositories.notifications import notify
@@ -195,13 +195,16 @@ def send_one(ws: Workspace, delivery_id: int, worker: str) -> str:
         message = _message(ws, delivery, rule, event)
     started = time.monotonic()
     error = ""
+    # In-app messages are written in the same transaction that marks them sent: never twice, even on a crash.
+    role = channel.target if channel is not None and channel.kind == "inapp" else \
+        delivery.recipient.removeprefix("role:") if channel is None and delivery.recipient.startswith("role:") else None
+    if role is not None:
+        return _record(ws, delivery_id, worker, "", 0, inapp=(role, message))
     try:
         if channel is not None:
             spec = ChannelSpec(channel.id, channel.name, channel.kind, channel.target, channel.secret,
                                dict(channel.config or {}))
             make_channel(spec, ws).send(message)
-        elif delivery.recipient.startswith("role:"):
-            deliver_inapp(ws, delivery.recipient.removeprefix("role:"), message)
         else:
             error = "预警渠道已删除"
     except SendError as exc:
@@ -212,12 +215,15 @@ def send_one(ws: Workspace, delivery_id: int, worker: str) -> str:
     return _record(ws, delivery_id, worker, error, int((time.monotonic() - started) * 1000))
 
 
-def _record(ws: Workspace, delivery_id: int, worker: str, error: str, duration_ms: int) -> str:
+def _record(ws: Workspace, delivery_id: int, worker: str, error: str, duration_ms: int,
+            inapp: tuple[str, policy.AlertMessage] | None = None) -> str:
     now = utcnow()
     with ws.db.write() as s:
         delivery = s.get(AlertDelivery, delivery_id, with_for_update=True)
-        if delivery is None or delivery.claimed_by != worker:
+        if delivery is None or delivery.claimed_by != worker or delivery.status != "sending":
             return "skipped"
+        if inapp is not None:
+            inapp_notify(s, *inapp)
         delivery.attempts = (delivery.attempts or 0) + 1
         s.add(AlertAttempt(delivery_id=delivery.id, at=now, ok=not error, error=error, duration_ms=duration_ms))
         channel = s.get(AlertChannel, delivery.channel_id, with_for_update=True) \

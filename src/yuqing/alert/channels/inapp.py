@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from yuqing.alert.channels.base import Channel, ChannelConfigError
 from yuqing.domain.alerts import AlertMessage
 from yuqing.domain.roles import PERMISSIONS, ROLE_NAMES
@@ -25,7 +27,11 @@ class InappChannel(Channel):
 
 
 def deliver_inapp(ws: Any, role: str, message: AlertMessage) -> None:
-    """Write the notification; its link opens the event for roles that may read events."""
-    link = f"/events/{message.event_id}" if "events.read" in PERMISSIONS.get(role, frozenset()) else None
     with ws.db.write() as s:
-        notify(s, role, KIND, message.title, message.text(), link)
+        notify_inapp(s, role, message)
+
+
+def notify_inapp(s: Session, role: str, message: AlertMessage) -> None:
+    """Write the notification in `s`; its link opens the event for roles that may read events."""
+    link = f"/events/{message.event_id}" if "events.read" in PERMISSIONS.get(role, frozenset()) else None
+    notify(s, role, KIND, message.title, message.text(), link)
