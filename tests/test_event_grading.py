@@ -87,3 +87,18 @@ def test_the_workspace_configuration_is_used(ws: Workspace) -> None:
     data = report(event)
     assert data["grade"] == "I" and set(data) == {"grade", "score", "factors", "overridden"}
     assert all(set(f) == {"name", "value", "contribution", "evidence_item_ids"} for f in data["factors"])
+
+
+def test_events_stored_before_grading_existed_are_graded_after_the_next_analysis(ws: Workspace) -> None:
+    with ws.db.write() as s:
+        old = factories.event(s, "河口镇暴雨内涝", item_count=2)
+        for text in ("河口镇内涝严重，有老人被困在家里，请求救援！", "河口镇暴雨后好几户进水了，大家注意绕行"):
+            factories.item(s, text, event_id=old.id, analysed_at=T0, relevant=True)
+        event_id = old.id
+    service.drop_caches()
+    assert service.analyse_pending(ws) == {"graded": 1}
+    assert service.analyse_pending(ws) == {}  # graded once
+    with ws.db.read() as s:
+        event = s.get(Event, event_id)
+        assert event is not None and event.grade in ("I", "II", "III", "IV") and event.graded_at is not None
+        assert [r.kind for r in history(s, event_id)] == ["computed"]

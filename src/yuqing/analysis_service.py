@@ -47,7 +47,7 @@ from yuqing.analyse.dedup import ItemId
 from yuqing.analyse.pipeline import Pipeline, Prepared
 from yuqing.analyse.topics import TOPIC_LABELS
 from yuqing.clock import aware, utcnow
-from yuqing.event_grading import grading_config, regrade
+from yuqing.event_grading import grading_config, regrade, regrade_ungraded
 from yuqing.store import analysis as store
 from yuqing.store.tables import Item
 from yuqing.workspace import Workspace
@@ -293,7 +293,8 @@ class Analyser:
 
     def run(self, batch: int = 500, progress: Callable[[int], Any] | None = None,
             max_batches: int | None = None) -> dict[str, int]:
-        """Claim and analyse batches until nothing is pending (or `max_batches`); then attach follow-ups."""
+        """Claim and analyse batches until nothing is pending (or `max_batches`); then attach follow-ups and
+        grade the events that have no grade yet."""
         totals: Counter[str] = Counter()
         relevant: list[int] = []
         done = 0
@@ -309,6 +310,9 @@ class Analyser:
                 progress(len(claim.item_ids))
         if relevant:
             totals.update(attach_follow_ups(self.ws, relevant))
+        graded = regrade_ungraded(self.ws)  # events stored before grading existed
+        if graded:
+            totals["graded"] += graded
         return dict(totals)
 
 

@@ -105,6 +105,21 @@ def regrade(session: Session, event_ids: Iterable[int], config: GradingConfig,
     return done
 
 
+def regrade_ungraded(ws: Workspace, limit: int = 500) -> int:
+    """Grade the live events that have items but no grade yet (events stored before grading existed, in a
+    workspace upgraded since); run after analysis, so an old event need not grow to get its grade."""
+    from yuqing.store.analysis import lock_state
+
+    with ws.db.read() as s:
+        ids = list(s.execute(select(Event.id).where(Event.graded_at.is_(None), Event.merged_into_id.is_(None),
+                                                    Event.item_count > 0).order_by(Event.id).limit(limit)).scalars())
+    if ids:
+        with ws.db.write() as s:
+            lock_state(s)  # one writer of grades at a time: the batches, the analysts' decisions and this
+            regrade(s, ids, grading_config(ws))
+    return len(ids)
+
+
 def history(session: Session, event_id: int) -> list[EventGrade]:
     """The grade history of an event, newest first."""
     return list(session.execute(select(EventGrade).where(EventGrade.event_id == event_id)
