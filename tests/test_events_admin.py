@@ -106,3 +106,24 @@ def test_an_override_holds_across_re_analysis_until_lifted_and_both_are_audited(
     assert [a for a, _ in entries] == ["event.grade_override", "event.grade_lift"]
     assert entries[0][1]["after"] == "I" and entries[0][1]["reason"].startswith("涉及重点项目")
     assert entries[1][1]["before"] == "I" and entries[1][1]["after"] == lifted.grade
+
+
+def test_a_merge_and_a_split_regrade_the_events_they_change(ws: Workspace) -> None:
+    from yuqing.event_grading import history
+
+    texts = ["锦江华府项目包工头跑了，欠薪85万，三十多名农民工聚在工地门口讨说法",
+             "锦江华府工地门口聚集了几十个农民工讨薪，拉横幅", "青石镇锦江华府项目工地拖欠工资", "锦江华府欠薪"]
+    with ws.db.write() as s:
+        a, b = factories.event(s, "锦江华府讨薪"), factories.event(s, "青石镇欠薪")
+        ids = [factories.item(s, t, event_id=(a if n < 2 else b).id).id for n, t in enumerate(texts)]
+        a_id, b_id = a.id, b.id
+    merge_events(ws, ANALYST, b_id, a_id, "同一件事")
+    with ws.db.read() as s:
+        merged = s.get(Event, b_id)
+        assert merged is not None and merged.grade is not None
+        assert {f["name"]: f for f in merged.grade_factors["factors"]}["mass_gathering"]["contribution"] > 0
+        assert [r.kind for r in history(s, b_id)] == ["computed"]
+    new = split_event(ws, ANALYST, b_id, ids[:2], "锦江华府工地门口讨薪", "聚集是另一件事")
+    with ws.db.read() as s:
+        split = s.get(Event, new.id)
+        assert split is not None and split.grade is not None and split.grade_score is not None
