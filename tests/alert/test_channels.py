@@ -140,6 +140,20 @@ def test_inapp_writes_a_notification_for_the_role(ws: Workspace) -> None:
         CHANNELS["inapp"].check("值班员", None, {})
 
 
+def test_inapp_to_one_person(ws: Workspace) -> None:
+    from tests import factories
+
+    with ws.db.write() as s:
+        duty = factories.user(s, "duty1", "office")
+        factories.user(s, "gone", "leader", active=False)
+    channel(ws, "inapp", "user:duty1").send(MESSAGE)
+    with pytest.raises(SendError, match="不存在或已停用"):
+        channel(ws, "inapp", "user:gone").send(MESSAGE)
+    with ws.db.read() as s:
+        notes = list(s.execute(select(Notification)).scalars())
+    assert [(n.audience, n.link) for n in notes] == [(f"user:{duty.id}", "/events/7")]
+
+
 def test_an_unreachable_robot_is_a_send_error(ws: Workspace) -> None:
     from tests.servers import free_port
 

@@ -89,7 +89,7 @@ class AlertView:
 def _target(ch: AlertChannel) -> str:
     """The target as a page may show it: robot keys and tokens cut off."""
     if ch.kind == "inapp":
-        return ROLE_NAMES.get(ch.target, ch.target)
+        return f"用户 {ch.target[5:]}" if ch.target.startswith("user:") else ROLE_NAMES.get(ch.target, "角色")
     if ch.kind in ("wecom", "dingtalk", "webhook", "sms"):
         return ch.target.split("?", 1)[0]
     return ch.target

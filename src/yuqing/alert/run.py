@@ -223,7 +223,10 @@ def _record(ws: Workspace, delivery_id: int, worker: str, error: str, duration_m
         if delivery is None or delivery.claimed_by != worker or delivery.status != "sending":
             return "skipped"
         if inapp is not None:
-            inapp_notify(s, *inapp)
+            try:
+                inapp_notify(s, *inapp)
+            except SendError as exc:
+                error = str(exc)
         delivery.attempts = (delivery.attempts or 0) + 1
         s.add(AlertAttempt(delivery_id=delivery.id, at=now, ok=not error, error=error, duration_ms=duration_ms))
         channel = s.get(AlertChannel, delivery.channel_id, with_for_update=True) \

@@ -1,15 +1,18 @@
-"""In-app: a notification in the inbox of everyone with a role (target: the role code, e.g. office)."""
+"""In-app: a notification in the inbox of everyone with a role (target: the role code, e.g. office) or of
+one person (target: user:USERNAME)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yuqing.alert.channels.base import Channel, ChannelConfigError
+from yuqing.alert.channels.base import Channel, ChannelConfigError, SendError
 from yuqing.domain.alerts import AlertMessage
 from yuqing.domain.roles import PERMISSIONS, ROLE_NAMES
 from yuqing.store.repositories.notifications import notify
+from yuqing.store.tables import User
 
 KIND = "alert.fired"
 
@@ -19,8 +22,9 @@ class InappChannel(Channel):
 
     @classmethod
     def check(cls, target: str, secret: str | None, config: dict[str, Any]) -> None:
-        if target not in ROLE_NAMES:
-            raise ChannelConfigError("站内通知的目标须为角色代码：" + "、".join(f"{k}（{v}）" for k, v in ROLE_NAMES.items()))
+        if target not in ROLE_NAMES and not (target.startswith("user:") and target[5:].strip()):
+            raise ChannelConfigError("站内通知的目标须为角色代码（" + "、".join(f"{k} {v}" for k, v in ROLE_NAMES.items())
+                                     + "）或 user:用户名")
 
     def send(self, message: AlertMessage) -> None:
         deliver_inapp(self.ws, self.spec.target, message)
@@ -31,7 +35,14 @@ def deliver_inapp(ws: Any, role: str, message: AlertMessage) -> None:
         notify_inapp(s, role, message)
 
 
-def notify_inapp(s: Session, role: str, message: AlertMessage) -> None:
-    """Write the notification in `s`; its link opens the event for roles that may read events."""
+def notify_inapp(s: Session, target: str, message: AlertMessage) -> None:
+    """Write the notification in `s` (SendError for a person who no longer has an active account); its link
+    opens the event for those who may read events."""
+    audience, role = target, target
+    if target.startswith("user:"):
+        user = s.execute(select(User).where(User.username == target[5:].strip())).scalar_one_or_none()
+        if user is None or not user.active:
+            raise SendError(f"站内通知的接收人“{target[5:]}”不存在或已停用")
+        audience, role = f"user:{user.id}", user.role_code
     link = f"/events/{message.event_id}" if "events.read" in PERMISSIONS.get(role, frozenset()) else None
-    notify(s, role, KIND, message.title, message.text(), link)
+    notify(s, audience, KIND, message.title, message.text(), link)
