@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 # A claim on a message being sent: a runner that died mid-send leaves it, and another retries after this.
 LEASE = timedelta(minutes=2)
 CHANNEL_FAILING_KIND = "alert.channel_failing"
+SENDERS = 4
 
 
 def worker_name() -> str:
@@ -257,8 +259,11 @@ def run_alerts(ws: Workspace, now: datetime | None = None) -> dict[str, int]:
     due, held = evaluate(ws, now)
     ids = claim_new(ws, due, worker, now) + claim_retries(ws, worker, now)
     counts: dict[str, int] = defaultdict(int)
-    for delivery_id in ids:
-        counts[send_one(ws, delivery_id, worker)] += 1
+    # A few at once: one slow or unreachable channel (5 s to connect, 10 s to answer) does not hold up the
+    # others, nor the analysis job that runs this after its batch for long.
+    with ThreadPoolExecutor(max_workers=SENDERS) as pool:
+        for status in pool.map(lambda delivery_id: send_one(ws, delivery_id, worker), ids):
+            counts[status] += 1
     if held:
         counts["held"] = held
     return dict(counts)
