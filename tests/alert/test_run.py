@@ -290,3 +290,20 @@ def test_in_app_roles_are_written_with_the_sent_mark(ws: Workspace) -> None:
     with ws.db.read() as s:
         audiences = sorted(s.execute(select(Notification.audience).where(Notification.kind == "alert.fired")).scalars())
     assert audiences == ["leader", "office"]
+
+
+def test_two_rules_to_one_channel_send_one_message_per_grade(ws: Workspace, robot: Recorder) -> None:
+    """Grouped by event and channel (Alertmanager's grouping and inhibition): the office's WeCom group gets one
+    message when two rules match, and a grade another rule already sent is not sent again."""
+    with ws.db.write() as s:
+        ch = factories.alert_channel(s, "wecom", f"{robot.url}/send?key=k")
+        strict = factories.alert_rule(s, "II", [ch], name="重大及以上")
+        broad = factories.alert_rule(s, "IV", [ch], name="全部内涝", keyword="内涝")
+        ev = factories.event(s, "西关路暴雨内涝", grade="III", last_seen_at=T0)
+    with frozen(T0):
+        assert run_alerts(ws) == {"sent": 1}  # only the broad rule matches III
+        _grade(ws, ev.id, "II")
+        assert run_alerts(ws) == {"sent": 1}  # both match II: one message
+        assert run_alerts(ws) == {}
+    assert [(r.rule_id, r.grade) for r in _log(ws)] == [(broad.id, "III"), (strict.id, "II")]
+    assert len(robot.requests) == 2

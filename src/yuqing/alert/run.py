@@ -1,7 +1,8 @@
 """`alerts run`: evaluate every active rule against the current events and send what is due, exactly once.
 
-1. Each (rule, event, recipient) whose event now matches at a grade higher than any already alerted is
-   due (domain.alerts); quiet hours hold back grades below II.
+1. Each (rule, event, recipient) whose event now matches at a grade higher than any already alerted to that
+   recipient about that event (by any rule: grouped, one message per channel) is due (domain.alerts); quiet
+   hours hold back grades below II.
 2. A due message is claimed by inserting its sent-log row; the unique key (rule, event, grade, recipient)
    lets one insert win, so a second run, a re-analysis or a racing worker finds the row and sends nothing.
 3. The winner sends, then records the attempt: sent, or retrying after a backoff (then failed). Retries due
@@ -92,7 +93,7 @@ def evaluate(ws: Workspace, now: datetime | None = None) -> tuple[list[Due], int
     """The messages due now (not yet in the sent-log at this grade or higher) and how many quiet hours hold."""
     now = now or utcnow()
     with ws.db.read() as s:
-        rules = list(s.execute(select(AlertRule).where(AlertRule.active.is_(True))).scalars())
+        rules = list(s.execute(select(AlertRule).where(AlertRule.active.is_(True)).order_by(AlertRule.id)).scalars())
         routes: dict[int, list[int]] = defaultdict(list)
         for rule_id, channel_id in s.execute(
                 select(AlertRuleChannel.rule_id, AlertRuleChannel.channel_id).join(
@@ -113,18 +114,22 @@ def evaluate(ws: Workspace, now: datetime | None = None) -> tuple[list[Due], int
                 candidates += [Due(rule.id, ev.id, ev.grade, rcpt, ch) for rcpt, ch in recipients]
     if not candidates:
         return [], 0
-    sent: dict[tuple[int, int, str], list[str]] = defaultdict(list)
+    # Grouped by (event, recipient) across rules: two rules routing the same event to the same channel send one
+    # message (the lower rule id's), and a grade already sent by any rule inhibits the same or a lower one.
+    sent: dict[tuple[int, str], list[str]] = defaultdict(list)
     event_ids = sorted({c.event_id for c in candidates})
     with ws.db.read() as s:
         for i in range(0, len(event_ids), 500):
-            for rule_id, event_id, recipient, grade in s.execute(
-                    select(AlertDelivery.rule_id, AlertDelivery.event_id, AlertDelivery.recipient, AlertDelivery.grade)
+            for event_id, recipient, grade in s.execute(
+                    select(AlertDelivery.event_id, AlertDelivery.recipient, AlertDelivery.grade)
                     .where(AlertDelivery.event_id.in_(event_ids[i:i + 500]))):
-                sent[(rule_id, event_id, recipient)].append(grade)
+                sent[(event_id, recipient)].append(grade)
     due, held = [], 0
+    seen: set[tuple[int, str]] = set()
     for c in candidates:
-        if not policy.is_new_level(c.grade, sent.get((c.rule_id, c.event_id, c.recipient), [])):
+        if (c.event_id, c.recipient) in seen or not policy.is_new_level(c.grade, sent.get((c.event_id, c.recipient), [])):
             continue
+        seen.add((c.event_id, c.recipient))
         if policy.held_back(c.grade, quiet, local):
             held += 1
             continue
