@@ -849,10 +849,17 @@ def alerts_ack(ctx: typer.Context, delivery_id: Annotated[int, typer.Argument(he
 
 
 @alerts_app.command("run")
-def alerts_run(ctx: typer.Context) -> None:
+def alerts_run(
+    ctx: typer.Context,
+    retry: Annotated[bool, typer.Option("--retry", help="发送失败的预警不等重试间隔，立即重试（以 --as 账号操作）")] = False,
+    as_user: AsUser = None,
+) -> None:
     """按规则评估当前事件，立即发送到期的预警（含到期的重试）；重复运行不会重复发送。"""
+    from yuqing.alert.admin import retry_now
     from yuqing.alert.run import run_alerts
 
+    if retry:
+        _alert_change(ctx, as_user, retry_now)
     result = run_alerts(ws_of(ctx, migrate=True))
     out.print(f"已发送 {result.get('sent', 0)} 条，待重试 {result.get('retrying', 0)} 条，"
               f"失败 {result.get('failed', 0)} 条，静默时段暂缓 {result.get('held', 0)} 条")

@@ -69,6 +69,8 @@ def test_alerts_cli_contract(ws: Workspace) -> None:
     assert len(box.messages) == 1 and len(robot.requests) == 1
     ack = yuqing(ws, "alerts", "ack", str(rows[0]["id"]), "--as", "office1")
     assert ack.returncode == 0 and "已确认 2 条" in ack.stdout, ack.stderr  # both channels' messages
+    again = yuqing(ws, "alerts", "run", "--retry", "--as", "office1")
+    assert again.returncode == 0 and "已发送 0 条" in again.stdout, again.stderr  # nothing failed, nothing new
     off = yuqing(ws, "alerts", "rule", "disable", str(rule_id), "--as", "office1")
     assert off.returncode == 0, off.stderr
     listed = yuqing(ws, "alerts", "rule", "list")

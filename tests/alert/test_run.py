@@ -307,3 +307,20 @@ def test_two_rules_to_one_channel_send_one_message_per_grade(ws: Workspace, robo
         assert run_alerts(ws) == {}
     assert [(r.rule_id, r.grade) for r in _log(ws)] == [(broad.id, "III"), (strict.id, "II")]
     assert len(robot.requests) == 2
+
+
+def test_pointing_a_failing_channel_elsewhere_retries_at_once(ws: Workspace, robot: Recorder) -> None:
+    from tests.factories import ADMIN
+    from tests.servers import free_port
+    from yuqing.alert.admin import retry_now, update_channel
+
+    with ws.db.write() as s:
+        ch = factories.alert_channel(s, "wecom", f"http://127.0.0.1:{free_port()}/send?key=k")
+        factories.alert_rule(s, "II", [ch])
+        factories.event(s, "西关路暴雨内涝", grade="II", last_seen_at=T0)
+    with frozen(T0):
+        assert run_alerts(ws) == {"retrying": 1}
+        update_channel(ws, ADMIN, ch.id, target=f"{robot.url}/send?key=k")
+        assert run_alerts(ws) == {"sent": 1}  # not waiting for the backoff
+        assert retry_now(ws, ADMIN) == 0 and run_alerts(ws) == {}  # nothing failed is left
+    assert len(robot.requests) == 1

@@ -63,10 +63,30 @@ def update_channel(tx: Tx, channel_id: int, *, target: str | None = None, secret
         row.active = changes["active"] = active
         if active:
             row.consecutive_failures, row.failing_warned = 0, False
+    if changes and row.active:  # fixed: what waits for a retry on this channel is tried at the next run
+        _retry_due(tx, channel_id=row.id)
     if changes:
         words = {"target": "目标地址", "secret_changed": "密钥", "active": "启用状态"}
         tx.audit("alert.channel_update", "alert_channel", row.id, name=row.name,
                  **{k: v for k, v in changes.items() if k != "target"}, changed=[words[k] for k in changes])
+
+
+def _retry_due(tx: Tx, channel_id: int | None = None) -> int:
+    """Make waiting and given-up messages (of one channel, or all) due now; the next run sends them."""
+    stmt = update(AlertDelivery).where(AlertDelivery.status.in_(("retrying", "failed")))
+    if channel_id is not None:
+        stmt = stmt.where(AlertDelivery.channel_id == channel_id)
+    result = tx.session.execute(stmt.values(status="retrying", next_attempt_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@action("alert.retry", permission="alerts.manage")
+def retry_now(tx: Tx, channel_id: int | None = None) -> int:
+    """Retry now, without waiting for the backoff, the messages that failed (after the far end was fixed)."""
+    n = _retry_due(tx, channel_id)
+    if n:
+        tx.audit("alert.retry", "alert_channel" if channel_id else "alert", channel_id, records=n)
+    return n
 
 
 def _topic(value: str | None) -> str | None:

@@ -93,6 +93,7 @@ AUDIT_LABELS: dict[str, str] = {
     "alert.rule_add": "新增预警规则",
     "alert.rule_update": "启用或停用预警规则",
     "alert.acknowledge": "确认收到预警",
+    "alert.retry": "立即重试发送失败的预警",
 }
 
 OBJECT_LABELS: dict[str, str] = {
