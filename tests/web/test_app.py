@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories
@@ -62,3 +63,35 @@ def test_a_bug_shows_a_chinese_page_without_the_exception_text(ws: Workspace) ->
         assert page.status_code == 500 and "服务器" in page.text and "secret" not in page.text
         api = client.get("/api/boom", headers={"accept": "application/json"})
         assert api.status_code == 500 and api.json() == {"detail": "服务器内部错误"}
+
+
+def test_bodies_over_the_limit_are_refused_with_413_in_chinese(ws: Workspace, app_client: TestClient,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Declared or streamed without a length, a body over its limit is refused before a handler parses it."""
+    from yuqing.web import app as web_app
+    from yuqing.web.app import BODY_LIMIT
+
+    with ws.db.write() as s:
+        factories.user(s, "office1", role="office")
+    csrf = login(app_client, "office1")
+    big_form = {"title": "积水" * (BODY_LIMIT // 3), "csrf_token": csrf}
+    page = app_client.post("/cases/new", data=big_form)
+    assert page.status_code == 413 and "提交的内容太大" in page.text and "1 MB" in page.text
+    api = app_client.post("/api/cases", content=b"{" + b" " * (BODY_LIMIT + 10) + b"}",
+                          headers={"accept": "application/json", "content-type": "application/json",
+                                   "x-csrf-token": csrf})
+    assert api.status_code == 413 and api.json()["detail"].startswith("提交的内容太大")
+
+    def chunks():  # type: ignore[no-untyped-def]  # no Content-Length: counted as it streams
+        for _ in range(BODY_LIMIT // 65536 + 2):
+            yield b"x" * 65536
+    streamed = app_client.post("/api/cases", content=chunks(), headers={
+        "accept": "application/json", "content-type": "application/json", "x-csrf-token": csrf})
+    assert streamed.status_code == 413
+    monkeypatch.setattr(web_app, "UPLOAD_LIMIT", 2 * 1024 * 1024)  # uploads have their own, larger limit
+    upload = app_client.post("/cases/new", data={"csrf_token": csrf, "title": "照片"},
+                             files={"files": ("现场.jpg", b"\xff" * (3 * 1024 * 1024), "image/jpeg")})
+    assert upload.status_code == 413 and "2 MB" in upload.text
+    ok = app_client.post("/api/cases", json={"title": "西关路积水", "summary": "路口积水", "days": 3},
+                         headers={"accept": "application/json", "x-csrf-token": csrf})
+    assert ok.status_code in (200, 201), ok.text  # an ordinary body still goes through

@@ -68,6 +68,73 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
+# Request bodies: forms and JSON are small; uploads (case attachments, the rules sheet) may carry several
+# files. The push API has its own limit, checked after its token (web/api/push.py).
+BODY_LIMIT = 1024 * 1024
+UPLOAD_LIMIT = 50 * 1024 * 1024
+
+
+class BodyLimit:
+    """Refuse a request body over its limit with 413, whether declared (Content-Length) or streamed.
+
+    A declared length is checked at once (the server holds the client to it). A body streamed without one is
+    read here, up to the limit, and handed on only if it fits: the framework would otherwise turn a refusal
+    raised while it parses into a 400.
+    """
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/api/push"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        limit = UPLOAD_LIMIT if headers.get("content-type", "").startswith("multipart/") else BODY_LIMIT
+        declared = headers.get("content-length", "")
+        if declared.isdigit():
+            if int(declared) > limit:
+                await _too_large(scope, limit)(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            parts.append(message.get("body", b""))
+            size += len(parts[-1])
+            if size > limit:
+                await _too_large(scope, limit)(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        body = b"".join(parts)
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _too_large(scope: Any, limit: int) -> Response:
+    message = f"提交的内容太大：上限 {limit // (1024 * 1024)} MB。附件请压缩或分次上传。"
+    request = Request(scope)
+    if _wants_html(request):
+        return render(request, "error.html", 413, status=413, message=message)
+    return JSONResponse({"detail": message}, status_code=413)
+
+
 # What a person reads when a page cannot be shown (Starlette's own details are English: never shown).
 ERROR_MESSAGES = {
     400: "请求有误，请返回上一页检查后重试。",
@@ -146,6 +213,7 @@ def create_app(ws: Workspace, runner: Any = None) -> FastAPI:
     app.state.ws = ws
     app.state.runner = runner
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     for module in ROUTERS:
         app.include_router(importlib.import_module(module).router)
