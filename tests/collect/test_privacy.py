@@ -67,3 +67,14 @@ def test_imported_rows_are_hashed_in_the_snapshot(ws: Workspace, tmp_path: Path)
     item, snapshot = _item(ws, "1")
     _no_names(snapshot, item.extra)
     assert item.author_hash and item.extra["手机号"].startswith("hash:")
+
+
+def test_the_collected_name_is_hashed_wherever_it_appears_in_a_page() -> None:
+    from yuqing.collect.privacy import person_hash, redact_named
+
+    page = "<p>作者：李小龙</p><p>李小龙说路灯坏了</p>".encode("gb18030") + "<i>李小龙</i>".encode()
+    stored = redact_named(page, "李小龙", "salt")
+    assert "李小龙".encode("gb18030") not in stored and "李小龙".encode() not in stored
+    assert stored.count(person_hash("salt", "李小龙").encode()) == 3
+    assert redact_named(page, "李", "salt") == page  # one character would hit ordinary words
+    assert redact_named(page, None, "salt") == page

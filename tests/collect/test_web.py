@@ -87,6 +87,14 @@ def test_gbk_forum_with_css_selectors(ws: Workspace, server: FixtureServer, poli
     assert (first.comments, first.likes) == (12, 12000)
     assert first.author_hash and first.author_public is None
     assert first.raw_snapshot is not None and first.url == server.url("/forum/thread?tid=1001")
+    # The stored copy of the GBK detail page names no poster; the evidence hash is of the page as received.
+    import hashlib
+    import zlib
+
+    stored = zlib.decompress(first.raw_snapshot)
+    assert "网友甲".encode("gb18030") not in stored and b"hash:" in stored
+    assert "小区内停车位严重不足".encode("gb18030") in stored  # the rest of the page is as it was
+    assert first.snapshot_sha256 == hashlib.sha256(stored).hexdigest() != first.raw_sha256
     # Known detail pages are not fetched again; an unchanged list page is not even parsed.
     hits = server.hits["/forum/thread?tid=1001"]
     again = collect_once(ws, [sid], policy=policy).results[0]

@@ -86,3 +86,20 @@ def redact_body(body: bytes, content_type: str | None, salt: str) -> bytes:
     if head.startswith(b"<?xml") or head.startswith(b"<rss") or head.startswith(b"<feed") or "xml" in ctype:
         return redact_feed_bytes(body, salt)
     return body
+
+
+def redact_named(body: bytes, name: str | None, salt: str) -> bytes:
+    """A stored copy with every occurrence of the poster's name (as collected for this item) replaced by its
+    salted hash, in UTF-8 and in GB18030 (the encodings of the district's forum pages): what the
+    format-aware redaction cannot find in an HTML detail page or plain text, the collected name finds."""
+    name = (name or "").strip()
+    if len(name) < 2:  # a one-character name would replace ordinary characters of the page
+        return body
+    token = person_hash(salt, name).encode("ascii")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            needle = name.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        body = body.replace(needle, token)
+    return body

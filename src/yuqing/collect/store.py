@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from yuqing.clock import aware, utcnow
 from yuqing.collect.base import MAX_COUNT, FetchedItem, canonical_url, clean_text, clean_value
 from yuqing.collect.encoding import simplify
-from yuqing.collect.privacy import redact_body, redact_record
+from yuqing.collect.privacy import redact_body, redact_named, redact_record
 from yuqing.store.search import search_text
 from yuqing.store.tables import Item, ItemVersion
 from yuqing.store.tables_collect import RawBody
@@ -224,7 +224,8 @@ def _values(
     snapshot_sha: str | None = None
     if fetched.raw is not None:
         # The evidence hash is of the bytes as received; the stored copy has its posters redacted.
-        stored = fetched.raw if official else redact_body(fetched.raw, fetched.content_type, salt)
+        stored = fetched.raw if official else redact_named(
+            redact_body(fetched.raw, fetched.content_type, salt), fetched.author, salt)
         raw_sha, snapshot = sha256_hex(fetched.raw), zlib.compress(stored, 6)
         snapshot_sha = sha256_hex(stored) if stored != fetched.raw else None
     return dict(
