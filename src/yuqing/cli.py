@@ -733,9 +733,11 @@ def rules_import(
 alerts_app = typer.Typer(help="预警：规则、渠道、发送与发送记录", no_args_is_help=True)
 alert_channel_app = typer.Typer(help="预警渠道（邮件、企业微信、钉钉、Webhook、短信、站内）", no_args_is_help=True)
 alert_rule_app = typer.Typer(help="预警规则", no_args_is_help=True)
+alert_silence_app = typer.Typer(help="预警静默（到期前暂缓匹配的预警，到期后仍需发送的照常发送）", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
 alerts_app.add_typer(alert_channel_app, name="channel")
 alerts_app.add_typer(alert_rule_app, name="rule")
+alerts_app.add_typer(alert_silence_app, name="silence")
 
 
 def _alert_change(ctx: typer.Context, as_user: str | None, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -862,7 +864,50 @@ def alerts_run(
         _alert_change(ctx, as_user, retry_now)
     result = run_alerts(ws_of(ctx, migrate=True))
     out.print(f"已发送 {result.get('sent', 0)} 条，待重试 {result.get('retrying', 0)} 条，"
-              f"失败 {result.get('failed', 0)} 条，静默时段暂缓 {result.get('held', 0)} 条")
+              f"失败 {result.get('failed', 0)} 条，静默时段或静默中暂缓 {result.get('held', 0)} 条")
+
+
+@alert_silence_app.command("add")
+def alert_silence_add(
+    ctx: typer.Context,
+    until: Annotated[str, typer.Option("--until", help="结束时间（北京时间）YYYY-MM-DD HH:MM")],
+    reason: Annotated[str, typer.Option("--reason", help="理由")],
+    rule: Annotated[int | None, typer.Option("--rule", help="规则编号")] = None,
+    channel: Annotated[int | None, typer.Option("--channel", help="渠道编号")] = None,
+    event: Annotated[int | None, typer.Option("--event", help="事件编号")] = None,
+    as_user: AsUser = None,
+) -> None:
+    """设置预警静默，输出静默编号。"""
+    from datetime import datetime
+
+    from yuqing.alert.admin import add_silence
+    from yuqing.clock import CHINA
+
+    try:
+        ends = datetime.fromisoformat(until.strip().replace("T", " "))
+    except ValueError:
+        raise fail("--until 须为 YYYY-MM-DD HH:MM（北京时间）", 2) from None
+    ends = ends if ends.tzinfo else ends.replace(tzinfo=CHINA)
+    typer.echo(_alert_change(ctx, as_user, add_silence, ends, reason, rule_id=rule, channel_id=channel, event_id=event))
+
+
+@alert_silence_app.command("end")
+def alert_silence_end(ctx: typer.Context, silence_id: Annotated[int, typer.Argument(help="静默编号")],
+                      as_user: AsUser = None) -> None:
+    """立即结束一项静默。"""
+    from yuqing.alert.admin import end_silence
+
+    _alert_change(ctx, as_user, end_silence, silence_id)
+    out.print(f"已结束静默 {silence_id}")
+
+
+@alert_silence_app.command("list")
+def alert_silence_list(ctx: typer.Context) -> None:
+    """每行一个 JSON 对象：生效中的静默。"""
+    from yuqing.alert.queries import silence_rows
+
+    for row in silence_rows(ws_of(ctx, migrate=True)):
+        typer.echo(json.dumps(row, ensure_ascii=False, default=str))
 
 
 @alerts_app.command("log")

@@ -73,6 +73,11 @@ def test_alerts_cli_contract(ws: Workspace) -> None:
     assert again.returncode == 0 and "已发送 0 条" in again.stdout, again.stderr  # nothing failed, nothing new
     off = yuqing(ws, "alerts", "rule", "disable", str(rule_id), "--as", "office1")
     assert off.returncode == 0, off.stderr
+    silence = yuqing(ws, "alerts", "silence", "add", "--until", "2099-01-01 08:00", "--reason", "机器人维护",
+                     "--channel", str(ding_id), "--as", "office1")
+    assert silence.returncode == 0 and silence.stdout.strip().isdigit(), silence.stderr
+    silences = [json.loads(line) for line in yuqing(ws, "alerts", "silence", "list").stdout.splitlines() if line]
+    assert [(x["channel_id"], x["reason"]) for x in silences] == [(ding_id, "机器人维护")]
     listed = yuqing(ws, "alerts", "rule", "list")
     [rule_row] = [json.loads(line) for line in listed.stdout.splitlines() if line.strip()]
     assert rule_row["channels"] == sorted([email_id, ding_id]) and rule_row["active"] is False
@@ -81,5 +86,5 @@ def test_alerts_cli_contract(ws: Workspace) -> None:
         audited = list(s.execute(select(AuditEntry.action, AuditEntry.actor_name)
                                  .where(AuditEntry.action.like("alert.%"))).all())
     assert [a for a, _ in audited] == ["alert.channel_add", "alert.channel_add", "alert.rule_add", "alert.acknowledge",
-                                       "alert.rule_update"]
+                                       "alert.rule_update", "alert.silence"]
     assert all(name.endswith("office1") for _, name in audited)

@@ -324,3 +324,29 @@ def test_pointing_a_failing_channel_elsewhere_retries_at_once(ws: Workspace, rob
         assert run_alerts(ws) == {"sent": 1}  # not waiting for the backoff
         assert retry_now(ws, ADMIN) == 0 and run_alerts(ws) == {}  # nothing failed is left
     assert len(robot.requests) == 1
+
+
+def test_a_silence_holds_back_what_it_matches_until_it_ends(ws: Workspace, robot: Recorder) -> None:
+    from tests.factories import ADMIN
+    from yuqing.alert.admin import AlertConfigError, add_silence, end_silence
+
+    with ws.db.write() as s:
+        ch = factories.alert_channel(s, "wecom", f"{robot.url}/send?key=k")
+        office = factories.alert_channel(s, "inapp", "office")
+        rule = factories.alert_rule(s, "II", [ch, office])
+        ev = factories.event(s, "西关路暴雨内涝", grade="II", last_seen_at=T0)
+        other = factories.event(s, "东街积水", grade="II", last_seen_at=T0)
+    with frozen(T0):
+        sid = add_silence(ws, ADMIN, T0 + timedelta(hours=2), "机器人维护", channel_id=ch.id)
+        add_silence(ws, ADMIN, T0 + timedelta(hours=1), "已在处置", rule_id=rule.id, event_id=other.id)
+        assert run_alerts(ws) == {"sent": 1, "held": 3}  # only the in-app message about the first event
+        with pytest.raises(AlertConfigError, match="理由"):
+            add_silence(ws, ADMIN, T0 + timedelta(hours=1), " ", event_id=ev.id)
+        with pytest.raises(AlertConfigError, match="至少一项"):
+            add_silence(ws, ADMIN, T0 + timedelta(hours=1), "全部")
+    with frozen(T0 + timedelta(hours=1)):  # the event's silence is over: its in-app message goes out
+        assert run_alerts(ws) == {"sent": 1, "held": 2}
+        end_silence(ws, ADMIN, sid)
+        assert run_alerts(ws) == {"sent": 2}
+        assert run_alerts(ws) == {}
+    assert len(robot.requests) == 2 and len(_log(ws)) == 4

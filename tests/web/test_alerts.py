@@ -35,6 +35,10 @@ def test_alert_centre_in_chinese_for_office_and_refused_to_others(ws: Workspace,
         for i in range(3):  # the dead robot fails three times in a row: shown as 故障
             with frozen(now + timedelta(hours=i)):
                 run_alerts(ws)
+    from tests.factories import ADMIN
+    from yuqing.alert.admin import add_silence
+
+    add_silence(ws, ADMIN, utcnow() + timedelta(days=1), "钉钉机器人更换中", channel_id=dead.id)
     login(app_client, "office1")
     page = app_client.get("/alerts")
     assert page.status_code == 200
@@ -43,6 +47,7 @@ def test_alert_centre_in_chinese_for_office_and_refused_to_others(ws: Workspace,
     assert "已发送" in text and "发送失败，等待重试" in text and "故障：连续 3 次发送失败" in text
     assert "企业微信群机器人" in text and "钉钉群机器人" in text and "条件：地点：桃源镇" in text
     assert "无法连接" in text  # the reason, in words
+    assert "生效中的静默" in text and "渠道“钉钉群”" in text and "钉钉机器人更换中" in text
     assert "SECRETKEY" not in text and "access_token" not in text  # robot keys never shown
     visible = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", text, flags=re.S))
     for code in ("retrying", "wecom", "dingtalk", "channel:", "sent "):

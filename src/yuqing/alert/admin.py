@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -9,11 +10,12 @@ from sqlalchemy import select, update
 from yuqing.actions import Tx, action
 from yuqing.alert.channels import CHANNELS
 from yuqing.analyse.topics import TOPIC_LABELS
-from yuqing.clock import utcnow
+from yuqing.clock import aware, utcnow
 from yuqing.domain.alerts import CHANNEL_KINDS, normalise_grade
 from yuqing.domain.roles import ROLE_NAMES
 from yuqing.store.repositories.cases import NotFound
-from yuqing.store.tables_alert import AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel
+from yuqing.store.tables import Event
+from yuqing.store.tables_alert import AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel, AlertSilence
 
 
 class AlertConfigError(ValueError):
@@ -153,3 +155,37 @@ def acknowledge(tx: Tx, delivery_id: int) -> int:
     if marked:
         tx.audit("alert.acknowledge", "alert", row.id, event_id=row.event_id, grade=row.grade, records=marked)
     return marked
+
+
+@action("alert.silence", permission="alerts.manage")
+def add_silence(tx: Tx, until: datetime, reason: str, *, rule_id: int | None = None, channel_id: int | None = None,
+                event_id: int | None = None) -> int:
+    """Hold back, until `until`, the alerts of a rule, to a channel and/or about an event (at least one; a
+    reason is required). What is still due when it ends is sent then."""
+    if not reason.strip():
+        raise AlertConfigError("请填写静默的理由")
+    if rule_id is None and channel_id is None and event_id is None:
+        raise AlertConfigError("静默须指定规则、渠道或事件中的至少一项")
+    if aware(until) <= utcnow():
+        raise AlertConfigError("静默的结束时间须晚于现在")
+    for table, key, label in ((AlertRule, rule_id, "预警规则"), (AlertChannel, channel_id, "预警渠道"), (Event, event_id, "事件")):
+        if key is not None and tx.session.get(table, key) is None:
+            raise AlertConfigError(f"{label} {key} 不存在")
+    row = AlertSilence(rule_id=rule_id, channel_id=channel_id, event_id=event_id, starts_at=utcnow(), ends_at=until,
+                       reason=reason.strip(), created_by_id=tx.actor.user_id)
+    tx.session.add(row)
+    tx.session.flush()
+    tx.audit("alert.silence", "alert_silence", row.id, reason=row.reason, ends_at=aware(until).isoformat(),
+             rule_id=rule_id, channel_id=channel_id, event_id=event_id)
+    return row.id
+
+
+@action("alert.unsilence", permission="alerts.manage")
+def end_silence(tx: Tx, silence_id: int) -> None:
+    """End a silence now; what it held back goes out at the next run."""
+    row = tx.session.get(AlertSilence, silence_id)
+    if row is None:
+        raise NotFound(f"静默 {silence_id} 不存在")
+    if aware(row.ends_at) > utcnow():
+        row.ends_at = utcnow()
+        tx.audit("alert.unsilence", "alert_silence", row.id, reason=row.reason)

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yuqing.clock import utcnow
 from yuqing.domain.alerts import CHANNEL_KINDS, FAILING_AFTER, STATUS_LABELS, grade_label
 from yuqing.domain.roles import ROLE_NAMES
 from yuqing.store.tables import Event
-from yuqing.store.tables_alert import AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel
+from yuqing.store.tables_alert import AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel, AlertSilence
 from yuqing.workspace import Workspace
 
 
@@ -45,6 +46,18 @@ def rule_rows(ws: Workspace) -> list[dict[str, Any]]:
     return [{"id": r.id, "name": r.name, "min_grade": r.min_grade, "topic": r.topic, "place": r.place,
              "keyword": r.keyword, "source": r.source, "channels": sorted(channels.get(r.id, [])),
              "roles": list(r.roles or []), "active": r.active} for r in rules]
+
+
+def _active_silences(s: Session) -> list[AlertSilence]:
+    now = utcnow()
+    return list(s.execute(select(AlertSilence).where(AlertSilence.starts_at <= now, AlertSilence.ends_at > now)
+                          .order_by(AlertSilence.ends_at)).scalars())
+
+
+def silence_rows(ws: Workspace) -> list[dict[str, Any]]:
+    with ws.db.read() as s:
+        return [{"id": x.id, "rule_id": x.rule_id, "channel_id": x.channel_id, "event_id": x.event_id,
+                 "starts_at": x.starts_at, "ends_at": x.ends_at, "reason": x.reason} for x in _active_silences(s)]
 
 
 @dataclass
@@ -126,7 +139,14 @@ def centre(s: Session, limit: int = 100) -> dict[str, Any]:
         alerts.append(AlertView(d.id, d.event_id, title, grade_label(d.grade), rule_names.get(d.rule_id, "已删除的规则"),
                                 recipient, d.status, STATUS_LABELS.get(d.status, "未知"), d.attempts, d.created_at,
                                 d.sent_at, d.last_error, d.acknowledged_at is not None))
+    silences = []
+    for x in _active_silences(s):
+        scope = [f"规则“{rule_names.get(x.rule_id, '已删除的规则')}”" if x.rule_id else "",
+                 f"渠道“{names.get(x.channel_id, '已删除的渠道')}”" if x.channel_id else "",
+                 f"事件 #{x.event_id}" if x.event_id else ""]
+        silences.append({"id": x.id, "scope": "、".join(p for p in scope if p), "ends_at": x.ends_at,
+                         "reason": x.reason})
     counts = dict(s.execute(select(AlertDelivery.status, func.count(AlertDelivery.id))
                             .group_by(AlertDelivery.status)).all())
-    return {"channels": channel_views, "rules": rule_views, "alerts": alerts,
+    return {"channels": channel_views, "rules": rule_views, "alerts": alerts, "silences": silences,
             "counts": {STATUS_LABELS[k]: int(v) for k, v in counts.items() if k in STATUS_LABELS}}

@@ -34,7 +34,14 @@ from yuqing.clock import CHINA, aware, utcnow
 from yuqing.domain import alerts as policy
 from yuqing.store.repositories.notifications import notify
 from yuqing.store.tables import Event, Item, Source
-from yuqing.store.tables_alert import AlertAttempt, AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel
+from yuqing.store.tables_alert import (
+    AlertAttempt,
+    AlertChannel,
+    AlertDelivery,
+    AlertRule,
+    AlertRuleChannel,
+    AlertSilence,
+)
 from yuqing.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -124,10 +131,14 @@ def evaluate(ws: Workspace, now: datetime | None = None) -> tuple[list[Due], int
                     select(AlertDelivery.event_id, AlertDelivery.recipient, AlertDelivery.grade)
                     .where(AlertDelivery.event_id.in_(event_ids[i:i + 500]))):
                 sent[(event_id, recipient)].append(grade)
+    silences = _silences(ws, now)
     due, held = [], 0
     seen: set[tuple[int, str]] = set()
     for c in candidates:
         if (c.event_id, c.recipient) in seen or not policy.is_new_level(c.grade, sent.get((c.event_id, c.recipient), [])):
+            continue
+        if any(_silenced(c, sl) for sl in silences):
+            held += 1
             continue
         seen.add((c.event_id, c.recipient))
         if policy.held_back(c.grade, quiet, local):
@@ -135,6 +146,19 @@ def evaluate(ws: Workspace, now: datetime | None = None) -> tuple[list[Due], int
             continue
         due.append(c)
     return due, held
+
+
+def _silences(ws: Workspace, now: datetime) -> list[tuple[int | None, int | None, int | None]]:
+    with ws.db.read() as s:
+        return [(r, c, e) for r, c, e in s.execute(
+            select(AlertSilence.rule_id, AlertSilence.channel_id, AlertSilence.event_id)
+            .where(AlertSilence.starts_at <= now, AlertSilence.ends_at > now)).all()]
+
+
+def _silenced(due: Due, silence: tuple[int | None, int | None, int | None]) -> bool:
+    rule_id, channel_id, event_id = silence
+    return ((rule_id is None or rule_id == due.rule_id) and (channel_id is None or channel_id == due.channel_id)
+            and (event_id is None or event_id == due.event_id))
 
 
 def _quiet(ws: Workspace) -> policy.QuietHours | None:

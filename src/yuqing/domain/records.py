@@ -94,13 +94,15 @@ AUDIT_LABELS: dict[str, str] = {
     "alert.rule_update": "启用或停用预警规则",
     "alert.acknowledge": "确认收到预警",
     "alert.retry": "立即重试发送失败的预警",
+    "alert.silence": "设置预警静默",
+    "alert.unsilence": "结束预警静默",
 }
 
 OBJECT_LABELS: dict[str, str] = {
     "case": "案件", "user": "用户", "unit": "单位", "source": "信息源", "event": "事件", "item": "信息",
     "items": "信息", "file": "文件", "profile": "辖区档案", "responsibility_rule": "交办规则",
     "spot_check_run": "抽查批次", "monitoring_window": "监测时段", "attachment": "附件",
-    "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警",
+    "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警", "alert_silence": "预警静默",
 }
 
 # Detail fields, in the order they read best; fields not listed are shown after, still labelled.
@@ -127,7 +129,7 @@ DETAIL_LABELS: dict[str, str] = {
     "feedback_id": "反馈记录",
     "retention_days": "保存期限（天）", "cutoff": "清除此前采集的", "versions": "历史版本", "bodies": "原始响应",
     "signed": "设置了签名密钥", "topic": "领域", "channels": "预警渠道", "roles": "站内通知角色", "changed": "修改的项目",
-    "secret_changed": "更换了密钥",
+    "secret_changed": "更换了密钥", "rule_id": "预警规则", "channel_id": "预警渠道",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
