@@ -811,13 +811,15 @@ def alert_rule_add(
     keyword: Annotated[str | None, typer.Option("--keyword", help="关键词")] = None,
     source: Annotated[str | None, typer.Option("--source", help="信息源名称或 #编号")] = None,
     role: Annotated[list[str] | None, typer.Option("--role", help="站内通知的角色代码（可重复）")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="单位名称或编号（事件涉及其属地，或有交办给它的案件）")] = None,
     as_user: AsUser = None,
 ) -> None:
     """添加预警规则，输出规则编号。"""
     from yuqing.alert.admin import add_rule
 
     typer.echo(_alert_change(ctx, as_user, add_rule, name, min_grade, list(channel or []), topic=topic,
-                             place=place, keyword=keyword, source=source, roles=list(role or [])))
+                             place=place, keyword=keyword, source=source, roles=list(role or []),
+                             unit=unit))
 
 
 @alert_rule_app.command("list")

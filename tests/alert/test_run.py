@@ -350,3 +350,27 @@ def test_a_silence_holds_back_what_it_matches_until_it_ends(ws: Workspace, robot
         assert run_alerts(ws) == {"sent": 2}
         assert run_alerts(ws) == {}
     assert len(robot.requests) == 2 and len(_log(ws)) == 4
+
+
+def test_a_rule_for_a_unit_fires_for_its_place_and_for_events_with_a_case_assigned_to_it(
+        ws: Workspace, robot: Recorder) -> None:
+    from tests.factories import ADMIN
+    from yuqing.alert.admin import AlertConfigError, add_rule
+
+    with ws.db.write() as s:
+        town = factories.unit(s, "桃源镇人民政府", kind="town", place="桃源镇")
+        bureau = factories.unit(s, "住建局")
+        ch = factories.alert_channel(s, "wecom", f"{robot.url}/send?key=k")
+        in_town = factories.event(s, "桃源镇河堤渗水", grade="II", places=[{"name": "桃源镇"}], last_seen_at=T0)
+        assigned = factories.event(s, "小区电梯停运", grade="II", last_seen_at=T0)
+        factories.case(s, "电梯停运", units=[bureau], event_id=assigned.id)
+        factories.event(s, "青石镇道路积水", grade="II", places=["青石镇"], last_seen_at=T0)
+    town_rule = add_rule(ws, ADMIN, "桃源镇重大", "II", [ch.id], unit="桃源镇人民政府")
+    bureau_rule = add_rule(ws, ADMIN, "住建局重大", "II", [ch.id], unit=str(bureau.id))
+    with pytest.raises(AlertConfigError, match="单位"):
+        add_rule(ws, ADMIN, "无此单位", "II", [ch.id], unit="不存在的局")
+    with frozen(T0):
+        assert run_alerts(ws) == {"sent": 2}
+    assert sorted((r.rule_id, r.event_id) for r in _log(ws)) == sorted(
+        [(town_rule, in_town.id), (bureau_rule, assigned.id)])
+    assert town.id != bureau.id

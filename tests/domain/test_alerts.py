@@ -27,6 +27,8 @@ def test_a_rule_matches_on_grade_and_its_optional_criteria() -> None:
     assert not a.matches(a.RuleSpec("IV", topic="教育"), ev)
     assert not a.matches(a.RuleSpec("IV", source="微博"), ev)
     assert not a.matches(a.RuleSpec("IV"), a.EventFacts(2, "未定级", None))
+    assert a.matches(a.RuleSpec("IV", unit_id=5), a.EventFacts(3, "x", "IV", units=frozenset({5, 6})))
+    assert not a.matches(a.RuleSpec("IV", unit_id=7), a.EventFacts(3, "x", "IV", units=frozenset({5, 6})))
 
 
 def test_only_a_higher_grade_is_a_new_alert() -> None:

@@ -14,7 +14,7 @@ from yuqing.clock import aware, utcnow
 from yuqing.domain.alerts import CHANNEL_KINDS, normalise_grade
 from yuqing.domain.roles import ROLE_NAMES
 from yuqing.store.repositories.cases import NotFound
-from yuqing.store.tables import Event
+from yuqing.store.tables import Event, Unit
 from yuqing.store.tables_alert import AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel, AlertSilence
 
 
@@ -99,7 +99,7 @@ def _topic(value: str | None) -> str | None:
 @action("alert.rule_add", permission="alerts.manage")
 def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic: str | None = None,
              place: str | None = None, keyword: str | None = None, source: str | None = None,
-             roles: list[str] | None = None) -> int:
+             roles: list[str] | None = None, unit: str | None = None) -> int:
     """Add a rule: events at or above `min_grade` that match the optional criteria alert these channels
     and (in-app) these roles."""
     grade = normalise_grade(min_grade)
@@ -118,14 +118,21 @@ def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic
     missing = [i for i in ids if i not in found]
     if missing:
         raise AlertConfigError(f"预警渠道不存在：{'、'.join(str(i) for i in missing)}")
+    unit_id = None
+    if _clean(unit):
+        wanted = (unit or "").strip()
+        unit_id = tx.session.execute(select(Unit.id).where(
+            Unit.name == wanted if not wanted.isdigit() else Unit.id == int(wanted))).scalar_one_or_none()
+        if unit_id is None:
+            raise AlertConfigError(f"单位“{wanted}”不存在")
     row = AlertRule(name=name.strip(), min_grade=grade, topic=_topic(topic), place=_clean(place),
-                    keyword=_clean(keyword), source=_clean(source), roles=roles)
+                    keyword=_clean(keyword), source=_clean(source), roles=roles, unit_id=unit_id)
     tx.session.add(row)
     tx.session.flush()
     tx.session.add_all([AlertRuleChannel(rule_id=row.id, channel_id=i) for i in ids])
     tx.audit("alert.rule_add", "alert_rule", row.id, name=row.name, grade=grade, topic=row.topic,
              place=row.place, keywords=row.keyword, sources=row.source, channels=[found[i] for i in ids],
-             roles=[ROLE_NAMES[r] for r in roles])
+             roles=[ROLE_NAMES[r] for r in roles], unit_id=unit_id)
     return row.id
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from yuqing.clock import utcnow
 from yuqing.domain.alerts import CHANNEL_KINDS, FAILING_AFTER, STATUS_LABELS, grade_label
 from yuqing.domain.roles import ROLE_NAMES
-from yuqing.store.tables import Event
+from yuqing.store.tables import Event, Unit
 from yuqing.store.tables_alert import AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel, AlertSilence
 from yuqing.workspace import Workspace
 
@@ -44,7 +44,7 @@ def rule_rows(ws: Workspace) -> list[dict[str, Any]]:
     for rule_id, channel_id in links:
         channels.setdefault(rule_id, []).append(channel_id)
     return [{"id": r.id, "name": r.name, "min_grade": r.min_grade, "topic": r.topic, "place": r.place,
-             "keyword": r.keyword, "source": r.source, "channels": sorted(channels.get(r.id, [])),
+             "keyword": r.keyword, "source": r.source, "unit_id": r.unit_id, "channels": sorted(channels.get(r.id, [])),
              "roles": list(r.roles or []), "active": r.active} for r in rules]
 
 
@@ -119,10 +119,12 @@ def centre(s: Session, limit: int = 100) -> dict[str, Any]:
         routes.setdefault(rule_id, []).append(names.get(channel_id, "已删除的渠道"))
     rules = list(s.execute(select(AlertRule).order_by(AlertRule.id)).scalars())
     rule_names = {r.id: r.name for r in rules}
+    unit_names = dict(s.execute(select(Unit.id, Unit.name)).all()) if any(r.unit_id for r in rules) else {}
     rule_views = []
     for r in rules:
         criteria = [f"{k}：{v}" for k, v in (("领域", r.topic), ("地点", r.place), ("关键词", r.keyword),
-                                            ("信息源", r.source)) if v]
+                                            ("信息源", r.source),
+                                            ("单位", unit_names.get(r.unit_id) if r.unit_id else None)) if v]
         to = routes.get(r.id, []) + [f"站内·{ROLE_NAMES.get(x, x)}" for x in r.roles or []]
         rule_views.append(RuleView(r.id, r.name, f"{grade_label(r.min_grade)}及以上", "；".join(criteria) or "不限",
                                    "、".join(to) or "无", r.active))

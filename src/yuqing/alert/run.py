@@ -27,13 +27,14 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from yuqing.alert.channels import ChannelSpec, SendError, make_channel
 from yuqing.alert.channels.inapp import notify_inapp as inapp_notify
 from yuqing.clock import CHINA, aware, utcnow
 from yuqing.domain import alerts as policy
 from yuqing.store.repositories.notifications import notify
-from yuqing.store.tables import Event, Item, Source
+from yuqing.store.tables import Assignment, Case, Event, Item, Source, Unit
 from yuqing.store.tables_alert import (
     AlertAttempt,
     AlertChannel,
@@ -78,6 +79,7 @@ def _facts(ws: Workspace, rules: list[AlertRule], now: datetime) -> list[policy.
             Event.last_seen_at >= latest - policy.LOOKBACK)).scalars())
         events = [e for e in events if policy.normalise_grade(e.grade) in grades]
         sources: dict[int, set[str]] = defaultdict(set)
+        units = _units(s, events) if any(r.unit_id for r in rules) else {}
         if events and any(r.source for r in rules):
             ids = [e.id for e in events]
             for i in range(0, len(ids), 500):
@@ -88,8 +90,26 @@ def _facts(ws: Workspace, rules: list[AlertRule], now: datetime) -> list[policy.
                         sources[event_id].update((name, f"#{source_id}", str(source_id)))
     return [policy.EventFacts(id=e.id, title=e.title, grade=policy.normalise_grade(e.grade),
                               topics=[str(t) for t in e.topics or []], places=[_place(p) for p in e.places or []],
-                              keywords=[str(k) for k in e.keywords or []], sources=frozenset(sources.get(e.id, ())))
+                              keywords=[str(k) for k in e.keywords or []], sources=frozenset(sources.get(e.id, ())),
+                              units=frozenset(units.get(e.id, ())))
             for e in events]
+
+
+def _units(s: Session, events: list[Event]) -> dict[int, set[int]]:
+    """Event → the units it concerns: a unit whose place the event names, or one a case about it is assigned to."""
+    out: dict[int, set[int]] = defaultdict(set)
+    places = [(uid, place) for uid, place in s.execute(select(Unit.id, Unit.place).where(
+        Unit.place.is_not(None), Unit.active.is_(True))) if place]
+    for e in events:
+        named = [_place(p) for p in e.places or []]
+        out[e.id].update(uid for uid, place in places if any(place == n or place in n for n in named))
+    ids = [e.id for e in events]
+    for i in range(0, len(ids), 500):
+        for event_id, unit_id in s.execute(select(Case.event_id, Assignment.unit_id).join(
+                Assignment, Assignment.case_id == Case.id).where(Case.event_id.in_(ids[i:i + 500]))):
+            if event_id is not None:
+                out[event_id].add(unit_id)
+    return out
 
 
 def _place(value: Any) -> str:
@@ -113,7 +133,7 @@ def evaluate(ws: Workspace, now: datetime | None = None) -> tuple[list[Due], int
     local = now.astimezone(CHINA)
     candidates: list[Due] = []
     for rule in rules:
-        spec = policy.RuleSpec(rule.min_grade, rule.topic, rule.place, rule.keyword, rule.source)
+        spec = policy.RuleSpec(rule.min_grade, rule.topic, rule.place, rule.keyword, rule.source, rule.unit_id)
         recipients = [(f"channel:{c}", c) for c in sorted(routes.get(rule.id, []))] + \
                      [(f"role:{r}", None) for r in rule.roles or []]
         for ev in events:

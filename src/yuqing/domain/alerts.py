@@ -77,11 +77,13 @@ class RuleSpec:
     place: str | None = None
     keyword: str | None = None
     source: str | None = None
+    unit_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class EventFacts:
-    """What a rule can look at in an event (its sources by name, as "#id" too)."""
+    """What a rule can look at in an event (its sources by name, as "#id" too; the units it concerns: by
+    their place named in the event, or a case about it assigned to them)."""
 
     id: int
     title: str
@@ -90,6 +92,7 @@ class EventFacts:
     places: Sequence[str] = ()
     keywords: Sequence[str] = ()
     sources: frozenset[str] = field(default_factory=frozenset)
+    units: frozenset[int] = field(default_factory=frozenset)
 
 
 def _contains(values: Iterable[str], wanted: str) -> bool:
@@ -106,6 +109,8 @@ def matches(rule: RuleSpec, event: EventFacts) -> bool:
     if rule.place and not _contains(event.places, rule.place):
         return False
     if rule.keyword and not (rule.keyword in event.title or _contains(event.keywords, rule.keyword)):
+        return False
+    if rule.unit_id is not None and rule.unit_id not in event.units:
         return False
     return not (rule.source and rule.source not in event.sources)
 

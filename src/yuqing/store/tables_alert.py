@@ -36,8 +36,8 @@ class AlertChannel(Base):
 
 
 class AlertRule(Base):
-    """Which events alert whom: a minimum grade and optional topic, place, keyword and source; the channels
-    and roles (in-app) it routes to."""
+    """Which events alert whom: a minimum grade and optional topic, place, keyword, source and unit (the
+    unit's place is named, or a case about the event is assigned to it); the channels and roles it routes to."""
 
     __tablename__ = "alert_rules"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +47,7 @@ class AlertRule(Base):
     place: Mapped[str | None] = mapped_column(String(100))
     keyword: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str | None] = mapped_column(String(200))  # a source's name or "#id"
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))  # by place or case
     roles: Mapped[list[Any]] = mapped_column(default=list)  # role codes told in-app
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
