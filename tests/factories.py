@@ -12,8 +12,10 @@ from yuqing.accounts import hash_password
 from yuqing.clock import utcnow
 from yuqing.domain.roles import Actor
 from yuqing.store.search import search_text
-from yuqing.store.tables import Assignment, Case, Event, FetchRun, Item, Source, Unit, User
+from yuqing.store.tables import Assignment, Case, Event, EventGrade, FetchRun, Item, Source, Unit, User
 from yuqing.store.tables_alert import AlertChannel, AlertRule, AlertRuleChannel
+from yuqing.store.tables_case import CaseHistory
+from yuqing.store.tables_report import Report
 
 _seq = itertools.count(1)
 
@@ -96,5 +98,30 @@ def alert_rule(session: Session, min_grade: str = "II", channels: list[AlertChan
     session.add(row)
     session.flush()
     session.add_all([AlertRuleChannel(rule_id=row.id, channel_id=c.id) for c in channels or []])
+    session.flush()
+    return row
+
+
+def event_grade(session: Session, ev: Event, to_grade: str | None, at: datetime, kind: str = "computed",
+                **kw: Any) -> EventGrade:
+    row = EventGrade(event_id=ev.id, to_grade=to_grade, at=at, kind=kind, **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def case_history(session: Session, c: Case, to_state: str | None, at: datetime, action: str = "test",
+                 **kw: Any) -> CaseHistory:
+    row = CaseHistory(case_id=c.id, to_state=to_state, at=at, action=action,
+                      actor_name=kw.pop("actor_name", "测试"), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def report(session: Session, period: str = "2026-11-20", kind: str = "daily", **kw: Any) -> Report:
+    row = Report(kind=kind, period=period, generated_by=kw.pop("generated_by", "测试"),
+                 figures=kw.pop("figures", {}), **kw)
+    session.add(row)
     session.flush()
     return row

@@ -929,6 +929,56 @@ def alerts_log(
                        f"→ {row['recipient']}：{STATUS_LABELS.get(row['status'], row['status'])} {row['sent_at'] or ''}")
 
 
+report_app = typer.Typer(help="报告：网络舆情日报告表（专报、月统计、季通报、年度考核待建）", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("daily")
+def report_daily(
+    ctx: typer.Context,
+    day: Annotated[str | None, typer.Option("--date", help="日期 YYYY-MM-DD（北京时间；默认有数据的最近一天）")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="文件格式：html | docx | xlsx")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以一个 JSON 对象输出报告的全部数字")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """网络舆情日报告表：--json 输出数字，--format 与 --out 写出文件（带导出人与时间水印，记入审计）。"""
+    from yuqing.domain.roles import PermissionDenied
+    from yuqing.reports.daily import daily_report, latest_day
+    from yuqing.reports.render import FORMATS, render_daily
+    from yuqing.reports.store import ReportError, parse_day, record_download
+
+    if not as_json and fmt is None:
+        raise fail("请给出 --json，或 --format 与 --out", 2)
+    if fmt is not None and (fmt not in FORMATS or out_file is None):
+        raise fail(f"--format 可选 {'、'.join(FORMATS)}，且须同时给出 --out", 2)
+    ws = ws_of(ctx, migrate=True)
+    try:
+        with ws.db.read() as s:
+            when = parse_day(day) if day else latest_day(s)
+            if when is None:
+                raise fail("还没有任何信息，无法生成日报", 1)
+            figures = daily_report(s, when).figures()
+    except ReportError as exc:
+        raise fail(str(exc), 2) from None
+    if fmt is not None and out_file is not None:
+        from yuqing.actions.actors import OperatorRequired, acting_user
+
+        try:
+            actor = acting_user(ws, as_user)
+        except (OperatorRequired, ValueError) as exc:
+            raise fail(str(exc), 2) from None
+        try:
+            record_download(ws, actor, None, figures["day"], fmt, via="cli")
+        except PermissionDenied as exc:
+            raise fail(str(exc)) from None
+        out_file.write_bytes(render_daily(fmt, figures, who=actor.name, district=ws.settings.district_name))
+        if not as_json:
+            out.print(f"已写出 {out_file}（{figures['title']} {figures['day']}）")
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False))
+
+
 def main() -> None:
     app()
 

@@ -33,7 +33,7 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
     UNIT_LEADER: "审核本单位反馈和对外发布内容",
     LEADER: "阅读日报和专报，作出批示",
     SPOKESPERSON: "以官方名义发布声明和澄清",
-    JOBS: "定时任务（催办、督办、抽查复核、采集、数据清理）使用的账号，不能登录",
+    JOBS: "定时任务（催办、督办、抽查复核、采集、数据清理、日报）使用的账号，不能登录",
 }
 
 # Labels for display (audit, history): people's roles and the jobs account.
@@ -47,13 +47,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset(
         {"items.read", "items.import", "sources.manage", "units.manage", "users.manage", "audit.read",
          "cases.read_all", "events.read", "profile.manage", "settings.manage", "rules.manage",
-         "alerts.manage"}
+         "alerts.manage", "reports.read"}
     ),
     ANALYST: frozenset({"items.read", "items.import", "items.report", "events.read", "events.edit",
-                        "cases.read_all", "cases.open", "reports.write"}),
+                        "cases.read_all", "cases.open", "reports.read", "reports.write"}),
     OFFICE: frozenset({"items.read", "items.report", "events.read", "cases.read_all", "cases.open",
                        "cases.dispatch", "cases.supervise", "cases.close", "cases.spot_check", "audit.read",
-                       "rules.manage", "alerts.manage"}),
+                       "rules.manage", "alerts.manage", "reports.read"}),
     UNIT_HANDLER: frozenset({"items.report", "cases.read_own", "cases.handle"}),
     UNIT_LEADER: frozenset({"items.report", "cases.read_own", "cases.handle", "cases.approve",
                             "cases.approve_feedback"}),
@@ -61,7 +61,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     SPOKESPERSON: frozenset({"items.read", "events.read", "cases.read_all", "statements.publish",
                              "cases.approve"}),
     JOBS: frozenset({"items.read", "items.import", "events.read", "events.edit", "cases.read_all",
-                     "cases.supervise", "cases.spot_check", "sources.collect", "privacy.purge", "audit.read"}),
+                     "cases.supervise", "cases.spot_check", "sources.collect", "privacy.purge", "audit.read",
+                     "reports.read", "reports.write"}),
 }
 
 # What each permission lets a person do, in the words a refusal shows them.

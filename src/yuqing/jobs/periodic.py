@@ -38,6 +38,7 @@ JOB_NAMES: dict[str, str] = {
     "alerts.run": "预警发送",
     "case.remind_due": "催办与督办",
     "case.spot_check": "每周抽查复核",
+    "report.daily": "网络舆情日报告表",
 }
 
 

@@ -41,6 +41,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("alerts.run", 60),  # alerts due, retries after backoff, what quiet hours held back
     Periodic("case.remind_due", 3600),  # 催办 before and after deadlines, 督办 when long overdue
     Periodic("case.spot_check", 7 * 24 * 3600),  # weekly 抽查复核 (share from settings), seeded by ISO week
+    Periodic("report.daily", 300),  # the daily report once daily_report_time has passed (once a day)
 ]
 
 
@@ -91,7 +92,8 @@ def load_task_modules() -> None:
         importlib.import_module(module)
 
 
-TASK_MODULES: list[str] = ["yuqing.collect.tasks", "yuqing.respond.tasks", "yuqing.alert.tasks"]
+TASK_MODULES: list[str] = ["yuqing.collect.tasks", "yuqing.respond.tasks", "yuqing.alert.tasks",
+                           "yuqing.reports.tasks"]
 
 
 @task("analyse.pending")

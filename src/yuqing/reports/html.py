@@ -1,0 +1,22 @@
+"""The daily report as HTML: the body shared with the web page, and a standalone file (`--format html`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+_env = Environment(loader=PackageLoader("yuqing.reports", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def daily_body(figures: dict[str, Any], *, links: bool = False, charts: str = "") -> Markup:
+    """The report's sections (HTML, escaped); `links` to the app's pages, `charts` the ECharts data URL."""
+    return Markup(_env.get_template("daily_body.html").render(figures=figures, links=links, charts=charts))
+
+
+def daily_html(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes:
+    """A standalone page (no scripts, CSS bars for the charts), watermarked with who made it and when."""
+    html = _env.get_template("daily_document.html").render(
+        figures=figures, body=daily_body(figures), issuer=issuer, watermark=watermark)
+    return html.encode("utf-8")

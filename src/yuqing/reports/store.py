@@ -1,0 +1,108 @@
+"""Generating, storing and downloading reports: every change and every download goes through an action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yuqing.actions import Tx, action
+from yuqing.clock import CHINA, aware, utcnow
+from yuqing.reports.daily import TITLE, daily_report, latest_day
+from yuqing.store.tables_report import Report
+
+DAILY = "daily"
+# Who is told that the day's report is ready (inbox): leaders, the office and the analysts.
+DAILY_AUDIENCE = ("leader", "office", "analyst")
+
+
+class ReportError(ValueError):
+    """A report cannot be made as asked (the message, in Chinese, says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    id: int
+    kind: str
+    period: str
+    generated_at: datetime
+    generated_by: str
+    figures: dict[str, Any]
+    notified_at: datetime | None = None
+
+
+def _stored(row: Report) -> StoredReport:
+    return StoredReport(row.id, row.kind, row.period, aware(row.generated_at), row.generated_by, dict(row.figures),
+                        aware(row.notified_at) if row.notified_at else None)
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ReportError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+def report_link(period: str) -> str:
+    return f"/reports/daily/{period}"
+
+
+@action("report.generate", permission="reports.write")
+def generate_daily(tx: Tx, day: date, *, notify: bool = False) -> StoredReport:
+    """Compute the day's report and store it (replacing an earlier one of that day); audited. With `notify`,
+    leaders, the office and the analysts are told in their inbox, with a link to the report page."""
+    if day > utcnow().astimezone(CHINA).date():
+        raise ReportError(f"{day.isoformat()} 尚未到来，不能生成日报")
+    report = daily_report(tx.session, day)
+    figures = report.figures()
+    period = day.isoformat()
+    row = tx.session.execute(select(Report).where(Report.kind == DAILY, Report.period == period)).scalar_one_or_none()
+    replaced = row is not None
+    if row is None:
+        row = Report(kind=DAILY, period=period, generated_by=tx.actor.name, figures=figures)
+        tx.session.add(row)
+    row.generated_at, row.generated_by, row.figures = utcnow(), tx.actor.name, figures
+    tx.session.flush()
+    tx.audit("report.generate", "report", row.id, kind=DAILY, period=period, replaced=replaced,
+             relevant=figures["totals"]["relevant"], overdue=figures["case_totals"].get("overdue", 0))
+    if notify:
+        totals = figures["totals"]
+        body = (f"涉区信息 {totals['relevant']} 条（负面 {totals['negative']} 条），新增事件 {totals['new_events']} 个，"
+                f"逾期案件 {figures['case_totals'].get('overdue', 0)} 件。")
+        for audience in DAILY_AUDIENCE:
+            tx.notify(audience, "report.daily", f"{TITLE}（{period}）已生成", body, link=report_link(period))
+        row.notified_at = utcnow()
+    return _stored(row)
+
+
+@action("report.download", permission="reports.read")
+def record_download(tx: Tx, report_id: int | None, period: str, fmt: str, *, via: str = "web") -> None:
+    """A report file was downloaded (or written by the CLI): who, which report, which format (a sensitive read)."""
+    tx.audit("report.download", "report", report_id, kind=DAILY, period=period, format=fmt, via=via)
+
+
+def list_reports(session: Session, kind: str = DAILY, limit: int = 100) -> list[StoredReport]:
+    rows = session.execute(select(Report).where(Report.kind == kind)
+                           .order_by(Report.period.desc()).limit(limit)).scalars()
+    return [_stored(r) for r in rows]
+
+
+def get_report(session: Session, period: str, kind: str = DAILY) -> StoredReport | None:
+    row = session.execute(select(Report).where(Report.kind == kind, Report.period == period)).scalar_one_or_none()
+    return _stored(row) if row is not None else None
+
+
+def due_time(value: str) -> time:
+    """The `daily_report_time` setting ("HH:MM", China time)."""
+    try:
+        hours, minutes = (int(p) for p in value.strip().split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ReportError(f"daily_report_time 应为 HH:MM（北京时间）：{value}") from None
+
+
+__all__ = ["DAILY", "ReportError", "StoredReport", "daily_report", "due_time", "generate_daily", "get_report",
+           "latest_day", "list_reports", "parse_day", "record_download"]
