@@ -21,6 +21,10 @@ def at(hours: float, day: int = 0) -> datetime:
 
 @pytest.fixture
 def day_ws(ws: Workspace) -> Workspace:
+    return build_day(ws)
+
+
+def build_day(ws: Workspace) -> Workspace:
     """Items, events, cases and sources of one day, with a few just outside it (see test_daily for the count)."""
     with ws.db.write() as s:
         a = factories.source(s, "甲新闻网", kind="rss", created_at=at(0, -30))

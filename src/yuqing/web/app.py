@@ -47,6 +47,7 @@ ROUTERS = [
     "yuqing.web.pages.notifications",
     "yuqing.web.pages.jobs",
     "yuqing.web.pages.alerts",
+    "yuqing.web.pages.reports",
     "yuqing.web.api.push",
     "yuqing.web.api.cases",  # before api.routes: /api/cases/board must not match /api/cases/{case_id}
     "yuqing.web.api.routes",
