@@ -126,3 +126,25 @@ def test_demo_flooding_reaches_grade_ii_or_higher_from_its_factors(demo) -> None
     assert all(e.grade in ("I", "II", "III", "IV") for e in live if e.item_count)
     park = next(e for e in live if "湿地公园" in e.title)
     assert park.grade == "IV"  # praise is not a problem, however many posts
+
+
+def test_demo_shows_two_daily_reports_and_announces_the_latest(demo) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from yuqing.reports.daily import latest_day
+    from yuqing.reports.store import list_reports
+    from yuqing.store.tables import Notification
+
+    ws, _, port = demo
+    with ws.db.read() as s:
+        reports = list_reports(s)
+        last = latest_day(s)
+        notes = list(s.execute(select(Notification.audience).where(Notification.kind == "report.daily")).scalars())
+    assert last is not None
+    assert [r.period for r in reports] == [last.isoformat(), (last - timedelta(days=1)).isoformat()]
+    assert all(r.generated_by == "系统任务" for r in reports)
+    assert sum(r.figures["totals"]["collected"] for r in reports) >= 10
+    assert sorted(notes) == ["analyst", "leader", "office"]
+    again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
+    with again.db.read() as s:
+        assert len(list_reports(s)) == 2  # idempotent

@@ -96,6 +96,8 @@ AUDIT_LABELS: dict[str, str] = {
     "alert.retry": "立即重试发送失败的预警",
     "alert.silence": "设置预警静默",
     "alert.unsilence": "结束预警静默",
+    "report.generate": "生成报告",
+    "report.download": "下载报告",
 }
 
 OBJECT_LABELS: dict[str, str] = {
@@ -103,6 +105,7 @@ OBJECT_LABELS: dict[str, str] = {
     "items": "信息", "file": "文件", "profile": "辖区档案", "responsibility_rule": "交办规则",
     "spot_check_run": "抽查批次", "monitoring_window": "监测时段", "attachment": "附件",
     "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警", "alert_silence": "预警静默",
+    "report": "报告",
 }
 
 # Detail fields, in the order they read best; fields not listed are shown after, still labelled.
@@ -130,14 +133,18 @@ DETAIL_LABELS: dict[str, str] = {
     "retention_days": "保存期限（天）", "cutoff": "清除此前采集的", "versions": "历史版本", "bodies": "原始响应",
     "signed": "设置了签名密钥", "topic": "领域", "channels": "预警渠道", "roles": "站内通知角色", "changed": "修改的项目",
     "secret_changed": "更换了密钥", "rule_id": "预警规则", "channel_id": "预警渠道",
+    "period": "报告期", "replaced": "重新生成", "relevant": "涉区信息数", "overdue": "逾期案件数", "format": "文件格式",
+    "via": "途径",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
-              "after_close", "replace", "signed", "secret_changed"}
+              "after_close", "replace", "signed", "secret_changed", "replaced"}
 _TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at"}
 _STATE_KEYS = {"from_state", "to_state"}
 _UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids"}
 KIND_VALUES: dict[str, str] = {
+    # reports
+    "daily": "网络舆情日报告表",
     # units
     "town": "乡镇", "street": "街道", "department": "部门", "office": "办公室",
     # sources
