@@ -45,6 +45,7 @@ KINDS: dict[str, str] = {
     "job.failed": "定时任务失败",
     "alert.fired": "舆情预警",
     "alert.channel_failing": "预警渠道故障",
+    "report.daily": "网络舆情日报告表",
 }
 
 
