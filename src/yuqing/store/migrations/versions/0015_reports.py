@@ -1,7 +1,7 @@
 """reports: generated reports (the daily report first), one row per kind and period with its figures
 
-Revision ID: 0014_reports
-Revises: 0013_alert_silences, 0012_event_grading (merges the two heads)
+Revision ID: 0015_reports
+Revises: 0014_alert_rule_unit, 0012_event_grading (merges the two heads)
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_reports"
-down_revision = ("0013_alert_silences", "0012_event_grading")
+revision = "0015_reports"
+down_revision = ("0014_alert_rule_unit", "0012_event_grading")
 branch_labels = None
 depends_on = None
 
