@@ -17,6 +17,19 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "note: ${need_apt[*]} missing and not root: browser tests will be skipped" >&2
   fi
 fi
+# Reports: LibreOffice renders the DOCX to PDF (proof it opens and shows Chinese); poppler reads the PDF back.
+need_docs=()
+command -v soffice >/dev/null 2>&1 || need_docs+=(libreoffice-writer)
+command -v pdftotext >/dev/null 2>&1 || need_docs+=(poppler-utils)
+if [ ${#need_docs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing ${need_docs[*]} (document tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${need_docs[@]}" >/dev/null
+  else
+    echo "note: ${need_docs[*]} missing and not root: the PDF test will be skipped" >&2
+  fi
+fi
 
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv

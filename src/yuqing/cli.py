@@ -937,7 +937,7 @@ app.add_typer(report_app, name="report")
 def report_daily(
     ctx: typer.Context,
     day: Annotated[str | None, typer.Option("--date", help="日期 YYYY-MM-DD（北京时间；默认有数据的最近一天）")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="文件格式：html | docx | xlsx")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="文件格式：html | docx | xlsx | pdf（PDF 需 LibreOffice）")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以一个 JSON 对象输出报告的全部数字")] = False,
     as_user: AsUser = None,
@@ -968,11 +968,19 @@ def report_daily(
             actor = acting_user(ws, as_user)
         except (OperatorRequired, ValueError) as exc:
             raise fail(str(exc), 2) from None
+        if not actor.can("reports.read"):
+            raise fail(f"{actor.name} 无权阅读报告")
+        from yuqing.reports.pdf import PdfUnavailable
+
+        try:
+            body = render_daily(fmt, figures, who=actor.name, district=ws.settings.district_name)
+        except PdfUnavailable as exc:
+            raise fail(str(exc)) from None
+        out_file.write_bytes(body)
         try:
             record_download(ws, actor, None, figures["day"], fmt, via="cli")
         except PermissionDenied as exc:
             raise fail(str(exc)) from None
-        out_file.write_bytes(render_daily(fmt, figures, who=actor.name, district=ws.settings.district_name))
         if not as_json:
             out.print(f"已写出 {out_file}（{figures['title']} {figures['day']}）")
     if as_json:

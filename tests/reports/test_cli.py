@@ -16,6 +16,7 @@ from tests import factories
 from tests.reports.conftest import NOW
 from yuqing.cli import app
 from yuqing.clock import frozen
+from yuqing.reports.pdf import soffice
 from yuqing.store.tables import AuditEntry
 from yuqing.workspace import Workspace
 
@@ -38,7 +39,8 @@ def test_json_without_a_date_is_the_latest_day_with_data(day_ws: Workspace) -> N
     assert [s["state"] for s in figures["sources"]] == ["down", "blocked", "stale"]
 
 
-@pytest.mark.parametrize("fmt", ["html", "docx", "xlsx"])
+@pytest.mark.parametrize("fmt", ["html", "docx", "xlsx", pytest.param(
+    "pdf", marks=pytest.mark.skipif(soffice() is None, reason="needs LibreOffice (libreoffice-writer)"))])
 def test_each_format_is_written_watermarked_and_audited(day_ws: Workspace, tmp_path: Path, fmt: str) -> None:
     with day_ws.db.write() as s:
         factories.user(s, "office1", role="office", display_name="李办公")
@@ -56,6 +58,8 @@ def test_each_format_is_written_watermarked_and_audited(day_ws: Workspace, tmp_p
         assert "李办公" in str(wb["总体情况"]["A1"].value)
         totals = {row[0]: row[1] for row in wb["总体情况"].iter_rows(min_row=4, values_only=True)}
         assert totals["涉区信息"] == figures["totals"]["relevant"]
+    elif fmt == "pdf":
+        assert body.startswith(b"%PDF")
     else:
         assert "李办公" in body.decode("utf-8")
     with day_ws.db.read() as s:
@@ -66,7 +70,7 @@ def test_each_format_is_written_watermarked_and_audited(day_ws: Workspace, tmp_p
 
 def test_bad_calls_are_refused(day_ws: Workspace, tmp_path: Path) -> None:
     assert _run(day_ws).exit_code == 2  # type: ignore[attr-defined]
-    assert _run(day_ws, "--format", "pdf", "--out", str(tmp_path / "x.pdf")).exit_code == 2  # type: ignore[attr-defined]
+    assert _run(day_ws, "--format", "odt", "--out", str(tmp_path / "x.odt")).exit_code == 2  # type: ignore[attr-defined]
     assert _run(day_ws, "--date", "20-11-2026", "--json").exit_code == 2  # type: ignore[attr-defined]
     # A file needs a named account (the watermark and the audit say who).
     assert _run(day_ws, "--format", "xlsx", "--out", str(tmp_path / "x.xlsx")).exit_code == 2  # type: ignore[attr-defined]

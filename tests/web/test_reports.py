@@ -59,7 +59,7 @@ def test_leader_reads_the_list_and_the_report_and_downloads_both_files(day_ws: W
     assert [(e.actor_name, e.detail["format"], e.detail["period"]) for e in entries] == [
         ("张区长", "docx", "2026-11-20"), ("张区长", "xlsx", "2026-11-20")]
     assert app_client.get("/reports/daily/2026-11-19").status_code == 404
-    assert app_client.get("/reports/daily/2026-11-20/download.pdf").status_code == 404
+    assert app_client.get("/reports/daily/2026-11-20/download.odt").status_code == 404
 
 
 def test_an_analyst_generates_a_day_and_a_unit_handler_may_not_read(day_ws: Workspace,

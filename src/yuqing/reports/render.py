@@ -6,8 +6,9 @@ from typing import Any
 
 from yuqing.exports import watermark
 
-FORMATS = ("html", "docx", "xlsx")
+FORMATS = ("html", "docx", "xlsx", "pdf")
 MEDIA_TYPES = {
+    "pdf": "application/pdf",
     "html": "text/html; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -34,6 +35,11 @@ def render_daily(fmt: str, figures: dict[str, Any], *, who: str, district: str) 
         from yuqing.reports.xlsx import daily_xlsx
 
         return daily_xlsx(figures, who=who)
+    if fmt == "pdf":
+        from yuqing.reports.docx import daily_docx
+        from yuqing.reports.pdf import docx_to_pdf
+
+        return docx_to_pdf(daily_docx(figures, issuer=issuer_of(district), watermark=mark))
     raise ValueError(f"不支持的格式：{fmt}（可选 {'、'.join(FORMATS)}）")
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from yuqing.clock import now_local
 from yuqing.reports.html import daily_body
+from yuqing.reports.pdf import PdfUnavailable, soffice
 from yuqing.reports.render import FORMATS, MEDIA_TYPES, filename, render_daily
 from yuqing.reports.store import (
     ReportError,
@@ -65,7 +66,8 @@ def _stored(session: Any, day: str) -> Any:
 def daily_page(request: Request, day: str, viewer: ReportReader, session: DbSession) -> object:
     stored = _stored(session, day)
     body = daily_body(stored.figures, links=True, charts=f"/reports/daily/{day}/charts.json")
-    return render(request, "reports/daily.html", report=stored, figures=stored.figures, body=body)
+    return render(request, "reports/daily.html", report=stored, figures=stored.figures, body=body,
+                  pdf=soffice() is not None)
 
 
 def _bars(rows: list[dict[str, Any]], colour: str) -> dict[str, Any]:
@@ -98,7 +100,10 @@ def download(day: str, fmt: str, viewer: ReportReader, ws: WorkspaceDep, session
         raise HTTPException(404, f"不支持的格式：{fmt}")
     stored = _stored(session, day)
     who = f"{viewer.user.display_name}（{viewer.user.username}）"
-    body = render_daily(fmt, stored.figures, who=who, district=ws.settings.district_name)
+    try:
+        body = render_daily(fmt, stored.figures, who=who, district=ws.settings.district_name)
+    except PdfUnavailable as exc:
+        raise HTTPException(503, str(exc)) from None
     record_download(ws, viewer.actor, stored.id, stored.period, fmt)
     name = filename(stored.figures, fmt)
     return Response(body, media_type=MEDIA_TYPES[fmt],
