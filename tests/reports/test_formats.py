@@ -90,3 +90,15 @@ def test_html_is_a_standalone_watermarked_page(figures: dict) -> None:
     for heading in HEADINGS:
         assert heading in html
     assert "西关路塌陷处置" in html and "【待建】" in html
+
+
+def test_docx_charts_are_drawn_with_a_cjk_font(figures: dict) -> None:
+    """Each distribution with counts gets a bar chart above its table (four here); no CJK font: no chart."""
+    from yuqing.reports.charts import cjk_font
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed (fonts-wqy-microhei)")
+    doc = Document(io.BytesIO(render_daily("docx", figures, who=WHO, district="示例区")))
+    images = [s for s in doc.inline_shapes]
+    assert len(images) == 4
+    assert all(round(s.width.mm) == 120 for s in images)

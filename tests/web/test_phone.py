@@ -20,7 +20,7 @@ PHONE = {"width": 390, "height": 844}
 WALL = {"width": 1440, "height": 900}
 ROLES = ["admin", "analyst", "office", "leader", "spokesperson", "qingshi", "qingshi_lead"]
 # One detail page of each kind, reached from the list pages, so detail layouts are checked too.
-DETAIL = re.compile(r"^/(cases|events|items|sources)/\d+$")
+DETAIL = re.compile(r"^/((cases|events|items|sources)/\d+|reports/daily/\d{4}-\d\d-\d\d)$")
 # Width of the page as laid out, and the elements sticking out of it (named, to fix them).
 OVERFLOW_JS = """() => {
   const w = document.documentElement.clientWidth;

@@ -5,6 +5,7 @@ title 2号 (22 pt) 小标宋; body 3号 (16 pt) 仿宋 at 22 lines a page (fixed
 first-level headings 黑体, second-level 楷体; page numbers "— 1 —" in 4号 (14 pt) 宋体 at the foot,
 outside edge; the issuing unit and the date line (成文日期) at the end. Chinese fonts are named for
 the East Asian script (w:eastAsia), so Word and WPS pick them; LibreOffice falls back to the CJK font installed.
+The distributions come with bar charts (matplotlib, CJK font) above their tables.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+
+from yuqing.reports.charts import bar_chart
 
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 TOP, LEFT, RIGHT, BOTTOM = Mm(37), Mm(28), Mm(26), Mm(35)  # 210 - 28 - 156 = 26; 297 - 37 - 225 = 35
@@ -128,6 +131,10 @@ def daily_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes
     for i, (heading, key, what) in enumerate((("按来源", "by_source", "来源"), ("按情感", "by_sentiment", "情感"),
                                               ("按领域", "by_topic", "领域"), ("按地点", "by_place", "地点"))):
         _para(doc, f"（{CN_NUMBERS[i]}）{heading}", H2_FONT)
+        chart = bar_chart(f"涉区信息{heading}", r[key])
+        if chart is not None:
+            doc.add_picture(io.BytesIO(chart), width=Mm(120))
+            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         _table(doc, [what, "条数"], [[x["name"], x["count"]] for x in r[key]])
 
     _para(doc, "三、新增与升温事件", H1_FONT)

@@ -76,7 +76,8 @@ def _bars(rows: list[dict[str, Any]], colour: str) -> dict[str, Any]:
         "tooltip": {"trigger": "axis"}, "grid": {"left": 90, "right": 20, "top": 10, "bottom": 20},
         "xAxis": {"type": "value", "minInterval": 1},
         "yAxis": {"type": "category", "inverse": True, "data": [r["name"] for r in rows]},
-        "series": [{"type": "bar", "data": [r["count"] for r in rows], "itemStyle": {"color": colour}}]}}
+        "series": [{"type": "bar", "barMaxWidth": 24, "data": [r["count"] for r in rows],
+                    "itemStyle": {"color": colour}}]}}
 
 
 @router.get("/reports/daily/{day}/charts.json")
