@@ -16,6 +16,7 @@ from tests.reports.conftest import NOW, build_day
 from tests.web.conftest import login
 from yuqing.clock import frozen
 from yuqing.domain.roles import Actor
+from yuqing.reports.pdf import soffice
 from yuqing.reports.store import generate_daily
 from yuqing.store.tables import AuditEntry
 from yuqing.workspace import Workspace
@@ -58,6 +59,13 @@ def test_leader_reads_the_list_and_the_report_and_downloads_both_files(day_ws: W
         entries = list(s.execute(select(AuditEntry).where(AuditEntry.action == "report.download")).scalars())
     assert [(e.actor_name, e.detail["format"], e.detail["period"]) for e in entries] == [
         ("张区长", "docx", "2026-11-20"), ("张区长", "xlsx", "2026-11-20")]
+    if soffice() is not None:  # PDF through LibreOffice, offered only where it is installed
+        assert "下载 PDF" in page.text
+        pdf = app_client.get("/reports/daily/2026-11-20/download.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        with day_ws.db.read() as s:
+            assert s.execute(select(AuditEntry).where(AuditEntry.action == "report.download")
+                             .order_by(AuditEntry.id.desc()).limit(1)).scalar_one().detail["format"] == "pdf"
     assert app_client.get("/reports/daily/2026-11-19").status_code == 404
     assert app_client.get("/reports/daily/2026-11-20/download.odt").status_code == 404
 
