@@ -126,6 +126,12 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
         for n in range(3):
             factories.event(s, f"预警事件{n}", grade="II")
     run_alerts(ws)
+    # The daily report: leaders, the office and the analysts are told it is ready.
+    from yuqing.actions import actors
+    from yuqing.clock import now_local
+    from yuqing.reports.store import generate_daily
+
+    generate_daily(ws, actors.jobs_actor(ws), now_local().date(), notify=True)
     return {"moved": moved, "source": source_id}
 
 
@@ -175,6 +181,8 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == n.link and source_name in r.text
             elif n.link in ADMIN_PAGES:
                 assert path == n.link and ADMIN_PAGES[n.link] in r.text
+            elif (n.link or "").startswith("/reports/daily/"):  # the report is ready: its page opens
+                assert path == n.link and "网络舆情日报告表" in r.text
             elif (n.link or "").startswith("/events/"):  # an alert opens its event
                 assert path == n.link and n.title.split("】", 1)[1] in r.text
             else:  # no page of its own for this reader: the notification itself, in Chinese
