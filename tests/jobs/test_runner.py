@@ -32,12 +32,16 @@ def test_in_process_runner_submits_and_schedules(ws: Workspace) -> None:
     try:
         assert runner.submit("test.record", note="now").result(timeout=30) >= 1
         runner.schedule(Periodic("test.record", 1, (("note", "tick"),)))
-        deadline = time.monotonic() + 30  # a wait for two ticks on a busy machine, not a speed check
-        while CALLS.count("tick") < 2 and time.monotonic() < deadline:
+        job = runner.scheduler.get_job("test.record")
+        assert job is not None and job.trigger.interval.total_seconds() == 1
+        deadline = time.monotonic() + 30  # a wait for the first tick on a busy machine, not a speed check
+        while CALLS.count("tick") < 1 and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
         runner.shutdown()
-    assert CALLS.count("tick") >= 2
+    # The scheduler ran the job by itself; when it is due again is tests/jobs/test_periodic.py's subject
+    # (frozen clock). A second tick within seconds proved flaky on PostgreSQL under CI's parallel load.
+    assert CALLS.count("tick") >= 1
     assert run_task(ws, "audit.verify")["checked"] >= 3
 
 
