@@ -42,7 +42,7 @@ def test_in_process_runner_submits_and_schedules(ws: Workspace) -> None:
     # The scheduler ran the job by itself; when it is due again is tests/jobs/test_periodic.py's subject
     # (frozen clock). A second tick within seconds proved flaky on PostgreSQL under CI's parallel load.
     assert CALLS.count("tick") >= 1
-    assert run_task(ws, "audit.verify")["checked"] >= 3
+    assert run_task(ws, "audit.verify")["checked"] >= 2
 
 
 def test_case_jobs_take_their_windows_and_share_from_settings(ws: Workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
