@@ -77,12 +77,7 @@ def create_unit(tx: Tx, name: str, kind: str = "department", parent: str | None 
     name = _unit_fields(name, kind, place)
     if s.execute(select(Unit.id).where(Unit.name == name)).first():
         raise AccountError(f"单位“{name}”已存在")
-    parent_id = None
-    if parent:
-        parent_unit = s.execute(select(Unit).where(Unit.name == parent)).scalar_one_or_none()
-        if parent_unit is None:
-            raise AccountError(f"上级单位“{parent}”不存在")
-        parent_id = parent_unit.id
+    parent_id = _unit_named(s, parent, "上级单位").id if parent else None
     unit = Unit(name=name, kind=kind, parent_id=parent_id, place=place, contact=contact)
     s.add(unit)
     s.flush()
@@ -90,16 +85,19 @@ def create_unit(tx: Tx, name: str, kind: str = "department", parent: str | None 
     return unit
 
 
+def _unit_named(s: Session, name: str, what: str) -> Unit:
+    """The unit of this name; refused in Chinese (e.g. 上级单位“X”不存在) when there is none."""
+    row = s.execute(select(Unit).where(Unit.name == name)).scalar_one_or_none()
+    if row is None:
+        raise AccountError(f"{what}“{name}”不存在")
+    return row
+
+
 def _role_in_unit(s: Session, role: str, unit: str | None) -> int | None:
     """Check a person's role and unit (by name) together, for creating and editing; the unit's id."""
     if role not in ROLE_NAMES:
         raise AccountError(f"请选择角色：{'、'.join(ROLE_NAMES.values())}")
-    unit_id = None
-    if unit:
-        row = s.execute(select(Unit).where(Unit.name == unit)).scalar_one_or_none()
-        if row is None:
-            raise AccountError(f"单位“{unit}”不存在")
-        unit_id = row.id
+    unit_id = _unit_named(s, unit, "单位").id if unit else None
     if role in UNIT_ROLES and unit_id is None:
         raise AccountError(f"角色“{ROLE_NAMES[role]}”必须属于一个单位")
     return unit_id
@@ -197,9 +195,7 @@ def update_unit(tx: Tx, unit_id: int, *, name: str, kind: str, parent: str | Non
         raise AccountError(f"单位“{name}”已存在")
     parent_id = None
     if parent:
-        parent_unit = s.execute(select(Unit).where(Unit.name == parent)).scalar_one_or_none()
-        if parent_unit is None:
-            raise AccountError(f"上级单位“{parent}”不存在")
+        parent_unit = _unit_named(s, parent, "上级单位")
         walk: Unit | None = parent_unit
         while walk is not None:  # a unit cannot sit under itself or its own sub-unit
             if walk.id == unit_id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
@@ -187,18 +188,24 @@ def unit_change(request: Request, unit_id: int, viewer: UnitAdmin, ws: Workspace
         if op == "save":
             update_unit(ws, viewer.actor, unit_id, name=name, kind=kind, parent=parent or None, place=place or None)
             return redirect_with_flash(f"/admin/units/{unit_id}", "已保存单位信息")
-        if op in ("disable", "enable"):
-            set_unit_active(ws, viewer.actor, unit_id, op == "enable")
-            return redirect_with_flash(f"/admin/units/{unit_id}", "已启用单位" if op == "enable" else "已停用单位")
-        if op == "delete":
-            if confirm != "yes":
-                raise AccountError("删除前请勾选“确认删除”")
-            gone = delete_unit(ws, viewer.actor, unit_id)
-            return redirect_with_flash("/admin/units", f"已删除单位“{gone}”")
-        raise AccountError("请选择要执行的操作")
+        return _active_or_delete(op, confirm, "units", "单位", lambda on: set_unit_active(ws, viewer.actor, unit_id, on),
+                                 lambda: delete_unit(ws, viewer.actor, unit_id), unit_id)
     except AccountError as exc:
         with ws.db.read() as s:
             return _unit_page(request, s, unit_id, 400, str(exc), form)
+
+
+def _active_or_delete(op: str, confirm: str, path: str, what: str, set_active: Callable[[bool], None],
+                      delete: Callable[[], str], object_id: int) -> object:
+    """The steps a unit's and a user's page share: disable, enable, delete (only with the box ticked)."""
+    if op in ("disable", "enable"):
+        set_active(op == "enable")
+        return redirect_with_flash(f"/admin/{path}/{object_id}", f"已{'启用' if op == 'enable' else '停用'}{what}")
+    if op == "delete":
+        if confirm != "yes":
+            raise AccountError("删除前请勾选“确认删除”")
+        return redirect_with_flash(f"/admin/{path}", f"已删除{what}“{delete()}”")
+    raise AccountError("请选择要执行的操作")
 
 
 def _user_page(request: Request, session: Session, user_id: int, status: int = 200, error: str | None = None,
@@ -235,15 +242,8 @@ def user_change(request: Request, user_id: int, viewer: UserAdmin, ws: Workspace
         if op == "password":
             set_password(ws, viewer.actor, user_id, password)
             return redirect_with_flash(f"/admin/users/{user_id}", "已重设密码")
-        if op in ("disable", "enable"):
-            set_user_active(ws, viewer.actor, user_id, op == "enable")
-            return redirect_with_flash(f"/admin/users/{user_id}", "已启用用户" if op == "enable" else "已停用用户")
-        if op == "delete":
-            if confirm != "yes":
-                raise AccountError("删除前请勾选“确认删除”")
-            gone = delete_user(ws, viewer.actor, user_id)
-            return redirect_with_flash("/admin/users", f"已删除用户“{gone}”")
-        raise AccountError("请选择要执行的操作")
+        return _active_or_delete(op, confirm, "users", "用户", lambda on: set_user_active(ws, viewer.actor, user_id, on),
+                                 lambda: delete_user(ws, viewer.actor, user_id), user_id)
     except AccountError as exc:
         with ws.db.read() as s:
             return _user_page(request, s, user_id, 400, str(exc), form)
