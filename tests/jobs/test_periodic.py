@@ -146,3 +146,11 @@ def test_the_jobs_page_shows_each_last_run(ws: Workspace) -> None:
     assert page.status_code == 200
     assert "每周抽查复核" in page.text and "2026-10-12 03:00" in page.text and "成功" in page.text
     assert "从未运行" in page.text  # the jobs that have not run yet in this workspace
+
+
+def test_every_scheduled_job_has_a_chinese_name() -> None:
+    """/admin/jobs and the failure notice show these names; a raw task code there is a defect."""
+    from yuqing.jobs.periodic import JOB_NAMES
+    from yuqing.jobs.tasks import SCHEDULE
+
+    assert {p.name for p in SCHEDULE} <= set(JOB_NAMES)

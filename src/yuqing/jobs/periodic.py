@@ -33,6 +33,7 @@ LEASE_SECONDS = 3600
 # Job name → what the inbox calls it when it fails.
 JOB_NAMES: dict[str, str] = {
     "audit.verify": "每日审计链校验",
+    "privacy.retention": "过期快照与个人信息清理",
     "collect.tick": "信息采集",
     "analyse.pending": "分析研判",
     "alerts.run": "预警发送",

@@ -134,7 +134,8 @@ def spot_check(tx: Tx, share: float = DEFAULT_SHARE, seed: str | None = None) ->
              drawn=drawn)
     if drawn:
         tx.notify(OFFICE_AUDIENCE, "case.spot_check", f"本周抽查复核：{len(drawn)} 件待复核",
-                  f"抽查批次 #{run.id}（种子 {seed}）", link="/cases#spot-checks")
+                  f"抽查批次 #{run.id}：从 {len(population)} 件已销号案件中按 {share:.0%} 随机抽取（可复现）",
+                  link="/cases#spot-checks")
     return {"run_id": run.id, "seed": seed, "share": share, "population": population, "drawn": drawn,
             "new": True}
 
