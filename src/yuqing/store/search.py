@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -193,11 +194,17 @@ def search_items(session: Session, f: ItemFilter, *, limit: int = 50, offset: in
     """
     dialect = session.get_bind().dialect.name
     phrases, singles = _term_phrases(f.query)
-    everything, everything_exact = _size(session, dialect)
-    n_words, words_exact = _word_hits(session, dialect, phrases)
+    counted: list[tuple[int, bool]] = []
+
+    def size() -> tuple[int, bool]:  # how many items there are: asked only where a decision needs it, once
+        if not counted:
+            counted.append(_size(session, dialect))
+        return counted[0]
+
+    n_words, words_exact = _word_hits(session, dialect, phrases, size)
     after = _decode_cursor(cursor)
     # Walking newest first reads about (offset + limit) * N / n rows; listing from the index reads n hits.
-    common = n_words * n_words > (offset + limit) * everything
+    common = bool(phrases) and n_words * n_words > (offset + limit) * size()[0]
     if phrases and not common:
         order = apply_filter(select(Item.id), session, f, words="index").order_by(item_time.desc(),
                                                                                  Item.id.desc())
@@ -221,11 +228,11 @@ def search_items(session: Session, f: ItemFilter, *, limit: int = 50, offset: in
     elif offset == 0 and after is None and len(rows) < limit:
         total, exact = len(rows), True  # the walk reached the end: every hit is on this page
     elif not phrases and not singles and not _has_fields(f):
-        total, exact = everything, everything_exact
+        total, exact = size()
     elif phrases and words_exact and not singles and not _has_fields(f):
         total, exact = n_words, True
     else:
-        total, exact = _estimate(session, f, dialect, everything, n_words, phrases)
+        total, exact = _estimate(session, f, dialect, size()[0], n_words, phrases)
         total = max(total, offset + len(rows))
     nxt = _encode_cursor(rows[-1]) if len(rows) == limit else None
     return Hits(rows, total, exact, nxt)
@@ -246,7 +253,8 @@ def _size(session: Session, dialect: str) -> tuple[int, bool]:
     return int(session.execute(select(func.count()).select_from(Item)).scalar_one()), True
 
 
-def _word_hits(session: Session, dialect: str, phrases: list[list[str]]) -> tuple[int, bool]:
+def _word_hits(session: Session, dialect: str, phrases: list[list[str]],
+               size: Callable[[], tuple[int, bool]]) -> tuple[int, bool]:
     """How many items the query's words alone match: exactly from SQLite's index, else PostgreSQL's estimate."""
     if not phrases:
         return 0, True
@@ -255,7 +263,7 @@ def _word_hits(session: Session, dialect: str, phrases: list[list[str]]) -> tupl
                    .scalar_one()), True
     # PostgreSQL's estimate of a phrase (<->) is far too low; a phrase matches at most what its rarest
     # word matches, so estimate each phrase by that word, and several phrases as independent.
-    everything, _ = _size(session, dialect)
+    everything = size()[0]
     share = 1.0
     for p in phrases:
         rarest = min(_planner_rows(session, select(Item.id).where(
