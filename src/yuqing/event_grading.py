@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import Table, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from yuqing.clock import aware, utcnow
@@ -85,22 +85,29 @@ def regrade(session: Session, event_ids: Iterable[int], config: GradingConfig,
     live = {int(i): (g, bool(o)) for i, g, o in session.execute(
         select(Event.id, Event.grade, Event.grade_overridden).where(Event.id.in_(ids), Event.merged_into_id.is_(None)))}
     items = grade_items(session, live)
-    done: dict[int, Assessment] = {}
-    for event_id, (before, overridden) in live.items():
-        result = assess(items.get(event_id, []), config)
-        stored = dict(result.to_dict(), computed_at=now.isoformat())
-        session.execute(update(Event).where(Event.id == event_id)
-                        .values(grade_factors=stored, grade_score=result.score, graded_at=now)
-                        .execution_options(synchronize_session=False))
-        if not overridden and before != result.grade:
-            changed = cast("CursorResult[Any]", session.execute(
-                update(Event).where(Event.id == event_id, Event.grade_overridden.is_(False))
-                .values(grade=result.grade).execution_options(synchronize_session=False)))
-            if record and changed.rowcount:
-                session.add(EventGrade(event_id=event_id, at=now, kind="computed", from_grade=before,
-                                       to_grade=result.grade, score=result.score, why=result.why(),
-                                       factors=summary(result)))
-        done[event_id] = result
+    done = {event_id: assess(items.get(event_id, []), config) for event_id in live}
+    if not done:
+        return done
+    # The computed score and factors of every event, in one round trip.
+    table = cast(Table, Event.__table__)
+    session.flush()
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("b_id"))
+        .values(grade_factors=bindparam("b_factors"), grade_score=bindparam("b_score"), graded_at=now),
+        [{"b_id": event_id, "b_factors": dict(result.to_dict(), computed_at=now.isoformat()),
+          "b_score": result.score} for event_id, result in done.items()])
+    # The grades that change, in one statement guarded in SQL (an override wins); history for those changed.
+    moving = {event_id: result.grade for event_id, result in done.items()
+              if not live[event_id][1] and live[event_id][0] != result.grade}
+    if moving:
+        changed = set(session.execute(
+            update(table).where(table.c.id.in_(moving), table.c.grade_overridden.is_(False))
+            .values(grade=case(moving, value=table.c.id)).returning(table.c.id)).scalars())
+        if record:
+            session.add_all(EventGrade(event_id=event_id, at=now, kind="computed", from_grade=live[event_id][0],
+                                       to_grade=done[event_id].grade, score=done[event_id].score,
+                                       why=done[event_id].why(), factors=summary(done[event_id]))
+                            for event_id in sorted(changed))
     session.flush()
     return done
 
