@@ -12,9 +12,10 @@ from yuqing.store.db import Database
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-# Search structures made by raw DDL (store/search.py), unknown to the models: never autogenerate drops.
+# Search structures made by raw DDL (store/search.py) and the partial index of pending items (migration
+# 0016), unknown to the models: never autogenerate drops.
 SEARCH_OBJECTS = {"search_tsv", "items_fts", "ix_items_search_tsv", "ix_items_text_trgm", "ix_items_time",
-                  "ix_items_time_id"}
+                  "ix_items_time_id", "ix_items_pending"}
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
