@@ -929,7 +929,7 @@ def alerts_log(
                        f"→ {row['recipient']}：{STATUS_LABELS.get(row['status'], row['status'])} {row['sent_at'] or ''}")
 
 
-report_app = typer.Typer(help="报告：网络舆情日报告表（专报、月统计、季通报、年度考核待建）", no_args_is_help=True)
+report_app = typer.Typer(help="报告：网络舆情日报告表、月统计、季通报（专报、年度考核待建）", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 
@@ -985,6 +985,85 @@ def report_daily(
             out.print(f"已写出 {out_file}（{figures['title']} {figures['day']}）")
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False))
+
+
+def _write_report_file(ws: Any, as_user: str | None, fmt: str, out_file: Path, render: Any, kind: str,
+                       period: str) -> None:
+    """Write a report file as the acting user (watermarked with their name), and audit the download."""
+    from yuqing.actions.actors import OperatorRequired, acting_user
+    from yuqing.domain.roles import PermissionDenied
+    from yuqing.reports.pdf import PdfUnavailable
+    from yuqing.reports.store import record_download
+
+    try:
+        actor = acting_user(ws, as_user)
+    except (OperatorRequired, ValueError) as exc:
+        raise fail(str(exc), 2) from None
+    if not actor.can("reports.read"):
+        raise fail(f"{actor.name} 无权阅读报告")
+    try:
+        body = render(fmt, who=actor.name, district=ws.settings.district_name)
+    except PdfUnavailable as exc:
+        raise fail(str(exc)) from None
+    out_file.write_bytes(body)
+    try:
+        record_download(ws, actor, None, period, fmt, via="cli", kind=kind)
+    except PermissionDenied as exc:
+        raise fail(str(exc)) from None
+
+
+def _report_period(ctx: typer.Context, kind: str, period: str | None, fmt: str | None, out_file: Path | None,
+                   as_json: bool, as_user: str | None) -> None:
+    from yuqing.clock import now_local
+    from yuqing.reports.config import ReportConfigError, load_report_config
+    from yuqing.reports.periodic import PeriodError, parse_period, period_report, previous_period
+    from yuqing.reports.render import FORMATS, render_period
+
+    if not as_json and fmt is None:
+        raise fail("请给出 --json，或 --format 与 --out", 2)
+    if fmt is not None and (fmt not in FORMATS or out_file is None):
+        raise fail(f"--format 可选 {'、'.join(FORMATS)}，且须同时给出 --out", 2)
+    ws = ws_of(ctx, migrate=True)
+    try:
+        p = parse_period(kind, period) if period else previous_period(kind, now_local().date())
+        config = load_report_config(ws.path)
+    except (PeriodError, ReportConfigError) as exc:
+        raise fail(str(exc), 2) from None
+    with ws.db.read() as s:
+        figures = period_report(s, p, config)
+    if fmt is not None and out_file is not None:
+        _write_report_file(ws, as_user, fmt, out_file,
+                           lambda f, **kw: render_period(f, figures, **kw), kind, p.key)
+        if not as_json:
+            out.print(f"已写出 {out_file}（{figures['title']}）")
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False))
+
+
+@report_app.command("monthly")
+def report_monthly(
+    ctx: typer.Context,
+    period: Annotated[str | None, typer.Option("--period", help="月份 YYYY-MM（默认上一个月）")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="文件格式：html | docx | xlsx | pdf（PDF 需 LibreOffice）")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以一个 JSON 对象输出全部数字")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """月统计：各单位收到交办、按期签收、按期反馈、三种办结状态、满意度、催办、督办、逾期、抽查未通过、发现时滞，比率带公式与原始数。"""
+    _report_period(ctx, "monthly", period, fmt, out_file, as_json, as_user)
+
+
+@report_app.command("quarterly")
+def report_quarterly(
+    ctx: typer.Context,
+    period: Annotated[str | None, typer.Option("--period", help="季度 YYYY-Qn（默认上一个季度）")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="文件格式：html | docx | xlsx | pdf（PDF 需 LibreOffice）")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以一个 JSON 对象输出全部数字")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """季通报：与月统计同样的数字与公式，按季度统计，附表扬与通报名单。"""
+    _report_period(ctx, "quarterly", period, fmt, out_file, as_json, as_user)
 
 
 def main() -> None:

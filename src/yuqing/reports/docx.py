@@ -96,9 +96,9 @@ def _table(doc: Any, headers: list[str], rows: list[list[Any]]) -> None:
             _font(cell.paragraphs[0].add_run("" if value is None else str(value)), BODY_FONT, TABLE_SIZE)
 
 
-def daily_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes:
-    """The daily report in official-document layout; `watermark` (who, when) in the header of every page."""
-    r = figures
+def new_document(watermark: str) -> Any:
+    """An empty A4 document in the GB/T 9704 layout: margins, body font, the watermark (who, when) in the
+    header of every page and the page number "— N —" at the foot."""
     doc = Document()
     section = doc.sections[0]
     section.start_type = WD_SECTION_START.NEW_PAGE
@@ -116,6 +116,25 @@ def daily_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes
     foot = section.footer.paragraphs[0]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _page_number(foot)
+    return doc
+
+
+def finish(doc: Any, *, issuer: str, date_line: str, title: str, watermark: str) -> bytes:
+    """The issuing unit and the date line (成文日期) at the end; the file's title and watermark; the bytes."""
+    _para(doc)
+    _para(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _para(doc, date_line, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    doc.core_properties.title = title
+    doc.core_properties.comments = watermark
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def daily_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes:
+    """The daily report in official-document layout; `watermark` (who, when) in the header of every page."""
+    r = figures
+    doc = new_document(watermark)
 
     _para(doc, r["title"], TITLE_FONT, TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, f"（{r['day']}，截至 {r['as_of']}）", BODY_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -165,12 +184,6 @@ def daily_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes
 
     _para(doc, "七、各单位直报情况", H1_FONT)
     _para(doc, f"【待建】{r['unit_reports']['note']}", indent=True)
-    _para(doc)
-    _para(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT)
     y, m, d = (int(x) for x in r["day"].split("-"))
-    _para(doc, f"{y}年{m}月{d}日", align=WD_ALIGN_PARAGRAPH.RIGHT)
-    doc.core_properties.title = f"{r['title']}（{r['day']}）"
-    doc.core_properties.comments = watermark
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return finish(doc, issuer=issuer, date_line=f"{y}年{m}月{d}日", title=f"{r['title']}（{r['day']}）",
+                  watermark=watermark)

@@ -20,3 +20,15 @@ def daily_html(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes
     html = _env.get_template("daily_document.html").render(
         figures=figures, body=daily_body(figures), issuer=issuer, watermark=watermark)
     return html.encode("utf-8")
+
+
+def period_body(figures: dict[str, Any], *, links: bool = False, base: str = "") -> Markup:
+    """A month's or quarter's statistics (HTML, escaped); with `links`, each count opens its cases under `base`."""
+    return Markup(_env.get_template("period_body.html").render(figures=figures, links=links, base=base))
+
+
+def period_html(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes:
+    """A standalone page of the statistics, watermarked with who made it and when."""
+    html = _env.get_template("period_document.html").render(
+        figures=figures, body=period_body(figures), issuer=issuer, watermark=watermark)
+    return html.encode("utf-8")

@@ -45,3 +45,30 @@ def render_daily(fmt: str, figures: dict[str, Any], *, who: str, district: str) 
 
 def filename(figures: dict[str, Any], fmt: str) -> str:
     return f"{figures['title']}_{figures['day']}.{fmt}"
+
+
+def render_period(fmt: str, figures: dict[str, Any], *, who: str, district: str) -> bytes:
+    """A month's or quarter's statistics as a file of `fmt`, watermarked with `who` and the time now."""
+    mark = watermark(who)
+    if fmt == "html":
+        from yuqing.reports.html import period_html
+
+        return period_html(figures, issuer=issuer_of(district), watermark=mark)
+    if fmt in ("docx", "pdf"):
+        from yuqing.reports.period_files import period_docx
+
+        body = period_docx(figures, issuer=issuer_of(district), watermark=mark)
+        if fmt == "docx":
+            return body
+        from yuqing.reports.pdf import docx_to_pdf
+
+        return docx_to_pdf(body)
+    if fmt == "xlsx":
+        from yuqing.reports.period_files import period_xlsx
+
+        return period_xlsx(figures, who=who)
+    raise ValueError(f"不支持的格式：{fmt}（可选 {'、'.join(FORMATS)}）")
+
+
+def period_filename(figures: dict[str, Any], fmt: str) -> str:
+    return f"{figures['title']}.{fmt}"

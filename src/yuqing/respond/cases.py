@@ -306,13 +306,21 @@ def close(tx: Tx, case_id: int, note: str = "") -> Case:
     return case
 
 
+# What the confirming party may say of the handling (12345's 满意率 counts the first two as satisfied).
+SATISFACTION_LEVELS = ("满意", "基本满意", "不满意")
+
+
 @action("case.confirm", permission=permission_of("confirm"))
-def confirm(tx: Tx, case_id: int, *, by: str, note: str = "") -> Case:
-    """The person or venue confirms the problem is solved (the second closing state)."""
+def confirm(tx: Tx, case_id: int, *, by: str, note: str = "", satisfaction: str = "") -> Case:
+    """The person or venue confirms the problem is solved (the second closing state), with their satisfaction
+    when they gave one (满意 / 基本满意 / 不满意: counted in the monthly statistics' 满意率)."""
     if not by.strip():
         raise CaseError("请写明由谁确认（当事人或场所）")
+    satisfaction = satisfaction.strip()
+    if satisfaction and satisfaction not in SATISFACTION_LEVELS:
+        raise CaseError(f"满意度只能是{'、'.join(SATISFACTION_LEVELS)}之一，未评价请留空")
     case = load(tx, case_id)
-    move(tx, case, "confirm", note, confirmed_by=by)
+    move(tx, case, "confirm", note, confirmed_by=by, satisfaction=satisfaction or None)
     case_detail(tx, case).resolution = lc.RESOLUTION_CONFIRMED
     return case
 

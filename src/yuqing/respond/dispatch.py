@@ -78,7 +78,8 @@ HANDLERS: dict[str, Handler] = {
     "reply": lambda ws, actor, cid, a: replies.release_reply(
         ws, actor, _own(ws, Reply, a["reply_id"], cid, "回复"), url=a["url"]),
     "close": lambda ws, actor, cid, a: cases.close(ws, actor, cid, a["reason"]),
-    "confirm": lambda ws, actor, cid, a: cases.confirm(ws, actor, cid, by=a["by"], note=a["reason"]),
+    "confirm": lambda ws, actor, cid, a: cases.confirm(ws, actor, cid, by=a["by"], note=a["reason"],
+                                                         satisfaction=a.get("satisfaction") or ""),
     "pass_check": _check(True),
     "fail_check": _check(False),
     "watch": lambda ws, actor, cid, a: cases.watch(ws, actor, cid, a["reason"]),

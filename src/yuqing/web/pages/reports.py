@@ -1,4 +1,4 @@
-"""报告: the list of daily reports, one report's page, its charts and its downloads (DOCX, XLSX, HTML)."""
+"""报告: daily reports, monthly statistics and quarterly bulletins: lists, pages, drill-down to the cases, downloads."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 
 from yuqing.clock import now_local
-from yuqing.reports.html import daily_body
+from yuqing.reports.html import daily_body, period_body
 from yuqing.reports.pdf import PdfUnavailable, soffice
-from yuqing.reports.render import FORMATS, MEDIA_TYPES, filename, render_daily
+from yuqing.reports.render import FORMATS, MEDIA_TYPES, filename, period_filename, render_daily, render_period
 from yuqing.reports.store import (
     ReportError,
     generate_daily,
+    generate_period,
     get_report,
     list_reports,
     parse_day,
@@ -38,7 +39,7 @@ ReportWriter = Annotated[Viewer, require_permission("reports.write")]
 @router.get("/reports")
 def reports_page(request: Request, viewer: ReportReader, ws: WorkspaceDep, session: DbSession) -> object:
     """Every stored daily report, newest first; analysts can generate one for any past day."""
-    return render(request, "reports/list.html", reports=list_reports(session),
+    return render(request, "reports/list.html", reports=list_reports(session), periodic=_periodic(session),
                   today=now_local().date().isoformat(), report_time=ws.settings.daily_report_time)
 
 
@@ -50,7 +51,7 @@ def generate(request: Request, viewer: ReportWriter, ws: WorkspaceDep, session: 
         stored = generate_daily(ws, viewer.actor, parse_day(day.strip() or now_local().date().isoformat()))
     except ReportError as exc:
         return render(request, "reports/list.html", 400, reports=list_reports(session), error=str(exc),
-                      today=now_local().date().isoformat(), form_day=day,
+                      periodic=_periodic(session), today=now_local().date().isoformat(), form_day=day,
                       report_time=ws.settings.daily_report_time)
     return redirect_with_flash(f"/reports/daily/{stored.period}", f"已生成 {stored.period} 的网络舆情日报告表")
 
@@ -107,5 +108,96 @@ def download(day: str, fmt: str, viewer: ReportReader, ws: WorkspaceDep, session
         raise HTTPException(503, str(exc)) from None
     record_download(ws, viewer.actor, stored.id, stored.period, fmt)
     name = filename(stored.figures, fmt)
+    return Response(body, media_type=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+# ---- monthly statistics and quarterly bulletins (月统计、季通报) ------------------------------------------
+
+PERIOD_KINDS = {"monthly": "月统计", "quarterly": "季通报"}
+
+
+def _period_stored(session: Any, kind: str, period: str) -> Any:
+    if kind not in PERIOD_KINDS:
+        raise HTTPException(404, "没有这种报告")
+    stored = get_report(session, period, kind)
+    if stored is None:
+        raise HTTPException(404, f"{period} 的{PERIOD_KINDS[kind]}尚未生成")
+    return stored
+
+
+@router.post("/reports/period", dependencies=[Depends(check_csrf)])
+def generate_period_page(request: Request, viewer: ReportWriter, ws: WorkspaceDep, session: DbSession,
+                         kind: Annotated[str, Form()] = "monthly", period: Annotated[str, Form()] = "") -> object:
+    """Generate (or regenerate) a month's or a quarter's statistics as of the period's end (audited)."""
+    from yuqing.reports.periodic import previous_period
+
+    try:
+        if kind not in PERIOD_KINDS:
+            raise ReportError("请选择月统计或季通报")
+        key = period.strip() or previous_period(kind, now_local().date()).key
+        stored = generate_period(ws, viewer.actor, kind, key)
+    except ReportError as exc:
+        return render(request, "reports/list.html", 400, reports=list_reports(session), error=str(exc),
+                      periodic=_periodic(session), today=now_local().date().isoformat(), form_period=period,
+                      form_kind=kind, report_time=ws.settings.daily_report_time)
+    return redirect_with_flash(f"/reports/{kind}/{stored.period}",
+                               f"已生成 {stored.figures['title']}")
+
+
+def _periodic(session: Any) -> dict[str, Any]:
+    return {kind: list_reports(session, kind) for kind in PERIOD_KINDS}
+
+
+@router.get("/reports/{kind}/{period}")
+def period_page(request: Request, kind: str, period: str, viewer: ReportReader, session: DbSession) -> object:
+    """One month's or quarter's statistics: every count opens the cases behind it."""
+    stored = _period_stored(session, kind, period)
+    base = f"/reports/{kind}/{period}"
+    return render(request, "reports/period.html", report=stored, figures=stored.figures, kind_label=PERIOD_KINDS[kind],
+                  body=period_body(stored.figures, links=True, base=base), base=base, pdf=soffice() is not None)
+
+
+@router.get("/reports/{kind}/{period}/cases")
+def period_cases(request: Request, kind: str, period: str, viewer: ReportReader, session: DbSession,
+                 count: str = "", unit: int | None = None) -> object:
+    """The cases behind one count of one unit (or of the whole district): the drill-down of every number."""
+    from sqlalchemy import select
+
+    from yuqing.domain import lifecycle as lc
+    from yuqing.store.tables import Case
+
+    stored = _period_stored(session, kind, period)
+    figures = stored.figures
+    labels = figures["count_labels"]
+    if count not in labels:
+        raise HTTPException(404, "没有这一项统计")
+    row = figures["total"] if unit is None else next((u for u in figures["units"] if u["unit_id"] == unit), None)
+    if row is None:
+        raise HTTPException(404, "本期统计中没有这个单位")
+    ids = row["cases"].get(count, [])
+    found = {c.id: c for c in session.execute(select(Case).where(Case.id.in_(ids))).scalars()} if ids else {}
+    cases = [{"id": i, "title": found[i].title if i in found else "（案件已不存在）",
+              "state": lc.label(found[i].state) if i in found else ""} for i in ids]
+    meaning = next((d["meaning"] for d in figures["definitions"] if d["key"] == count), "")
+    return render(request, "reports/period_cases.html", report=stored, figures=figures, unit_name=row["name"],
+                  label=labels[count], meaning=meaning, count=row["counts"][count], cases=cases,
+                  base=f"/reports/{kind}/{period}")
+
+
+@router.get("/reports/{kind}/{period}/download.{fmt}")
+def period_download(kind: str, period: str, fmt: str, viewer: ReportReader, ws: WorkspaceDep,
+                    session: DbSession) -> Response:
+    """The stored statistics as a file, watermarked with the downloader's name and the time; audited."""
+    if fmt not in FORMATS:
+        raise HTTPException(404, f"不支持的格式：{fmt}")
+    stored = _period_stored(session, kind, period)
+    who = f"{viewer.user.display_name}（{viewer.user.username}）"
+    try:
+        body = render_period(fmt, stored.figures, who=who, district=ws.settings.district_name)
+    except PdfUnavailable as exc:
+        raise HTTPException(503, str(exc)) from None
+    record_download(ws, viewer.actor, stored.id, stored.period, fmt, kind=kind)
+    name = period_filename(stored.figures, fmt)
     return Response(body, media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})

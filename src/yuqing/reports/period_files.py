@@ -1,0 +1,156 @@
+"""Monthly and quarterly statistics as files: DOCX in the GB/T 9704 layout (hence PDF) and XLSX with one
+sheet per table, frozen headers and each rate's formula as text beside its value. Both watermarked."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Mm
+from openpyxl import Workbook
+
+from yuqing.exports import cell_text, watermark
+from yuqing.reports.charts import bar_chart
+from yuqing.reports.docx import (
+    CN_NUMBERS,
+    H1_FONT,
+    H2_FONT,
+    TITLE_FONT,
+    TITLE_SIZE,
+    _para,
+    _table,
+    finish,
+    new_document,
+)
+from yuqing.reports.xlsx import _sheet
+
+# The bulletin's tables: (heading, [count keys]); the first column is the unit.
+TABLES: list[tuple[str, list[str]]] = [
+    ("签收与反馈", ["received", "sign_due", "signed_on_time", "feedback_due", "feedback_on_time", "feedback_late"]),
+    ("催办、督办与逾期", ["reminders", "supervisions", "overdue_open", "overdue", "spot_check_failed"]),
+    ("销号（三种办结状态分列）", ["closed", "closed_reported", "closed_confirmed", "closed_verified", "closed_reopened"]),
+    ("满意度", ["rated", "satisfied", "basically_satisfied", "unsatisfied"]),
+]
+
+
+def _lag(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+def _rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*figures["units"], figures["total"]]
+
+
+def _summary(figures: dict[str, Any]) -> str:
+    c = figures["total"]["counts"]
+    running = "" if figures["complete"] else f"，本期尚未结束，数字截至{figures['as_of']}"
+    return (f"{figures['label']}（{figures['start']}至{figures['end']}{running}），全区各责任单位收到交办{c['received']}次，"
+            f"应签收{c['sign_due']}次、按期签收{c['signed_on_time']}次，应反馈{c['feedback_due']}次、按期反馈"
+            f"{c['feedback_on_time']}次；本期销号{c['closed']}件，其中单位报结{c['closed_reported']}件、当事方确认"
+            f"{c['closed_confirmed']}件、抽查通过{c['closed_verified']}件；催办{c['reminders']}次，督办{c['supervisions']}次，"
+            f"抽查未通过{c['spot_check_failed']}次；逾期案件{c['overdue']}件（其中期末仍逾期未办结{c['overdue_open']}件）。")
+
+
+def _chart_rows(figures: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    out = []
+    for u in figures["units"]:
+        r = next(x for x in u["rates"] if x["key"] == key)
+        if r["value"] is not None:
+            out.append({"name": u["name"], "count": round(r["value"] * 100, 1)})
+    return sorted(out, key=lambda x: (-x["count"], x["name"]))
+
+
+def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes:
+    """The bulletin in official-document layout; every rate printed with its formula and raw counts."""
+    r = figures
+    labels = r["count_labels"]
+    doc = new_document(watermark)
+    _para(doc, r["title"], TITLE_FONT, TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(doc, f"（{r['start']} 至 {r['end']}）", align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(doc)
+    _para(doc, "一、总体情况", H1_FONT)
+    _para(doc, _summary(r), indent=True)
+    for x in r["total"]["rates"]:
+        _para(doc, x["formula"], indent=True)
+
+    _para(doc, "二、各单位办理情况", H1_FONT)
+    for i, (heading, keys) in enumerate(TABLES):
+        _para(doc, f"（{CN_NUMBERS[i]}）{heading}", H2_FONT)
+        if i == 0:
+            chart = bar_chart("各单位按期反馈率（%）", _chart_rows(r, "feedback_rate"))
+            if chart is not None:
+                doc.add_picture(io.BytesIO(chart), width=Mm(120))
+                doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _table(doc, ["单位", *[labels[k] for k in keys]], [[u["name"], *[u["counts"][k] for k in keys]]
+                                                          for u in _rows(r)])
+
+    _para(doc, "三、各单位比率（公式与原始数）", H1_FONT)
+    for i, u in enumerate(r["units"]):
+        _para(doc, f"（{CN_NUMBERS[i % 10]}）{u['name']}", H2_FONT)
+        for x in u["rates"]:
+            _para(doc, x["formula"], indent=True)
+
+    _para(doc, "四、发现时滞（小时）", H1_FONT)
+    _table(doc, ["单位", "案件数", "网上首发→发现 平均", "中位数", "发现→签收 平均", "中位数"],
+           [[u["name"], u["discovery_to_sign"]["n"], _lag(u["online_to_discovery"]["average_hours"]),
+             _lag(u["online_to_discovery"]["median_hours"]), _lag(u["discovery_to_sign"]["average_hours"]),
+             _lag(u["discovery_to_sign"]["median_hours"])] for u in _rows(r)])
+
+    _para(doc, "五、表扬与通报", H1_FONT)
+    _para(doc, "（一）表扬名单", H2_FONT)
+    for x in r["commend"] or [{"name": "无", "reasons": ["本期无单位达到表扬条件"]}]:
+        _para(doc, f"{x['name']}：{'；'.join(x['reasons'])}。", indent=True)
+    _para(doc, "（二）通报名单", H2_FONT)
+    for x in r["criticise"] or [{"name": "无", "reasons": ["本期无单位达到通报条件"]}]:
+        _para(doc, f"{x['name']}：{'；'.join(x['reasons'])}。", indent=True)
+
+    _para(doc, "六、统计口径", H1_FONT)
+    for d in r["definitions"]:
+        _para(doc, f"{d['name']}：{d['meaning']}。", indent=True)
+    for note in r["notes"]:
+        _para(doc, note, indent=True)
+    return finish(doc, issuer=issuer, date_line=_date_line(r), title=r["title"], watermark=watermark)
+
+
+def _date_line(r: dict[str, Any]) -> str:
+    y, m, d = (int(x) for x in r["as_of"][:10].split("-"))
+    return f"{y}年{m}月{d}日"
+
+
+def period_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
+    """One sheet per table, headers frozen; rates with numerator, denominator, value and the formula as text."""
+    r = figures
+    labels = r["count_labels"]
+    mark = cell_text(watermark(who))
+    wb = Workbook()
+    default = wb.active
+    if default is not None:
+        wb.remove(default)
+    t = r["total"]
+    _sheet(wb, "总体情况", mark, ["项目", "数值", "公式（原始数）"],
+           [[f"{r['title']}（{r['start']} 至 {r['end']}，截至 {r['as_of']}）", "", ""]]
+           + [[labels[k], v, ""] for k, v in t["counts"].items()]
+           + [[x["name"], x["percent"], x["formula"]] for x in t["rates"]])
+    for heading, keys in TABLES:
+        _sheet(wb, heading, mark, ["单位", *[labels[k] for k in keys]],
+               [[u["name"], *[u["counts"][k] for k in keys]] for u in _rows(r)])
+    _sheet(wb, "各单位比率", mark, ["单位", "比率", "分子", "分母", "数值", "公式（原始数）"],
+           [[u["name"], x["name"], x["numerator"], x["denominator"], x["percent"], x["formula"]]
+            for u in _rows(r) for x in u["rates"]])
+    _sheet(wb, "发现时滞", mark, ["单位", "案件数", "网上首发→发现 平均（小时）", "中位数", "发现→签收 平均（小时）", "中位数"],
+           [[u["name"], u["discovery_to_sign"]["n"], u["online_to_discovery"]["average_hours"],
+             u["online_to_discovery"]["median_hours"], u["discovery_to_sign"]["average_hours"],
+             u["discovery_to_sign"]["median_hours"]] for u in _rows(r)])
+    _sheet(wb, "表扬名单", mark, ["单位", "理由"], [[x["name"], "；".join(x["reasons"])] for x in r["commend"]])
+    _sheet(wb, "通报名单", mark, ["单位", "理由"], [[x["name"], "；".join(x["reasons"])] for x in r["criticise"]])
+    _sheet(wb, "案件明细", mark, ["单位", "项目", "数量", "案件编号"],
+           [[u["name"], labels[k], u["counts"][k], "、".join(str(i) for i in ids)]
+            for u in _rows(r) for k, ids in u["cases"].items() if ids])
+    _sheet(wb, "统计口径", mark, ["项目", "含义"],
+           [[d["name"], d["meaning"]] for d in r["definitions"]] + [["说明", n] for n in r["notes"]])
+    wb.properties.creator = cell_text(who)
+    wb.properties.title = cell_text(r["title"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
