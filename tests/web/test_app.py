@@ -4,6 +4,7 @@ exception text); /api keeps JSON."""
 from __future__ import annotations
 
 import re
+import zlib
 
 import pytest
 from fastapi.testclient import TestClient
@@ -95,3 +96,19 @@ def test_bodies_over_the_limit_are_refused_with_413_in_chinese(ws: Workspace, ap
     ok = app_client.post("/api/cases", json={"title": "西关路积水", "summary": "路口积水", "days": 3},
                          headers={"accept": "application/json", "x-csrf-token": csrf})
     assert ok.status_code in (200, 201), ok.text  # an ordinary body still goes through
+
+
+def test_every_response_carries_the_security_headers_once(ws: Workspace, app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "liming")
+        snap = factories.item(s, "锦江华府项目拖欠工资", raw_snapshot=zlib.compress(b"<p>x</p>"),
+                              raw_content_type="text/html")
+    login(app_client, "liming")
+    for path in ("/", "/no/such/page", "/login", "/api/no/such"):
+        r = app_client.get(path)
+        assert r.headers["content-security-policy"].startswith("default-src 'self'"), path
+        assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY", path
+        assert r.headers["referrer-policy"] == "same-origin", path
+    own = app_client.get(f"/items/{snap.id}/snapshot")  # a page with its own, stricter policy keeps it, alone
+    assert own.headers.get_list("content-security-policy") == [own.headers["content-security-policy"]]
+    assert own.headers["content-security-policy"].startswith("default-src 'none'")

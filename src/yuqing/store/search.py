@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Select, TextClause, func, literal_column, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from yuqing.store.tables import Item
+from yuqing.store.tables import ITEM_LISTED, Item
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(f"[{_CJK}]+|[0-9A-Za-z\u00c0-\u024f]+")
@@ -214,11 +214,12 @@ def search_items(session: Session, f: ItemFilter, *, limit: int = 50, offset: in
             start = ids.index(after[1]) + 1 if after[1] in ids else next(
                 (k for k, key in enumerate(_keys(session, ids)) if key < after), len(ids))
         wanted = ids[start:start + limit]
-        loaded = {i.id: i for i in session.execute(select(Item).where(Item.id.in_(wanted))).scalars()}
+        loaded = {i.id: i for i in session.execute(
+            select(Item).options(*ITEM_LISTED).where(Item.id.in_(wanted))).scalars()}
         rows = [loaded[i] for i in wanted if i in loaded]
         nxt = _encode_cursor(rows[-1]) if start + limit < len(ids) and rows else None
         return Hits(rows, len(ids), True, nxt)
-    stmt = apply_filter(select(Item), session, f, words="scan")
+    stmt = apply_filter(select(Item).options(*ITEM_LISTED), session, f, words="scan")
     if after is not None:
         stmt = stmt.where(tuple_(item_time, Item.id) < tuple_(after[0], after[1]))
     page = stmt.order_by(item_time.desc(), Item.id.desc()).limit(limit)

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, defer, mapped_column, relationship, selectinload
 
 from yuqing.clock import utcnow
 
@@ -250,6 +250,15 @@ class Item(Base):
     claim_expires_at: Mapped[datetime | None] = mapped_column()
 
     source: Mapped[Source] = relationship()
+
+
+# What a list of items (feed, search, event page) loads: the sources in one more query (not one per item),
+# and not the raw snapshot, the search bigrams or the analysis features, which no list shows (they are most
+# of a row's bytes and its JSON decoding).
+ITEM_LISTED = (selectinload(Item.source), defer(Item.raw_snapshot), defer(Item.search_text),
+               defer(Item.analysis_features))
+# What a list of events loads: not the heat and grade factors, which only the event page shows.
+EVENT_LISTED = (defer(Event.heat_factors), defer(Event.grade_factors))
 
 
 class AnalysisState(Base):

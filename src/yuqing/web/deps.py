@@ -14,7 +14,8 @@ from urllib.parse import quote, unquote
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from yuqing.accounts import actor_of
 from yuqing.clock import CHINA, aware, utcnow
@@ -28,6 +29,7 @@ SESSION_COOKIE = "yuqing_session"
 LOGIN_CSRF_COOKIE = "yuqing_login_csrf"
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.auto_reload = False  # templates are part of the installed package: no stat() of each on every page
 
 
 def _local(dt: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -106,11 +108,13 @@ def current_viewer(request: Request, session: Annotated[Session, Depends(db_sess
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise LoginRequired()
-    login = session.get(LoginSession, token_hash(token))
-    if login is None or aware(login.expires_at) < utcnow():
+    found = session.execute(  # the session, its user and the user's unit: one query on every request
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id).options(joinedload(User.unit))
+        .where(LoginSession.token_hash == token_hash(token))).first()
+    if found is None:
         raise LoginRequired()
-    user = session.get(User, login.user_id)
-    if user is None or not user.active:
+    login, user = found
+    if aware(login.expires_at) < utcnow() or not user.active:
         raise LoginRequired()
     viewer = Viewer(user, login, workspace(request))
     if not request.url.path.startswith("/api/"):

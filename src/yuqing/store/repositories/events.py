@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from yuqing.clock import CHINA, aware
 from yuqing.store.repositories.cases import NotFound
-from yuqing.store.tables import Event, Item
+from yuqing.store.tables import EVENT_LISTED, ITEM_LISTED, Event, Item
 
 
 def list_events(session: Session, *, limit: int = 100, q: str = "") -> list[Event]:
-    stmt = select(Event).where(Event.merged_into_id.is_(None))
+    stmt = select(Event).options(*EVENT_LISTED).where(Event.merged_into_id.is_(None))
     if q:
         stmt = stmt.where(Event.title.contains(q))
     return list(session.execute(stmt.order_by(Event.heat.desc(), Event.last_seen_at.desc()).limit(limit)).scalars())
@@ -29,7 +29,7 @@ def get_event(session: Session, event_id: int) -> Event:
 
 
 def event_items(session: Session, event_id: int) -> list[Item]:
-    stmt = select(Item).where(Item.event_id == event_id).order_by(
+    stmt = select(Item).options(*ITEM_LISTED).where(Item.event_id == event_id).order_by(
         func.coalesce(Item.published_at, Item.captured_at))
     return list(session.execute(stmt).scalars())
 

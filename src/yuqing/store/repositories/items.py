@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from yuqing.clock import now_local, utcnow
@@ -70,28 +70,30 @@ def dashboard_counts(session: Session, actor: Actor) -> dict[str, int]:
     def count(stmt: Any) -> int:
         return int(session.execute(stmt).scalar_one())
 
+    def where(condition: Any) -> Any:  # counts the rows meeting it, inside one query's aggregate
+        return func.count(case((condition, 1)))
+
     out: dict[str, int] = {}
-    if actor.can("items.read"):
-        out |= {
-            "total": count(select(func.count(Item.id))),
-            "items_24h": count(select(func.count(Item.id)).where(new_since(now - timedelta(days=1), now))),
-            "relevant": count(select(func.count(Item.id)).where(Item.relevant.is_(True))),
-            "negative": count(select(func.count(Item.id)).where(Item.sentiment == "negative")),
-        }
+    if actor.can("items.read"):  # one pass over the items for all four cards
+        row = session.execute(select(
+            func.count(Item.id), where(new_since(now - timedelta(days=1), now)),
+            where(Item.relevant.is_(True)), where(Item.sentiment == "negative"))).one()
+        out |= dict(zip(("total", "items_24h", "relevant", "negative"), map(int, row), strict=True))
     if actor.can("events.read"):
         out["events"] = count(select(func.count(Event.id)).where(Event.merged_into_id.is_(None)))
     if actor.can("cases.read_all") or (actor.can("cases.read_own") and actor.unit_id is not None):
-        open_cases = visible(select(func.count(Case.id)), actor).where(Case.state.in_(lc.OPEN_STATES))
-        out["open_cases"] = count(open_cases)
-        out["overdue"] = count(open_cases.where(Case.due_at.is_not(None), Case.due_at < now))
+        open_cases, overdue = session.execute(
+            visible(select(func.count(Case.id), where(and_(Case.due_at.is_not(None), Case.due_at < now))), actor)
+            .where(Case.state.in_(lc.OPEN_STATES))).one()
+        out |= {"open_cases": int(open_cases), "overdue": int(overdue)}
         if actor.unit_bound:
             out["to_sign"] = count(select(func.count(Assignment.case_id)).join(Case).where(
                 Assignment.unit_id == actor.unit_id, Assignment.signed_at.is_(None),
                 Case.state.in_(lc.WITH_UNIT_STATES)))
     if actor.can("sources.manage"):
-        out["sources"] = count(select(func.count(Source.id)))
-        out["sources_bad"] = count(select(func.count(Source.id)).where(
-            Source.health.in_(("down", "blocked", "stale"))))
+        n, bad = session.execute(select(func.count(Source.id),
+                                        where(Source.health.in_(("down", "blocked", "stale"))))).one()
+        out |= {"sources": int(n), "sources_bad": int(bad)}
     return out
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
@@ -12,6 +14,7 @@ from fastapi.responses import Response
 from yuqing.analyse.topics import TOPIC_LABELS
 from yuqing.clock import CHINA, now_local
 from yuqing.collect.evidence import raw_evidence
+from yuqing.domain.profile import DistrictProfile
 from yuqing.exports import items_xlsx, record_items_export
 from yuqing.store.repositories.cases import NotFound
 from yuqing.store.repositories.items import get_item, sources
@@ -75,11 +78,19 @@ def feed(
 
 
 def _place_names(request: Request) -> list[str]:
-    """The district's towns, streets and landmarks, for the place filter."""
-    profile = request.app.state.ws.profile()
-    if profile is None:
+    """The district's towns, streets and landmarks, for the place filter (read again when the profile changes)."""
+    path = request.app.state.ws.settings.profile_path
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return []
-    return [p.name for p in profile.places if p.level in ("town", "landmark")]
+    return list(_places_of(path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=8)
+def _places_of(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    profile = DistrictProfile.load(path)
+    return tuple(p.name for p in profile.places if p.level in ("town", "landmark"))
 
 
 EXPORT_LIMIT = 10_000
