@@ -929,7 +929,7 @@ def alerts_log(
                        f"→ {row['recipient']}：{STATUS_LABELS.get(row['status'], row['status'])} {row['sent_at'] or ''}")
 
 
-report_app = typer.Typer(help="报告：网络舆情日报告表、月统计、季通报（专报、年度考核待建）", no_args_is_help=True)
+report_app = typer.Typer(help="报告：网络舆情日报告表、舆情专报、月统计、季通报（年度考核待建）", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 
@@ -1064,6 +1064,48 @@ def report_quarterly(
 ) -> None:
     """季通报：与月统计同样的数字与公式，按季度统计，附表扬与通报名单。"""
     _report_period(ctx, "quarterly", period, fmt, out_file, as_json, as_user)
+
+
+@report_app.command("special")
+def report_special(
+    ctx: typer.Context,
+    event: Annotated[int, typer.Option("--event", help="事件编号")],
+    version: Annotated[int | None, typer.Option("--version", help="专报版本（默认当前版本）")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="文件格式：html | docx | xlsx | pdf（PDF 需 LibreOffice）")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以一个 JSON 对象输出专报的全部内容")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """舆情专报：该事件最新一份专报（尚未起草时为按当前数据生成的未审批稿）；起草、审批、报送在报告页面进行。"""
+    from yuqing.reports.render import FORMATS, render_special
+    from yuqing.reports.special import SpecialReportError, default_texts, special_figures
+    from yuqing.reports.special_store import document, list_special
+
+    if not as_json and fmt is None:
+        raise fail("请给出 --json，或 --format 与 --out", 2)
+    if fmt is not None and (fmt not in FORMATS or out_file is None):
+        raise fail(f"--format 可选 {'、'.join(FORMATS)}，且须同时给出 --out", 2)
+    ws = ws_of(ctx, migrate=True)
+    try:
+        with ws.db.read() as s:
+            stored = list_special(s, event, limit=1)
+            if stored:
+                figures = document(stored[0], version)
+            else:
+                live = special_figures(s, event)
+                summary, suggestion = default_texts(live)
+                figures = {**live, "report_id": None, "version": 0, "status": "none", "status_label": "未起草（未经审批）",
+                           "summary": summary, "suggestion": suggestion, "author": "系统生成",
+                           "written_at": live["as_of"], "approved_by": None, "approved_at": "", "sent_at": ""}
+    except SpecialReportError as exc:
+        raise fail(str(exc), 2) from None
+    if fmt is not None and out_file is not None:
+        _write_report_file(ws, as_user, fmt, out_file, lambda f, **kw: render_special(f, figures, **kw), "special",
+                           f"{event}-v{figures['version']}")
+        if not as_json:
+            out.print(f"已写出 {out_file}（舆情专报：{figures['event_title']}，第 {figures['version']} 版）")
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False))
 
 
 def main() -> None:

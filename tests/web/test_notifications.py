@@ -132,6 +132,12 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
     from yuqing.reports.store import generate_daily
 
     generate_daily(ws, actors.jobs_actor(ws), now_local().date(), notify=True)
+    # A special report: drafted (leaders told), approved (analysts told), sent (leaders and office).
+    from yuqing.reports.special_store import approve_special, draft_special, send_special
+
+    special = draft_special(ws, d.analyst, d.event(title="暴雨内涝"))
+    approve_special(ws, d.leader, special.id, version=1)
+    send_special(ws, d.office, special.id)
     return {"moved": moved, "source": source_id}
 
 
@@ -183,6 +189,8 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == n.link and ADMIN_PAGES[n.link] in r.text
             elif (n.link or "").startswith("/reports/daily/"):  # the report is ready: its page opens
                 assert path == n.link and "网络舆情日报告表" in r.text
+            elif (n.link or "").startswith("/reports/special/"):  # a special report opens its page
+                assert path == urlsplit(n.link or "").path and "舆情专报" in r.text and "暴雨内涝" in r.text
             elif (n.link or "").startswith("/events/"):  # an alert opens its event
                 assert path == n.link and n.title.split("】", 1)[1] in r.text
             else:  # no page of its own for this reader: the notification itself, in Chinese

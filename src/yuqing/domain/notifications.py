@@ -46,6 +46,7 @@ KINDS: dict[str, str] = {
     "alert.fired": "舆情预警",
     "alert.channel_failing": "预警渠道故障",
     "report.daily": "网络舆情日报告表",
+    "report.special": "舆情专报",
 }
 
 

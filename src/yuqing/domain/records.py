@@ -98,6 +98,11 @@ AUDIT_LABELS: dict[str, str] = {
     "alert.unsilence": "结束预警静默",
     "report.generate": "生成报告",
     "report.download": "下载报告",
+    "special_report.draft": "起草舆情专报",
+    "special_report.revise": "修改舆情专报",
+    "special_report.approve": "审批舆情专报",
+    "special_report.return": "退回舆情专报",
+    "special_report.send": "报送舆情专报",
 }
 
 OBJECT_LABELS: dict[str, str] = {

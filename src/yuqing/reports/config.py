@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
+    # Who receives a special report (舆情专报) when it is sent: role codes, "unit:<id>" or "user:<id>" (inbox).
+    "special_recipients": ["leader", "office"],
     # 签收时限: a unit signs for a case within this many hours of its assignment (按期签收).
     "sign_within_hours": 24,
     "commend": {

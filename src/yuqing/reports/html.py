@@ -32,3 +32,14 @@ def period_html(figures: dict[str, Any], *, issuer: str, watermark: str) -> byte
     html = _env.get_template("period_document.html").render(
         figures=figures, body=period_body(figures), issuer=issuer, watermark=watermark)
     return html.encode("utf-8")
+
+
+def special_body(figures: dict[str, Any], *, links: bool = False) -> Markup:
+    """A special report's sections (HTML, escaped); `links` to the event, posts and cases."""
+    return Markup(_env.get_template("special_body.html").render(figures=figures, links=links))
+
+
+def special_html(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes:
+    html = _env.get_template("special_document.html").render(
+        figures=figures, body=special_body(figures), issuer=issuer, watermark=watermark)
+    return html.encode("utf-8")

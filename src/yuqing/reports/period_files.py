@@ -154,3 +154,82 @@ def period_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# ---- the special report (舆情专报) -----------------------------------------------------------------------
+
+
+def _paragraphs(doc: Any, text: str) -> None:
+    for para in text.split("\n"):
+        if para.strip():
+            _para(doc, para.strip(), indent=True)
+
+
+def special_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes:
+    """A special report in official-document layout, with the spread chart; the version and approval at the end."""
+    r = figures
+    doc = new_document(watermark)
+    _para(doc, r["title"], TITLE_FONT, TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(doc, r["event_title"], H2_FONT, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(doc)
+    _para(doc, "一、事件概要", H1_FONT)
+    _paragraphs(doc, r["summary"])
+    _para(doc, "二、等级与定级理由", H1_FONT)
+    score = f"（计算得分 {r['grade_score']}）" if r.get("grade_score") is not None else ""
+    _para(doc, f"当前等级：{r['grade_label']}{score}{'，为人工定级' if r.get('grade_overridden') else ''}。", indent=True)
+    _table(doc, ["定级因素", "贡献分", "说明"], [[f["label"], f["contribution"], f["detail"]] for f in r["grade_reasons"]])
+    _para(doc, "三、传播情况", H1_FONT)
+    _para(doc, "（一）传播趋势", H2_FONT)
+    chart = bar_chart("按日信息量", r["spread"][-14:], top=14)
+    if chart is not None:
+        doc.add_picture(io.BytesIO(chart), width=Mm(120))
+        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _table(doc, ["日期", "条数"], [[x["name"], x["count"]] for x in r["spread"]])
+    _para(doc, "（二）情感倾向", H2_FONT)
+    _table(doc, ["情感", "条数"], [[x["name"], x["count"]] for x in r["sentiment"]])
+    _para(doc, "四、重点信息与证据", H1_FONT)
+    _table(doc, ["信息", "来源", "发布时间", "互动量", "链接", "采集时间", "内容哈希"],
+           [[x["title"], x["source"], x["published"], x["engagement"], x["url"], x["captured"], x["content_hash"]]
+            for x in r["key_posts"]])
+    _para(doc, "五、事件时间线", H1_FONT)
+    _table(doc, ["时间", "节点", "说明"], [[x["at"], x["what"], x["detail"]] for x in r["timeline"]])
+    _para(doc, "六、处置情况", H1_FONT)
+    _table(doc, ["案件", "状态", "责任单位", "办理期限"],
+           [[c["title"], c["state"] + ("（已逾期）" if c["overdue"] else ""), c["units"], c["due"]] for c in r["handling"]])
+    _para(doc, "七、处置建议", H1_FONT)
+    _paragraphs(doc, r["suggestion"])
+    approval = f"；{r['approved_by']} 审批于 {r['approved_at']}" if r.get("approved_by") else "；未经审批"
+    _para(doc, f"（第 {r['version']} 版，{r['author']} 撰写于 {r['written_at']}{approval}）", indent=True)
+    return finish(doc, issuer=issuer, date_line=_date_line({"as_of": r["written_at"]}),
+                  title=f"{r['title']}：{r['event_title']}", watermark=watermark)
+
+
+def special_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
+    """A special report's tables, one sheet each, headers frozen, watermarked."""
+    r = figures
+    mark = cell_text(watermark(who))
+    wb = Workbook()
+    default = wb.active
+    if default is not None:
+        wb.remove(default)
+    _sheet(wb, "概要", mark, ["项目", "内容"], [
+        ["专报", f"{r['title']}：{r['event_title']}"], ["版本", f"第 {r['version']} 版（{r['status_label']}）"],
+        ["撰写", f"{r['author']} {r['written_at']}"], ["审批", f"{r['approved_by'] or '未审批'} {r['approved_at']}"],
+        ["等级", r["grade_label"]], ["信息条数", r["totals"]["items"]], ["负面条数", r["totals"]["negative"]],
+        ["事件概要", r["summary"]], ["处置建议", r["suggestion"]], ["数据截至", r["as_of"]]])
+    _sheet(wb, "定级理由", mark, ["定级因素", "贡献分", "说明"],
+           [[f["label"], f["contribution"], f["detail"]] for f in r["grade_reasons"]])
+    _sheet(wb, "传播趋势", mark, ["日期", "条数"], [[x["name"], x["count"]] for x in r["spread"]])
+    _sheet(wb, "情感倾向", mark, ["情感", "条数"], [[x["name"], x["count"]] for x in r["sentiment"]])
+    _sheet(wb, "重点信息", mark, ["编号", "信息", "来源", "发布时间", "情感", "互动量", "链接", "采集时间", "内容哈希", "原始数据哈希"],
+           [[x["id"], x["title"], x["source"], x["published"], x["sentiment"], x["engagement"], x["url"],
+             x["captured"], x["content_hash"], x["raw_sha256"]] for x in r["key_posts"]])
+    _sheet(wb, "时间线", mark, ["时间", "节点", "说明"], [[x["at"], x["what"], x["detail"]] for x in r["timeline"]])
+    _sheet(wb, "处置情况", mark, ["编号", "案件", "状态", "责任单位", "办理期限", "逾期"],
+           [[c["id"], c["title"], c["state"], c["units"], c["due"], "是" if c["overdue"] else "否"]
+            for c in r["handling"]])
+    wb.properties.creator = cell_text(who)
+    wb.properties.title = cell_text(f"{r['title']}：{r['event_title']}")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -72,3 +72,30 @@ def render_period(fmt: str, figures: dict[str, Any], *, who: str, district: str)
 
 def period_filename(figures: dict[str, Any], fmt: str) -> str:
     return f"{figures['title']}.{fmt}"
+
+
+def render_special(fmt: str, figures: dict[str, Any], *, who: str, district: str) -> bytes:
+    """A special report's version (`special_store.document`) as a file of `fmt`, watermarked."""
+    mark = watermark(who)
+    if fmt == "html":
+        from yuqing.reports.html import special_html
+
+        return special_html(figures, issuer=issuer_of(district), watermark=mark)
+    if fmt in ("docx", "pdf"):
+        from yuqing.reports.period_files import special_docx
+
+        body = special_docx(figures, issuer=issuer_of(district), watermark=mark)
+        if fmt == "docx":
+            return body
+        from yuqing.reports.pdf import docx_to_pdf
+
+        return docx_to_pdf(body)
+    if fmt == "xlsx":
+        from yuqing.reports.period_files import special_xlsx
+
+        return special_xlsx(figures, who=who)
+    raise ValueError(f"不支持的格式：{fmt}（可选 {'、'.join(FORMATS)}）")
+
+
+def special_filename(figures: dict[str, Any], fmt: str) -> str:
+    return f"{figures['title']}_{figures['event_id']}_第{figures['version']}版.{fmt}"

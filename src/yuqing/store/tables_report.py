@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yuqing.clock import utcnow
@@ -25,3 +25,42 @@ class Report(Base):
     generated_by: Mapped[str] = mapped_column(String(100))
     figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
     notified_at: Mapped[datetime | None] = mapped_column()  # when the readers were told (the scheduled run)
+
+
+class SpecialReport(Base):
+    """舆情专报 for one event: draft → approved → sent. Its text and figures live in its versions (every
+    version kept); `version` is the current one, `approved_version` the one approved (and sent)."""
+
+    __tablename__ = "special_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | approved | sent
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    drafted_by_id: Mapped[int | None] = mapped_column(Integer)
+    drafted_by_name: Mapped[str] = mapped_column(String(100))
+    approved_version: Mapped[int | None] = mapped_column(Integer)
+    approved_by_id: Mapped[int | None] = mapped_column(Integer)
+    approved_by_name: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None] = mapped_column()
+    approval_note: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column()
+    sent_by_name: Mapped[str | None] = mapped_column(String(100))
+    recipients: Mapped[list[Any]] = mapped_column(default=list)  # the audiences it was delivered to
+
+
+class SpecialReportVersion(Base):
+    """One version of a special report: the editable text and the figures as of when it was written."""
+
+    __tablename__ = "special_report_versions"
+    __table_args__ = (UniqueConstraint("report_id", "version", name="uq_special_report_versions_report_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("special_reports.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(Integer)
+    author_name: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # what changed (修改说明), or a return's reason
+    figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
