@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, select, update
+from sqlalchemy import Table, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from yuqing.clock import aware, utcnow
@@ -103,12 +103,11 @@ def regrade(session: Session, event_ids: Iterable[int], config: GradingConfig,
         changed = set(session.execute(
             update(table).where(table.c.id.in_(moving), table.c.grade_overridden.is_(False))
             .values(grade=case(moving, value=table.c.id)).returning(table.c.id)).scalars())
-        if record:
-            session.add_all(EventGrade(event_id=event_id, at=now, kind="computed", from_grade=live[event_id][0],
-                                       to_grade=done[event_id].grade, score=done[event_id].score,
-                                       why=done[event_id].why(), factors=summary(done[event_id]))
-                            for event_id in sorted(changed))
-    session.flush()
+        if record and changed:
+            session.execute(insert(EventGrade), [
+                {"event_id": event_id, "at": now, "kind": "computed", "from_grade": live[event_id][0],
+                 "to_grade": done[event_id].grade, "score": done[event_id].score, "why": done[event_id].why(),
+                 "factors": summary(done[event_id])} for event_id in sorted(changed)])
     return done
 
 
