@@ -57,8 +57,8 @@ LEASE = timedelta(minutes=5)  # a claim not finished by then is taken by another
 REPLAY_CHUNK = 1000
 
 
-def item_input(item: Item, source_name: str) -> dict[str, Any]:
-    """The pipeline's input dict for one stored item."""
+def item_input(item: Item | store.StoredItem, source_name: str) -> dict[str, Any]:
+    """The pipeline's input dict for one stored item (an `Item`, or a row with its columns)."""
     when = item.published_at or item.captured_at
     return {
         "id": str(item.id), "title": item.title, "text": item.text, "source": source_name,
@@ -132,7 +132,7 @@ class Analyser:
             self._replay(cache, store.analysed_since(session, cache.version))
             for gone, into in store.merged_since(session, cache.version):
                 self._follow_merge(cache, gone, into)
-            cache.pipeline.drain_events()  # what the replay changed is stored already
+            cache.pipeline.skip_changes()  # what the replay changed is stored already
         cache.version = int(state.version)
         self.cache = cache
         return cache
@@ -151,19 +151,19 @@ class Analyser:
         for new, old in splits:  # events an analyst split stay apart
             if old in cache.from_db:
                 cache.pipeline.events.apart.add(frozenset((cache.from_db[new], cache.from_db[old])))
-        cache.pipeline.drain_events()
+        cache.pipeline.skip_changes()
         return cache
 
-    def _replay(self, cache: Cache, rows: list[tuple[Item, str]]) -> None:
+    def _replay(self, cache: Cache, rows: list[store.StoredItem]) -> None:
         for start in range(0, len(rows), REPLAY_CHUNK):
             chunk = rows[start : start + REPLAY_CHUNK]
             stored: list[tuple[str, list[str], dict[str, Any] | None]] = [
-                (it.sentiment or "neutral", [], it.analysis_features) for it, _ in chunk]
-            prepared = cache.pipeline.restore([item_input(it, name) for it, name in chunk], stored)
+                (it.sentiment or "neutral", [], it.analysis_features) for it in chunk]
+            prepared = cache.pipeline.restore([item_input(it, it.name) for it in chunk], stored)
             links: list[tuple[ItemId | None, str | None]] = [
                 (str(it.duplicate_of_id) if it.duplicate_of_id else None,
                  cache.pid_for(it.event_id) if it.event_id is not None else None)
-                for it, _ in chunk
+                for it in chunk
             ]
             cache.pipeline.follow(prepared, links)
 
@@ -190,7 +190,7 @@ class Analyser:
         with db.read() as s:
             rows = store.load_items(s, claim.item_ids)
             profile_version = store.read_state(s)[2]
-        inputs = [item_input(it, name) for it, name in rows]
+        inputs = [item_input(it, it.name) for it in rows]
         key = self._profile_key(profile_version)
         prepared = self._stages(key).prepare(inputs)  # the costly stateless stages: no lock held
         self._wait_turn(claim)
@@ -211,7 +211,7 @@ class Analyser:
                 if not store.earlier_claimed(s, claim):
                     return
             time.sleep(pause)
-            pause = min(0.2, pause * 1.5)
+            pause = min(0.05, pause * 1.5)  # a hand-over between workers is on the critical path
 
     def _store(self, claim: store.Claim, inputs: list[dict[str, Any]], prepared: list[Prepared],
                key: tuple[int, int]) -> tuple[dict[str, int], list[int]]:

@@ -345,6 +345,18 @@ class Pipeline:
         self.events.created.clear()
         return out
 
+    def skip_changes(self) -> None:
+        """Forget what changed since the last `drain_events`, without building the rows (a replay of what
+        is stored already); titles are chosen as `drain_events` would have chosen them."""
+        for i in self.events.touched:
+            ev = self.events.active.get(i)
+            if ev is not None and not ev.pinned:
+                ev.title = ev.representative_title()
+        self.events.touched.clear()
+        self.events.retired.clear()
+        self.events.merged.clear()
+        self.events.created.clear()
+
     def merge(self, target_id: str, other_id: str) -> EventState:
         """Merge an active event into another (the caller audits and persists)."""
         merged, retired = merge_events(self.events.active[target_id], self.events.active[other_id])

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import Row, Table, bindparam, case, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from yuqing.clock import aware, utcnow
 from yuqing.store.db import Database
@@ -35,10 +35,12 @@ from yuqing.store.tables import AnalysisState, Event, Item, Source
 
 STATE_ID = 1
 ITEM_TIME = func.coalesce(Item.published_at, Item.captured_at)
-# What analysis reads of an item (never the raw snapshot, which can be large).
-READ = load_only(Item.id, Item.title, Item.text, Item.published_at, Item.captured_at, Item.reposts, Item.comments,
-                 Item.likes, Item.relevant, Item.sentiment, Item.duplicate_of_id, Item.event_id,
-                 Item.analysis_features, Item.analysed_at, raiseload=True)
+# What analysis reads of an item (never the raw snapshot, which can be large), as plain rows: an item's
+# columns by the same names as on `Item`, and `name`, its source's (no ORM objects: a replay reads thousands).
+READ = (Item.id, Item.title, Item.text, Item.published_at, Item.captured_at, Item.reposts, Item.comments,
+        Item.likes, Item.relevant, Item.sentiment, Item.duplicate_of_id, Item.event_id, Item.analysis_features,
+        Item.analysed_at, Source.name)
+StoredItem = Row[Any]  # a row of READ
 
 
 def lock_state(session: Session) -> AnalysisState:
@@ -157,34 +159,31 @@ def pending_count(session: Session) -> int:
 # ---- stored results -------------------------------------------------------------------------------------
 
 
-def load_items(session: Session, ids: Iterable[int]) -> list[tuple[Item, str]]:
+def load_items(session: Session, ids: Iterable[int]) -> list[StoredItem]:
     """The items with their source names, in time order."""
     ids = list(ids)
     if not ids:
         return []
-    return [(it, name) for it, name in session.execute(
-        select(Item, Source.name).join(Source, Item.source_id == Source.id)
-        .where(Item.id.in_(ids)).order_by(ITEM_TIME, Item.id).options(READ)).all()]
+    return list(session.execute(select(*READ).join(Source, Item.source_id == Source.id)
+                                .where(Item.id.in_(ids)).order_by(ITEM_TIME, Item.id)).all())
 
 
-def analysed_since(session: Session, version: int) -> list[tuple[Item, str]]:
+def analysed_since(session: Session, version: int) -> list[StoredItem]:
     """Items analysed by batches after `version`, in the order they were analysed."""
-    return [(it, name) for it, name in session.execute(
-        select(Item, Source.name).join(Source, Item.source_id == Source.id)
-        .where(Item.analysis_version > version)
-        .order_by(Item.analysis_version, ITEM_TIME, Item.id).options(READ)).all()]
+    return list(session.execute(select(*READ).join(Source, Item.source_id == Source.id)
+                                .where(Item.analysis_version > version)
+                                .order_by(Item.analysis_version, ITEM_TIME, Item.id)).all())
 
 
-def analysed_window(session: Session, days: float) -> list[tuple[Item, str]]:
+def analysed_window(session: Session, days: float) -> list[StoredItem]:
     """Items analysed that were published within `days` of the newest analysed one, in time order."""
     newest = session.execute(select(func.max(ITEM_TIME)).where(Item.analysed_at.is_not(None))).scalar_one()
     if newest is None:
         return []
     since = aware(newest) - timedelta(days=days)
-    return [(it, name) for it, name in session.execute(
-        select(Item, Source.name).join(Source, Item.source_id == Source.id)
-        .where(Item.analysed_at.is_not(None), since <= ITEM_TIME)
-        .order_by(ITEM_TIME, Item.id).options(READ)).all()]
+    return list(session.execute(select(*READ).join(Source, Item.source_id == Source.id)
+                                .where(Item.analysed_at.is_not(None), since <= ITEM_TIME)
+                                .order_by(ITEM_TIME, Item.id)).all())
 
 
 def merged_since(session: Session, version: int) -> list[tuple[int, int]]:
