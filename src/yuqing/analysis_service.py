@@ -228,7 +228,7 @@ class Analyser:
                 return {k: v for k, v in counts.items() if v}, []
             version = int(state.version) + 1
             results = cache.pipeline.assign(prepared)
-            changed = cache.pipeline.drain_events()
+            changed = cache.pipeline.drain_events(detail=False)  # the events table keeps no timeline
             touched = self._store_events(s, cache, changed, version)
             targets = store.live_targets(s, [cache.to_db[str(r["event_id"])] for r in results
                                              if r.get("event_id") and str(r["event_id"]) in cache.to_db])

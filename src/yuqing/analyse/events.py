@@ -185,11 +185,13 @@ class EventState:
             for m in rows
         ]
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, detail: bool = True) -> dict[str, object]:
+        """The event's row; without `detail`, no `item_ids` and `timeline` (what the events table does
+        not keep)."""
         heat, factors = self.heat()
         if not self.pinned:
             self.title = self.representative_title()
-        return {
+        row: dict[str, object] = {
             "id": self.id,
             "title": self.title,
             "keywords": self.keywords(),
@@ -198,12 +200,13 @@ class EventState:
             "first_seen_at": _iso(self.first_seen),
             "last_seen_at": _iso(self.last_seen),
             "item_count": self.item_count,
-            "item_ids": [m.item_id for m in self.members],
             "heat": heat,
             "heat_factors": factors,
-            "timeline": self.timeline(),
             "merged_into": self.merged_into,
         }
+        if detail:
+            row.update(item_ids=[m.item_id for m in self.members], timeline=self.timeline())
+        return row
 
 
 def _iso(ts: float) -> str:

@@ -324,18 +324,19 @@ class Pipeline:
             self._around = around
         return {a for p in places for a in around.get(p, ())}
 
-    def drain_events(self) -> list[dict[str, Any]]:
-        """Events changed or retired since the last call, as dicts for the events table.
+    def drain_events(self, detail: bool = True) -> list[dict[str, Any]]:
+        """Events changed or retired since the last call, as dicts for the events table (without `detail`:
+        no item ids and timeline, see `EventState.to_dict`).
 
         An event merged automatically into another, that an earlier call returned, comes back once
         with `merged_into` (the surviving event's id) and `retired`: its items now belong there.
         One started and merged since the last call is not returned at all.
         """
         ids = set(self.events.touched)
-        out = [self.events.active[i].to_dict() for i in sorted(ids) if i in self.events.active]
-        out += [ev.to_dict() | {"retired": True} for ev in self.events.retired]
+        out = [self.events.active[i].to_dict(detail) for i in sorted(ids) if i in self.events.active]
+        out += [ev.to_dict(detail) | {"retired": True} for ev in self.events.retired]
         out += [
-            ev.to_dict() | {"retired": True, "merged_into": self.events.resolve(ev.id)}
+            ev.to_dict(detail) | {"retired": True, "merged_into": self.events.resolve(ev.id)}
             for ev in self.events.merged
             if ev.id not in self.events.created
         ]
