@@ -929,7 +929,7 @@ def alerts_log(
                        f"→ {row['recipient']}：{STATUS_LABELS.get(row['status'], row['status'])} {row['sent_at'] or ''}")
 
 
-report_app = typer.Typer(help="报告：网络舆情日报告表、舆情专报、月统计、季通报（年度考核待建）", no_args_is_help=True)
+report_app = typer.Typer(help="报告：网络舆情日报告表、舆情专报、月统计、季通报、年度考核", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 
@@ -1015,9 +1015,9 @@ def _write_report_file(ws: Any, as_user: str | None, fmt: str, out_file: Path, r
 def _report_period(ctx: typer.Context, kind: str, period: str | None, fmt: str | None, out_file: Path | None,
                    as_json: bool, as_user: str | None) -> None:
     from yuqing.clock import now_local
-    from yuqing.reports.config import ReportConfigError, load_report_config
-    from yuqing.reports.periodic import PeriodError, parse_period, period_report, previous_period
+    from yuqing.reports.periodic import PeriodError, parse_period, previous_period
     from yuqing.reports.render import FORMATS, render_period
+    from yuqing.reports.store import ReportError, compute_period
 
     if not as_json and fmt is None:
         raise fail("请给出 --json，或 --format 与 --out", 2)
@@ -1026,11 +1026,10 @@ def _report_period(ctx: typer.Context, kind: str, period: str | None, fmt: str |
     ws = ws_of(ctx, migrate=True)
     try:
         p = parse_period(kind, period) if period else previous_period(kind, now_local().date())
-        config = load_report_config(ws.path)
-    except (PeriodError, ReportConfigError) as exc:
+        with ws.db.read() as s:
+            figures = compute_period(s, ws.path, p)
+    except (PeriodError, ReportError) as exc:
         raise fail(str(exc), 2) from None
-    with ws.db.read() as s:
-        figures = period_report(s, p, config)
     if fmt is not None and out_file is not None:
         _write_report_file(ws, as_user, fmt, out_file,
                            lambda f, **kw: render_period(f, figures, **kw), kind, p.key)
@@ -1064,6 +1063,19 @@ def report_quarterly(
 ) -> None:
     """季通报：与月统计同样的数字与公式，按季度统计，附表扬与通报名单。"""
     _report_period(ctx, "quarterly", period, fmt, out_file, as_json, as_user)
+
+
+@report_app.command("yearly")
+def report_yearly(
+    ctx: typer.Context,
+    period: Annotated[str | None, typer.Option("--period", help="年度 YYYY（默认上一年）")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="文件格式：html | docx | xlsx | pdf（PDF 需 LibreOffice）")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以一个 JSON 对象输出全部数字与得分")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """年度考核：按工作区评分表（assessment.json，未设置时用默认表）给各单位打分，每一分附公式与对应案件。"""
+    _report_period(ctx, "yearly", period, fmt, out_file, as_json, as_user)
 
 
 @report_app.command("special")

@@ -226,10 +226,76 @@ def test_files_cli_and_pages(november, tmp_path):
         assert link
         drill = client.get(link.group(1).replace("&amp;", "&"))
         assert drill.status_code == 200 and f'href="/cases/{november["b"]}"' in drill.text and "B 噪音" in drill.text
-        assert "2026年11月网络舆情处置月统计" in client.get("/reports").text
+        listing = client.get("/reports").text
+        assert "2026年11月网络舆情处置月统计" in listing and "<title>报告 ·" in listing
         dl = client.get("/reports/monthly/2026-11/download.xlsx")
         assert dl.status_code == 200 and "监测员李" in str(load_workbook(io.BytesIO(dl.content))["总体情况"]["A1"].value)
         assert client.get("/reports/monthly/2026-10").status_code == 404
         assert client.get("/reports/weekly/2026-11").status_code == 404
         bad = client.post("/reports/period", data={"kind": "monthly", "period": "2099-01", "csrf_token": token})
         assert bad.status_code == 400 and "尚未开始" in bad.text
+
+
+def test_yearly_assessment_by_the_score_sheet(november):
+    """Scores counted by hand from the default sheet; a workspace sheet replaces it, caps hold."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from yuqing.cli import app
+
+    d = november["desk"]
+    runner = CliRunner()
+
+    def yearly() -> dict[str, Any]:
+        with frozen(t(12, 20, 9)):
+            r = runner.invoke(app, ["-w", str(d.ws.path), "report", "yearly", "--period", "2026", "--json"])
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)
+
+    f = yearly()
+    scores = {u["name"]: (u["rank"], u["score"]) for u in f["assessment"]["units"]}
+    # As of 20 December. 劳动保障局: 20×2/3 + 30×1/2 + 30 + 20 (no satisfaction given: full) − 2 (one overdue)
+    # − 3 (one failed spot check). 桃源镇: 20×1/2 + 30×1/2 + 30 + 20 − 2 (overdue) − 1 (督办). 青石镇: signed on
+    # time (20), C's deadline of 5 December passed without feedback (0 of 30, −2 overdue), nothing closed (30, 20).
+    assert scores["劳动保障局"] == (1, 73.33)
+    assert scores["桃源镇人民政府"] == (2, 72.0)
+    assert scores["青石镇人民政府"] == (3, 68.0)
+    town = next(u for u in f["assessment"]["units"] if u["name"] == "桃源镇人民政府")
+    sign = next(p for p in town["points"] if p["key"] == "sign")
+    assert sign["formula"] == "按期签收 = 20 × 按期签收率 = 10 分（按期签收率 = 按期签收 1 / 应签收 2 = 50.0%）"
+    assert [c["key"] for c in sign["counts"]] == ["signed_on_time", "sign_due"]  # drillable
+    (d.ws.path / "assessment.json").write_text(json.dumps({"name": "测试评分表", "indicators": [
+        {"key": "r", "name": "交办扣分", "kind": "per_count", "count": "received", "points": -1, "cap": -1}]}),
+        encoding="utf-8")
+    f = yearly()
+    town = next(u for u in f["assessment"]["units"] if u["name"] == "桃源镇人民政府")
+    assert town["score"] == -1 and town["points"][0]["formula"] == "交办扣分 = -1 × 收到交办 2 = -1 分，封顶 -1 分"
+    (d.ws.path / "assessment.json").write_text(json.dumps({"indicators": [{"kind": "rate", "rate": "nope"}]}),
+                                               encoding="utf-8")
+    with frozen(t(12, 20, 9)):
+        bad = runner.invoke(app, ["-w", str(d.ws.path), "report", "yearly", "--period", "2026", "--json"])
+    assert bad.exit_code == 2 and "评分表" in bad.output
+    (d.ws.path / "assessment.json").unlink()
+    import io
+
+    from docx import Document
+    from fastapi.testclient import TestClient
+    from openpyxl import load_workbook
+
+    from tests.web.conftest import login
+    from yuqing.web.app import create_app
+
+    with frozen(t(12, 20, 9)), TestClient(create_app(d.ws), base_url="http://127.0.0.1",
+                                          headers={"accept": "text/html"}) as client:
+        token = login(client, "analyst")
+        r = client.post("/reports/period", data={"kind": "yearly", "period": "2026", "csrf_token": token},
+                        follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/reports/yearly/2026"
+        page = client.get("/reports/yearly/2026").text
+        assert "考核得分" in page and "劳动保障局：73.33 分" in page
+        assert "/reports/yearly/2026/cases?unit=" in page
+        wb = load_workbook(io.BytesIO(client.get("/reports/yearly/2026/download.xlsx").content))
+        assert wb.sheetnames[:3] == ["考核得分", "得分明细", "评分表"] and wb["考核得分"].freeze_panes == "A3"
+        doc = Document(io.BytesIO(client.get("/reports/yearly/2026/download.docx").content))
+        assert "2026年度网络舆情处置考核" in "\n".join(p.text for p in doc.paragraphs)

@@ -69,6 +69,16 @@ def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> byte
     _para(doc, r["title"], TITLE_FONT, TITLE_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc, f"（{r['start']} 至 {r['end']}）", align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(doc)
+    if r.get("assessment"):
+        a = r["assessment"]
+        _para(doc, "考核得分", H1_FONT)
+        _para(doc, f"评分表：{a['sheet']['name']}。", indent=True)
+        _table(doc, ["名次", "单位", "得分"], [[u["rank"], u["name"], u["score"]] for u in a["units"]])
+        for u in a["units"]:
+            _para(doc, f"{u['rank']}. {u['name']}：{u['score']} 分", H2_FONT)
+            for p in u["points"]:
+                _para(doc, p["formula"], indent=True)
+        _para(doc, a["note"], indent=True)
     _para(doc, "一、总体情况", H1_FONT)
     _para(doc, _summary(r), indent=True)
     for x in r["total"]["rates"]:
@@ -128,6 +138,16 @@ def period_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
     if default is not None:
         wb.remove(default)
     t = r["total"]
+    if r.get("assessment"):
+        a = r["assessment"]
+        _sheet(wb, "考核得分", mark, ["名次", "单位", "得分"], [[u["rank"], u["name"], u["score"]] for u in a["units"]])
+        _sheet(wb, "得分明细", mark, ["单位", "指标", "得分", "公式（原始数）", "对应数量"],
+               [[u["name"], p["name"], p["points"], p["formula"], "、".join(f"{c['name']} {c['count']}" for c in p["counts"])]
+                for u in a["units"] for p in u["points"]])
+        _sheet(wb, "评分表", mark, ["指标", "类型", "设置"],
+               [[i["name"], "比率 × 权重" if i["kind"] == "rate" else "每件（次）分值，封顶",
+                 f"{i.get('rate')} × {i.get('weight')}" if i["kind"] == "rate"
+                 else f"{i.get('count')} × {i.get('points')}，封顶 {i.get('cap')}"] for i in a["sheet"]["indicators"]])
     _sheet(wb, "总体情况", mark, ["项目", "数值", "公式（原始数）"],
            [[f"{r['title']}（{r['start']} 至 {r['end']}，截至 {r['as_of']}）", "", ""]]
            + [[labels[k], v, ""] for k, v in t["counts"].items()]

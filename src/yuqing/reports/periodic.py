@@ -37,7 +37,7 @@ from yuqing.store.tables import Case, Item, Unit
 from yuqing.store.tables_case import CaseHistory, CaseItem
 
 MONTHLY, QUARTERLY, YEARLY = "monthly", "quarterly", "yearly"
-KIND_TITLES = {MONTHLY: "网络舆情处置月统计", QUARTERLY: "网络舆情处置季度通报", YEARLY: "年度考核"}
+KIND_TITLES = {MONTHLY: "网络舆情处置月统计", QUARTERLY: "网络舆情处置季度通报", YEARLY: "网络舆情处置考核"}
 # States in which the responsible unit holds the case (its deadline runs against it).
 WITH_UNIT = lc.WITH_UNIT_STATES | lc.AWAITING_UNIT_LEADER
 SATISFACTION = ("满意", "基本满意", "不满意")
@@ -130,10 +130,12 @@ def parse_period(kind: str, value: str) -> Period:
 
 
 def previous_period(kind: str, today: date) -> Period:
-    """The last complete month or quarter before `today` (China time)."""
+    """The last complete month, quarter or year before `today` (China time)."""
     if kind == MONTHLY:
         y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
         return parse_period(MONTHLY, f"{y}-{m:02d}")
+    if kind == YEARLY:
+        return parse_period(YEARLY, str(today.year - 1))
     q = (today.month - 1) // 3
     y, q = (today.year, q) if q else (today.year - 1, 4)
     return parse_period(QUARTERLY, f"{y}-Q{q}")

@@ -78,14 +78,28 @@ def generate_daily(tx: Tx, day: date, *, notify: bool = False) -> StoredReport:
     return _stored(row)
 
 
+def compute_period(session: Session, workspace: Any, period: Any) -> dict[str, Any]:
+    """A period's figures (reports.json thresholds); a year's also carry the assessment (assessment.json)."""
+    from yuqing.reports.assessment import SheetError, assess, load_sheet
+    from yuqing.reports.config import ReportConfigError, load_report_config
+    from yuqing.reports.periodic import YEARLY, period_report
+
+    try:
+        figures = period_report(session, period, load_report_config(workspace))
+        if period.kind == YEARLY:
+            figures["assessment"] = assess(figures, load_sheet(workspace))
+    except (ReportConfigError, SheetError) as exc:
+        raise ReportError(str(exc)) from None
+    return figures
+
+
 @action("report.generate_period", permission="reports.write")
 def generate_period(tx: Tx, kind: str, period: str) -> StoredReport:
     """Compute a month's or a quarter's statistics (月统计、季通报) as of the period's end and store them
     (replacing an earlier run of that period: the same numbers, unless the period had not ended); audited."""
-    from yuqing.reports.config import load_report_config
-    from yuqing.reports.periodic import MONTHLY, QUARTERLY, PeriodError, parse_period, period_report
+    from yuqing.reports.periodic import MONTHLY, QUARTERLY, YEARLY, PeriodError, parse_period
 
-    if kind not in (MONTHLY, QUARTERLY):
+    if kind not in (MONTHLY, QUARTERLY, YEARLY):
         raise ReportError(f"未知的统计周期：{kind}")
     try:
         p = parse_period(kind, period)
@@ -93,7 +107,7 @@ def generate_period(tx: Tx, kind: str, period: str) -> StoredReport:
         raise ReportError(str(exc)) from None
     if p.start > utcnow():
         raise ReportError(f"{p.label}尚未开始，不能生成统计")
-    figures = period_report(tx.session, p, load_report_config(tx.ws.path))
+    figures = compute_period(tx.session, tx.ws.path, p)
     row = tx.session.execute(select(Report).where(Report.kind == kind, Report.period == p.key)).scalar_one_or_none()
     replaced = row is not None
     if row is None:

@@ -114,7 +114,7 @@ def download(day: str, fmt: str, viewer: ReportReader, ws: WorkspaceDep, session
 
 # ---- monthly statistics and quarterly bulletins (月统计、季通报) ------------------------------------------
 
-PERIOD_KINDS = {"monthly": "月统计", "quarterly": "季通报"}
+PERIOD_KINDS = {"monthly": "月统计", "quarterly": "季通报", "yearly": "年度考核"}
 
 
 def _period_stored(session: Any, kind: str, period: str) -> Any:
@@ -134,7 +134,7 @@ def generate_period_page(request: Request, viewer: ReportWriter, ws: WorkspaceDe
 
     try:
         if kind not in PERIOD_KINDS:
-            raise ReportError("请选择月统计或季通报")
+            raise ReportError("请选择月统计、季通报或年度考核")
         key = period.strip() or previous_period(kind, now_local().date()).key
         stored = generate_period(ws, viewer.actor, kind, key)
     except ReportError as exc:

@@ -1,0 +1,122 @@
+"""The yearly assessment (年度考核) of units from a score sheet kept as workspace data (R-REPORT-4).
+
+The sheet is `<workspace>/assessment.json` (the defaults below when absent; a file replaces the indicator
+list as a whole, so the weights always add up the way the office wrote them). Each indicator is one of:
+- "rate": `weight × rate` (a rate of the yearly statistics, e.g. sign_rate); with no case in the
+  denominator the unit gets `when_none` ("full": the whole weight, or "zero");
+- "per_count": `points × count` (a count, e.g. overdue), limited to `cap` (e.g. at most −10 points).
+Each indicator's points come with the formula and the counts behind them, and the counts open their cases,
+as in the monthly statistics. Sites and accounts (R-PUBLISH) join the assessment once that feature exists.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from yuqing.reports.periodic import COUNTS, RATES
+
+DEFAULT_SHEET: dict[str, Any] = {
+    "name": "年度考核评分表（默认）",
+    "indicators": [
+        {"key": "sign", "name": "按期签收", "kind": "rate", "rate": "sign_rate", "weight": 20, "when_none": "full"},
+        {"key": "feedback", "name": "按期反馈", "kind": "rate", "rate": "feedback_rate", "weight": 30,
+         "when_none": "full"},
+        {"key": "resolution", "name": "问题解决", "kind": "rate", "rate": "resolution_rate", "weight": 30,
+         "when_none": "full"},
+        {"key": "satisfaction", "name": "群众满意", "kind": "rate", "rate": "satisfaction_rate", "weight": 20,
+         "when_none": "full"},
+        {"key": "overdue", "name": "逾期扣分", "kind": "per_count", "count": "overdue", "points": -2, "cap": -10},
+        {"key": "supervision", "name": "督办扣分", "kind": "per_count", "count": "supervisions", "points": -1,
+         "cap": -5},
+        {"key": "spot_check", "name": "抽查未通过扣分", "kind": "per_count", "count": "spot_check_failed",
+         "points": -3, "cap": -9},
+    ],
+}
+PUBLISH_NOTE = "政务网站与新媒体账号的年度考核待网络宣传管理功能上线后纳入（后续版本）。"
+
+
+class SheetError(ValueError):
+    """The score sheet cannot be used (the message, in Chinese, says which indicator and why)."""
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if x == int(x) else f"{x:.1f}"
+
+
+def check_sheet(sheet: dict[str, Any]) -> dict[str, Any]:
+    rates = {r[0] for r in RATES}
+    indicators = sheet.get("indicators")
+    if not isinstance(indicators, list) or not indicators:
+        raise SheetError("评分表须有 indicators 列表")
+    for i, ind in enumerate(indicators, start=1):
+        name = ind.get("name") or f"第 {i} 项"
+        if ind.get("kind") == "rate":
+            if ind.get("rate") not in rates:
+                raise SheetError(f"评分表“{name}”：rate 须为 {'、'.join(sorted(rates))} 之一")
+            if not isinstance(ind.get("weight"), int | float):
+                raise SheetError(f"评分表“{name}”：weight 须为数字")
+        elif ind.get("kind") == "per_count":
+            if ind.get("count") not in COUNTS:
+                raise SheetError(f"评分表“{name}”：count 须为 {'、'.join(COUNTS)} 之一")
+            if not isinstance(ind.get("points"), int | float):
+                raise SheetError(f"评分表“{name}”：points 须为数字")
+        else:
+            raise SheetError(f"评分表“{name}”：kind 须为 rate 或 per_count")
+    return sheet
+
+
+def load_sheet(workspace: Path | None) -> dict[str, Any]:
+    """The workspace's assessment.json, or the default sheet."""
+    path = Path(workspace) / "assessment.json" if workspace is not None else None
+    if path is None or not path.exists():
+        return copy.deepcopy(DEFAULT_SHEET)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SheetError(f"无法读取 {path}：{exc}") from None
+    if not isinstance(data, dict):
+        raise SheetError(f"{path} 应为 JSON 对象")
+    return check_sheet({"name": data.get("name", "年度考核评分表"), **data})
+
+
+def _score(row: dict[str, Any], ind: dict[str, Any]) -> dict[str, Any]:
+    labels = {k: v[0] for k, v in COUNTS.items()}
+    if ind["kind"] == "rate":
+        rate = next(r for r in row["rates"] if r["key"] == ind["rate"])
+        weight = float(ind["weight"])
+        if rate["value"] is None:
+            points = weight if ind.get("when_none", "full") == "full" else 0.0
+            formula = f"{ind['name']} = {_fmt(weight)} 分（{rate['formula']}，按{'满分' if points else '零分'}计）"
+        else:
+            points = round(weight * rate["value"], 2)
+            formula = f"{ind['name']} = {_fmt(weight)} × {rate['name']} = {_fmt(points)} 分（{rate['formula']}）"
+        drill = [*rate["parts"], rate["denominator_key"]]
+    else:
+        count = int(row["counts"][ind["count"]])
+        per = float(ind["points"])
+        raw = per * count
+        cap = ind.get("cap")
+        points = max(raw, float(cap)) if cap is not None and per < 0 else (
+            min(raw, float(cap)) if cap is not None else raw)
+        capped = f"，封顶 {_fmt(float(cap))} 分" if cap is not None and points != raw else ""
+        formula = (f"{ind['name']} = {_fmt(per)} × {labels[ind['count']]} {count} = {_fmt(points)} 分"
+                   f"{capped}")
+        drill = [ind["count"]]
+    return {"key": ind.get("key", ""), "name": ind["name"], "points": round(points, 2), "formula": formula,
+            "counts": [{"key": k, "name": labels[k], "count": row["counts"][k]} for k in drill]}
+
+
+def assess(figures: dict[str, Any], sheet: dict[str, Any]) -> dict[str, Any]:
+    """Each unit's score by the sheet, highest first (ties by name), with every point explained."""
+    units = []
+    for row in figures["units"]:
+        points = [_score(row, ind) for ind in sheet["indicators"]]
+        total = round(sum(p["points"] for p in points), 2)
+        units.append({"unit_id": row["unit_id"], "name": row["name"], "score": total, "points": points})
+    units.sort(key=lambda u: (-u["score"], u["name"]))
+    for i, u in enumerate(units, start=1):
+        u["rank"] = i
+    return {"sheet": sheet, "units": units, "note": PUBLISH_NOTE}
