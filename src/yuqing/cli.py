@@ -738,6 +738,8 @@ app.add_typer(alerts_app, name="alerts")
 alerts_app.add_typer(alert_channel_app, name="channel")
 alerts_app.add_typer(alert_rule_app, name="rule")
 alerts_app.add_typer(alert_silence_app, name="silence")
+alert_duty_app = typer.Typer(help="值班表：导入、当前值班人员", no_args_is_help=True)
+alerts_app.add_typer(alert_duty_app, name="duty")
 
 
 def _alert_change(ctx: typer.Context, as_user: str | None, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -812,6 +814,7 @@ def alert_rule_add(
     source: Annotated[str | None, typer.Option("--source", help="信息源名称或 #编号")] = None,
     role: Annotated[list[str] | None, typer.Option("--role", help="站内通知的角色代码（可重复）")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="单位名称或编号（事件涉及其属地，或有交办给它的案件）")] = None,
+    to_duty: Annotated[bool, typer.Option("--duty", help="发给当时的值班人员（未按时确认则升级）")] = False,
     as_user: AsUser = None,
 ) -> None:
     """添加预警规则，输出规则编号。"""
@@ -819,7 +822,7 @@ def alert_rule_add(
 
     typer.echo(_alert_change(ctx, as_user, add_rule, name, min_grade, list(channel or []), topic=topic,
                              place=place, keyword=keyword, source=source, roles=list(role or []),
-                             unit=unit))
+                             unit=unit, to_duty=to_duty))
 
 
 @alert_rule_app.command("list")
@@ -910,6 +913,38 @@ def alert_silence_list(ctx: typer.Context) -> None:
 
     for row in silence_rows(ws_of(ctx, migrate=True)):
         typer.echo(json.dumps(row, ensure_ascii=False, default=str))
+
+
+@alert_duty_app.command("import")
+def alert_duty_import(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="值班表 XLSX 文件")],
+                      as_user: AsUser = None) -> None:
+    """导入值班表（表头：开始时间 | 结束时间 | 值班人员 | 顺位 | 类型 | 备注）；有误的行逐行列出，其余照常导入。"""
+    from yuqing.alert.duty import MAX_ROSTER_BYTES, import_roster
+
+    try:
+        with file.open("rb") as fh:
+            data = fh.read(MAX_ROSTER_BYTES + 1)
+    except OSError:
+        raise fail(f"无法读取文件 {file}", 2) from None
+    result = _alert_change(ctx, as_user, import_roster, data, file.name)
+    for line in result.errors:
+        err.print(line)
+    out.print(f"已导入 {result.added} 个班次，已在值班表中 {result.skipped} 个，有误 {len(result.errors)} 行")
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@alert_duty_app.command("now")
+def alert_duty_now(ctx: typer.Context) -> None:
+    """现在的值班人员，按升级顺序（最后是领导小组办公室）。"""
+    from yuqing.alert.duty import on_duty
+    from yuqing.clock import utcnow
+    from yuqing.store.tables import User
+
+    ws = ws_of(ctx, migrate=True)
+    with ws.db.read() as s:
+        names = [s.get(User, u).display_name for u in on_duty(s, utcnow())]  # type: ignore[union-attr]
+    out.print(" → ".join([*names, "领导小组办公室"]) if names else "现在没有人值班：预警直接通知领导小组办公室")
 
 
 @alerts_app.command("log")

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     # Quiet hours (China time, e.g. "22:00-07:00"): alerts below grade II wait until they end (R-ALERT-2).
     alert_quiet_hours: str = ""
+    # An alert paged to the person on duty and not acknowledged within this many minutes goes to the next
+    # person in the escalation chain, then to the office (R-ALERT-4).
+    duty_ack_minutes: int = Field(default=15, ge=1)
     # The daily report (网络舆情日报告表) is generated and sent at this China time ("HH:MM"), before 17:00.
     daily_report_time: str = "16:30"
     # The address people open Yuqing at (e.g. https://yuqing.example.gov.cn), for links in alert messages.

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -88,3 +89,24 @@ def test_alerts_cli_contract(ws: Workspace) -> None:
     assert [a for a, _ in audited] == ["alert.channel_add", "alert.channel_add", "alert.rule_add", "alert.acknowledge",
                                        "alert.rule_update", "alert.silence"]
     assert all(name.endswith("office1") for _, name in audited)
+
+
+def test_duty_import_now_and_a_rule_for_the_person_on_duty(ws: Workspace, tmp_path: Path) -> None:
+    from tests.alert.test_duty import xlsx
+    from yuqing.clock import CHINA, utcnow
+
+    now = utcnow().astimezone(CHINA).replace(tzinfo=None)
+    with ws.db.write() as s:
+        factories.user(s, "office1", "office")
+        factories.user(s, "songjia", "analyst", display_name="值班员 宋佳")
+    roster = tmp_path / "值班表.xlsx"
+    roster.write_bytes(xlsx([["开始时间", "结束时间", "值班人员", "顺位"],
+                             [now.replace(microsecond=0) - timedelta(hours=1), now + timedelta(hours=8), "宋佳", 1],
+                             ["昨天", "今天", "宋佳", 1]]))
+    done = yuqing(ws, "alerts", "duty", "import", str(roster), "--as", "office1")
+    assert done.returncode == 1 and "第 3 行" in done.stderr and "已导入 1 个班次" in done.stdout
+    assert "值班员 宋佳 → 领导小组办公室" in yuqing(ws, "alerts", "duty", "now").stdout
+    rule = yuqing(ws, "alerts", "rule", "add", "--name", "值班", "--min-grade", "III", "--duty", "--as", "office1")
+    assert rule.returncode == 0, rule.stderr
+    listed = [json.loads(line) for line in yuqing(ws, "alerts", "rule", "list").stdout.splitlines()]
+    assert listed[0]["to_duty"] is True and listed[0]["channels"] == []

@@ -126,6 +126,18 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
         for n in range(3):
             factories.event(s, f"预警事件{n}", grade="II")
     run_alerts(ws)
+    # The person on duty is paged about a grade I event and, not acknowledging, the office gets it.
+    from yuqing.alert.duty import add_shift
+    from yuqing.clock import utcnow
+
+    start = utcnow()
+    add_shift(ws, factories.ADMIN, "analyst", start - timedelta(hours=1), start + timedelta(hours=1))
+    with ws.db.write() as s:
+        factories.alert_rule(s, "I", [], to_duty=True)
+        factories.event(s, "值班预警事件", grade="I")
+    run_alerts(ws)
+    with frozen(start + timedelta(minutes=ws.settings.duty_ack_minutes + 1)):
+        run_alerts(ws)
     # The daily report: leaders, the office and the analysts are told it is ready.
     from yuqing.actions import actors
     from yuqing.clock import now_local
@@ -191,6 +203,8 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == n.link and "网络舆情日报告表" in r.text
             elif (n.link or "").startswith("/reports/special/"):  # a special report opens its page
                 assert path == urlsplit(n.link or "").path and "舆情专报" in r.text and "暴雨内涝" in r.text
+            elif (n.link or "").startswith("/duty/pages/"):  # a paged alert opens its page with the button
+                assert path == n.link and "值班预警" in r.text and n.title.rsplit("】", 1)[1] in r.text
             elif (n.link or "").startswith("/events/"):  # an alert opens its event
                 assert path == n.link and n.title.split("】", 1)[1] in r.text
             else:  # no page of its own for this reader: the notification itself, in Chinese

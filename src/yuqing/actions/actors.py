@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from yuqing.domain.roles import ADMIN, JOBS, Actor
 from yuqing.store import audit
@@ -52,16 +53,20 @@ def jobs_actor(ws: Workspace) -> Actor:
         user = s.execute(select(User).where(User.username == JOBS_USERNAME)).scalar_one_or_none()
         if user is not None:
             return _actor(user)
-    with ws.db.write() as s:
-        user = s.execute(select(User).where(User.username == JOBS_USERNAME)).scalar_one_or_none()
-        if user is None:
-            user = User(username=JOBS_USERNAME, display_name=JOBS_DISPLAY_NAME,
-                        password_hash="!nologin-" + secrets.token_hex(8), role_code=JOBS)
-            s.add(user)
-            s.flush()
-            audit.append(s, _actor(user), "user.create", "user", user.id, username=JOBS_USERNAME, role=JOBS,
-                         reason="系统任务账号，首次运行定时任务时建立，不能登录")
-        return _actor(user)
+    try:
+        with ws.db.write() as s:
+            user = s.execute(select(User).where(User.username == JOBS_USERNAME)).scalar_one_or_none()
+            if user is None:
+                user = User(username=JOBS_USERNAME, display_name=JOBS_DISPLAY_NAME,
+                            password_hash="!nologin-" + secrets.token_hex(8), role_code=JOBS)
+                s.add(user)
+                s.flush()
+                audit.append(s, _actor(user), "user.create", "user", user.id, username=JOBS_USERNAME, role=JOBS,
+                             reason="系统任务账号，首次运行定时任务时建立，不能登录")
+            return _actor(user)
+    except IntegrityError:  # two jobs made it at once (PostgreSQL): the other's account is there now
+        with ws.db.read() as s:
+            return _actor(s.execute(select(User).where(User.username == JOBS_USERNAME)).scalar_one())
 
 
 def installer(ws: Workspace) -> Actor:

@@ -99,9 +99,9 @@ def _topic(value: str | None) -> str | None:
 @action("alert.rule_add", permission="alerts.manage")
 def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic: str | None = None,
              place: str | None = None, keyword: str | None = None, source: str | None = None,
-             roles: list[str] | None = None, unit: str | None = None) -> int:
-    """Add a rule: events at or above `min_grade` that match the optional criteria alert these channels
-    and (in-app) these roles."""
+             roles: list[str] | None = None, unit: str | None = None, to_duty: bool = False) -> int:
+    """Add a rule: events at or above `min_grade` that match the optional criteria alert these channels,
+    (in-app) these roles and, with `to_duty`, the person on duty (escalated when not acknowledged)."""
     grade = normalise_grade(min_grade)
     if grade is None:
         raise AlertConfigError("最低等级须为 I、II、III 或 IV")
@@ -112,8 +112,8 @@ def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic
     if bad:
         raise AlertConfigError(f"未知的角色：{'、'.join(bad)}")
     ids = sorted(set(channel_ids))
-    if not ids and not roles:
-        raise AlertConfigError("规则至少要发往一个渠道（--channel）或一个角色")
+    if not ids and not roles and not to_duty:
+        raise AlertConfigError("规则至少要发往一个渠道（--channel）、一个角色或值班人员（--duty）")
     found = dict(tx.session.execute(select(AlertChannel.id, AlertChannel.name).where(AlertChannel.id.in_(ids))).all())
     missing = [i for i in ids if i not in found]
     if missing:
@@ -126,13 +126,13 @@ def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic
         if unit_id is None:
             raise AlertConfigError(f"单位“{wanted}”不存在")
     row = AlertRule(name=name.strip(), min_grade=grade, topic=_topic(topic), place=_clean(place),
-                    keyword=_clean(keyword), source=_clean(source), roles=roles, unit_id=unit_id)
+                    keyword=_clean(keyword), source=_clean(source), roles=roles, unit_id=unit_id, to_duty=to_duty)
     tx.session.add(row)
     tx.session.flush()
     tx.session.add_all([AlertRuleChannel(rule_id=row.id, channel_id=i) for i in ids])
     tx.audit("alert.rule_add", "alert_rule", row.id, name=row.name, grade=grade, topic=row.topic,
              place=row.place, keywords=row.keyword, sources=row.source, channels=[found[i] for i in ids],
-             roles=[ROLE_NAMES[r] for r in roles], unit_id=unit_id)
+             roles=[ROLE_NAMES[r] for r in roles], unit_id=unit_id, to_duty=to_duty)
     return row.id
 
 

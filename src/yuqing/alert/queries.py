@@ -45,7 +45,7 @@ def rule_rows(ws: Workspace) -> list[dict[str, Any]]:
         channels.setdefault(rule_id, []).append(channel_id)
     return [{"id": r.id, "name": r.name, "min_grade": r.min_grade, "topic": r.topic, "place": r.place,
              "keyword": r.keyword, "source": r.source, "unit_id": r.unit_id, "channels": sorted(channels.get(r.id, [])),
-             "roles": list(r.roles or []), "active": r.active} for r in rules]
+             "roles": list(r.roles or []), "to_duty": r.to_duty, "active": r.active} for r in rules]
 
 
 def _active_silences(s: Session) -> list[AlertSilence]:
@@ -125,7 +125,8 @@ def centre(s: Session, limit: int = 100) -> dict[str, Any]:
         criteria = [f"{k}：{v}" for k, v in (("领域", r.topic), ("地点", r.place), ("关键词", r.keyword),
                                             ("信息源", r.source),
                                             ("单位", unit_names.get(r.unit_id) if r.unit_id else None)) if v]
-        to = routes.get(r.id, []) + [f"站内·{ROLE_NAMES.get(x, x)}" for x in r.roles or []]
+        to = routes.get(r.id, []) + [f"站内·{ROLE_NAMES.get(x, x)}" for x in r.roles or []] + \
+            (["值班人员（未确认则升级）"] if r.to_duty else [])
         rule_views.append(RuleView(r.id, r.name, f"{grade_label(r.min_grade)}及以上", "；".join(criteria) or "不限",
                                    "、".join(to) or "无", r.active))
     rows = s.execute(select(AlertDelivery, Event.title).join(Event, Event.id == AlertDelivery.event_id)
@@ -136,6 +137,8 @@ def centre(s: Session, limit: int = 100) -> dict[str, Any]:
             recipient = names.get(d.channel_id, "已删除的渠道")
         elif d.recipient.startswith("role:"):
             recipient = "站内·" + ROLE_NAMES.get(d.recipient[5:], "角色")
+        elif d.recipient == "duty":
+            recipient = "值班人员"
         else:
             recipient = "已删除的渠道"
         alerts.append(AlertView(d.id, d.event_id, title, grade_label(d.grade), rule_names.get(d.rule_id, "已删除的规则"),

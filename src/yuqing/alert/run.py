@@ -9,6 +9,8 @@
    now, and claims left behind by a process that died mid-send (after LEASE), are taken by a conditional
    update that only one runner can win.
 A channel failing FAILING_AFTER sends in a row warns the admins once (in-app) until it works again.
+4. A rule routed to the person on duty has the recipient "duty": sending it pages whoever is on duty
+   (yuqing.alert.duty); each run then escalates the pages nobody acknowledged in time.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.alert.channels import ChannelSpec, SendError, make_channel
 from yuqing.alert.channels.inapp import notify_inapp as inapp_notify
+from yuqing.alert.duty import DUTY_RECIPIENT, deliver_to_duty, escalate_due, window_active
 from yuqing.clock import CHINA, aware, utcnow
 from yuqing.domain import alerts as policy
 from yuqing.store.repositories.notifications import notify
@@ -129,13 +132,15 @@ def evaluate(ws: Workspace, now: datetime | None = None) -> tuple[list[Due], int
     if not rules:
         return [], 0
     events = _facts(ws, rules, now)
-    quiet = _quiet(ws)
+    with ws.db.read() as s:  # emergency mode or a planned window: 24-hour duty, no quiet hours
+        quiet = None if window_active(s, now) else _quiet(ws)
     local = now.astimezone(CHINA)
     candidates: list[Due] = []
     for rule in rules:
         spec = policy.RuleSpec(rule.min_grade, rule.topic, rule.place, rule.keyword, rule.source, rule.unit_id)
         recipients = [(f"channel:{c}", c) for c in sorted(routes.get(rule.id, []))] + \
-                     [(f"role:{r}", None) for r in rule.roles or []]
+                     [(f"role:{r}", None) for r in rule.roles or []] + \
+                     ([(DUTY_RECIPIENT, None)] if rule.to_duty else [])
         for ev in events:
             if ev.grade and policy.matches(spec, ev):
                 candidates += [Due(rule.id, ev.id, ev.grade, rcpt, ch) for rcpt, ch in recipients]
@@ -251,6 +256,8 @@ def send_one(ws: Workspace, delivery_id: int, worker: str) -> str:
         delivery.recipient.removeprefix("role:") if channel is None and delivery.recipient.startswith("role:") else None
     if role is not None:
         return _record(ws, delivery_id, worker, "", 0, inapp=(role, message))
+    if channel is None and delivery.recipient == DUTY_RECIPIENT:
+        return deliver_to_duty(ws, delivery_id, worker, message)
     try:
         if channel is not None:
             spec = ChannelSpec(channel.id, channel.name, channel.kind, channel.target, channel.secret,
@@ -315,6 +322,9 @@ def run_alerts(ws: Workspace, now: datetime | None = None) -> dict[str, int]:
             counts[status] += 1
     if held:
         counts["held"] = held
+    escalated = escalate_due(ws, now)  # pages nobody acknowledged in time (R-ALERT-4)
+    if escalated:
+        counts["escalated"] = escalated
     return dict(counts)
 
 

@@ -176,6 +176,7 @@ class AlertMessage:
     topics: Sequence[str] = ()
     first_seen: str = ""
     link: str = ""
+    ack_link: str = ""  # to the person on duty: acknowledge without logging in (signed, single use)
 
     @property
     def title(self) -> str:
@@ -194,11 +195,14 @@ class AlertMessage:
 
     def text(self) -> str:
         body = "\n".join(f"{k}：{v}" for k, v in self.lines())
-        return f"{self.title}\n{body}" + (f"\n查看：{self.link}" if self.link else "")
+        return (f"{self.title}\n{body}" + (f"\n查看：{self.link}" if self.link else "")
+                + (f"\n确认收到（无需登录）：{self.ack_link}" if self.ack_link else ""))
 
     def markdown(self) -> str:
         body = "\n".join(f"> {k}：**{v}**" if k == "等级" else f"> {k}：{v}" for k, v in self.lines())
         link = f"\n\n[查看事件]({self.link})" if self.link else ""
+        if self.ack_link:
+            link += f"\n\n[确认收到]({self.ack_link})"
         return f"### {self.title}\n{body}{link}"
 
     def short(self) -> str:

@@ -44,6 +44,8 @@ KINDS: dict[str, str] = {
     "audit.broken": "审计链校验失败",
     "job.failed": "定时任务失败",
     "alert.fired": "舆情预警",
+    "alert.duty": "值班预警（待确认）",
+    "alert.escalated": "预警升级",
     "alert.channel_failing": "预警渠道故障",
     "report.daily": "网络舆情日报告表",
     "report.special": "舆情专报",

@@ -96,6 +96,12 @@ AUDIT_LABELS: dict[str, str] = {
     "alert.retry": "立即重试发送失败的预警",
     "alert.silence": "设置预警静默",
     "alert.unsilence": "结束预警静默",
+    "duty.import": "导入值班表",
+    "duty.shift_add": "新增值班班次",
+    "duty.shift_delete": "删除值班班次",
+    "duty.handover": "填写交接班记录",
+    "duty.acknowledge": "值班人员确认收到预警",
+    "duty.escalate": "预警未确认，升级通知",
     "report.generate": "生成报告",
     "report.download": "下载报告",
     "special_report.draft": "起草舆情专报",
@@ -110,7 +116,7 @@ OBJECT_LABELS: dict[str, str] = {
     "items": "信息", "file": "文件", "profile": "辖区档案", "responsibility_rule": "交办规则",
     "spot_check_run": "抽查批次", "monitoring_window": "监测时段", "attachment": "附件",
     "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警", "alert_silence": "预警静默",
-    "report": "报告",
+    "report": "报告", "duty_roster": "值班表", "duty_shift": "值班班次",
 }
 
 # Detail fields, in the order they read best; fields not listed are shown after, still labelled.
@@ -139,7 +145,9 @@ DETAIL_LABELS: dict[str, str] = {
     "signed": "设置了签名密钥", "topic": "领域", "channels": "预警渠道", "roles": "站内通知角色", "changed": "修改的项目",
     "secret_changed": "更换了密钥", "rule_id": "预警规则", "channel_id": "预警渠道",
     "period": "报告期", "replaced": "重新生成", "relevant": "涉区信息数", "overdue": "逾期案件数", "format": "文件格式",
-    "via": "途径",
+    "via": "途径", "skipped": "已有而跳过", "errors": "有误的行数", "step": "升级步骤", "missed_by": "未确认的人",
+    "escalated_to": "升级通知", "minutes": "分钟数", "person": "值班人员",
+    "position": "顺位", "shift": "班次类型",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
@@ -166,6 +174,8 @@ KIND_VALUES: dict[str, str] = {
     # alert channels
     "email": "电子邮件", "wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人", "webhook": "通用 Webhook",
     "sms": "短信网关", "inapp": "站内通知",
+    # duty shifts
+    "regular": "日常值班",
 }
 LEVEL_VALUES = {"office": "办公室督办", "leader": "领导督办"}
 

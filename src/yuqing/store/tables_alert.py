@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yuqing.clock import utcnow
@@ -49,6 +49,7 @@ class AlertRule(Base):
     source: Mapped[str | None] = mapped_column(String(200))  # a source's name or "#id"
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))  # by place or case
     roles: Mapped[list[Any]] = mapped_column(default=list)  # role codes told in-app
+    to_duty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # the person on duty
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -71,7 +72,7 @@ class AlertDelivery(Base):
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     grade: Mapped[str] = mapped_column(String(4))
-    recipient: Mapped[str] = mapped_column(String(60))  # "channel:<id>" or "role:<code>"
+    recipient: Mapped[str] = mapped_column(String(60))  # "channel:<id>", "role:<code>" or "duty"
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("alert_channels.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="sending")  # sending | sent | retrying | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -110,3 +111,56 @@ class AlertSilence(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DutyShift(Base):
+    """One person on duty (值班) from `starts_at` to `ends_at`; level 1 值班员, 2 带班领导 … (the escalation
+    order). Emergency shifts count only while emergency mode or a planned monitoring window is on."""
+
+    __tablename__ = "duty_shifts"
+    __table_args__ = (Index("ix_duty_shifts_span", "starts_at", "ends_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    level: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(20), default="regular")  # regular | emergency
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DutyHandover(Base):
+    """A hand-over note (交接班记录) written on a shift: what is going on, what the next person must watch."""
+
+    __tablename__ = "duty_handovers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("duty_shifts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_name: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class DutyPage(Base):
+    """One step of an alert's escalation chain: the person on duty paged (step 0), the next in the chain
+    (1, 2 …), then the office (user_id None). The unique key (delivery, step) makes each escalation happen once
+    however many runners look at a missed acknowledgement."""
+
+    __tablename__ = "duty_pages"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "step", name="uq_duty_pages_step"),
+        Index("ix_duty_pages_due", "acknowledged_at", "escalated_at", "ack_due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("alert_deliveries.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # None: the office
+    paged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ack_due_at: Mapped[datetime | None] = mapped_column()  # None: the end of the chain (the office)
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ack_via: Mapped[str | None] = mapped_column(String(20))  # link | inbox | centre
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    email_error: Mapped[str] = mapped_column(Text, default="")

@@ -47,6 +47,7 @@ ROUTERS = [
     "yuqing.web.pages.jobs",
     "yuqing.web.pages.alerts",
     "yuqing.web.pages.special_reports",  # before pages.reports: /reports/special/… must not match /reports/{kind}/…
+    "yuqing.web.pages.duty",
     "yuqing.web.pages.reports",
     "yuqing.web.api.push",
     "yuqing.web.api.cases",  # before api.routes: /api/cases/board must not match /api/cases/{case_id}

@@ -25,7 +25,9 @@ AlertsManager = Annotated[Viewer, require_permission("alerts.manage")]
 
 @router.get("/alerts")
 def alerts_page(request: Request, viewer: AlertsManager, session: DbSession) -> object:
-    return render(request, "alerts/centre.html", **centre(session))
+    from yuqing.alert.duty import page_views
+
+    return render(request, "alerts/centre.html", **centre(session), duty_pages=page_views(session, limit=20))
 
 
 @router.post("/alerts/{delivery_id}/ack")
