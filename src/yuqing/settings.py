@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     daily_report_time: str = "16:30"
     # The address people open Yuqing at (e.g. https://yuqing.example.gov.cn), for links in alert messages.
     public_url: str = ""
+    # 三率 public page (/public/accountability, no login): off unless the office decides to publish it.
+    public_accountability: bool = False
 
     @classmethod
     def settings_customise_sources(

@@ -128,7 +128,9 @@ def test_november_counted_by_hand(november):
     assert other["cases"]["received"] == [c]
     # Rates with their formulas and raw counts.
     assert rate(town, "sign_rate")["formula"] == "按期签收率 = 按期签收 1 / 应签收 2 = 50.0%"
-    assert rate(town, "resolution_rate")["formula"] == "解决率 = （当事方确认 1 + 抽查通过 0） / 本期销号 1 = 100.0%"
+    # Open overdue cases count against the resolution rate.
+    assert rate(town, "resolution_rate")["formula"] == \
+        "解决率 = （当事方确认 1 + 抽查通过 0） / （本期销号 1 + 期末逾期未办结 1） = 50.0%"
     assert rate(other, "feedback_rate")["formula"] == "按期反馈率 = 按期反馈 0 / 应反馈 0 = 无（应反馈为 0）"
     assert rate(town, "satisfaction_rate")["percent"] == "100.0%"
     # Discovery lag: A posted 21:00 the day before, opened 09:00, signed 15:00; B signed 49 h after opening.
@@ -256,11 +258,12 @@ def test_yearly_assessment_by_the_score_sheet(november):
     f = yearly()
     scores = {u["name"]: (u["rank"], u["score"]) for u in f["assessment"]["units"]}
     # As of 20 December. 劳动保障局: 20×2/3 + 30×1/2 + 30 + 20 (no satisfaction given: full) − 2 (one overdue)
-    # − 3 (one failed spot check). 桃源镇: 20×1/2 + 30×1/2 + 30 + 20 − 2 (overdue) − 1 (督办). 青石镇: signed on
-    # time (20), C's deadline of 5 December passed without feedback (0 of 30, −2 overdue), nothing closed (30, 20).
+    # − 3 (one failed spot check). 桃源镇: 20×1/2 + 30×1/2 + 30×1/2 (B open and overdue) + 20 − 2 (overdue)
+    # − 1 (督办). 青石镇: signed on time (20), C's deadline of 5 December passed without feedback (0 of 30, −2
+    # overdue), C open and overdue (0 of 30), no satisfaction given (20).
     assert scores["劳动保障局"] == (1, 73.33)
-    assert scores["桃源镇人民政府"] == (2, 72.0)
-    assert scores["青石镇人民政府"] == (3, 68.0)
+    assert scores["桃源镇人民政府"] == (2, 57.0)
+    assert scores["青石镇人民政府"] == (3, 38.0)
     town = next(u for u in f["assessment"]["units"] if u["name"] == "桃源镇人民政府")
     sign = next(p for p in town["points"] if p["key"] == "sign")
     assert sign["formula"] == "按期签收 = 20 × 按期签收率 = 10 分（按期签收率 = 按期签收 1 / 应签收 2 = 50.0%）"
@@ -299,3 +302,25 @@ def test_yearly_assessment_by_the_score_sheet(november):
         assert wb.sheetnames[:3] == ["考核得分", "得分明细", "评分表"] and wb["考核得分"].freeze_panes == "A3"
         doc = Document(io.BytesIO(client.get("/reports/yearly/2026/download.docx").content))
         assert "2026年度网络舆情处置考核" in "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_public_accountability_page(november):
+    """Off by default (404); on: no login, each unit's three rates with formulas, open overdue counted, no cases."""
+    from fastapi.testclient import TestClient
+
+    from yuqing.reports import public
+    from yuqing.web.app import create_app
+
+    d = november["desk"]
+    public._cache.clear()
+    with frozen(t(12, 1, 9)), TestClient(create_app(d.ws), base_url="http://127.0.0.1",
+                                         headers={"accept": "text/html"}) as client:
+        assert client.get("/public/accountability").status_code == 404
+        d.ws.settings.public_accountability = True
+        page = client.get("/public/accountability")
+        assert page.status_code == 200
+        for text in ("2026年11月", "2026年第三季度", "响应率 = 按期签收 1 / 应签收 2 = 50.0%",
+                     "解决率 = （当事方确认 1 + 抽查通过 0） / （本期销号 1 + 期末逾期未办结 1） = 50.0%",
+                     "满意率 = （满意 1 + 基本满意 0） / 有满意度评价 1 = 100.0%"):
+            assert text in page.text, text
+        assert "B 噪音" not in page.text and "/cases/" not in page.text and "退出" not in page.text

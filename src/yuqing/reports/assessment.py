@@ -93,7 +93,7 @@ def _score(row: dict[str, Any], ind: dict[str, Any]) -> dict[str, Any]:
         else:
             points = round(weight * rate["value"], 2)
             formula = f"{ind['name']} = {_fmt(weight)} × {rate['name']} = {_fmt(points)} 分（{rate['formula']}）"
-        drill = [*rate["parts"], rate["denominator_key"]]
+        drill = [*rate["parts"], *rate["denominators"]]
     else:
         count = int(row["counts"][ind["count"]])
         per = float(ind["points"])

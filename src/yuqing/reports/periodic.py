@@ -66,20 +66,22 @@ COUNTS: dict[str, tuple[str, str]] = {
     "spot_check_failed": ("抽查未通过", "本期抽查复核未通过的次数"),
     "signed": ("本期签收", "本期签收的交办（发现时滞的样本）"),
 }
-# (key, name, numerator, denominator[, second numerator]): a rate is numerator(s) / denominator.
-RATES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("sign_rate", "按期签收率", ("signed_on_time",), "sign_due"),
-    ("feedback_rate", "按期反馈率", ("feedback_on_time",), "feedback_due"),
-    ("reported_share", "单位报结占比", ("closed_reported",), "closed"),
-    ("confirmed_share", "当事方确认占比", ("closed_confirmed",), "closed"),
-    ("verified_share", "抽查通过占比", ("closed_verified",), "closed"),
-    ("resolution_rate", "解决率", ("closed_confirmed", "closed_verified"), "closed"),
-    ("satisfaction_rate", "满意率", ("satisfied", "basically_satisfied"), "rated"),
+# (key, name, numerators, denominators): a rate is the sum of its numerators over the sum of its denominators.
+# 解决率 counts the cases still open and overdue at the period's end in its denominator: a unit that sits on a
+# case does not improve its rate by never closing it.
+RATES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("sign_rate", "按期签收率", ("signed_on_time",), ("sign_due",)),
+    ("feedback_rate", "按期反馈率", ("feedback_on_time",), ("feedback_due",)),
+    ("reported_share", "单位报结占比", ("closed_reported",), ("closed",)),
+    ("confirmed_share", "当事方确认占比", ("closed_confirmed",), ("closed",)),
+    ("verified_share", "抽查通过占比", ("closed_verified",), ("closed",)),
+    ("resolution_rate", "解决率", ("closed_confirmed", "closed_verified"), ("closed", "overdue_open")),
+    ("satisfaction_rate", "满意率", ("satisfied", "basically_satisfied"), ("rated",)),
 )
 NOTES = (
     "数字按案件处置记录（每一步的时间）截至统计期末重算，之后案件的变化不影响本期数字；",
     "单位名称、案件标题为当前值；签收时限与表扬、通报条件见工作区 reports.json（未设置时用默认值）；",
-    "解决率的分子列出当事方确认与抽查通过两项，单位报结不计为解决。",
+    "解决率的分子列出当事方确认与抽查通过两项，单位报结不计为解决；分母含期末仍逾期未办结的案件。",
 )
 
 
@@ -186,13 +188,15 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def rate_text(name: str, parts: list[tuple[str, int]], den: tuple[str, int], value: float | None) -> str:
-    """按期签收率 = 按期签收 37 / 应签收 41 = 90.2% (several numerators are summed, in brackets)."""
-    num = " + ".join(f"{label} {n}" for label, n in parts)
-    if len(parts) > 1:
-        num = f"（{num}）"
-    result = pct(value) if value is not None else f"无（{den[0]}为 0）"
-    return f"{name} = {num} / {den[0]} {den[1]} = {result}"
+def rate_text(name: str, parts: list[tuple[str, int]], dens: list[tuple[str, int]], value: float | None) -> str:
+    """按期签收率 = 按期签收 37 / 应签收 41 = 90.2% (several numerators or denominators are summed, in brackets)."""
+    def side(terms: list[tuple[str, int]]) -> str:
+        text = " + ".join(f"{label} {n}" for label, n in terms)
+        return f"（{text}）" if len(terms) > 1 else text
+
+    zero = "与".join(label for label, _ in dens)
+    result = pct(value) if value is not None else f"无（{zero}为 0）"
+    return f"{name} = {side(parts)} / {side(dens)} = {result}"
 
 
 def _in(dt: datetime | None, start: datetime, end: datetime) -> bool:
@@ -365,15 +369,16 @@ def unit_figures(unit_id: int | None, name: str, t: Tally) -> dict[str, Any]:
     counts = {k: len(v) for k, v in t.cases.items()}
     counts["overdue"] = len(set(t.cases["overdue"]))
     rates = []
-    for key, label, nums, den in RATES:
+    for key, label, nums, dens in RATES:
         numerator = sum(counts[n] for n in nums)
-        denominator = counts[den]
+        denominator = sum(counts[d] for d in dens)
         value = numerator / denominator if denominator else None
         parts = [(COUNTS[n][0], counts[n]) for n in nums]
         rates.append({"key": key, "name": label, "numerator": numerator, "denominator": denominator,
                       "value": round(value, 4) if value is not None else None,
-                      "percent": pct(value), "formula": rate_text(label, parts, (COUNTS[den][0], denominator), value),
-                      "parts": [n for n in nums], "denominator_key": den})
+                      "percent": pct(value),
+                      "formula": rate_text(label, parts, [(COUNTS[d][0], counts[d]) for d in dens], value),
+                      "parts": list(nums), "denominators": list(dens)})
     return {"unit_id": unit_id, "name": name, "counts": counts,
             "cases": {k: sorted(set(v)) for k, v in t.cases.items()},
             "rates": rates, "online_to_discovery": _lag(t.online_lag), "discovery_to_sign": _lag(t.sign_lag)}

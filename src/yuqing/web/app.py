@@ -46,6 +46,7 @@ ROUTERS = [
     "yuqing.web.pages.notifications",
     "yuqing.web.pages.jobs",
     "yuqing.web.pages.alerts",
+    "yuqing.web.pages.public",
     "yuqing.web.pages.special_reports",  # before pages.reports: /reports/special/… must not match /reports/{kind}/…
     "yuqing.web.pages.duty",
     "yuqing.web.pages.reports",
