@@ -558,6 +558,10 @@ def analyze_pending(ctx: typer.Context) -> None:
         result = analyse_pending(ws, progress=lambda n: bar.advance(task, n))
     out.print(f"已分析 {result.get('analysed', 0)} 条，涉区 {result.get('relevant', 0)} 条，"
               f"转发/重复 {result.get('duplicates', 0)} 条，更新事件 {result.get('events_changed', 0)} 个")
+    if result:  # as the job runner does: a grade this batch raised alerts at once (the sent-log sends it once)
+        from yuqing.jobs.tasks import alerts_after_analysis
+
+        alerts_after_analysis(ws)
 
 
 # ---------------------------------------------------------------- events (R-ANALYSE-7)

@@ -110,3 +110,34 @@ def test_duty_import_now_and_a_rule_for_the_person_on_duty(ws: Workspace, tmp_pa
     assert rule.returncode == 0, rule.stderr
     listed = [json.loads(line) for line in yuqing(ws, "alerts", "rule", "list").stdout.splitlines()]
     assert listed[0]["to_duty"] is True and listed[0]["channels"] == []
+
+
+def test_alerts_run_and_analyze_pending_twice_send_one_message_per_channel(ws: Workspace) -> None:
+    """`analyze-pending` runs the alerts after its batch as the job runner does; with `alerts run` as well,
+    each twice, the e-mail and the WeCom robot each get exactly one message."""
+    from tests.test_analysis_service import WAGES, _add
+    from yuqing.clock import utcnow
+
+    with ws.db.write() as s:
+        factories.user(s, "office1", "office")
+    with http_recorder() as robot, smtp_server() as box:
+        smtp = {"YUQING_SMTP_HOST": box.host, "YUQING_SMTP_PORT": str(box.port)}
+        ids = [yuqing(ws, "alerts", "channel", "add", "--kind", kind, "--name", name, "--target", target,
+                      "--as", "office1").stdout.strip()
+               for kind, name, target in (("email", "值班邮箱", "duty@district.example"),
+                                          ("wecom", "值班群", f"{robot.url}/cgi-bin/webhook/send?key=k"))]
+        rule = yuqing(ws, "alerts", "rule", "add", "--name", "全部", "--min-grade", "IV", "--channel", ids[0],
+                      "--channel", ids[1], "--as", "office1")
+        assert rule.returncode == 0, rule.stderr
+        _add(ws, WAGES, utcnow() - timedelta(hours=3))
+        first = yuqing(ws, "analyze-pending", **smtp)
+        assert first.returncode == 0, first.stderr
+        assert len(box.messages) == 1 and len(robot.requests) == 1  # sent by analyze-pending itself
+        for args in (("alerts", "run"), ("analyze-pending",), ("alerts", "run")):
+            done = yuqing(ws, *args, **smtp)
+            assert done.returncode == 0, done.stderr
+        _add(ws, ["青石镇锦江华府项目农民工今天又去讨薪，工资还是没拿到"], utcnow() - timedelta(minutes=30))
+        assert yuqing(ws, "analyze-pending", **smtp).returncode == 0  # the event grows: still one message
+    assert len(box.messages) == 1 and len(robot.requests) == 1
+    log = [json.loads(line) for line in yuqing(ws, "alerts", "log", "--json").stdout.splitlines()]
+    assert sorted(r["channel_id"] for r in log) == sorted(int(i) for i in ids) and {r["status"] for r in log} == {"sent"}
