@@ -148,3 +148,28 @@ def test_demo_shows_two_daily_reports_and_announces_the_latest(demo) -> None:  #
     again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
     with again.db.read() as s:
         assert len(list_reports(s)) == 2  # idempotent
+
+
+def test_demo_night_alert_reaches_the_person_on_duty_and_escalates_once(demo) -> None:  # type: ignore[no-untyped-def]
+    from yuqing.clock import CHINA
+    from yuqing.store.tables import AuditEntry, User
+    from yuqing.store.tables_alert import AlertDelivery, DutyPage, DutyShift
+
+    ws, passwords, _ = demo
+    assert {"zhiban_song", "zhiban_peng"} <= {p[0] for p in passwords}
+    with ws.db.read() as s:
+        pages = list(s.execute(select(DutyPage).order_by(DutyPage.step)).scalars())
+        night_person = s.execute(select(User.id).where(User.username == "zhiban_peng")).scalar_one()
+        flood = s.get(Event, pages[0].event_id)
+        delivery = s.get(AlertDelivery, pages[0].delivery_id)
+        escalations = s.execute(select(func.count(AuditEntry.id)).where(AuditEntry.action == "duty.escalate")).scalar_one()
+        shifts = s.execute(select(func.count(DutyShift.id))).scalar_one()
+    assert flood is not None and "河口" in flood.title and delivery is not None and delivery.acknowledged_at is None
+    assert [(p.step, p.user_id) for p in pages] == [(0, night_person), (1, None)]  # the night duty, then the office
+    hour = pages[0].paged_at.astimezone(CHINA).hour
+    assert hour >= 22 or hour < 6, pages[0].paged_at
+    assert pages[0].escalated_at is not None and pages[1].escalated_at is None and escalations == 1
+    assert shifts >= 3 * 8
+    again, _ = build_demo(ws.path)
+    with again.db.read() as s:
+        assert s.execute(select(func.count(DutyPage.id))).scalar_one() == 2  # idempotent

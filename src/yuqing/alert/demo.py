@@ -1,27 +1,77 @@
 """Demo: an e-mail channel and a WeCom robot (both pointing at 127.0.0.1 placeholders, so nothing leaves the
-machine) and one rule for grade II and above. Nothing is sent while the demo is built (fast, offline); the
-alert job sends once the service runs — point the channels at real servers with `alerts channel update`."""
+machine) and one rule for grade II and above. Nothing is sent to them while the demo is built (fast, offline);
+the alert job sends once the service runs — point the channels at real servers with `alerts channel update`.
+
+The duty roster (值班): day shifts 08:30–17:30 (值班员 宋佳, with 区委办 王芳 as 带班领导) and night shifts
+17:30–08:30 (值班员 彭磊 alone) from the day before the flooding to a week ahead, and a rule sending grade III
+and above to the person on duty. The flooding reached 彭磊 at 23:40 that night; he did not acknowledge it
+within the acknowledgement time, so it was escalated once, to the office (the end of the night's chain)."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from yuqing.actions.actors import seed_actor
 from yuqing.alert.admin import add_channel, add_rule
-from yuqing.store.tables_alert import AlertChannel
+from yuqing.clock import CHINA, aware, frozen, utcnow
+from yuqing.store.tables import Event
+from yuqing.store.tables_alert import AlertChannel, DutyShift
 from yuqing.workspace import Workspace
 
 EMAIL = ("值班室邮箱", "email", "duty@shili-district.example")
 WECOM = ("舆情值班群（企业微信机器人）", "wecom", "http://127.0.0.1:9/cgi-bin/webhook/send?key=demo-placeholder")
 RULE = "重大及以上舆情（II级及以上）"
+DUTY_RULE = "较大及以上舆情发值班人员（III级及以上）"
+DAY, NIGHT, LEADER = "zhiban_song", "zhiban_peng", "office"
 
 
 def demo_step(ws: Workspace, progress: Any = None) -> None:
+    _channels(ws)
+    _duty(ws)
+
+
+def _channels(ws: Workspace) -> None:
     with ws.db.read() as s:
         if s.execute(select(AlertChannel.id).limit(1)).first() is not None:
             return
     actor = seed_actor(ws)
     ids = [add_channel(ws, actor, kind, name, target) for name, kind, target in (EMAIL, WECOM)]
     add_rule(ws, actor, RULE, "II", ids)
+
+
+def _duty(ws: Workspace) -> None:
+    from yuqing.alert.duty import add_shift, escalate_due
+    from yuqing.alert.run import claim_new, evaluate, send_one, worker_name
+
+    with ws.db.read() as s:
+        if s.execute(select(DutyShift.id).limit(1)).first() is not None:
+            return
+        flood = next((e for e in s.execute(select(Event).where(Event.merged_into_id.is_(None))
+                                           .order_by(Event.id)).scalars() if "河口" in e.title), None)
+        seen = aware(flood.last_seen_at) if flood is not None else utcnow()
+    actor = seed_actor(ws)
+    first = seen.astimezone(CHINA).date() - timedelta(days=1)
+    last = max(utcnow().astimezone(CHINA).date(), first) + timedelta(days=7)
+    day = first
+    while day <= last:
+        morning = datetime.combine(day, time(8, 30), CHINA)
+        evening = datetime.combine(day, time(17, 30), CHINA)
+        add_shift(ws, actor, DAY, morning, evening, 1, "regular", "白班")
+        add_shift(ws, actor, LEADER, morning, evening, 2, "regular", "带班")
+        add_shift(ws, actor, NIGHT, evening, morning + timedelta(days=1), 1, "regular", "夜班")
+        day += timedelta(days=1)
+    rule_id = add_rule(ws, actor, DUTY_RULE, "III", [], to_duty=True)
+    if flood is None:
+        return
+    night = datetime.combine(seen.astimezone(CHINA).date(), time(23, 40), CHINA)
+    night = night if night >= seen else night + timedelta(days=1)
+    with frozen(night):  # the flooding pages the person on duty that night (in-app)
+        due, _ = evaluate(ws, night, [rule_id])
+        worker = worker_name()
+        for delivery_id in claim_new(ws, [d for d in due if d.event_id == flood.id], worker, night):
+            send_one(ws, delivery_id, worker)
+    with frozen(night + timedelta(minutes=ws.settings.duty_ack_minutes, seconds=1)):
+        escalate_due(ws)  # not acknowledged in time: once, to the office (nobody else on the night shift)
