@@ -128,7 +128,7 @@ def test_demo_flooding_reaches_grade_ii_or_higher_from_its_factors(demo) -> None
     assert park.grade == "IV"  # praise is not a problem, however many posts
 
 
-def test_demo_shows_two_daily_reports_and_announces_the_latest(demo) -> None:  # type: ignore[no-untyped-def]
+def test_demo_shows_daily_reports_a_monthly_bulletin_and_an_approved_special_report(demo) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
     from yuqing.reports.daily import latest_day
@@ -145,9 +145,28 @@ def test_demo_shows_two_daily_reports_and_announces_the_latest(demo) -> None:  #
     assert all(r.generated_by == "系统任务" for r in reports)
     assert sum(r.figures["totals"]["collected"] for r in reports) >= 10
     assert sorted(notes) == ["analyst", "leader", "office"]
+    # This month's statistics: per-unit rates with their formulas; and the flooding event's special report,
+    # drafted by the analyst, revised, approved by the district leader.
+    from yuqing.reports.special_store import list_special
+
+    with ws.db.read() as s:
+        monthly = list_reports(s, "monthly")
+        specials = list_special(s)
+        assert list_reports(s, "quarterly")
+    assert monthly
+    figures = monthly[0].figures
+    assert any(r["formula"].startswith("按期签收率 = 按期签收 ") for u in figures["units"] for r in u["rates"])
+    assert sum(u["counts"]["received"] for u in figures["units"]) >= 5
+    assert sum(u["counts"]["closed_confirmed"] + u["counts"]["closed_reported"] for u in figures["units"]) >= 1
+    assert len(specials) == 1
+    special = specials[0]
+    assert "河口" in special.get().figures["event_title"] and special.status == "approved"
+    assert special.approved_version == 2 and special.approved_by_name != special.drafted_by_name
+    assert [v.version for v in special.versions] == [1, 2]
     again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
     with again.db.read() as s:
         assert len(list_reports(s)) == 2  # idempotent
+        assert len(list_special(s)) == 1 and len(list_reports(s, "monthly")) == len(monthly)
 
 
 def test_demo_night_alert_reaches_the_person_on_duty_and_escalates_once(demo) -> None:  # type: ignore[no-untyped-def]

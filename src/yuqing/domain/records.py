@@ -116,11 +116,13 @@ OBJECT_LABELS: dict[str, str] = {
     "items": "信息", "file": "文件", "profile": "辖区档案", "responsibility_rule": "交办规则",
     "spot_check_run": "抽查批次", "monitoring_window": "监测时段", "attachment": "附件",
     "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警", "alert_silence": "预警静默",
-    "report": "报告", "duty_roster": "值班表", "duty_shift": "值班班次",
+    "report": "报告", "duty_roster": "值班表", "duty_shift": "值班班次", "special_report": "舆情专报",
 }
 
 # Detail fields, in the order they read best; fields not listed are shown after, still labelled.
 DETAIL_LABELS: dict[str, str] = {
+    "version": "版本", "approval_void": "原审批作废", "satisfaction": "满意度", "units": "单位数",
+    "recipients": "报送对象",
     "from_state": "原状态", "to_state": "新状态", "reason": "理由/说明", "note": "说明", "title": "标题",
     "name": "名称", "username": "用户名", "display_name": "姓名", "role": "角色", "unit": "单位",
     "kind": "类型", "parent": "上级", "place": "地名", "alias": "别名", "aliases": "别名",
@@ -151,13 +153,13 @@ DETAIL_LABELS: dict[str, str] = {
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
-              "after_close", "replace", "signed", "secret_changed", "replaced", "to_duty"}
+              "after_close", "replace", "signed", "secret_changed", "replaced", "approval_void", "to_duty"}
 _TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at"}
 _STATE_KEYS = {"from_state", "to_state"}
 _UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids"}
 KIND_VALUES: dict[str, str] = {
     # reports
-    "daily": "网络舆情日报告表",
+    "daily": "网络舆情日报告表", "monthly": "月统计", "quarterly": "季通报", "yearly": "年度考核", "special": "舆情专报",
     # units
     "town": "乡镇", "street": "街道", "department": "部门", "office": "办公室",
     # sources

@@ -96,10 +96,14 @@ def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> byte
                                                           for u in _rows(r)])
 
     _para(doc, "三、各单位比率（公式与原始数）", H1_FONT)
-    for i, u in enumerate(r["units"]):
-        _para(doc, f"（{CN_NUMBERS[i % 10]}）{u['name']}", H2_FONT)
+    active = [u for u in r["units"] if sum(u["counts"].values())]
+    for i, u in enumerate(active):
+        _para(doc, f"（{_cn(i + 1)}）{u['name']}", H2_FONT)
         for x in u["rates"]:
             _para(doc, x["formula"], indent=True)
+
+    if len(active) < len(r["units"]):
+        _para(doc, "本期无任何交办、催办、督办或销号记录的单位不列公式（各项均为 0，见上表）。", indent=True)
 
     _para(doc, "四、发现时滞（小时）", H1_FONT)
     _table(doc, ["单位", "案件数", "网上首发→发现 平均", "中位数", "发现→签收 平均", "中位数"],
@@ -121,6 +125,14 @@ def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> byte
     for note in r["notes"]:
         _para(doc, note, indent=True)
     return finish(doc, issuer=issuer, date_line=_date_line(r), title=r["title"], watermark=watermark)
+
+
+def _cn(n: int) -> str:
+    """1 → 一, 12 → 十二, 21 → 二十一 (headings number the units)."""
+    if n <= 10:
+        return CN_NUMBERS[n - 1]
+    tens, ones = divmod(n, 10)
+    return f"{CN_NUMBERS[tens - 1] if tens > 1 else ''}十{CN_NUMBERS[ones - 1] if ones else ''}"
 
 
 def _date_line(r: dict[str, Any]) -> str:

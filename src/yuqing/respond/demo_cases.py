@@ -238,7 +238,8 @@ def _hotline_closed(ws: Workspace, p: dict[str, Actor]) -> int | None:
 
 
 def _wage_courier_closed(ws: Workspace, p: dict[str, Actor]) -> int | None:
-    """快递网点克扣工资: grade III, the reply drafted by the unit, approved by its leader, released, closed."""
+    """快递网点克扣工资: grade III, the reply drafted by the unit, approved by its leader, released, closed, then
+    confirmed by the riders (满意)."""
     c = Clock(days_ago=9)
     with c.at(0):
         case = cases.open_case(ws, p["analyst"], title="城东某快递网点克扣骑手工资（网民留言）",
@@ -264,6 +265,9 @@ def _wage_courier_closed(ws: Workspace, p: dict[str, Actor]) -> int | None:
         replies.release_reply(ws, p["labour_lead"], rep.id, url="https://example.invalid/留言板/2207#reply")
     with c.at(60):
         cases.close(ws, p["office"], case.id, "已回复网民，予以销号")
+    with c.at(72):  # the riders' representative confirms on the return call (counts in the monthly 满意率)
+        cases.confirm(ws, p["office"], case.id, by="骑手代表（电话回访）", note="23 名骑手均已收到退还款项",
+                      satisfaction="满意")
     return case.id
 
 
