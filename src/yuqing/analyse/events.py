@@ -435,7 +435,8 @@ class EventClusterer:
         self._char_vectors: dict[str, dict[str, float]] = {}  # event → normalised keyword-character vector
         self._df: Counter[str] = Counter()
         self._cdf: Counter[str] = Counter()  # documents per keyword character
-        self._cidf_cache: dict[str, float] = {}
+        self._cidf: dict[str, float] = {}  # idf of keyword characters, as of `_cidf_at` documents
+        self._cidf_unseen = 1.0
         self._cidf_at = 0
         self._docs = 0
         self._now = 0.0
@@ -468,19 +469,33 @@ class EventClusterer:
 
     def _char_vector(self, weights: dict[str, float]) -> dict[str, float]:
         """Characters of weighted keywords, weighted by their own idf: 停水 and 没水 share 水."""
-        if self._docs > 1.25 * self._cidf_at + 64:  # idf of characters moves slowly: refresh now and then
-            self._cidf_cache.clear()
-            self._cidf_at = self._docs
-        cache = self._cidf_cache
+        cidf, unseen = self._cidf, self._cidf_unseen
         vec: dict[str, float] = {}
         for term, w in weights.items():
-            for ch in set(term):
-                idf = cache.get(ch)
-                if idf is None:
-                    idf = cache[ch] = math.log((self._docs + 1) / (self._cdf.get(ch, 0) + 1)) + 1.0
-                vec[ch] = vec.get(ch, 0.0) + w * idf
+            for ch in dict.fromkeys(term):  # (ordered: the same sums in every process)
+                vec[ch] = vec.get(ch, 0.0) + w * cidf.get(ch, unseen)
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {c: v / norm for c, v in vec.items()}
+
+    def _count_doc(self, terms: dict[str, None]) -> None:
+        """An original item's keywords enter the document frequencies (`add` and `follow` alike).
+
+        The idf of characters moves slowly: it is taken afresh only when the document count has grown
+        by a quarter (every document for the first 64), from the counts at that moment, so that it
+        depends on the documents seen and not on which items happened to be scored when (a worker
+        that replays stored items must reach the same numbers as the one that analysed them).
+        """
+        self._docs += 1
+        _count(self._df, terms)
+        _count(self._cdf, set("".join(terms)))
+        if len(self._df) > self.max_terms:
+            self._df = Counter(dict(self._df.most_common(self.max_terms // 2)))
+        if self._docs <= 64 or self._docs > 1.25 * self._cidf_at + 64:
+            log, docs = math.log, self._docs + 1
+            self._cidf = {ch: log(docs / (n + 1)) + 1.0 for ch, n in self._cdf.items()}
+            self._cidf_unseen = log(docs) + 1.0
+            self._cidf_at = self._docs
+            self._char_vectors.clear()  # computed again from the new idf when needed
 
     def _event_chars(self, ev_id: str) -> dict[str, float]:
         chars = self._char_vectors.get(ev_id)
@@ -529,11 +544,7 @@ class EventClusterer:
                 if ev_id in self.active:
                     return self._join(self.active[ev_id], member, specific_places)
         terms = dict.fromkeys(member.keywords)  # ordered, so runs are reproducible
-        self._docs += 1
-        _count(self._df, terms)
-        _count(self._cdf, set("".join(terms)))
-        if len(self._df) > self.max_terms:
-            self._df = Counter(dict(self._df.most_common(self.max_terms // 2)))
+        self._count_doc(terms)
         log, df, docs = math.log, self._df.get, self._docs + 1  # (`_idf`, inlined: hot)
         weights = {t: log(docs / (df(t, 0) + 1)) + 1.0 for t in terms}
         item_chars: list[dict[str, float]] = []
@@ -611,15 +622,15 @@ class EventClusterer:
         the idf tables learn the item's keywords as `add` would.
         """
         self._now = max(self._now, member.at)
-        if member.duplicate_of is None:
-            terms = dict.fromkeys(member.keywords)
-            self._docs += 1
-            self._df.update(list(terms))
-            self._cdf.update(set("".join(terms)))
+        original = self._item_event.get(member.duplicate_of) if member.duplicate_of is not None else None
+        if original is None or self.resolve(original) not in self.active:  # as `add` counts it
+            self._count_doc(dict.fromkeys(member.keywords))
         ev = self.active.get(ev_id)
         if ev is None:
             ev = EventState(ev_id, trim_title(member.headline or member.snippet), member.at, member.at)
             self.active[ev_id] = ev
+            if len(self.active) > self.max_active:
+                self._retire([next(iter(self.active.values()))])
         return self._join(ev, member, specific_places)
 
     def _merge_pass(self, ev_id: str, where: set[str]) -> str:
