@@ -324,3 +324,23 @@ def test_public_accountability_page(november):
                      "满意率 = （满意 1 + 基本满意 0） / 有满意度评价 1 = 100.0%"):
             assert text in page.text, text
         assert "B 噪音" not in page.text and "/cases/" not in page.text and "退出" not in page.text
+
+
+def test_the_hourly_job_sends_last_month_and_last_quarter_once(november):
+    from sqlalchemy import select
+
+    from yuqing.jobs.tasks import run_task
+    from yuqing.reports.store import get_report
+    from yuqing.store.tables import Notification
+
+    d = november["desk"]
+    with frozen(t(12, 1, 9)):
+        assert run_task(d.ws, "report.periodic") == {"generated": ["monthly:2026-11", "quarterly:2026-Q3"]}
+        assert run_task(d.ws, "report.periodic") == {"generated": []}
+    with d.ws.db.read() as s:
+        stored = get_report(s, "2026-11", "monthly")
+        notes = s.execute(select(Notification).where(Notification.kind == "report.periodic")).scalars().all()
+    assert stored is not None and stored.generated_by == "系统任务" and stored.figures == figures(d)
+    assert sorted({n.audience for n in notes}) == ["analyst", "leader", "office"] and len(notes) == 6
+    monthly = next(n for n in notes if n.link == "/reports/monthly/2026-11")
+    assert "按期签收率 = 按期签收 3 / 应签收 5 = 60.0%" in monthly.body  # 1 of 2, 1 of 2, 1 of 1

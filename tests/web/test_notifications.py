@@ -150,6 +150,8 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
     special = draft_special(ws, d.analyst, d.event(title="暴雨内涝"))
     approve_special(ws, d.leader, special.id, version=1)
     send_special(ws, d.office, special.id)
+    # Last month's statistics and last quarter's bulletin, once the period is over (the hourly job).
+    run_task(ws, "report.periodic")
     return {"moved": moved, "source": source_id}
 
 
@@ -201,6 +203,8 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == n.link and ADMIN_PAGES[n.link] in r.text
             elif (n.link or "").startswith("/reports/daily/"):  # the report is ready: its page opens
                 assert path == n.link and "网络舆情日报告表" in r.text
+            elif re.match(r"^/reports/(monthly|quarterly)/", n.link or ""):  # the statistics open their page
+                assert path == n.link and n.title.removesuffix("已生成") in r.text
             elif (n.link or "").startswith("/reports/special/"):  # a special report opens its page
                 assert path == urlsplit(n.link or "").path and "舆情专报" in r.text and "暴雨内涝" in r.text
             elif (n.link or "").startswith("/duty/pages/"):  # a paged alert opens its page with the button

@@ -49,6 +49,7 @@ KINDS: dict[str, str] = {
     "alert.channel_failing": "预警渠道故障",
     "report.daily": "网络舆情日报告表",
     "report.special": "舆情专报",
+    "report.periodic": "月统计与季通报",
 }
 
 

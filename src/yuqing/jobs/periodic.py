@@ -40,6 +40,7 @@ JOB_NAMES: dict[str, str] = {
     "case.remind_due": "催办与督办",
     "case.spot_check": "每周抽查复核",
     "report.daily": "网络舆情日报告表",
+    "report.periodic": "月统计与季通报",
 }
 
 

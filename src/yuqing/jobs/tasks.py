@@ -42,6 +42,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("case.remind_due", 3600),  # 催办 before and after deadlines, 督办 when long overdue
     Periodic("case.spot_check", 7 * 24 * 3600),  # weekly 抽查复核 (share from settings), seeded by ISO week
     Periodic("report.daily", 300),  # the daily report once daily_report_time has passed (once a day)
+    Periodic("report.periodic", 3600),  # last month's statistics and last quarter's bulletin, once each
 ]
 
 

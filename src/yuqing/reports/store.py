@@ -94,9 +94,10 @@ def compute_period(session: Session, workspace: Any, period: Any) -> dict[str, A
 
 
 @action("report.generate_period", permission="reports.write")
-def generate_period(tx: Tx, kind: str, period: str) -> StoredReport:
-    """Compute a month's or a quarter's statistics (月统计、季通报) as of the period's end and store them
-    (replacing an earlier run of that period: the same numbers, unless the period had not ended); audited."""
+def generate_period(tx: Tx, kind: str, period: str, *, notify: bool = False) -> StoredReport:
+    """Compute a month's, a quarter's or a year's statistics (月统计、季通报、年度考核) as of the period's end and
+    store them (replacing an earlier run of that period: the same numbers, unless the period had not ended);
+    audited. With `notify`, leaders, the office and the analysts are told in their inbox."""
     from yuqing.reports.periodic import MONTHLY, QUARTERLY, YEARLY, PeriodError, parse_period
 
     if kind not in (MONTHLY, QUARTERLY, YEARLY):
@@ -117,6 +118,14 @@ def generate_period(tx: Tx, kind: str, period: str) -> StoredReport:
     tx.session.flush()
     tx.audit("report.generate", "report", row.id, kind=kind, period=p.key, replaced=replaced,
              units=len(figures["units"]), overdue=figures["total"]["counts"]["overdue"])
+    if notify:
+        total = figures["total"]
+        rates = {r["key"]: r for r in total["rates"]}
+        body = (f"收到交办 {total['counts']['received']} 次；{rates['sign_rate']['formula']}；"
+                f"{rates['feedback_rate']['formula']}；逾期案件 {total['counts']['overdue']} 件。")
+        for audience in DAILY_AUDIENCE:
+            tx.notify(audience, "report.periodic", f"{figures['title']}已生成", body, link=f"/reports/{kind}/{p.key}")
+        row.notified_at = utcnow()
     return _stored(row)
 
 

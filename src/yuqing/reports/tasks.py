@@ -1,4 +1,5 @@
-"""The daily report job (add "yuqing.reports.tasks" to TASK_MODULES): once a day, at `daily_report_time`."""
+"""Report jobs (module listed in TASK_MODULES): the daily report once a day at `daily_report_time`; the last
+month's statistics and the last quarter's bulletin once each, as soon as the period is over."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from yuqing.actions.actors import jobs_actor
 from yuqing.clock import CHINA, utcnow
 from yuqing.jobs.tasks import task
-from yuqing.reports.store import due_time, generate_daily, get_report
+from yuqing.reports.periodic import MONTHLY, QUARTERLY, previous_period
+from yuqing.reports.store import due_time, generate_daily, generate_period, get_report
 from yuqing.workspace import Workspace
 
 
@@ -27,3 +29,21 @@ def daily(ws: Workspace, now: datetime | None = None) -> dict[str, Any]:
         return {"generated": False, "reason": "done", "day": day.isoformat()}
     stored = generate_daily(ws, jobs_actor(ws), day, notify=True)
     return {"generated": True, "day": stored.period, "id": stored.id}
+
+
+@task("report.periodic")
+def periodic(ws: Workspace, now: datetime | None = None) -> dict[str, Any]:
+    """Checked hourly: when a month (or a quarter) has ended and its statistics were not sent yet, generate
+    them as the jobs account and tell the readers. Numbers are as of the period's end, so a late run (or a
+    rerun) gives the same figures."""
+    today = (now or utcnow()).astimezone(CHINA).date()
+    done: list[str] = []
+    for kind in (MONTHLY, QUARTERLY):
+        p = previous_period(kind, today)
+        with ws.db.read() as s:
+            existing = get_report(s, p.key, kind)
+        if existing is not None and existing.notified_at is not None:
+            continue
+        generate_period(ws, jobs_actor(ws), kind, p.key, notify=True)
+        done.append(f"{kind}:{p.key}")
+    return {"generated": done}
