@@ -4,7 +4,7 @@ event page, against the server run the way the README tells an operator (`yuqing
     .venv/bin/python bench/web_load.py [--users 50] [--seconds 30] [--workers 2] [--think 1] [--workspace DIR]
 
 Without --workspace it builds the demo workspace in a temporary folder (`yuqing demo --no-serve`).
-Each user signs in first (not timed), then asks for the four pages in turn, pausing a random 0.5–1.5 ×
+Each user signs in first (one after another, not timed), then asks for the four pages in turn, pausing a random 0.5–1.5 ×
 `--think` seconds between clicks as a person reading the page does (`--think 0`: no pause at all, the
 harshest case: then 50 users are 50 requests always in flight). The server runs with `--workers`
 processes, as the README advises (one per core).
@@ -52,10 +52,9 @@ async def _login(client: httpx.AsyncClient, username: str) -> None:
     assert r.status_code in (200, 303), r.status_code
 
 
-async def _user(base: str, username: str, pages: dict[str, str], clock: dict[str, float], ready: asyncio.Barrier,
+async def _user(client: httpx.AsyncClient, pages: dict[str, str], clock: dict[str, float], ready: asyncio.Barrier,
                 think: float, times: dict[str, list[float]], errors: dict[str, int], k: int) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False) as client:
-        await _login(client, username)
+    try:  # the client has signed in already (so no `async with`: httpx opens a client once)
         await ready.wait()  # everyone has signed in: the measured time starts
         names = list(pages)
         i = k
@@ -74,6 +73,8 @@ async def _user(base: str, username: str, pages: dict[str, str], clock: dict[str
                 errors[name] += 1
             if think:
                 await asyncio.sleep(think * random.uniform(0.5, 1.5))
+    finally:
+        await client.aclose()
 
 
 def _event_page(base: str) -> str:
@@ -95,9 +96,16 @@ async def _run(base: str, users: int, seconds: float, think: float,
     errors = dict.fromkeys(pages, 0)
     clock = {"until": float("inf")}
     ready = asyncio.Barrier(users + 1)
-    tasks = [asyncio.create_task(_user(base, USERS[k % len(USERS)], pages, clock, ready, think, times, errors, k))
+    # Sign-ins one after another, before the measured time: the login lockout counts attempts before checking
+    # the password, so 25 parallel sign-ins of one account are (rightly) refused as a guessing attack.
+    clients = []
+    for k in range(users):
+        client = httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False)
+        await _login(client, USERS[k % len(USERS)])
+        clients.append(client)
+    tasks = [asyncio.create_task(_user(clients[k], pages, clock, ready, think, times, errors, k))
              for k in range(users)]
-    await ready.wait()  # sign-ins (password hashing) are not part of the measured load
+    await ready.wait()
     start = time.perf_counter()
     clock["until"] = start + seconds
     await asyncio.gather(*tasks)
