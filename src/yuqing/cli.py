@@ -311,7 +311,8 @@ def retention(ctx: typer.Context) -> None:
     ws = ws_of(ctx, migrate=True)
     r = purge_expired(ws, jobs_actor(ws))
     out.print(f"保存期限 {ws.settings.retention_days} 天：清除了 {r.items} 条信息、{r.versions} 个历史版本、"
-              f"{r.bodies} 个原始响应的快照和个人信息")
+              f"{r.bodies} 个原始响应的快照和个人信息"
+              + (f"；为 {r.legacy_redacted} 个早先保存的快照补做了发帖人脱敏" if r.legacy_redacted else ""))
 
 
 @app.command()

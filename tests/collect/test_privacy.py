@@ -56,7 +56,9 @@ def test_official_accounts_keep_their_names(ws: Workspace) -> None:
     ingest_push(ws, sid, token, [{"id": "o1", "text": "停水通知", "author": "区水务局"}])
     item, snapshot = _item(ws, "o1")
     assert item.author_public == "区水务局" and "区水务局" in snapshot.decode("utf-8")
-    assert item.snapshot_sha256 is None
+    assert item.snapshot_sha256 == item.raw_sha256  # the stored copy is the bytes as received
+    with ws.db.read() as s:
+        assert not raw_evidence(s, item).redacted
 
 
 def test_imported_rows_are_hashed_in_the_snapshot(ws: Workspace, tmp_path: Path) -> None:

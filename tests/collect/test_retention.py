@@ -46,3 +46,64 @@ def test_the_setting_is_read_from_the_workspace(ws: Workspace, monkeypatch) -> N
 
     monkeypatch.setenv("YUQING_RETENTION_DAYS", "30")
     assert open_workspace(ws.path).settings.retention_days == 30
+
+
+def test_snapshots_stored_before_redaction_are_redacted_once_by_the_next_run(ws: Workspace) -> None:
+    """A workspace older than redaction on the way in: its stored copies carry names and no copy hash."""
+    import hashlib
+    import json
+    import zlib
+
+    from yuqing.collect.evidence import raw_evidence
+    from yuqing.store.tables import ItemVersion
+    from yuqing.store.tables_collect import RawBody
+
+    sid = sources.sources_add(ws, ADMIN, "push", None, "12345 热线")
+    official = sources.sources_add(ws, ADMIN, "push", None, "区政府发布", official=True)
+    record = {"id": "p1", "text": "小区停水三天", "nickname": "小明同学", "extra": {"phone": "13800138000"}}
+    ingest_push(ws, sid, issue_push_token(ws, ADMIN, sid), [record])
+    ingest_push(ws, official, issue_push_token(ws, ADMIN, official), [{"id": "o1", "text": "停水通知",
+                                                                        "author": "区水务局"}])
+    legacy = json.dumps(record, ensure_ascii=False).encode("utf-8")
+    feed = ("<rss><channel><item><title>停水</title><dc:creator>王小明</dc:creator></item></channel></rss>"
+            .encode())
+    with ws.db.write() as s:  # what such a workspace holds: plain copies, no copy hash, names in `extra`
+        s.execute(update(Item).where(Item.external_id == "p1").values(
+            raw_snapshot=zlib.compress(legacy), raw_sha256=hashlib.sha256(legacy).hexdigest(),
+            snapshot_sha256=None, extra={"nickname": "小明同学", "unit": "水务"}))
+        s.execute(update(Item).where(Item.external_id == "o1").values(snapshot_sha256=None))
+        p1 = s.execute(select(Item.id).where(Item.external_id == "p1")).scalar_one()
+        s.add(ItemVersion(item_id=p1, version=0, title="", text="小区停水", content_hash="x" * 64,
+                          raw_sha256=hashlib.sha256(legacy).hexdigest(), raw_snapshot=zlib.compress(legacy),
+                          captured_at=utcnow()))
+        s.add(RawBody(sha256=hashlib.sha256(feed).hexdigest(), url="http://127.0.0.1/rss", content_type="application/rss+xml",
+                      size=len(feed), captured_at=utcnow(), snapshot=zlib.compress(feed)))
+
+    first = purge_expired(ws, jobs_actor(ws))
+    again = purge_expired(ws, jobs_actor(ws))
+    assert (first.legacy_redacted, again.legacy_redacted) == (4, 0)  # item, official item, version, feed; once
+    with ws.db.read() as s:
+        item = s.execute(select(Item).where(Item.external_id == "p1")).scalar_one()
+        ev = raw_evidence(s, item)
+        version = s.execute(select(ItemVersion).where(ItemVersion.item_id == item.id)).scalar_one()
+        body = s.execute(select(RawBody).where(RawBody.url == "http://127.0.0.1/rss")).scalar_one()
+        kept = s.execute(select(Item).where(Item.external_id == "o1")).scalar_one()
+        audited = s.execute(select(AuditEntry).where(
+            AuditEntry.action == "privacy.legacy_redaction_batch")).scalars().all()
+    assert ev.raw is not None and ev.intact and ev.redacted and ev.raw_sha256 == hashlib.sha256(legacy).hexdigest()
+    for blob in (ev.raw, zlib.decompress(version.raw_snapshot or b""), zlib.decompress(body.snapshot or b""),
+                 json.dumps(item.extra, ensure_ascii=False).encode()):
+        assert "小明同学".encode() not in blob and b"13800138000" not in blob and "王小明".encode() not in blob
+    assert item.extra["unit"] == "水务" and item.extra["nickname"].startswith("hash:")
+    assert "区水务局".encode() in zlib.decompress(kept.raw_snapshot or b"") and kept.snapshot_sha256 == kept.raw_sha256
+    assert len(audited) == 3 and {a.detail["copies"] for a in audited} == {"信息快照", "历史版本快照", "原始响应快照"}
+
+
+def test_redacting_twice_does_not_hash_the_hash() -> None:
+    from yuqing.collect.privacy import redact_body, redact_record
+
+    once = redact_record({"author": "王小明", "extra": {"phone": "13800138000"}}, "salt")
+    assert redact_record(once, "salt") == once
+    feed = b"<rss><item><dc:creator>\xe7\x8e\x8b</dc:creator><author>Wang Xiaoming</author></item></rss>"
+    assert redact_body(redact_body(feed, "application/rss+xml", "salt"), None, "salt") == redact_body(
+        feed, "application/rss+xml", "salt")

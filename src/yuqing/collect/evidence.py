@@ -44,6 +44,7 @@ def raw_evidence(session: Session, item: Item) -> Evidence:
             raw, ctype, shared = zlib.decompress(body.snapshot), body.content_type, True
             stored_sha = body.snapshot_sha256
     intact = raw is not None and hashlib.sha256(raw).hexdigest() == (stored_sha or item.raw_sha256)
+    evidence_sha = item.raw_sha256
     return Evidence(
         url=item.url,
         captured_at=item.captured_at,
@@ -52,6 +53,6 @@ def raw_evidence(session: Session, item: Item) -> Evidence:
         raw=raw,
         shared=shared,
         intact=intact,
-        redacted=stored_sha is not None,
+        redacted=stored_sha is not None and stored_sha != evidence_sha,
         snapshot_sha256=stored_sha,
     )

@@ -31,12 +31,17 @@ def person_hash(salt: str, value: object) -> str:
     return "hash:" + hashlib.sha256(f"{salt}\x00{text.strip()}".encode()).hexdigest()
 
 
+def is_hashed(value: object) -> bool:
+    """A value that is already a person hash (redacting twice must not hash the hash)."""
+    return isinstance(value, str) and value.startswith("hash:") and len(value) == 69
+
+
 def redact_record(record: Any, salt: str, depth: int = 0) -> Any:
     """A copy of a JSON record with every person field's value replaced by its salted hash."""
     if depth > 20:
         return record
     if isinstance(record, dict):
-        return {k: (person_hash(salt, v) if is_person_key(k) and v not in (None, "") else
+        return {k: (person_hash(salt, v) if is_person_key(k) and v not in (None, "") and not is_hashed(v) else
                     redact_record(v, salt, depth + 1)) for k, v in record.items()}
     if isinstance(record, list):
         return [redact_record(v, salt, depth + 1) for v in record]
@@ -69,7 +74,7 @@ def redact_feed_bytes(body: bytes, salt: str) -> bytes:
 
     def replace(m: re.Match[bytes]) -> bytes:
         text = m.group("body").replace(b"<![CDATA[", b"").replace(b"]]>", b"").strip()
-        if not text:
+        if not text or text.startswith(b"hash:"):
             return m.group(0)
         digest = hashlib.sha256(salt.encode("utf-8") + b"\x00" + text).hexdigest()
         return m.group(1) + b"hash:" + digest.encode("ascii") + m.group(4)

@@ -92,7 +92,7 @@ def save_raw_body(
                 size=len(body),
                 captured_at=now or utcnow(),
                 snapshot=zlib.compress(stored, 6),
-                snapshot_sha256=sha256_hex(stored) if stored != body else None,
+                snapshot_sha256=sha256_hex(stored),  # = the evidence hash when nothing was redacted
             )
         )
         session.flush()
@@ -227,7 +227,7 @@ def _values(
         stored = fetched.raw if official else redact_named(
             redact_body(fetched.raw, fetched.content_type, salt), fetched.author, salt)
         raw_sha, snapshot = sha256_hex(fetched.raw), zlib.compress(stored, 6)
-        snapshot_sha = sha256_hex(stored) if stored != fetched.raw else None
+        snapshot_sha = sha256_hex(stored)  # = raw_sha when nothing was redacted
     return dict(
         url=fetched.url,
         title=title,

@@ -223,7 +223,7 @@ class Item(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     raw_sha256: Mapped[str | None] = mapped_column(String(64))  # of the bytes as received: the evidence
     raw_snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed, posters redacted
-    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))  # of the redacted copy, when it differs
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))  # of the stored copy; NULL: stored unredacted
     raw_content_type: Mapped[str | None] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer, default=1)
     reposts: Mapped[int] = mapped_column(Integer, default=0)

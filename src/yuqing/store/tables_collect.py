@@ -39,7 +39,7 @@ class RawBody(Base):
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     captured_at: Mapped[datetime] = mapped_column(default=utcnow)
     snapshot: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed, posters redacted; None once purged
-    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))  # of the redacted copy, when it differs
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))  # of the stored copy; NULL: stored unredacted
 
 
 class MonitoringWindow(Base):
