@@ -26,6 +26,8 @@ from yuqing.store.tables_report import SpecialReport, SpecialReportVersion
 DRAFT, APPROVED, SENT = "draft", "approved", "sent"
 STATUS_LABELS = {DRAFT: "草稿（待审批）", APPROVED: "已审批（待报送）", SENT: "已报送"}
 MAX_TEXT = 20000
+# Who may approve (roles holding reports.approve), told when a draft waits for them.
+APPROVERS = ("leader", "office")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +132,9 @@ def draft_special(tx: Tx, event_id: int, *, summary: str = "", suggestion: str =
     tx.session.flush()
     v = _add_version(tx, row, summary.strip() or auto_summary, suggestion.strip() or auto_suggestion, "起草")
     tx.audit("special_report.draft", "special_report", row.id, event_id=event_id, version=v.version)
-    tx.notify("leader", "report.special", f"舆情专报待审批：{figures['event_title']}",
-              f"{tx.actor.name} 起草了第 {v.version} 版", link=f"/reports/special/{row.id}")
+    for audience in APPROVERS:
+        tx.notify(audience, "report.special", f"舆情专报待审批：{figures['event_title']}",
+                  f"{tx.actor.name} 起草了第 {v.version} 版", link=f"/reports/special/{row.id}")
     return row
 
 
