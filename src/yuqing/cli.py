@@ -820,6 +820,7 @@ def alert_rule_add(
     role: Annotated[list[str] | None, typer.Option("--role", help="站内通知的角色代码（可重复）")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="单位名称或编号（事件涉及其属地，或有交办给它的案件）")] = None,
     to_duty: Annotated[bool, typer.Option("--duty", help="发给当时的值班人员（未按时确认则升级）")] = False,
+    warnings: Annotated[bool, typer.Option("--warnings", help="也发送符合条件的预警信号（声量突增、应急关键词），不论等级")] = False,
     as_user: AsUser = None,
 ) -> None:
     """添加预警规则，输出规则编号。"""
@@ -827,7 +828,7 @@ def alert_rule_add(
 
     typer.echo(_alert_change(ctx, as_user, add_rule, name, min_grade, list(channel or []), topic=topic,
                              place=place, keyword=keyword, source=source, roles=list(role or []),
-                             unit=unit, to_duty=to_duty))
+                             unit=unit, to_duty=to_duty, early_warning=warnings))
 
 
 @alert_rule_app.command("list")

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # An alert paged to the person on duty and not acknowledged within this many minutes goes to the next
     # person in the escalation chain, then to the office (R-ALERT-4).
     duty_ack_minutes: int = Field(default=15, ge=1)
+    # Early warning (预警): a spike is the last hour's posts against the same hour on this many previous days
+    # (median + MAD), and never fewer posts than the minimum (yuqing.domain.early_warning).
+    warning_baseline_days: int = Field(default=14, ge=3, le=60)
+    warning_min_count: int = Field(default=10, ge=2)
     # The daily report (网络舆情日报告表) is generated and sent at this China time ("HH:MM"), before 17:00.
     daily_report_time: str = "16:30"
     # The address people open Yuqing at (e.g. https://yuqing.example.gov.cn), for links in alert messages.

@@ -192,3 +192,30 @@ def test_demo_night_alert_reaches_the_person_on_duty_and_escalates_once(demo) ->
     again, _ = build_demo(ws.path)
     with again.db.read() as s:
         assert s.execute(select(func.count(DutyPage.id))).scalar_one() == 2  # idempotent
+
+
+def test_demo_flooding_spike_is_one_early_warning_shown_in_the_alert_centre(demo) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import login
+    from yuqing.clock import CHINA
+    from yuqing.store.tables_alert import AlertDelivery, AlertWarning
+    from yuqing.web.app import create_app
+
+    ws, passwords, _ = demo
+    with ws.db.read() as s:
+        [warning] = list(s.execute(select(AlertWarning)).scalars())
+        flood = s.get(Event, warning.event_id)
+        sent = list(s.execute(select(AlertDelivery).where(AlertDelivery.warning_id == warning.id)).scalars())
+    assert warning.kind == "event_spike" and flood is not None and "河口" in flood.title
+    assert warning.window_end.astimezone(CHINA).hour in (1, 2, 3)  # the second night
+    assert warning.reason.startswith("近1小时 ") and "基线中位数" in warning.reason
+    assert sorted(d.recipient for d in sent) == ["role:analyst", "role:office"] and {d.status for d in sent} == {"sent"}
+    password = dict((p[0], p[1]) for p in passwords)["office"]
+    with TestClient(create_app(ws)) as client:
+        login(client, "office", password)
+        page = client.get("/alerts").text
+    assert "事件声量突增" in page and warning.reason in page
+    again, _ = build_demo(ws.path)
+    with again.db.read() as s:
+        assert len(list(s.execute(select(AlertWarning)).scalars())) == 1  # idempotent

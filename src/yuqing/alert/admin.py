@@ -99,9 +99,11 @@ def _topic(value: str | None) -> str | None:
 @action("alert.rule_add", permission="alerts.manage")
 def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic: str | None = None,
              place: str | None = None, keyword: str | None = None, source: str | None = None,
-             roles: list[str] | None = None, unit: str | None = None, to_duty: bool = False) -> int:
+             roles: list[str] | None = None, unit: str | None = None, to_duty: bool = False,
+             early_warning: bool = False) -> int:
     """Add a rule: events at or above `min_grade` that match the optional criteria alert these channels,
-    (in-app) these roles and, with `to_duty`, the person on duty (escalated when not acknowledged)."""
+    (in-app) these roles and, with `to_duty`, the person on duty (escalated when not acknowledged); with
+    `early_warning`, so do early warnings (spikes, emergency keywords) matching the criteria, at any grade."""
     grade = normalise_grade(min_grade)
     if grade is None:
         raise AlertConfigError("最低等级须为 I、II、III 或 IV")
@@ -126,13 +128,14 @@ def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic
         if unit_id is None:
             raise AlertConfigError(f"单位“{wanted}”不存在")
     row = AlertRule(name=name.strip(), min_grade=grade, topic=_topic(topic), place=_clean(place),
-                    keyword=_clean(keyword), source=_clean(source), roles=roles, unit_id=unit_id, to_duty=to_duty)
+                    keyword=_clean(keyword), source=_clean(source), roles=roles, unit_id=unit_id, to_duty=to_duty,
+                    early_warning=early_warning)
     tx.session.add(row)
     tx.session.flush()
     tx.session.add_all([AlertRuleChannel(rule_id=row.id, channel_id=i) for i in ids])
     tx.audit("alert.rule_add", "alert_rule", row.id, name=row.name, grade=grade, topic=row.topic,
              place=row.place, keywords=row.keyword, sources=row.source, channels=[found[i] for i in ids],
-             roles=[ROLE_NAMES[r] for r in roles], unit_id=unit_id, to_duty=to_duty)
+             roles=[ROLE_NAMES[r] for r in roles], unit_id=unit_id, to_duty=to_duty, early_warning=early_warning)
     return row.id
 
 
@@ -156,7 +159,8 @@ def acknowledge(tx: Tx, delivery_id: int) -> int:
         raise NotFound(f"预警 {delivery_id} 不存在")
     result = tx.session.execute(
         update(AlertDelivery).where(AlertDelivery.rule_id == row.rule_id, AlertDelivery.event_id == row.event_id,
-                                    AlertDelivery.grade == row.grade, AlertDelivery.acknowledged_at.is_(None))
+                                    AlertDelivery.grade == row.grade, AlertDelivery.warning_id == row.warning_id,
+                                    AlertDelivery.acknowledged_at.is_(None))
         .values(acknowledged_at=utcnow(), acknowledged_by_id=tx.actor.user_id))
     marked = int(getattr(result, "rowcount", 0) or 0)
     if marked:

@@ -5,7 +5,11 @@ the alert job sends once the service runs — point the channels at real servers
 The duty roster (值班): day shifts 08:30–17:30 (值班员 宋佳, with 区委办 王芳 as 带班领导) and night shifts
 17:30–08:30 (值班员 彭磊 alone) from the day before the flooding to a week ahead, and a rule sending grade III
 and above to the person on duty. The flooding reached 彭磊 at 23:40 that night; he did not acknowledge it
-within the acknowledgement time, so it was escalated once, to the office (the end of the night's chain)."""
+within the acknowledgement time, so it was escalated once, to the office (the end of the night's chain).
+
+Early warning (预警): a rule sending spikes and emergency keywords to the office and the analysts (in-app). At
+02:50 on the flooding's second night the posts about it in the last hour were far above the same hour on the
+days before: one spike warning (事件声量突增), with its reason, sent to their inboxes and shown in 预警中心."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from sqlalchemy import select
 from yuqing.actions.actors import seed_actor
 from yuqing.alert.admin import add_channel, add_rule
 from yuqing.clock import CHINA, aware, frozen, utcnow
-from yuqing.store.tables import Event
+from yuqing.store.tables import Event, Item
 from yuqing.store.tables_alert import AlertChannel, DutyShift
 from yuqing.workspace import Workspace
 
@@ -26,11 +30,42 @@ WECOM = ("舆情值班群（企业微信机器人）", "wecom", "http://127.0.0.
 RULE = "重大及以上舆情（II级及以上）"
 DUTY_RULE = "较大及以上舆情发值班人员（III级及以上）"
 DAY, NIGHT, LEADER = "zhiban_song", "zhiban_peng", "office"
+WARNING_RULE = "声量突增与应急关键词预警（站内通知）"
 
 
 def demo_step(ws: Workspace, progress: Any = None) -> None:
     _channels(ws)
     _duty(ws)
+    _warning(ws)
+
+
+def _warning(ws: Workspace) -> None:
+    """The spike of the flooding's second night (02:50, the posts of 01:50–02:50), warned in-app."""
+    from yuqing.alert.run import claim_new, evaluate, send_one, worker_name
+    from yuqing.alert.warnings import detect
+    from yuqing.store.tables_alert import AlertRule
+
+    with ws.db.read() as s:
+        if s.execute(select(AlertRule.id).where(AlertRule.name == WARNING_RULE)).first() is not None:
+            return
+        flood = next((e for e in s.execute(select(Event).where(Event.merged_into_id.is_(None))
+                                           .order_by(Event.id)).scalars() if "河口" in e.title), None)
+    rule_id = add_rule(ws, seed_actor(ws), WARNING_RULE, "I", [], roles=["office", "analyst"], early_warning=True)
+    if flood is None:
+        return
+    with ws.db.read() as s:  # the flooding's busiest hour (the second night), a minute after its last post
+        times = sorted(aware(t) for t in s.execute(select(Item.published_at).where(
+            Item.event_id == flood.id, Item.published_at.is_not(None))).scalars() if t is not None)
+    if not times:
+        return
+    busiest = max(times, key=lambda t: sum(1 for u in times if t - timedelta(hours=1) < u <= t))
+    at = busiest + timedelta(minutes=1)
+    with frozen(at):
+        detect(ws, at)
+        due, _ = evaluate(ws, at, [rule_id])
+        worker = worker_name()
+        for delivery_id in claim_new(ws, due, worker, at):
+            send_one(ws, delivery_id, worker)
 
 
 def _channels(ws: Workspace) -> None:

@@ -310,10 +310,12 @@ def email_page(ws: Workspace, page_id: int, message: AlertMessage) -> None:
 
 def _message_for(ws: Workspace, s: Session, delivery: AlertDelivery) -> AlertMessage:
     from yuqing.alert.run import _message
+    from yuqing.store.tables_alert import AlertWarning
 
     rule, event = s.get(AlertRule, delivery.rule_id), s.get(Event, delivery.event_id)
     assert rule is not None and event is not None
-    return _message(ws, delivery, rule, event)
+    return _message(ws, delivery, rule, event,
+                    s.get(AlertWarning, delivery.warning_id) if delivery.warning_id else None)
 
 
 def _name(s: Session, user_id: int | None) -> str:

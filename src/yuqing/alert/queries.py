@@ -13,7 +13,14 @@ from yuqing.clock import utcnow
 from yuqing.domain.alerts import CHANNEL_KINDS, FAILING_AFTER, STATUS_LABELS, grade_label
 from yuqing.domain.roles import ROLE_NAMES
 from yuqing.store.tables import Event, Unit
-from yuqing.store.tables_alert import AlertChannel, AlertDelivery, AlertRule, AlertRuleChannel, AlertSilence
+from yuqing.store.tables_alert import (
+    AlertChannel,
+    AlertDelivery,
+    AlertRule,
+    AlertRuleChannel,
+    AlertSilence,
+    AlertWarning,
+)
 from yuqing.workspace import Workspace
 
 
@@ -45,7 +52,8 @@ def rule_rows(ws: Workspace) -> list[dict[str, Any]]:
         channels.setdefault(rule_id, []).append(channel_id)
     return [{"id": r.id, "name": r.name, "min_grade": r.min_grade, "topic": r.topic, "place": r.place,
              "keyword": r.keyword, "source": r.source, "unit_id": r.unit_id, "channels": sorted(channels.get(r.id, [])),
-             "roles": list(r.roles or []), "to_duty": r.to_duty, "active": r.active} for r in rules]
+             "roles": list(r.roles or []), "to_duty": r.to_duty, "early_warning": r.early_warning,
+             "active": r.active} for r in rules]
 
 
 def _active_silences(s: Session) -> list[AlertSilence]:
@@ -97,6 +105,18 @@ class AlertView:
     sent_at: datetime | None
     last_error: str
     acknowledged: bool
+    reason: str = ""  # an early warning's, in Chinese
+
+
+@dataclass
+class WarningView:
+    id: int
+    kind_label: str
+    reason: str
+    event_id: int | None
+    event_title: str
+    window_end: datetime
+    deliveries: int
 
 
 def _target(ch: AlertChannel) -> str:
@@ -127,12 +147,14 @@ def centre(s: Session, limit: int = 100) -> dict[str, Any]:
                                             ("单位", unit_names.get(r.unit_id) if r.unit_id else None)) if v]
         to = routes.get(r.id, []) + [f"站内·{ROLE_NAMES.get(x, x)}" for x in r.roles or []] + \
             (["值班人员（未确认则升级）"] if r.to_duty else [])
-        rule_views.append(RuleView(r.id, r.name, f"{grade_label(r.min_grade)}及以上", "；".join(criteria) or "不限",
-                                   "、".join(to) or "无", r.active))
-    rows = s.execute(select(AlertDelivery, Event.title).join(Event, Event.id == AlertDelivery.event_id)
+        grades = f"{grade_label(r.min_grade)}及以上" + ("，以及预警信号" if r.early_warning else "")
+        rule_views.append(RuleView(r.id, r.name, grades, "；".join(criteria) or "不限", "、".join(to) or "无", r.active))
+    rows = s.execute(select(AlertDelivery, Event.title, AlertWarning.reason)
+                     .join(Event, Event.id == AlertDelivery.event_id)
+                     .outerjoin(AlertWarning, AlertWarning.id == AlertDelivery.warning_id)
                      .order_by(AlertDelivery.id.desc()).limit(limit)).all()
     alerts = []
-    for d, title in rows:
+    for d, title, reason in rows:
         if d.channel_id is not None:
             recipient = names.get(d.channel_id, "已删除的渠道")
         elif d.recipient.startswith("role:"):
@@ -143,7 +165,7 @@ def centre(s: Session, limit: int = 100) -> dict[str, Any]:
             recipient = "已删除的渠道"
         alerts.append(AlertView(d.id, d.event_id, title, grade_label(d.grade), rule_names.get(d.rule_id, "已删除的规则"),
                                 recipient, d.status, STATUS_LABELS.get(d.status, "未知"), d.attempts, d.created_at,
-                                d.sent_at, d.last_error, d.acknowledged_at is not None))
+                                d.sent_at, d.last_error, d.acknowledged_at is not None, reason or ""))
     silences = []
     for x in _active_silences(s):
         scope = [f"规则“{rule_names.get(x.rule_id, '已删除的规则')}”" if x.rule_id else "",
@@ -154,4 +176,18 @@ def centre(s: Session, limit: int = 100) -> dict[str, Any]:
     counts = dict(s.execute(select(AlertDelivery.status, func.count(AlertDelivery.id))
                             .group_by(AlertDelivery.status)).all())
     return {"channels": channel_views, "rules": rule_views, "alerts": alerts, "silences": silences,
+            "warnings": warning_views(s),
             "counts": {STATUS_LABELS[k]: int(v) for k, v in counts.items() if k in STATUS_LABELS}}
+
+
+def warning_views(s: Session, limit: int = 20) -> list[WarningView]:
+    """The latest early warnings (预警信号), each with its reason and how many messages it went out as."""
+    from yuqing.domain.early_warning import KIND_LABELS
+
+    rows = s.execute(select(AlertWarning, Event.title).outerjoin(Event, Event.id == AlertWarning.event_id)
+                     .order_by(AlertWarning.id.desc()).limit(limit)).all()
+    ids = [w.id for w, _ in rows]
+    sent = dict(s.execute(select(AlertDelivery.warning_id, func.count(AlertDelivery.id))
+                          .where(AlertDelivery.warning_id.in_(ids or [-1])).group_by(AlertDelivery.warning_id)).all())
+    return [WarningView(w.id, KIND_LABELS.get(w.kind, "预警"), w.reason, w.event_id, title or "", w.window_end,
+                        int(sent.get(w.id, 0))) for w, title in rows]

@@ -11,6 +11,10 @@
 A channel failing FAILING_AFTER sends in a row warns the admins once (in-app) until it works again.
 4. A rule routed to the person on duty has the recipient "duty": sending it pages whoever is on duty
    (yuqing.alert.duty); each run then escalates the pages nobody acknowledged in time.
+5. Early warnings (预警: spikes, emergency keywords; yuqing.alert.warnings) are found first; a rule with
+   early_warning routes each one matching its criteria (not its grade) like an alert, in the sent-log under
+   grade "W" and the warning's id, so each warning reaches each recipient once. Quiet hours hold back spikes
+   (they have no grade); emergency keywords only arise in a monitoring window, which has no quiet hours.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +50,7 @@ from yuqing.store.tables_alert import (
     AlertRule,
     AlertRuleChannel,
     AlertSilence,
+    AlertWarning,
 )
 from yuqing.workspace import Workspace
 
@@ -68,6 +73,7 @@ class Due:
     grade: str
     recipient: str
     channel_id: int | None
+    warning_id: int = 0
 
 
 def _facts(ws: Workspace, rules: list[AlertRule], now: datetime) -> list[policy.EventFacts]:
@@ -82,21 +88,50 @@ def _facts(ws: Workspace, rules: list[AlertRule], now: datetime) -> list[policy.
             Event.grade.is_not(None), Event.merged_into_id.is_(None),
             Event.last_seen_at >= latest - policy.LOOKBACK)).scalars())
         events = [e for e in events if policy.normalise_grade(e.grade) in grades]
-        sources: dict[int, set[str]] = defaultdict(set)
-        units = _units(s, events) if any(r.unit_id for r in rules) else {}
-        if events and any(r.source for r in rules):
-            ids = [e.id for e in events]
-            for i in range(0, len(ids), 500):
-                rows = s.execute(select(Item.event_id, Source.id, Source.name).join(Source, Item.source_id == Source.id)
-                                 .where(Item.event_id.in_(ids[i:i + 500])).distinct())
-                for event_id, source_id, name in rows:
-                    if event_id is not None:
-                        sources[event_id].update((name, f"#{source_id}", str(source_id)))
+        return _event_facts(s, rules, events)
+
+
+def _event_facts(s: Session, rules: list[AlertRule], events: list[Event]) -> list[policy.EventFacts]:
+    """What the rules look at in these events (their sources and units only when a rule asks)."""
+    sources: dict[int, set[str]] = defaultdict(set)
+    units = _units(s, events) if any(r.unit_id for r in rules) else {}
+    if events and any(r.source for r in rules):
+        ids = [e.id for e in events]
+        for i in range(0, len(ids), 500):
+            rows = s.execute(select(Item.event_id, Source.id, Source.name).join(Source, Item.source_id == Source.id)
+                             .where(Item.event_id.in_(ids[i:i + 500])).distinct())
+            for event_id, source_id, name in rows:
+                if event_id is not None:
+                    sources[event_id].update((name, f"#{source_id}", str(source_id)))
     return [policy.EventFacts(id=e.id, title=e.title, grade=policy.normalise_grade(e.grade),
                               topics=[str(t) for t in e.topics or []], places=[_place(p) for p in e.places or []],
                               keywords=[str(k) for k in e.keywords or []], sources=frozenset(sources.get(e.id, ())),
                               units=frozenset(units.get(e.id, ())))
             for e in events]
+
+
+def _warning_facts(ws: Workspace, rules: list[AlertRule], now: datetime) -> list[tuple[AlertWarning, policy.EventFacts]]:
+    """The recent warnings with an event, each with the facts a rule's criteria look at: its event's, with the
+    warning's own topic (code and label), place and keyword first."""
+    from yuqing.alert.warnings import recent
+    from yuqing.analyse.topics import TOPIC_LABELS
+
+    with ws.db.read() as s:
+        warnings = [w for w in recent(s, now, limit=500) if w.event_id is not None]
+        if not warnings:
+            return []
+        events = list(s.execute(select(Event).where(Event.id.in_({w.event_id for w in warnings}))).scalars())
+        facts = {f.id: f for f in _event_facts(s, rules, events)}
+    out = []
+    for w in warnings:
+        f = facts.get(w.event_id or 0)
+        if f is None:
+            continue
+        topics = [w.topic, TOPIC_LABELS.get(w.topic, w.topic)] if w.topic else []
+        topics += [t for t in f.topics] + [TOPIC_LABELS.get(t, t) for t in f.topics]
+        out.append((w, replace(f, grade=None, topics=topics, places=([w.place] if w.place else []) + list(f.places),
+                               keywords=([w.keyword] if w.keyword else []) + list(f.keywords))))
+    return out
 
 
 def _units(s: Session, events: list[Event]) -> dict[int, set[int]]:
@@ -142,6 +177,8 @@ def evaluate(ws: Workspace, now: datetime | None = None,
         quiet = None if window_active(s, now) else _quiet(ws)
     local = now.astimezone(CHINA)
     candidates: list[Due] = []
+    warned = [r for r in rules if r.early_warning]
+    warnings = _warning_facts(ws, warned, now) if warned else []
     for rule in rules:
         spec = policy.RuleSpec(rule.min_grade, rule.topic, rule.place, rule.keyword, rule.source, rule.unit_id)
         recipients = [(f"channel:{c}", c) for c in sorted(routes.get(rule.id, []))] + \
@@ -150,29 +187,47 @@ def evaluate(ws: Workspace, now: datetime | None = None,
         for ev in events:
             if ev.grade and policy.matches(spec, ev):
                 candidates += [Due(rule.id, ev.id, ev.grade, rcpt, ch) for rcpt, ch in recipients]
+        if rule.early_warning:
+            for w, facts in warnings:
+                if policy.matches_criteria(spec, facts):
+                    candidates += [Due(rule.id, facts.id, policy.WARNING_GRADE, rcpt, ch, w.id)
+                                   for rcpt, ch in recipients]
     if not candidates:
         return [], 0
+    spikes = {w.id for w, _ in warnings if w.kind != "keyword"}
     # Grouped by (event, recipient) across rules: two rules routing the same event to the same channel send one
     # message (the lower rule id's), and a grade already sent by any rule inhibits the same or a lower one.
+    # A warning is grouped the same way by (warning, recipient): sent once to each recipient, by the first rule.
     sent: dict[tuple[int, str], list[str]] = defaultdict(list)
+    warned_to: set[tuple[int, str]] = set()
     event_ids = sorted({c.event_id for c in candidates})
     with ws.db.read() as s:
         for i in range(0, len(event_ids), 500):
-            for event_id, recipient, grade in s.execute(
-                    select(AlertDelivery.event_id, AlertDelivery.recipient, AlertDelivery.grade)
-                    .where(AlertDelivery.event_id.in_(event_ids[i:i + 500]))):
-                sent[(event_id, recipient)].append(grade)
+            for event_id, recipient, grade, warning_id in s.execute(
+                    select(AlertDelivery.event_id, AlertDelivery.recipient, AlertDelivery.grade,
+                           AlertDelivery.warning_id).where(AlertDelivery.event_id.in_(event_ids[i:i + 500]))):
+                if warning_id:
+                    warned_to.add((warning_id, recipient))
+                else:
+                    sent[(event_id, recipient)].append(grade)
     silences = _silences(ws, now)
     due, held = [], 0
     seen: set[tuple[int, str]] = set()
     for c in candidates:
-        if (c.event_id, c.recipient) in seen or not policy.is_new_level(c.grade, sent.get((c.event_id, c.recipient), [])):
+        key = (-c.warning_id, c.recipient) if c.warning_id else (c.event_id, c.recipient)
+        if key in seen:
+            continue
+        if c.warning_id:
+            if (c.warning_id, c.recipient) in warned_to:
+                continue
+        elif not policy.is_new_level(c.grade, sent.get((c.event_id, c.recipient), [])):
             continue
         if any(_silenced(c, sl) for sl in silences):
             held += 1
             continue
-        seen.add((c.event_id, c.recipient))
-        if policy.held_back(c.grade, quiet, local):
+        seen.add(key)
+        # Quiet hours: a spike waits like a grade below II; a graded alert by its grade.
+        if policy.held_back("III" if c.warning_id in spikes else c.grade, quiet, local):
             held += 1
             continue
         due.append(c)
@@ -210,7 +265,7 @@ def claim_new(ws: Workspace, due: list[Due], worker: str, now: datetime) -> list
         for d in due:
             row = s.execute(insert(AlertDelivery).values(
                 rule_id=d.rule_id, event_id=d.event_id, grade=d.grade, recipient=d.recipient, channel_id=d.channel_id,
-                status="sending", attempts=0, next_attempt_at=now + LEASE, claimed_by=worker, last_error="",
+                warning_id=d.warning_id, status="sending", attempts=0, next_attempt_at=now + LEASE, claimed_by=worker, last_error="",
                 created_at=now).on_conflict_do_nothing().returning(AlertDelivery.id)).first()
             if row is not None:
                 won.append(int(row[0]))
@@ -235,14 +290,19 @@ def claim_retries(ws: Workspace, worker: str, now: datetime) -> list[int]:
     return won
 
 
-def _message(ws: Workspace, delivery: AlertDelivery, rule: AlertRule, event: Event) -> policy.AlertMessage:
+def _message(ws: Workspace, delivery: AlertDelivery, rule: AlertRule, event: Event,
+             warning: AlertWarning | None = None) -> policy.AlertMessage:
+    from yuqing.domain.early_warning import KIND_LABELS
+
     base = ws.settings.public_url.rstrip("/")
     first = aware(event.first_seen_at).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if event.first_seen_at else ""
     return policy.AlertMessage(
         delivery_id=delivery.id, rule_name=rule.name, event_id=event.id, event_title=event.title,
         grade=delivery.grade, item_count=event.item_count or 0, places=[_place(p) for p in event.places or []][:5],
         topics=[str(t) for t in event.topics or []][:5], first_seen=first,
-        link=f"{base}/events/{event.id}" if base else "")
+        link=f"{base}/events/{event.id}" if base else "",
+        warning_kind=KIND_LABELS.get(warning.kind, "预警") if warning is not None else "",
+        warning_reason=warning.reason if warning is not None else "")
 
 
 def send_one(ws: Workspace, delivery_id: int, worker: str) -> str:
@@ -254,7 +314,8 @@ def send_one(ws: Workspace, delivery_id: int, worker: str) -> str:
         rule, event = s.get(AlertRule, delivery.rule_id), s.get(Event, delivery.event_id)
         channel = s.get(AlertChannel, delivery.channel_id) if delivery.channel_id is not None else None
         assert rule is not None and event is not None
-        message = _message(ws, delivery, rule, event)
+        message = _message(ws, delivery, rule, event,
+                           s.get(AlertWarning, delivery.warning_id) if delivery.warning_id else None)
     started = time.monotonic()
     error = ""
     # In-app messages are written in the same transaction that marks them sent: never twice, even on a crash.
@@ -319,6 +380,10 @@ def run_alerts(ws: Workspace, now: datetime | None = None, rule_ids: Collection[
     `rule_ids`, only those rules' new messages (the demo seed sends its duty rule's and nothing else)."""
     now = now or utcnow()
     worker = worker_name()
+    if rule_ids is None:
+        from yuqing.alert.warnings import detect
+
+        detect(ws, now)  # early warnings first: the rules route them in this same run
     due, held = evaluate(ws, now, rule_ids)
     ids = claim_new(ws, due, worker, now) + (claim_retries(ws, worker, now) if rule_ids is None else [])
     counts: dict[str, int] = defaultdict(int)
@@ -344,7 +409,7 @@ def log_rows(ws: Workspace, limit: int | None = None) -> list[dict[str, Any]]:
         rows = list(s.execute(stmt).scalars())
     return [{"id": r.id, "rule_id": r.rule_id, "channel_id": r.channel_id, "event_id": r.event_id, "grade": r.grade,
              "sent_at": aware(r.sent_at).isoformat() if r.sent_at else None, "status": r.status,
-             "recipient": r.recipient, "attempts": r.attempts, "error": r.last_error or None,
+             "recipient": r.recipient, "attempts": r.attempts, "warning_id": r.warning_id or None, "error": r.last_error or None,
              "acknowledged": r.acknowledged_at is not None} for r in rows]
 
 

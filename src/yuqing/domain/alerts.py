@@ -63,7 +63,13 @@ def level(grade: str | None) -> int | None:
     return LEVELS[code] if code else None
 
 
+# The sent-log's grade of an early warning (预警: a spike, an emergency keyword), which has no grade.
+WARNING_GRADE = "W"
+
+
 def grade_label(grade: str | None) -> str:
+    if grade == WARNING_GRADE:
+        return "预警信号"
     code = normalise_grade(grade)
     return GRADE_LABELS[code] if code else "未定级"
 
@@ -104,6 +110,11 @@ def matches(rule: RuleSpec, event: EventFacts) -> bool:
     have, need = level(event.grade), level(rule.min_grade)
     if have is None or need is None or have > need:
         return False
+    return matches_criteria(rule, event)
+
+
+def matches_criteria(rule: RuleSpec, event: EventFacts) -> bool:
+    """Whether the event (or an early warning's facts) meets the rule's criteria other than the grade."""
     if rule.topic and not _contains(event.topics, rule.topic):
         return False
     if rule.place and not _contains(event.places, rule.place):
@@ -177,13 +188,19 @@ class AlertMessage:
     first_seen: str = ""
     link: str = ""
     ack_link: str = ""  # to the person on duty: acknowledge without logging in (signed, single use)
+    warning_kind: str = ""  # an early warning (预警): its kind in words, e.g. 事件声量突增
+    warning_reason: str = ""  # e.g. 近1小时 23 条，基线中位数 3 条
 
     @property
     def title(self) -> str:
+        if self.warning_kind:
+            return f"【舆情预警·{self.warning_kind}】{self.event_title}"[:200]
         return f"【{grade_label(self.grade)}舆情预警】{self.event_title}"[:200]
 
     def lines(self) -> list[tuple[str, str]]:
-        rows = [("等级", grade_label(self.grade)), ("事件", self.event_title), ("信息条数", str(self.item_count))]
+        head = [("预警", self.warning_kind), ("原因", self.warning_reason)] if self.warning_kind else \
+            [("等级", grade_label(self.grade))]
+        rows = [*head, ("事件", self.event_title), ("信息条数", str(self.item_count))]
         if self.places:
             rows.append(("地点", "、".join(self.places)))
         if self.topics:
@@ -199,7 +216,7 @@ class AlertMessage:
                 + (f"\n确认收到（无需登录）：{self.ack_link}" if self.ack_link else ""))
 
     def markdown(self) -> str:
-        body = "\n".join(f"> {k}：**{v}**" if k == "等级" else f"> {k}：{v}" for k, v in self.lines())
+        body = "\n".join(f"> {k}：**{v}**" if k in ("等级", "原因") else f"> {k}：{v}" for k, v in self.lines())
         link = f"\n\n[查看事件]({self.link})" if self.link else ""
         if self.ack_link:
             link += f"\n\n[确认收到]({self.ack_link})"

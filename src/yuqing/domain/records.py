@@ -151,11 +151,12 @@ DETAIL_LABELS: dict[str, str] = {
     "period": "报告期", "replaced": "重新生成", "relevant": "涉区信息数", "overdue": "逾期案件数", "format": "文件格式",
     "via": "途径", "skipped": "已有而跳过", "errors": "有误的行数", "step": "升级步骤", "missed_by": "未确认的人",
     "escalated_to": "升级通知", "minutes": "分钟数", "person": "值班人员",
-    "position": "顺位", "shift": "班次类型", "to_duty": "发给值班人员",
+    "position": "顺位", "shift": "班次类型", "to_duty": "发给值班人员", "early_warning": "也发送预警信号",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
-              "after_close", "replace", "signed", "secret_changed", "replaced", "approval_void", "to_duty"}
+              "after_close", "replace", "signed", "secret_changed", "replaced", "approval_void", "to_duty",
+              "early_warning"}
 _TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at"}
 _STATE_KEYS = {"from_state", "to_state"}
 _UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids"}

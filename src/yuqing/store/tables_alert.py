@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yuqing.clock import utcnow
@@ -50,6 +50,9 @@ class AlertRule(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))  # by place or case
     roles: Mapped[list[Any]] = mapped_column(default=list)  # role codes told in-app
     to_duty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # the person on duty
+    # Also early warnings (预警: volume spikes, emergency keywords) matching its topic, place, keyword, source
+    # and unit, whatever the grade.
+    early_warning: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -61,11 +64,12 @@ class AlertRuleChannel(Base):
 
 
 class AlertDelivery(Base):
-    """The sent-log: one message of one rule about one event at one grade to one recipient."""
+    """The sent-log: one message of one rule about one event at one grade to one recipient; or, for an early
+    warning (grade "W"), about one warning (warning_id; 0 for a grade alert)."""
 
     __tablename__ = "alert_deliveries"
     __table_args__ = (
-        UniqueConstraint("rule_id", "event_id", "grade", "recipient", name="uq_alert_deliveries_key"),
+        UniqueConstraint("rule_id", "event_id", "grade", "recipient", "warning_id", name="uq_alert_deliveries_key"),
         Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +77,7 @@ class AlertDelivery(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     grade: Mapped[str] = mapped_column(String(4))
     recipient: Mapped[str] = mapped_column(String(60))  # "channel:<id>", "role:<code>" or "duty"
+    warning_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)  # AlertWarning.id
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("alert_channels.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="sending")  # sending | sent | retrying | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -83,6 +88,30 @@ class AlertDelivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     acknowledged_at: Mapped[datetime | None] = mapped_column()
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AlertWarning(Base):
+    """An early warning (预警, R-ANALYSE-8): a spike in an event's volume or in a topic × place's against its
+    rolling baseline, or an emergency keyword during a monitoring window; with its reason in Chinese. The unique
+    key (kind, subject, day) with a cooldown makes one warning per subject and episode (yuqing.alert.warnings)."""
+
+    __tablename__ = "alert_warnings"
+    __table_args__ = (UniqueConstraint("kind", "subject", "day", name="uq_alert_warnings_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # event_spike | area_spike | keyword
+    subject: Mapped[str] = mapped_column(String(300))  # "event:12", "area:emergency|河口镇", "keyword:爆炸|event:12"
+    day: Mapped[str] = mapped_column(String(10))  # the China date of window_end
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str | None] = mapped_column(String(100))
+    place: Mapped[str | None] = mapped_column(String(100))
+    keyword: Mapped[str | None] = mapped_column(String(100))
+    window_start: Mapped[datetime] = mapped_column()
+    window_end: Mapped[datetime] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    baseline_median: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AlertAttempt(Base):
