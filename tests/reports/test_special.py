@@ -104,6 +104,15 @@ def test_figures_and_the_workflow(flood):
         assert all(n.link == f"/reports/special/{row.id}?version=3" for n in notes)
         actions = [e.action for e in s.execute(select(AuditEntry).where(AuditEntry.object_type == "special_report")
                                                .order_by(AuditEntry.id)).scalars()]
+    # A 重要信息 bulletin is the same workflow under its own title, kept through revisions.
+    with frozen(T0 + timedelta(days=2)):
+        with pytest.raises(SpecialReportError):
+            draft_special(d.ws, d.analyst, event_id, title="通报")
+        brief = draft_special(d.ws, d.analyst, event_id, title="重要信息")
+        revise_special(d.ws, d.analyst, brief.id, summary="要情", suggestion="建议")
+    with d.ws.db.read() as s:
+        view = get_special(s, brief.id)
+    assert view is not None and [v.figures["title"] for v in view.versions] == ["重要信息", "重要信息"]
     assert actions == ["special_report.draft", "special_report.revise", "special_report.return",
                        "special_report.approve", "special_report.revise", "special_report.approve",
                        "special_report.send"]

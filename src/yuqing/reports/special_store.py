@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.actions import Tx, action
@@ -28,6 +28,8 @@ STATUS_LABELS = {DRAFT: "草稿（待审批）", APPROVED: "已审批（待报�
 MAX_TEXT = 20000
 # Who may approve (roles holding reports.approve), told when a draft waits for them.
 APPROVERS = ("leader", "office")
+# The two documents made this way: the special report and the shorter important-information bulletin.
+TITLES = ("舆情专报", "重要信息")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +109,16 @@ def _row(tx: Tx, report_id: int) -> SpecialReport:
     return row
 
 
-def _add_version(tx: Tx, row: SpecialReport, summary: str, suggestion: str, note: str) -> SpecialReportVersion:
-    last = tx.session.execute(select(func.max(SpecialReportVersion.version))
-                              .where(SpecialReportVersion.report_id == row.id)).scalar() or 0
-    v = SpecialReportVersion(report_id=row.id, version=last + 1, created_at=utcnow(), author_id=tx.actor.user_id,
-                             author_name=tx.actor.name, summary=summary, suggestion=suggestion, note=note,
-                             figures=special_figures(tx.session, row.event_id))
+def _add_version(tx: Tx, row: SpecialReport, summary: str, suggestion: str, note: str,
+                 title: str | None = None) -> SpecialReportVersion:
+    """A new version with the figures taken now; its document title (舆情专报 or 重要信息) stays the draft's."""
+    previous = tx.session.execute(select(SpecialReportVersion).where(SpecialReportVersion.report_id == row.id)
+                                  .order_by(SpecialReportVersion.version.desc()).limit(1)).scalar_one_or_none()
+    figures = special_figures(tx.session, row.event_id)
+    figures["title"] = title or (previous.figures.get("title") if previous is not None else None) or figures["title"]
+    v = SpecialReportVersion(report_id=row.id, version=(previous.version if previous else 0) + 1, created_at=utcnow(),
+                             author_id=tx.actor.user_id, author_name=tx.actor.name, summary=summary,
+                             suggestion=suggestion, note=note, figures=figures)
     tx.session.add(v)
     row.version = v.version
     tx.session.flush()
@@ -120,9 +126,12 @@ def _add_version(tx: Tx, row: SpecialReport, summary: str, suggestion: str, note
 
 
 @action("special_report.draft", permission="reports.write")
-def draft_special(tx: Tx, event_id: int, *, summary: str = "", suggestion: str = "") -> SpecialReport:
-    """起草 a special report for an event: version 1, with the default summary and suggested response unless
-    given; it waits for approval."""
+def draft_special(tx: Tx, event_id: int, *, summary: str = "", suggestion: str = "",
+                  title: str = TITLES[0]) -> SpecialReport:
+    """起草 a special report (舆情专报, or a 重要信息 bulletin: `title`) for an event: version 1, with the default
+    summary and suggested response unless given; it waits for approval."""
+    if title not in TITLES:
+        raise SpecialReportError(f"专报类型只能是{'或'.join(TITLES)}")
     figures = special_figures(tx.session, event_id)
     auto_summary, auto_suggestion = default_texts(figures)
     row = SpecialReport(event_id=event_id, status=DRAFT, version=0, created_at=utcnow(),
@@ -130,10 +139,10 @@ def draft_special(tx: Tx, event_id: int, *, summary: str = "", suggestion: str =
                         approval_note="")
     tx.session.add(row)
     tx.session.flush()
-    v = _add_version(tx, row, summary.strip() or auto_summary, suggestion.strip() or auto_suggestion, "起草")
-    tx.audit("special_report.draft", "special_report", row.id, event_id=event_id, version=v.version)
+    v = _add_version(tx, row, summary.strip() or auto_summary, suggestion.strip() or auto_suggestion, "起草", title)
+    tx.audit("special_report.draft", "special_report", row.id, event_id=event_id, version=v.version, title=title)
     for audience in APPROVERS:
-        tx.notify(audience, "report.special", f"舆情专报待审批：{figures['event_title']}",
+        tx.notify(audience, "report.special", f"{title}待审批：{figures['event_title']}",
                   f"{tx.actor.name} 起草了第 {v.version} 版", link=f"/reports/special/{row.id}")
     return row
 
@@ -210,7 +219,7 @@ def send_special(tx: Tx, report_id: int) -> SpecialReport:
         raise SpecialReportError("未配置专报报送对象（reports.json 的 special_recipients）")
     v = tx.session.execute(select(SpecialReportVersion).where(
         SpecialReportVersion.report_id == row.id, SpecialReportVersion.version == row.approved_version)).scalar_one()
-    title = f"舆情专报：{v.figures.get('event_title', '')}"
+    title = f"{v.figures.get('title') or TITLES[0]}：{v.figures.get('event_title', '')}"
     for audience in recipients:
         tx.notify(audience, "report.special", title, v.summary[:300],
                   link=f"/reports/special/{row.id}?version={v.version}")

@@ -50,16 +50,16 @@ def special_list(request: Request, viewer: ReportReader, session: DbSession, eve
 
 @router.post("/reports/special", dependencies=[Depends(check_csrf)])
 def special_draft(request: Request, viewer: ReportWriter, ws: WorkspaceDep, session: DbSession,
-                  event_id: Annotated[str, Form()] = "") -> object:
-    """起草 a special report for an event (version 1 with the default texts, to be edited)."""
+                  event_id: Annotated[str, Form()] = "", title: Annotated[str, Form()] = "舆情专报") -> object:
+    """起草 a special report (or a 重要信息 bulletin) for an event (version 1 with the default texts)."""
     try:
         if not event_id.strip().isdigit():
             raise SpecialReportError("请填写事件编号")
-        row = draft_special(ws, viewer.actor, int(event_id))
+        row = draft_special(ws, viewer.actor, int(event_id), title=title)
     except SpecialReportError as exc:
         return render(request, "reports/special_list.html", 400, reports=list_special(session), error=str(exc),
                       event=None, form_event=event_id)
-    return redirect_with_flash(f"/reports/special/{row.id}", "已起草舆情专报（第 1 版），请修改后提交审批")
+    return redirect_with_flash(f"/reports/special/{row.id}", f"已起草{title}（第 1 版），请修改后提交审批")
 
 
 def _view(session: Any, report_id: int) -> SpecialView:
