@@ -13,9 +13,9 @@ CALLS: list[str] = []
 
 @task("test.record")
 def record(ws: Workspace, note: str) -> int:
-    CALLS.append(note)
     with ws.db.write() as s:
         audit.append(s, ADMIN, "test.job", "job", None, note=note)
+    CALLS.append(note)  # after the commit: a test that sees the call also finds its audit entry
     return len(CALLS)
 
 
