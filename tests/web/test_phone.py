@@ -188,3 +188,27 @@ def test_the_wall_and_desk_widths_keep_the_full_menu(browser, demo_url: str, sho
     name = re.sub(r"[^a-z0-9]+", "_", path).strip("_") or "dashboard"
     page.screenshot(path=str(shots / f"1440_office_{name}.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WALL], ids=["390", "1440"])
+def test_the_alert_editors_fit_a_phone_and_a_wall(browser, demo_url: str, shots: Path, viewport: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """预警设置: the rule and channel editors (no link in the menu: reached from 预警中心) fit both widths, and a
+    rule saved with a mistake comes back with what was typed."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=viewport is PHONE,
+                                  has_touch=viewport is PHONE)
+    page = context.new_page()
+    _login(page, demo_url, "office")
+    for path in ("/alerts", "/alerts/rules/new", "/alerts/channels/new", "/alerts/channels/1", "/alerts/rules/1"):
+        response = page.goto(demo_url + path)
+        assert response is not None and response.status == 200, path
+        fit = page.evaluate(OVERFLOW_JS)
+        name = re.sub(r"[^a-z0-9]+", "_", path).strip("_")
+        page.screenshot(path=str(shots / f"{viewport['width']}_office_{name}.png"), full_page=True)
+        assert fit["scroll"] <= viewport["width"], f"{path}: page {fit['scroll']} px wide: {fit['wide']}"
+    page.goto(demo_url + "/alerts/rules/new")
+    page.fill("input[name=name]", "夜间突发")
+    page.select_option("select[name=min_grade]", "III")
+    page.click("main form button")  # sent nowhere: refused, the typed name and grade kept
+    assert "至少要发往" in page.locator("[role=alert]").inner_text()
+    assert page.input_value("input[name=name]") == "夜间突发" and page.input_value("select[name=min_grade]") == "III"
+    context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from yuqing.actions import Tx, action
 from yuqing.alert.channels import CHANNELS
@@ -96,14 +96,10 @@ def _topic(value: str | None) -> str | None:
     return TOPIC_LABELS.get(value, value) if value else None
 
 
-@action("alert.rule_add", permission="alerts.manage")
-def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic: str | None = None,
-             place: str | None = None, keyword: str | None = None, source: str | None = None,
-             roles: list[str] | None = None, unit: str | None = None, to_duty: bool = False,
-             early_warning: bool = False) -> int:
-    """Add a rule: events at or above `min_grade` that match the optional criteria alert these channels,
-    (in-app) these roles and, with `to_duty`, the person on duty (escalated when not acknowledged); with
-    `early_warning`, so do early warnings (spikes, emergency keywords) matching the criteria, at any grade."""
+def _rule_values(tx: Tx, name: str, min_grade: str, channel_ids: list[int], topic: str | None,
+                 place: str | None, keyword: str | None, source: str | None, roles: list[str] | None,
+                 unit: str | None, to_duty: bool) -> tuple[dict[str, Any], list[int], dict[int, str]]:
+    """A rule's columns checked (errors in Chinese, naming the field), its channel ids and their names."""
     grade = normalise_grade(min_grade)
     if grade is None:
         raise AlertConfigError("最低等级须为 I、II、III 或 IV")
@@ -127,16 +123,51 @@ def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic
             Unit.name == wanted if not wanted.isdigit() else Unit.id == int(wanted))).scalar_one_or_none()
         if unit_id is None:
             raise AlertConfigError(f"单位“{wanted}”不存在")
-    row = AlertRule(name=name.strip(), min_grade=grade, topic=_topic(topic), place=_clean(place),
-                    keyword=_clean(keyword), source=_clean(source), roles=roles, unit_id=unit_id, to_duty=to_duty,
-                    early_warning=early_warning)
+    return (dict(name=name.strip(), min_grade=grade, topic=_topic(topic), place=_clean(place), keyword=_clean(keyword),
+                 source=_clean(source), roles=roles, unit_id=unit_id, to_duty=to_duty), ids, found)
+
+
+def _rule_audit(row: AlertRule, ids: list[int], found: dict[int, str]) -> dict[str, Any]:
+    return dict(name=row.name, grade=row.min_grade, topic=row.topic, place=row.place, keywords=row.keyword,
+                sources=row.source, channels=[found[i] for i in ids], roles=[ROLE_NAMES[r] for r in row.roles or []],
+                unit_id=row.unit_id, to_duty=row.to_duty, early_warning=row.early_warning)
+
+
+@action("alert.rule_add", permission="alerts.manage")
+def add_rule(tx: Tx, name: str, min_grade: str, channel_ids: list[int], *, topic: str | None = None,
+             place: str | None = None, keyword: str | None = None, source: str | None = None,
+             roles: list[str] | None = None, unit: str | None = None, to_duty: bool = False,
+             early_warning: bool = False) -> int:
+    """Add a rule: events at or above `min_grade` that match the optional criteria alert these channels,
+    (in-app) these roles and, with `to_duty`, the person on duty (escalated when not acknowledged); with
+    `early_warning`, so do early warnings (spikes, emergency keywords) matching the criteria, at any grade."""
+    values, ids, found = _rule_values(tx, name, min_grade, channel_ids, topic, place, keyword, source, roles, unit,
+                                      to_duty)
+    row = AlertRule(**values, early_warning=early_warning)
     tx.session.add(row)
     tx.session.flush()
     tx.session.add_all([AlertRuleChannel(rule_id=row.id, channel_id=i) for i in ids])
-    tx.audit("alert.rule_add", "alert_rule", row.id, name=row.name, grade=grade, topic=row.topic,
-             place=row.place, keywords=row.keyword, sources=row.source, channels=[found[i] for i in ids],
-             roles=[ROLE_NAMES[r] for r in roles], unit_id=unit_id, to_duty=to_duty, early_warning=early_warning)
+    tx.audit("alert.rule_add", "alert_rule", row.id, **_rule_audit(row, ids, found))
     return row.id
+
+
+@action("alert.rule_edit", permission="alerts.manage")
+def update_rule(tx: Tx, rule_id: int, name: str, min_grade: str, channel_ids: list[int], *,
+                topic: str | None = None, place: str | None = None, keyword: str | None = None,
+                source: str | None = None, roles: list[str] | None = None, unit: str | None = None,
+                to_duty: bool = False, early_warning: bool = False, active: bool = True) -> None:
+    """Change every field of a rule (the editor's form); what it already sent stays in the sent-log, so an
+    edit does not send the same alert again."""
+    row = tx.session.get(AlertRule, rule_id)
+    if row is None:
+        raise NotFound(f"预警规则 {rule_id} 不存在")
+    values, ids, found = _rule_values(tx, name, min_grade, channel_ids, topic, place, keyword, source, roles, unit,
+                                      to_duty)
+    for key, value in {**values, "early_warning": early_warning, "active": active}.items():
+        setattr(row, key, value)
+    tx.session.execute(delete(AlertRuleChannel).where(AlertRuleChannel.rule_id == row.id))
+    tx.session.add_all([AlertRuleChannel(rule_id=row.id, channel_id=i) for i in ids])
+    tx.audit("alert.rule_edit", "alert_rule", row.id, **_rule_audit(row, ids, found), active=active)
 
 
 @action("alert.rule_update", permission="alerts.manage")
@@ -200,3 +231,44 @@ def end_silence(tx: Tx, silence_id: int) -> None:
     if aware(row.ends_at) > utcnow():
         row.ends_at = utcnow()
         tx.audit("alert.unsilence", "alert_silence", row.id, reason=row.reason)
+
+
+TEST_TITLE = "这是一条来自舆情平台的测试消息，无需处理"
+
+
+def send_test(ws: Any, actor: Any, channel_id: int) -> str:
+    """Send a test message through the channel's real adapter (not the sent-log: it is no alert) and record
+    the outcome (audited); returns "" when it went out, else the reason in Chinese."""
+    from yuqing.alert.channels import ChannelSpec, SendError, make_channel
+    from yuqing.domain.alerts import AlertMessage
+    from yuqing.domain.roles import PermissionDenied
+
+    if not actor.can("alerts.manage"):
+        raise PermissionDenied("没有管理预警的权限")
+    with ws.db.read() as s:
+        row = s.get(AlertChannel, channel_id)
+        if row is None:
+            raise NotFound(f"预警渠道 {channel_id} 不存在")
+        spec = ChannelSpec(row.id, row.name, row.kind, row.target, row.secret, dict(row.config or {}))
+    message = AlertMessage(delivery_id=0, rule_name="测试消息（非预警）", event_id=0, event_title=TEST_TITLE, grade="IV",
+                           warning_kind="测试消息", warning_reason=f"{actor.name} 在预警设置页发送的测试消息，用于检查渠道是否畅通")
+    try:
+        make_channel(spec, ws).send(message)
+        error = ""
+    except SendError as exc:
+        error = str(exc)
+    except Exception as exc:  # a bug in an adapter is a failed test, shown as such
+        error = f"发送时程序出错（{type(exc).__name__}）"
+    record_test(ws, actor, channel_id, error)
+    return error
+
+
+@action("alert.channel_test", permission="alerts.manage")
+def record_test(tx: Tx, channel_id: int, error: str) -> None:
+    """The outcome of a test message (a working test clears the channel's failure count)."""
+    row = tx.session.get(AlertChannel, channel_id)
+    if row is None:
+        raise NotFound(f"预警渠道 {channel_id} 不存在")
+    if not error and row.consecutive_failures:
+        row.consecutive_failures, row.failing_warned = 0, False
+    tx.audit("alert.channel_test", "alert_channel", row.id, name=row.name, delivered=not error, error=error[:300] or None)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from yuqing.clock import utcnow
@@ -128,7 +128,11 @@ def _target(ch: AlertChannel) -> str:
     return ch.target
 
 
-def centre(s: Session, limit: int = 100) -> dict[str, Any]:
+# The alert centre's filters (已触发 is everything sent or being sent).
+FILTERS: dict[str, str] = {"fired": "已触发", "acknowledged": "已确认", "escalated": "已升级", "silenced": "已静默"}
+
+
+def centre(s: Session, limit: int = 100, show: str = "fired") -> dict[str, Any]:
     channels = list(s.execute(select(AlertChannel).order_by(AlertChannel.id)).scalars())
     names = {c.id: c.name for c in channels}
     channel_views = [ChannelView(c.id, c.name, CHANNEL_KINDS.get(c.kind, "其他"), _target(c), channel_health(c),
@@ -149,10 +153,18 @@ def centre(s: Session, limit: int = 100) -> dict[str, Any]:
             (["值班人员（未确认则升级）"] if r.to_duty else [])
         grades = f"{grade_label(r.min_grade)}及以上" + ("，以及预警信号" if r.early_warning else "")
         rule_views.append(RuleView(r.id, r.name, grades, "；".join(criteria) or "不限", "、".join(to) or "无", r.active))
-    rows = s.execute(select(AlertDelivery, Event.title, AlertWarning.reason)
-                     .join(Event, Event.id == AlertDelivery.event_id)
-                     .outerjoin(AlertWarning, AlertWarning.id == AlertDelivery.warning_id)
-                     .order_by(AlertDelivery.id.desc()).limit(limit)).all()
+    from yuqing.store.tables_alert import DutyPage
+
+    stmt = (select(AlertDelivery, Event.title, AlertWarning.reason).join(Event, Event.id == AlertDelivery.event_id)
+            .outerjoin(AlertWarning, AlertWarning.id == AlertDelivery.warning_id))
+    page_acked = select(DutyPage.id).where(DutyPage.delivery_id == AlertDelivery.id,
+                                           DutyPage.acknowledged_at.is_not(None)).exists()
+    if show == "acknowledged":
+        stmt = stmt.where(or_(AlertDelivery.acknowledged_at.is_not(None), page_acked))
+    elif show == "escalated":
+        stmt = stmt.where(select(DutyPage.id).where(DutyPage.delivery_id == AlertDelivery.id,
+                                                    DutyPage.step >= 1).exists())
+    rows = s.execute(stmt.order_by(AlertDelivery.id.desc()).limit(limit)).all() if show != "silenced" else []
     alerts = []
     for d, title, reason in rows:
         if d.channel_id is not None:

@@ -103,8 +103,13 @@ def _event_facts(s: Session, rules: list[AlertRule], events: list[Event]) -> lis
             for event_id, source_id, name in rows:
                 if event_id is not None:
                     sources[event_id].update((name, f"#{source_id}", str(source_id)))
+    from yuqing.analyse.topics import TOPIC_LABELS
+
+    # Topics by code and by label: a rule keeps the label the editor shows (应急/灾害), events the code.
     return [policy.EventFacts(id=e.id, title=e.title, grade=policy.normalise_grade(e.grade),
-                              topics=[str(t) for t in e.topics or []], places=[_place(p) for p in e.places or []],
+                              topics=[str(t) for t in e.topics or []] + [TOPIC_LABELS[str(t)] for t in e.topics or []
+                                                                        if str(t) in TOPIC_LABELS],
+                              places=[_place(p) for p in e.places or []],
                               keywords=[str(k) for k in e.keywords or []], sources=frozenset(sources.get(e.id, ())),
                               units=frozenset(units.get(e.id, ())))
             for e in events]
@@ -128,7 +133,7 @@ def _warning_facts(ws: Workspace, rules: list[AlertRule], now: datetime) -> list
         if f is None:
             continue
         topics = [w.topic, TOPIC_LABELS.get(w.topic, w.topic)] if w.topic else []
-        topics += [t for t in f.topics] + [TOPIC_LABELS.get(t, t) for t in f.topics]
+        topics += list(f.topics)
         out.append((w, replace(f, grade=None, topics=topics, places=([w.place] if w.place else []) + list(f.places),
                                keywords=([w.keyword] if w.keyword else []) + list(f.keywords))))
     return out
@@ -155,10 +160,10 @@ def _place(value: Any) -> str:
     return str(value.get("name", "")) if isinstance(value, dict) else str(value)
 
 
-def evaluate(ws: Workspace, now: datetime | None = None,
-             rule_ids: Collection[int] | None = None) -> tuple[list[Due], int]:
-    """The messages due now (not yet in the sent-log at this grade or higher) and how many quiet hours hold;
-    of some rules only when `rule_ids` is given."""
+def evaluate(ws: Workspace, now: datetime | None = None, rule_ids: Collection[int] | None = None,
+             silenced: list[Due] | None = None) -> tuple[list[Due], int]:
+    """The messages due now (not yet in the sent-log at this grade or higher) and how many quiet hours and
+    silences hold; of some rules only when `rule_ids` is given. `silenced` collects those a silence holds."""
     now = now or utcnow()
     with ws.db.read() as s:
         stmt = select(AlertRule).where(AlertRule.active.is_(True)).order_by(AlertRule.id)
@@ -224,6 +229,8 @@ def evaluate(ws: Workspace, now: datetime | None = None,
             continue
         if any(_silenced(c, sl) for sl in silences):
             held += 1
+            if silenced is not None:
+                silenced.append(c)
             continue
         seen.add(key)
         # Quiet hours: a spike waits like a grade below II; a graded alert by its grade.
