@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -172,13 +172,13 @@ def single_process_groups(profile: Any, posts: list[dict[str, Any]], batch: int)
 def bcubed_f1(truth: dict[str, Any], pred: dict[str, Any]) -> float:
     if not truth:
         return 1.0
-    by_t: dict[Any, set[str]] = defaultdict(set)
-    by_p: dict[Any, set[str]] = defaultdict(set)
-    for k in truth:
-        by_t[truth[k]].add(k)
-        by_p[pred[k]].add(k)
-    prec = sum(len(by_p[pred[k]] & by_t[truth[k]]) / len(by_p[pred[k]]) for k in truth) / len(truth)
-    rec = sum(len(by_p[pred[k]] & by_t[truth[k]]) / len(by_t[truth[k]]) for k in truth) / len(truth)
+    # |pred cluster ∩ truth cluster| per item from counts of (pred, truth) pairs: linear, not quadratic
+    # in the size of the largest events.
+    size_t = Counter(truth[k] for k in truth)
+    size_p = Counter(pred[k] for k in truth)
+    both = Counter((pred[k], truth[k]) for k in truth)
+    prec = sum(both[pred[k], truth[k]] / size_p[pred[k]] for k in truth) / len(truth)
+    rec = sum(both[pred[k], truth[k]] / size_t[truth[k]] for k in truth) / len(truth)
     return 2 * prec * rec / (prec + rec) if prec + rec else 0.0
 
 
