@@ -192,13 +192,14 @@ def test_the_wall_and_desk_widths_keep_the_full_menu(browser, demo_url: str, sho
 
 @pytest.mark.parametrize("viewport", [PHONE, WALL], ids=["390", "1440"])
 def test_the_alert_editors_fit_a_phone_and_a_wall(browser, demo_url: str, shots: Path, viewport: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
-    """预警设置: the rule and channel editors (no link in the menu: reached from 预警中心) fit both widths, and a
+    """预警设置 (the rule and channel editors, reached from 预警中心) and 通知设置 fit both widths, and a
     rule saved with a mistake comes back with what was typed."""
     context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=viewport is PHONE,
                                   has_touch=viewport is PHONE)
     page = context.new_page()
     _login(page, demo_url, "office")
-    for path in ("/alerts", "/alerts/rules/new", "/alerts/channels/new", "/alerts/channels/1", "/alerts/rules/1"):
+    for path in ("/alerts", "/alerts/rules/new", "/alerts/channels/new", "/alerts/channels/1", "/alerts/rules/1",
+                 "/settings/notifications"):
         response = page.goto(demo_url + path)
         assert response is not None and response.status == 200, path
         fit = page.evaluate(OVERFLOW_JS)

@@ -404,6 +404,15 @@ def run_alerts(ws: Workspace, now: datetime | None = None, rule_ids: Collection[
     escalated = escalate_due(ws, now)  # pages nobody acknowledged in time (R-ALERT-4)
     if escalated:
         counts["escalated"] = escalated
+    if rule_ids is None:
+        try:  # notifications people chose to have by e-mail too (通知设置); never a reason for alerts to fail
+            from yuqing.alert.notify_email import email_due
+
+            emailed = email_due(ws, now)
+            if emailed:
+                counts["emailed"] = emailed
+        except Exception:
+            log.exception("notification e-mails failed")
     return dict(counts)
 
 

@@ -94,6 +94,7 @@ AUDIT_LABELS: dict[str, str] = {
     "alert.rule_add": "新增预警规则",
     "alert.rule_edit": "修改预警规则",
     "alert.channel_test": "发送测试消息",
+    "notification.prefs": "修改通知设置",
     "alert.rule_update": "启用或停用预警规则",
     "alert.acknowledge": "确认收到预警",
     "alert.retry": "立即重试发送失败的预警",
@@ -153,7 +154,7 @@ DETAIL_LABELS: dict[str, str] = {
     "period": "报告期", "replaced": "重新生成", "relevant": "涉区信息数", "overdue": "逾期案件数", "format": "文件格式",
     "via": "途径", "skipped": "已有而跳过", "errors": "有误的行数", "step": "升级步骤", "missed_by": "未确认的人",
     "escalated_to": "升级通知", "minutes": "分钟数", "person": "值班人员",
-    "position": "顺位", "shift": "班次类型", "to_duty": "发给值班人员", "early_warning": "也发送预警信号", "delivered": "发送成功", "error": "失败原因",
+    "position": "顺位", "shift": "班次类型", "to_duty": "发给值班人员", "early_warning": "也发送预警信号", "delivered": "发送成功", "error": "失败原因", "by_email": "改为站内和邮件", "inbox_only": "改为仅站内",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",

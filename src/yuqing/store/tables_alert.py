@@ -193,3 +193,26 @@ class DutyPage(Base):
     ack_via: Mapped[str | None] = mapped_column(String(20))  # link | inbox | centre
     escalated_at: Mapped[datetime | None] = mapped_column()
     email_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class NotificationPref(Base):
+    """One person's choice for one kind of notification: inbox only (no row, or email False) or also e-mail."""
+
+    __tablename__ = "notification_prefs"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50), primary_key=True)
+    email: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotificationEmail(Base):
+    """The e-mail of one notification to one person: the unique key sends it once, however many runners."""
+
+    __tablename__ = "notification_emails"
+    __table_args__ = (UniqueConstraint("notification_id", "user_id", name="uq_notification_emails_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="sending")  # sending | sent | failed
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    error: Mapped[str] = mapped_column(Text, default="")

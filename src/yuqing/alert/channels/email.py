@@ -25,26 +25,31 @@ class EmailChannel(Channel):
             raise ChannelConfigError("收件地址须为电子邮件地址，多个用逗号分隔")
 
     def send(self, message: AlertMessage) -> None:
-        st = self.ws.settings
-        mail = EmailMessage()
-        mail["Subject"] = message.title
-        mail["From"] = st.smtp_from
-        mail["To"] = ", ".join(addresses(self.spec.target))
-        mail["Date"] = formatdate(localtime=False)
-        mail["Message-ID"] = make_msgid(idstring=f"alert{message.delivery_id}")
-        mail.set_content(message.text(), charset="utf-8")
-        try:
-            with smtplib.SMTP(st.smtp_host, st.smtp_port, timeout=15) as smtp:
-                if st.smtp_starttls:
-                    smtp.starttls()
-                if st.smtp_user:
-                    smtp.login(st.smtp_user, st.smtp_password)
-                smtp.send_message(mail)
-        except smtplib.SMTPAuthenticationError:
-            raise SendError("邮件服务器拒绝登录（请检查 smtp_user / smtp_password）") from None
-        except smtplib.SMTPRecipientsRefused:
-            raise SendError("邮件服务器拒收这些收件地址") from None
-        except smtplib.SMTPException as exc:
-            raise SendError(f"邮件服务器报错（{type(exc).__name__}）") from None
-        except OSError:
-            raise SendError(f"无法连接邮件服务器 {st.smtp_host}:{st.smtp_port}") from None
+        send_mail(self.ws, addresses(self.spec.target), message.title, message.text(), f"alert{message.delivery_id}")
+
+
+def send_mail(ws: Any, to: list[str], subject: str, body: str, idstring: str) -> None:
+    """One plain-text mail through the workspace's SMTP settings; SendError (in Chinese) when it fails."""
+    st = ws.settings
+    mail = EmailMessage()
+    mail["Subject"] = subject
+    mail["From"] = st.smtp_from
+    mail["To"] = ", ".join(to)
+    mail["Date"] = formatdate(localtime=False)
+    mail["Message-ID"] = make_msgid(idstring=idstring)
+    mail.set_content(body, charset="utf-8")
+    try:
+        with smtplib.SMTP(st.smtp_host, st.smtp_port, timeout=15) as smtp:
+            if st.smtp_starttls:
+                smtp.starttls()
+            if st.smtp_user:
+                smtp.login(st.smtp_user, st.smtp_password)
+            smtp.send_message(mail)
+    except smtplib.SMTPAuthenticationError:
+        raise SendError("邮件服务器拒绝登录（请检查 smtp_user / smtp_password）") from None
+    except smtplib.SMTPRecipientsRefused:
+        raise SendError("邮件服务器拒收这些收件地址") from None
+    except smtplib.SMTPException as exc:
+        raise SendError(f"邮件服务器报错（{type(exc).__name__}）") from None
+    except OSError:
+        raise SendError(f"无法连接邮件服务器 {st.smtp_host}:{st.smtp_port}") from None

@@ -96,3 +96,25 @@ def read_all(viewer: CsrfViewer, ws: WorkspaceDep, kind: Annotated[str, Form()] 
     with ws.db.write() as s:
         n = repo.mark_all_read(s, viewer.actor, kind=kind or None)
     return RedirectResponse(_back(kind, False, done=n if n else "0"), status_code=303)
+
+
+@router.get("/settings/notifications")
+def settings_page(request: Request, viewer: CurrentViewer, session: DbSession) -> object:
+    """通知设置: for each kind, the inbox only or also e-mail (to the address on the account)."""
+    from yuqing.alert.notify_email import preferences
+
+    assert viewer.actor.user_id is not None
+    return render(request, "notifications/settings.html", prefs=preferences(session, viewer.actor.user_id),
+                  kinds=KINDS, email=viewer.user.email or "")
+
+
+@router.post("/settings/notifications")
+async def settings_save(request: Request, viewer: CsrfViewer, ws: WorkspaceDep) -> object:
+    from yuqing.alert.notify_email import set_preferences
+    from yuqing.web.deps import redirect_with_flash
+
+    form = await request.form()
+    choices = {kind: form.get(f"k.{kind}") == "email" for kind in KINDS}
+    changed = set_preferences(ws, viewer.actor, choices)
+    return redirect_with_flash("/settings/notifications",
+                               f"已保存通知设置（{len(changed)} 项有变化）" if changed else "通知设置没有变化")
