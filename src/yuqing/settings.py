@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     warning_min_count: int = Field(default=10, ge=2)
     # The daily report (网络舆情日报告表) is generated and sent at this China time ("HH:MM"), before 17:00.
     daily_report_time: str = "16:30"
+    # 舆情直报: the default daily cut-off (China time, "HH:MM") of the units that must report every day; the
+    # office may give a unit another one. At the cut-off the office is told who has not submitted (R-COLLECT-5).
+    direct_report_cutoff: str = "17:00"
     # The address people open Yuqing at (e.g. https://yuqing.example.gov.cn), for links in alert messages.
     public_url: str = ""
     # 三率 public page (/public/accountability, no login): off unless the office decides to publish it.

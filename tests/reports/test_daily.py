@@ -44,7 +44,7 @@ def test_numbers_equal_a_hand_count(day_ws: Workspace) -> None:
     # Sources: 甲 failed every run, 乙 was refused once, 丙 brought nothing new for five days; 丁 (file) never stale.
     assert [(x.name, x.state, x.runs, x.failed) for x in r.sources] == [
         ("甲新闻网", "down", 3, 3), ("乙论坛", "blocked", 2, 1), ("丙公众号", "stale", 1, 0)]
-    assert r.unit_reports["available"] is False and "单位直报" in r.unit_reports["note"]
+    assert r.unit_reports["available"] is True and r.unit_reports["units"] == [] and r.unit_reports["others"] == []
 
 
 def test_today_is_counted_as_of_now(day_ws: Workspace) -> None:

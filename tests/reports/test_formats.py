@@ -89,7 +89,7 @@ def test_html_is_a_standalone_watermarked_page(figures: dict) -> None:
     assert "<script" not in html and WHO in html
     for heading in HEADINGS:
         assert heading in html
-    assert "西关路塌陷处置" in html and "【待建】" in html
+    assert "西关路塌陷处置" in html and "未设置每日报送单位" in html
 
 
 def test_docx_charts_are_drawn_with_a_cjk_font(figures: dict) -> None:

@@ -11,7 +11,7 @@ from PIL import Image
 from tests import factories
 from tests.web.conftest import login
 from yuqing.clock import CHINA, frozen
-from yuqing.store.tables import Item
+from yuqing.store.tables import Item, Unit
 from yuqing.store.tables_direct import DirectReport
 from yuqing.workspace import Workspace
 
@@ -76,3 +76,27 @@ def test_the_office_sees_every_unit_and_a_leader_may_not_report(app_client: Test
     app_client.cookies.clear()
     login(app_client, "leader")
     assert app_client.get("/direct-reports").status_code == 403
+
+
+def test_the_office_sets_daily_units_and_a_unit_says_nothing_to_report(app_client: TestClient, ws: Workspace) -> None:
+    _people(ws)
+    with ws.db.read() as s:
+        unit_id = s.query(Unit).filter(Unit.name == "区应急管理局").one().id
+    token = login(app_client, "office")
+    r = app_client.post("/direct-reports/duties", data={"csrf_token": token, "unit_id": str(unit_id), "cutoff": "半夜"})
+    assert r.status_code == 400 and "时:分" in r.text and "半夜" in r.text
+    r = app_client.post("/direct-reports/duties", data={"csrf_token": token, "unit_id": str(unit_id), "cutoff": ""},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    with frozen(datetime(2026, 11, 30, 17, 10, tzinfo=CHINA)):
+        page = app_client.get("/direct-reports")
+        assert "每日报送情况" in page.text and "区应急管理局" in page.text and "未报送" in page.text
+        app_client.cookies.clear()
+        token = login(app_client, "yj")
+        page = app_client.get("/direct-reports")
+        assert "今日报送（17:00 前）" in page.text and "截止时间已过" in page.text
+        r = app_client.post("/direct-reports/nothing", data={"csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303
+        page = app_client.get("/direct-reports")
+    assert "已报送“今日无舆情”（已过今日截止时间，记为迟报）" in page.text and "迟报" in page.text
+    assert "今日无舆情</button>" not in page.text

@@ -152,6 +152,13 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
     send_special(ws, d.office, special.id)
     # Last month's statistics and last quarter's bulletin, once the period is over (the hourly job).
     run_task(ws, "report.periodic")
+    # 舆情直报: an urgent report tells the office and the analysts; a daily-reporting unit that has not
+    # submitted by its cut-off (midnight here, so it has passed whenever this runs) is reminded, the office told.
+    from yuqing.collect import direct, direct_duty
+
+    direct.report_item(ws, d.handler, direct.Draft(text="桃源镇某工地塔吊倾斜，网友拍视频转发", urgency="urgent"))
+    direct_duty.set_duty(ws, d.office, d.labour, "00:00")
+    run_task(ws, "direct.cutoff")
     return {"moved": moved, "source": source_id}
 
 
@@ -211,6 +218,10 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == n.link and "值班预警" in r.text and n.title.rsplit("】", 1)[1] in r.text
             elif (n.link or "").startswith("/events/"):  # an alert opens its event
                 assert path == n.link and n.title.split("】", 1)[1] in r.text
+            elif (n.link or "").startswith("/items/"):  # an urgent direct report opens the reported item
+                assert path == n.link and "塔吊倾斜" in r.text
+            elif (n.link or "").startswith("/direct-reports"):  # the daily submissions: the 舆情直报 page
+                assert path == "/direct-reports" and "舆情直报" in r.text and "今日" in r.text
             else:  # no page of its own for this reader: the notification itself, in Chinese
                 assert path == f"/notifications/{n.id}" and n.title in r.text
                 assert KINDS[n.kind] in r.text and "\\u" not in r.text

@@ -43,7 +43,7 @@ def test_leader_reads_the_list_and_the_report_and_downloads_both_files(day_ws: W
     assert "生成日报" not in page.text  # a leader reads; analysts generate
     page = app_client.get("/reports/daily/2026-11-20")
     assert page.status_code == 200
-    for text in ("一、总体情况", "西关路塌陷处置", "https://example.invalid/1", "被封禁", "【待建】", "下载 DOCX"):
+    for text in ("一、总体情况", "西关路塌陷处置", "https://example.invalid/1", "被封禁", "未设置每日报送单位", "下载 DOCX"):
         assert text in page.text, text
     charts = app_client.get("/reports/daily/2026-11-20/charts.json").json()
     assert charts["source"]["option"]["series"][0]["data"] == [2, 2]

@@ -37,3 +37,13 @@ def collect_source(ws: Workspace, source_id: int) -> dict[str, Any]:
     from yuqing.collect.runner import collect_once
 
     return collect_once(ws, [source_id]).to_dict()
+
+
+@task("direct.cutoff")
+def direct_cutoff(ws: Workspace) -> dict[str, Any]:
+    """Every few minutes: at each daily-reporting unit's cut-off (17:00 by default), remind the units that
+    have not submitted today and tell the office who they are (once per unit and day, as the jobs account)."""
+    from yuqing.actions.actors import jobs_actor
+    from yuqing.collect.direct_duty import check_cutoffs
+
+    return {"missing": check_cutoffs(ws, jobs_actor(ws))}

@@ -50,6 +50,9 @@ KINDS: dict[str, str] = {
     "report.daily": "网络舆情日报告表",
     "report.special": "舆情专报",
     "report.periodic": "月统计与季通报",
+    "direct.urgent": "紧急直报",
+    "direct.reminder": "每日报送提醒",
+    "direct.missing": "未按时报送的单位",
 }
 
 

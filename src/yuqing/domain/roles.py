@@ -47,14 +47,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset(
         {"items.read", "items.import", "sources.manage", "units.manage", "users.manage", "audit.read",
          "cases.read_all", "events.read", "profile.manage", "settings.manage", "rules.manage",
-         "alerts.manage", "reports.read", "duty.manage", "alerts.escalate"}
+         "alerts.manage", "reports.read", "duty.manage", "alerts.escalate", "direct.manage"}
     ),
     ANALYST: frozenset({"items.read", "items.import", "items.report", "events.read", "events.edit",
                         "cases.read_all", "cases.open", "reports.read", "reports.write"}),
     OFFICE: frozenset({"items.read", "items.report", "events.read", "cases.read_all", "cases.open",
                        "cases.dispatch", "cases.supervise", "cases.close", "cases.spot_check", "audit.read",
                        "rules.manage", "alerts.manage", "reports.read", "reports.approve", "duty.manage",
-                       "alerts.escalate"}),
+                       "alerts.escalate", "direct.manage"}),
     UNIT_HANDLER: frozenset({"items.report", "cases.read_own", "cases.handle"}),
     UNIT_LEADER: frozenset({"items.report", "cases.read_own", "cases.handle", "cases.approve",
                             "cases.approve_feedback"}),
@@ -64,7 +64,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                              "cases.approve"}),
     JOBS: frozenset({"items.read", "items.import", "events.read", "events.edit", "cases.read_all",
                      "cases.supervise", "cases.spot_check", "sources.collect", "privacy.purge", "audit.read",
-                     "reports.read", "reports.write", "alerts.escalate"}),
+                     "reports.read", "reports.write", "alerts.escalate", "direct.remind"}),
 }
 
 # What each permission lets a person do, in the words a refusal shows them.
@@ -83,6 +83,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "sources.collect": "采集信息源", "privacy.purge": "清理过期数据",
     "alerts.manage": "管理预警规则和渠道",
     "duty.manage": "管理值班表", "alerts.escalate": "升级未确认的预警",
+    "direct.manage": "设置每日报送单位和截止时间", "direct.remind": "检查每日报送并提醒未报单位",
 }
 
 

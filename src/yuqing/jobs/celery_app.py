@@ -25,7 +25,7 @@ from yuqing.workspace import Workspace, open_workspace
 QUEUES = ("collect", "analyse", "alert", "report")
 # The first part of a task's name → its queue ("case.remind_due" → alert); anything else → report.
 QUEUE_OF = {"collect": "collect", "analyse": "analyse", "alert": "alert", "alerts": "alert", "case": "alert",
-            "report": "report", "audit": "report"}
+            "direct": "alert", "report": "report", "audit": "report"}
 
 
 def queue_for(task_name: str) -> str:

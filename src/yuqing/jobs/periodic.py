@@ -41,6 +41,7 @@ JOB_NAMES: dict[str, str] = {
     "case.spot_check": "每周抽查复核",
     "report.daily": "网络舆情日报告表",
     "report.periodic": "月统计与季通报",
+    "direct.cutoff": "每日报送截止检查",
 }
 
 

@@ -41,6 +41,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("alerts.run", 60),  # alerts due, retries after backoff, what quiet hours held back
     Periodic("case.remind_due", 3600),  # 催办 before and after deadlines, 督办 when long overdue
     Periodic("case.spot_check", 7 * 24 * 3600),  # weekly 抽查复核 (share from settings), seeded by ISO week
+    Periodic("direct.cutoff", 300),  # 舆情直报: at each unit's cut-off, remind who has not submitted (once a day)
     Periodic("report.daily", 300),  # the daily report once daily_report_time has passed (once a day)
     Periodic("report.periodic", 3600),  # last month's statistics and last quarter's bulletin, once each
 ]

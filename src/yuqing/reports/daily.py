@@ -35,7 +35,8 @@ TOP_ITEMS = 10
 TOP_EVENTS = 10
 SENTIMENTS = (("negative", "负面"), ("neutral", "中性"), ("positive", "正面"), (None, "未分析"))
 SOURCE_STATES = {"down": "故障", "blocked": "被封禁", "stale": "无更新"}
-UNIT_REPORTS_NOTE = "各单位直报功能尚未上线：上线后，此处列出各单位当日直报的条数与内容（后续版本）。"
+UNIT_REPORTS_NOTE = "各单位直报功能尚未上线：上线后，此处列出各单位当日直报的条数与内容（后续版本）。"  # older reports
+UNIT_REPORTS_EXPLAINED = "按时报送：截止时间前有报送（含“今日无舆情”）；迟报：只在截止时间后报送；未报送：截止时间已过仍未报送。"
 NOT_HISTORICAL = (
     "涉区判定、情感、领域和地点为当前分析结果（分析可重跑）；",
     "事件标题为当前标题；案件期限为当前期限（批准延期会改变期限）；",
@@ -176,7 +177,31 @@ def daily_report(session: Session, day: date, now: datetime | None = None) -> Da
     _items_and_events(session, report, start, end, as_of)
     _cases(session, report, start, as_of)
     _sources(session, report, start, as_of)
+    _unit_reports(session, report, day, as_of)
     return report
+
+
+def _unit_reports(session: Session, report: DailyReport, day: date, as_of: datetime) -> None:
+    """各单位直报情况: each daily-reporting unit on time / late / missing (as of the report), and how many
+    items the other units reported that day."""
+    from yuqing.collect.direct_duty import day_status
+    from yuqing.store.tables_direct import DirectReport
+
+    units = [u.to_dict() for u in day_status(session, day, as_of)]
+    for u in units:  # as of the report: later submissions appear when it is regenerated
+        u["first_at"] = _cst(datetime.fromisoformat(u["first_at"]), "%H:%M") if u["first_at"] else None
+    duty_ids = {u["unit_id"] for u in units}
+    others: Counter[str] = Counter()
+    rows = session.execute(select(Unit.name, DirectReport.unit_id).join(Unit, Unit.id == DirectReport.unit_id)
+                           .where(DirectReport.report_date == day, DirectReport.kind != "nothing",
+                                  DirectReport.submitted_at <= as_of))
+    for name, unit_id in rows:
+        if unit_id not in duty_ids:
+            others[name] += 1
+    counts = Counter(u["state"] for u in units)
+    report.unit_reports = {"available": True, "units": units, "others": [asdict(c) for c in _ranked(others)],
+                           "on_time": counts["on_time"], "late": counts["late"], "missing": counts["missing"],
+                           "pending": counts["pending"], "note": UNIT_REPORTS_EXPLAINED}
 
 
 def _items_and_events(session: Session, report: DailyReport, start: datetime, end: datetime,

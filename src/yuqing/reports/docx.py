@@ -183,7 +183,20 @@ def daily_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes
            [[x["name"], x["label"], x["runs"], x["failed"], x["last_new_item"] or "无"] for x in r["sources"]])
 
     _para(doc, "七、各单位直报情况", H1_FONT)
-    _para(doc, f"【待建】{r['unit_reports']['note']}", indent=True)
+    ur = r["unit_reports"]
+    if ur.get("available"):
+        _para(doc, f"每日报送单位 {len(ur['units'])} 个：按时报送 {ur['on_time']} 个，迟报 {ur['late']} 个，"
+                   f"未报送 {ur['missing']} 个" + (f"，未到截止时间 {ur['pending']} 个" if ur["pending"] else "") + "。",
+              indent=True)
+        _table(doc, ["单位", "截止时间", "状态", "报送次数", "其中报送信息", "首次报送"],
+               [[u["unit"], u["cutoff"], u["state_label"] + ("（今日无舆情）" if u["nothing"] else ""),
+                 u["submissions"], u["items"], u["first_at"] or "—"] for u in ur["units"]])
+        if ur["others"]:
+            _para(doc, "其他单位直报：" + "；".join(f"{c['name']} {c['count']} 条" for c in ur["others"]) + "。",
+                  indent=True)
+        _para(doc, ur["note"], indent=True)
+    else:
+        _para(doc, f"【待建】{ur['note']}", indent=True)
     y, m, d = (int(x) for x in r["day"].split("-"))
     return finish(doc, issuer=issuer, date_line=f"{y}年{m}月{d}日", title=f"{r['title']}（{r['day']}）",
                   watermark=watermark)

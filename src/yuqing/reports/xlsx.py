@@ -69,7 +69,14 @@ def daily_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
            + [[label, figures[group].get(key, 0)] for label, group, key in TOTALS])
     for title, key, columns in SHEETS:
         _sheet(wb, title, mark, [h for h, _ in columns], [[row.get(f) for _, f in columns] for row in figures[key]])
-    _sheet(wb, "单位直报（待建）", mark, ["说明"], [[figures["unit_reports"]["note"]]])
+    ur = figures["unit_reports"]
+    if ur.get("available"):
+        _sheet(wb, "单位直报", mark, ["单位", "截止时间", "状态", "报送次数", "其中报送信息", "首次报送", "今日无舆情"],
+               [[u["unit"], u["cutoff"], u["state_label"], u["submissions"], u["items"], u["first_at"] or "",
+                 "是" if u["nothing"] else ""] for u in ur["units"]]
+               + [[f"{c['name']}（非每日报送单位）", "", "", c["count"], c["count"], "", ""] for c in ur["others"]])
+    else:
+        _sheet(wb, "单位直报（待建）", mark, ["说明"], [[ur["note"]]])
     wb.properties.creator = cell_text(who)
     wb.properties.title = cell_text(f"{figures['title']}（{figures['day']}）")
     buf = io.BytesIO()

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 
 from yuqing.clock import utcnow
-from yuqing.collect import direct
+from yuqing.collect import direct, direct_duty
 from yuqing.domain.roles import PermissionDenied
+from yuqing.store.tables import Unit
 from yuqing.web.deps import (
     CsrfViewer,
     CurrentViewer,
@@ -37,8 +38,16 @@ def _page(request: Request, viewer: Viewer, session: DbSession, status: int = 20
     if not everyone and unit_id is None:
         rows = [r for r in direct.reports_of_day(session, day) if r["reporter"] == viewer.actor.name]
     extra.setdefault("form", {"urgency": "normal"})
+    duty = direct_duty.unit_duty(session, unit_id)
+    mine = next((u for u in direct_duty.day_status(session, day) if u.unit_id == unit_id), None) if duty else None
+    manage = viewer.can("direct.manage")
+    status_rows = direct_duty.day_status(session, day) if (manage or everyone) else []
+    units = [] if not manage else [(u.id, u.name) for u in session.query(Unit).filter(Unit.active.is_(True))
+                                   .order_by(Unit.name)]
     return render(request, "direct/report.html", status, rows=rows, day=day, everyone=everyone,
-                  unit_name=viewer.unit_name, urgencies=direct.URGENCIES, max_shots=direct.MAX_SCREENSHOTS, **extra)
+                  unit_name=viewer.unit_name, urgencies=direct.URGENCIES, max_shots=direct.MAX_SCREENSHOTS,
+                  duty=duty, mine=mine, manage=manage, status_rows=status_rows, units=units,
+                  default_cutoff=request.app.state.ws.settings.direct_report_cutoff, **extra)
 
 
 @router.get("/direct-reports")
@@ -69,3 +78,41 @@ def report_submit(request: Request, viewer: CsrfViewer, session: DbSession, ws: 
     what = "已并入系统已采集的同一条信息，并记录贵单位的报送" if report.duplicate else "已进入监测研判流程"
     late = "（已过今日截止时间，记为迟报）" if report.late else ""
     return redirect_with_flash("/direct-reports", f"直报已提交{late}：{what}。编号 {report.id}")
+
+
+@router.post("/direct-reports/nothing")
+def report_nothing(request: Request, viewer: CsrfViewer, session: DbSession, ws: WorkspaceDep,
+                   note: Annotated[str, Form()] = "") -> object:
+    _may_report(viewer)
+    try:
+        report = direct_duty.submit_nothing(ws, viewer.actor, note)
+    except direct.DirectReportError as exc:
+        return _page(request, viewer, session, 400, error=str(exc))
+    late = "（已过今日截止时间，记为迟报）" if report.late else ""
+    return redirect_with_flash("/direct-reports", f"已报送“今日无舆情”{late}")
+
+
+@router.post("/direct-reports/duties")
+def duty_set(request: Request, viewer: CsrfViewer, session: DbSession, ws: WorkspaceDep,
+             unit_id: Annotated[str, Form()] = "", cutoff: Annotated[str, Form()] = "") -> object:
+    if not viewer.can("direct.manage"):
+        raise HTTPException(403, "无权设置每日报送单位")
+    form = {"duty_unit": unit_id, "duty_cutoff": cutoff}
+    try:
+        if not unit_id.isdigit():
+            raise direct.DirectReportError("请选择要每日报送的单位")
+        direct_duty.set_duty(ws, viewer.actor, int(unit_id), cutoff.strip() or None)
+    except direct.DirectReportError as exc:
+        return _page(request, viewer, session, 400, error=str(exc), duty_form=form)
+    return redirect_with_flash("/direct-reports#duty", "已设置每日报送单位和截止时间")
+
+
+@router.post("/direct-reports/duties/{unit_id}/remove")
+def duty_remove(request: Request, viewer: CsrfViewer, session: DbSession, ws: WorkspaceDep, unit_id: int) -> object:
+    if not viewer.can("direct.manage"):
+        raise HTTPException(403, "无权设置每日报送单位")
+    try:
+        direct_duty.remove_duty(ws, viewer.actor, unit_id)
+    except direct.DirectReportError as exc:
+        return _page(request, viewer, session, 400, error=str(exc))
+    return redirect_with_flash("/direct-reports#duty", "已移出每日报送名单")
