@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # (median + MAD), and never fewer posts than the minimum (yuqing.domain.early_warning).
     warning_baseline_days: int = Field(default=14, ge=3, le=60)
     warning_min_count: int = Field(default=10, ge=2)
+    # Reporting upward (上报, R-ALERT-3): the alert channel (its name or id) that carries an event's forward package
+    # to the city-level recipient; empty: reporting upward is not set up.
+    report_up_channel: str = ""
     # The daily report (网络舆情日报告表) is generated and sent at this China time ("HH:MM"), before 17:00.
     daily_report_time: str = "16:30"
     # 舆情直报: the default daily cut-off (China time, "HH:MM") of the units that must report every day; the

@@ -7,9 +7,10 @@ level (or a lower one after a higher was sent) is not; quiet hours hold back eve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from yuqing.domain.grading import GRADE_LABELS, GRADES
 
@@ -190,9 +191,16 @@ class AlertMessage:
     ack_link: str = ""  # to the person on duty: acknowledge without logging in (signed, single use)
     warning_kind: str = ""  # an early warning (预警): its kind in words, e.g. 事件声量突增
     warning_reason: str = ""  # e.g. 近1小时 23 条，基线中位数 3 条
+    # A forward package (上报) rather than an alert: its own subject and body; the webhook carries the package.
+    subject: str = ""
+    body: str = ""
+    package: Mapping[str, Any] | None = None
+    delivery_key: str = ""  # the webhook's X-Yuqing-Delivery when not the sent-log id
 
     @property
     def title(self) -> str:
+        if self.subject:
+            return self.subject[:200]
         if self.warning_kind:
             return f"【舆情预警·{self.warning_kind}】{self.event_title}"[:200]
         return f"【{grade_label(self.grade)}舆情预警】{self.event_title}"[:200]
@@ -211,11 +219,15 @@ class AlertMessage:
         return rows
 
     def text(self) -> str:
+        if self.body:
+            return f"{self.title}\n{self.body}"
         body = "\n".join(f"{k}：{v}" for k, v in self.lines())
         return (f"{self.title}\n{body}" + (f"\n查看：{self.link}" if self.link else "")
                 + (f"\n确认收到（无需登录）：{self.ack_link}" if self.ack_link else ""))
 
     def markdown(self) -> str:
+        if self.body:
+            return f"### {self.title}\n{self.body}"
         body = "\n".join(f"> {k}：**{v}**" if k in ("等级", "原因") else f"> {k}：{v}" for k, v in self.lines())
         link = f"\n\n[查看事件]({self.link})" if self.link else ""
         if self.ack_link:

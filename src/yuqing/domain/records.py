@@ -40,6 +40,7 @@ CASE_STEP_LABELS: dict[str, str] = {
     "item_attached": "关联后续信息",
     "spot_check_requested": "指定抽查复核",
     "spot_check_drawn": "抽中复核",
+    "report_up": "上报市级",
 }
 
 # Audit actions outside the case desk, by code.
@@ -95,6 +96,7 @@ AUDIT_LABELS: dict[str, str] = {
     "alert.rule_edit": "修改预警规则",
     "alert.channel_test": "发送测试消息",
     "notification.prefs": "修改通知设置",
+    "event.report_up": "事件上报市级",
     "alert.rule_update": "启用或停用预警规则",
     "alert.acknowledge": "确认收到预警",
     "alert.retry": "立即重试发送失败的预警",
@@ -154,12 +156,12 @@ DETAIL_LABELS: dict[str, str] = {
     "period": "报告期", "replaced": "重新生成", "relevant": "涉区信息数", "overdue": "逾期案件数", "format": "文件格式",
     "via": "途径", "skipped": "已有而跳过", "errors": "有误的行数", "step": "升级步骤", "missed_by": "未确认的人",
     "escalated_to": "升级通知", "minutes": "分钟数", "person": "值班人员",
-    "position": "顺位", "shift": "班次类型", "to_duty": "发给值班人员", "early_warning": "也发送预警信号", "delivered": "发送成功", "error": "失败原因", "by_email": "改为站内和邮件", "inbox_only": "改为仅站内",
+    "position": "顺位", "shift": "班次类型", "to_duty": "发给值班人员", "early_warning": "也发送预警信号", "delivered": "发送成功", "error": "失败原因", "by_email": "改为站内和邮件", "inbox_only": "改为仅站内", "recipient": "接收方", "forward_id": "上报记录", "package_sha256": "上报材料哈希", "retry": "重新发送",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
               "after_close", "replace", "signed", "secret_changed", "replaced", "approval_void", "to_duty",
-              "early_warning", "delivered"}
+              "early_warning", "delivered", "retry"}
 _TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at"}
 _STATE_KEYS = {"from_state", "to_state"}
 _UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids"}

@@ -216,3 +216,26 @@ class NotificationEmail(Base):
     status: Mapped[str] = mapped_column(String(20), default="sending")  # sending | sent | failed
     at: Mapped[datetime] = mapped_column(default=utcnow)
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class EventForward(Base):
+    """Reporting upward (上报): an event marked as belonging to a higher level, its forward package (kept as sent,
+    with its SHA-256) and the sending through a channel to the city-level recipient. Unique per event and channel:
+    once per recipient (a failed send is retried with the same package)."""
+
+    __tablename__ = "event_forwards"
+    __table_args__ = (UniqueConstraint("event_id", "channel_id", name="uq_event_forwards_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("alert_channels.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(100))  # the channel's name when it was sent
+    reason: Mapped[str] = mapped_column(Text, default="")
+    package: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="sending")  # sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()

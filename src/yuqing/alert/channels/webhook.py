@@ -41,6 +41,8 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str], now: float | No
 
 
 def payload(message: AlertMessage) -> dict[str, Any]:
+    if message.package is not None:  # a forward package (上报): the package itself, with its title and text
+        return {"kind": "forward", "title": message.title, "text": message.text(), "package": dict(message.package)}
     return {"delivery_id": message.delivery_id, "event_id": message.event_id, "event_title": message.event_title,
             "grade": message.grade, "grade_label": grade_label(message.grade), "rule": message.rule_name,
             "item_count": message.item_count, "places": list(message.places), "topics": list(message.topics),
@@ -62,4 +64,4 @@ class WebhookChannel(Channel):
         post(self.spec.target, body=body, headers={
             "Content-Type": "application/json; charset=utf-8", "X-Yuqing-Timestamp": str(ts),
             "X-Yuqing-Signature": signature(self.spec.secret or "", ts, body),
-            "X-Yuqing-Delivery": str(message.delivery_id)})
+            "X-Yuqing-Delivery": message.delivery_key or str(message.delivery_id)})

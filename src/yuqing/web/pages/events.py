@@ -78,7 +78,12 @@ def _render_event(request: Request, event_id: int, viewer: Viewer, session: DbSe
         (Case.event_id == event_id) | Case.id.in_(cited)).order_by(Case.id)).scalars())
     extra.setdefault("grade_form", {"grade": event.grade or "", "reason": ""})
     extra.setdefault("lift_form", {"reason": ""})
+    extra.setdefault("report_up_form", {"reason": ""})
+    from yuqing.alert.forward import forwards_of
+
     return render(request, "events/detail.html", status, event=event, o=event_overview(items), items=items,
+                  forwards=forwards_of(session, event_id),
+                  may_report_up=viewer.can("events.edit") or viewer.can("cases.dispatch"),
                   others=others, cases=cases, open_states=lc.OPEN_STATES, state_label=lc.label,
                   grading=grade_view(event), grade_history=grade_history(session, event_id),
                   grade_labels=GRADE_LABELS, grade_thresholds=_thresholds(request), **extra)
@@ -193,3 +198,22 @@ def event_charts(event_id: int, viewer: CurrentViewer, session: DbSession) -> di
                 for k, v in o["sentiment"].items()]}],
         }},
     }
+
+
+@router.post("/events/{event_id}/report-up", dependencies=[Depends(check_csrf)])
+def report_up_page(request: Request, event_id: int, viewer: CurrentViewer, ws: WorkspaceDep, session: DbSession,
+                   reason: Annotated[str, Form()] = "") -> object:
+    """上报市级: mark the event as belonging to a higher level and send its forward package (audited, once)."""
+    from yuqing.alert.forward import ForwardError, report_up
+
+    if not (viewer.can("events.edit") or viewer.can("cases.dispatch")):
+        raise HTTPException(403, "无权上报事件")
+    try:
+        _, error = report_up(ws, viewer.actor, event_id, reason)
+    except ForwardError as exc:
+        return _render_event(request, event_id, viewer, session, 400, report_up_error=str(exc),
+                             report_up_form={"reason": reason})
+    except NotFound:
+        raise HTTPException(404, "事件不存在") from None
+    return redirect_with_flash(f"/events/{event_id}#report-up", f"上报材料发送失败：{error}（可再次点击上报重发）"
+                               if error else "已上报市级，上报材料已送达接收方")
