@@ -34,6 +34,7 @@ def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type:
     with ws.db.read() as s:  # the analyst retitled the food-rumour event (pinned, audited)
         pinned = s.execute(select(Event).where(Event.title_pinned.is_(True))).scalar_one()
         assert pinned.title == RUMOUR_TITLE
+    _direct_reports(ws)
     again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
     with again.db.read() as s:
         assert s.execute(select(func.count(Item.id))).scalar_one() >= 300
@@ -219,3 +220,29 @@ def test_demo_flooding_spike_is_one_early_warning_shown_in_the_alert_centre(demo
     again, _ = build_demo(ws.path)
     with again.db.read() as s:
         assert len(list(s.execute(select(AlertWarning)).scalars())) == 1  # idempotent
+
+
+def _direct_reports(ws) -> None:  # type: ignore[no-untyped-def]
+    """舆情直报 in the demo: 应急管理局 pasted text (紧急), 区委网宣办 a screenshot, 网安大队 missed 17:00 and was
+    reminded; the items were analysed; the day's daily report lists the three units."""
+    from yuqing.collect.direct_duty import day_status
+    from yuqing.reports.store import get_report
+    from yuqing.store.tables import Notification, Unit
+    from yuqing.store.tables_direct import DirectReport
+
+    with ws.db.read() as s:
+        reports = {s.get(Unit, r.unit_id).name: r for r in s.execute(select(DirectReport)).scalars()}
+        assert set(reports) == {"应急管理局", "区委网宣办"}
+        assert reports["应急管理局"].kind == "text" and reports["应急管理局"].urgency == "urgent"
+        shot = reports["区委网宣办"]
+        assert shot.kind == "screenshot" and (ws.path / shot.files[0]["path"]).read_bytes().startswith(b"\x89PNG")
+        for r in reports.values():
+            assert s.get(Item, r.item_id).analysed_at is not None
+        day = shot.report_date
+        states = {u.unit: u.state for u in day_status(s, day)}
+        assert states == {"应急管理局": "on_time", "区委网宣办": "on_time", "公安分局网安大队": "missing"}
+        wangan = s.execute(select(Unit.id).where(Unit.name == "公安分局网安大队")).scalar_one()
+        assert s.execute(select(Notification.kind).where(Notification.audience == f"unit:{wangan}")).scalars().all() \
+            == ["direct.reminder"]
+        daily = get_report(s, day.isoformat())
+        assert daily is not None and daily.figures["unit_reports"]["missing"] == 1

@@ -256,7 +256,7 @@ def direct_source(tx: Tx) -> Source:
                         enabled=True, official=False, health="ok")
         tx.session.add(source)
         tx.session.flush()
-        tx.audit("source.add", "source", source.id, kind=SOURCE_KIND, name=SOURCE_NAME)
+        tx.audit("source.create", "source", source.id, kind=SOURCE_KIND, name=SOURCE_NAME)
     return source
 
 

@@ -63,7 +63,7 @@ def set_duty(tx: Tx, unit_id: int, cutoff: str | None = None) -> DirectReportDut
         duty = DirectReportDuty(unit_id=unit_id, cutoff=cutoff, created_at=utcnow())
         tx.session.add(duty)
     duty.cutoff = cutoff
-    tx.audit("direct.duty_set", "unit", unit_id, unit=unit.name, before=before, cutoff=cutoff)
+    tx.audit("direct.duty_set", "unit", unit_id, unit=unit.name, before=before, cutoff_time=cutoff)
     return duty
 
 
@@ -74,7 +74,7 @@ def remove_duty(tx: Tx, unit_id: int) -> None:
     if duty is None:
         raise DirectReportError("该单位不在每日报送名单中")
     tx.session.delete(duty)
-    tx.audit("direct.duty_remove", "unit", unit_id, cutoff=duty.cutoff)
+    tx.audit("direct.duty_remove", "unit", unit_id, cutoff_time=duty.cutoff)
 
 
 def duties(session: Any) -> list[tuple[int, str, str]]:

@@ -144,6 +144,12 @@ def _inbox(ws: Workspace, progress: Any) -> None:
     demo_step(ws, progress)
 
 
+def _direct(ws: Workspace, progress: Any) -> None:
+    from yuqing.collect.direct_demo import demo_step
+
+    demo_step(ws, progress)
+
+
 def _reports(ws: Workspace, progress: Any) -> None:
     from yuqing.reports.demo import demo_step
 
@@ -151,4 +157,4 @@ def _reports(ws: Workspace, progress: Any) -> None:
 
 
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
-DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _reports]
+DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _reports]

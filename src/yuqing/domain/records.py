@@ -115,6 +115,11 @@ AUDIT_LABELS: dict[str, str] = {
     "special_report.approve": "审批舆情专报",
     "special_report.return": "退回舆情专报",
     "special_report.send": "报送舆情专报",
+    "direct.report": "舆情直报",
+    "direct.nothing": "报送今日无舆情",
+    "direct.duty_set": "设置每日报送单位",
+    "direct.duty_remove": "移出每日报送名单",
+    "direct.cutoff_check": "每日报送截止检查",
 }
 
 OBJECT_LABELS: dict[str, str] = {
@@ -123,6 +128,7 @@ OBJECT_LABELS: dict[str, str] = {
     "spot_check_run": "抽查批次", "monitoring_window": "监测时段", "attachment": "附件",
     "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警", "alert_silence": "预警静默",
     "report": "报告", "duty_roster": "值班表", "duty_shift": "值班班次", "special_report": "舆情专报",
+    "direct_report": "舆情直报", "direct_report_day": "每日报送",
 }
 
 # Detail fields, in the order they read best; fields not listed are shown after, still labelled.
@@ -157,6 +163,8 @@ DETAIL_LABELS: dict[str, str] = {
     "via": "途径", "skipped": "已有而跳过", "errors": "有误的行数", "step": "升级步骤", "missed_by": "未确认的人",
     "escalated_to": "升级通知", "minutes": "分钟数", "person": "值班人员",
     "position": "顺位", "shift": "班次类型", "to_duty": "发给值班人员", "early_warning": "也发送预警信号", "delivered": "发送成功", "error": "失败原因", "by_email": "改为站内和邮件", "inbox_only": "改为仅站内", "recipient": "接收方", "forward_id": "上报记录", "package_sha256": "上报材料哈希", "retry": "重新发送",
+    "duplicate": "并入已采集信息", "urgency": "紧急程度", "files": "截图（哈希）", "cutoff_time": "每日报送截止时间",
+    "missing": "未报送单位",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
@@ -186,6 +194,8 @@ KIND_VALUES: dict[str, str] = {
     "sms": "短信网关", "inapp": "站内通知",
     # duty shifts
     "regular": "日常值班",
+    # direct reports (舆情直报)
+    "direct": "舆情直报", "text": "文字直报", "link": "链接直报", "screenshot": "截图直报", "nothing": "今日无舆情",
 }
 LEVEL_VALUES = {"office": "办公室督办", "leader": "领导督办"}
 
@@ -261,6 +271,8 @@ def format_value(key: str, value: Any, *, units: dict[int, str] | None = None) -
         return KIND_VALUES.get(str(value), str(value))
     if key == "level":
         return LEVEL_VALUES.get(str(value), str(value))
+    if key == "urgency":
+        return {"urgent": "紧急", "normal": "一般"}.get(str(value), str(value))
     if key == "hours" and isinstance(value, int | float):
         return f"{value:g} 小时"
     if key == "share" and isinstance(value, int | float):
