@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -348,9 +349,11 @@ def beat(ctx: typer.Context) -> None:
 sources_app = typer.Typer(help="信息源管理", no_args_is_help=True)
 items_app = typer.Typer(help="信息查询", no_args_is_help=True)
 emergency_app = typer.Typer(help="突发事件24小时监测（应急模式）", no_args_is_help=True)
+windows_app = typer.Typer(help="重要时间节点的计划监测时段（到点自动开启和结束）", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(items_app, name="items")
 app.add_typer(emergency_app, name="emergency")
+app.add_typer(windows_app, name="windows")
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -524,6 +527,76 @@ def emergency_status(ctx: typer.Context) -> None:
         typer.echo(json.dumps(row, ensure_ascii=False))
     if not rows:
         out.print("应急模式未开启")
+
+
+def _window_time(text: str, option: str) -> datetime:
+    """A window's start or end: 2027-06-07 08:00 (China time unless an offset is given)."""
+    try:
+        return datetime.fromisoformat(text.strip().replace("T", " "))
+    except ValueError:
+        raise fail(f"{option} 应写成 2027-06-07 08:00（北京时间），收到 {text!r}", 2) from None
+
+
+@windows_app.command("add")
+def windows_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="名称，如 2027年高考")],
+    start: Annotated[str, typer.Option("--from", help="开始时间，如 2027-06-07 00:00（北京时间）")],
+    end: Annotated[str, typer.Option("--to", help="结束时间，如 2027-06-09 00:00（北京时间）")],
+    sources: Annotated[list[str] | None, typer.Option("--sources", help="信息源编号，逗号分隔或重复；不给则全部")] = None,
+    keywords: Annotated[list[str] | None, typer.Option("--keywords", help="关注关键词，逗号分隔或重复")] = None,
+    interval: Annotated[int, typer.Option(help="监测期间的采集间隔（秒）")] = 300,
+    as_user: AsUser = None,
+) -> None:
+    """计划一个重点时段监测：到开始时间自动提高采集频率，到结束时间自动恢复。"""
+    from yuqing.collect.schedule import ScheduleError
+    from yuqing.collect.sources import plan_window
+    from yuqing.domain.roles import PermissionDenied
+
+    ws = ws_of(ctx, migrate=True)
+    if not name.strip():
+        raise fail("--name 不能为空", 2)
+    starts_at, ends_at = _window_time(start, "--from"), _window_time(end, "--to")
+    try:
+        ids = [int(x) for x in _split(sources)]
+    except ValueError:
+        raise fail("--sources 须为信息源编号", 2) from None
+    actor = setup_as(ws, as_user)
+    try:
+        window = plan_window(ws, actor, name.strip(), starts_at, ends_at, ids, _split(keywords), interval)
+    except ScheduleError as exc:
+        raise fail(str(exc), 2) from None
+    except PermissionDenied as exc:
+        raise fail(str(exc)) from None
+    out.print(f"已计划重点时段监测（#{window}）：{name.strip()}，{start} 至 {end}，间隔 {interval} 秒")
+
+
+def _china(iso: str | None) -> str:
+    from yuqing.clock import CHINA
+
+    return datetime.fromisoformat(iso).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if iso else "（无）"
+
+
+@windows_app.command("list")
+def windows_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="每行一个 JSON 对象")] = False,
+    include_ended: Annotated[bool, typer.Option("--all", help="也列出已结束的")] = False,
+) -> None:
+    """列出计划的重点时段监测（未开始和进行中的；--all 含已结束的）。"""
+    from yuqing.collect.sources import windows_list as rows_of
+
+    rows = rows_of(ws_of(ctx, migrate=True), include_ended=include_ended)
+    for row in rows:
+        if as_json:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            where = "、".join(row["source_names"]) or "全部信息源"
+            typer.echo(f"#{row['id']} {row['name']} [{row['state_label']}] {_china(row['starts_at'])} 至 {_china(row['ends_at'])}"
+                       f" · {where} · 每 {row['interval_seconds']} 秒"
+                       + (f" · 关键词：{'、'.join(row['keywords'])}" if row["keywords"] else ""))
+    if not rows and not as_json:
+        out.print("没有计划中的重点时段监测")
 
 
 # ---------------------------------------------------------------- analysis (R-ANALYSE)

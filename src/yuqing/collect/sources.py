@@ -352,6 +352,38 @@ def emergency_status(ws: Workspace) -> list[dict[str, Any]]:
         ]
 
 
+WINDOW_STATES = {"upcoming": "未开始", "active": "进行中", "ended": "已结束"}
+
+
+def windows_list(ws: Workspace, *, include_ended: bool = False, kind: str | None = "planned") -> list[dict[str, Any]]:
+    """Monitoring windows by start time: the planned ones (重要时间节点) by default, with their state now
+    (未开始 / 进行中 / 已结束); ended ones only when asked."""
+    from sqlalchemy import select
+
+    from yuqing.clock import aware, utcnow
+    from yuqing.store.tables_collect import MonitoringWindow
+
+    now = utcnow()
+    with ws.db.read() as s:
+        stmt = select(MonitoringWindow).order_by(MonitoringWindow.starts_at, MonitoringWindow.id)
+        if kind is not None:
+            stmt = stmt.where(MonitoringWindow.kind == kind)
+        rows = list(s.execute(stmt).scalars())
+        names = dict(s.execute(select(Source.id, Source.name)).all())
+    out = []
+    for w in rows:
+        starts, ends = aware(w.starts_at), aware(w.ends_at) if w.ends_at else None
+        state = "upcoming" if starts > now else ("ended" if ends is not None and ends <= now else "active")
+        if state == "ended" and not include_ended:
+            continue
+        out.append({"id": w.id, "kind": w.kind, "name": w.name, "state": state, "state_label": WINDOW_STATES[state],
+                    "sources": list(w.source_ids or []),
+                    "source_names": [names.get(int(i), f"#{i}") for i in w.source_ids or []],
+                    "keywords": list(w.keywords or []), "interval_seconds": w.interval_seconds,
+                    "starts_at": _iso(w.starts_at), "ends_at": _iso(w.ends_at), "created_by": w.created_by})
+    return out
+
+
 def _iso(value: Any) -> str | None:
     if value is None:
         return None
