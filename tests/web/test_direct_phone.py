@@ -52,3 +52,33 @@ def test_a_unit_reports_from_a_phone(ws: Workspace, tmp_path: Path) -> None:
         assert wide["scroll"] <= PHONE["width"] and not wide["wide"], wide
         page.screenshot(path=str(tmp_path / "direct-phone.png"), full_page=True)
         browser.close()
+
+
+def test_the_windows_calendar_fits_a_phone(ws: Workspace, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    from playwright.sync_api import sync_playwright
+
+    from yuqing.clock import utcnow
+    from yuqing.collect.sources import plan_window
+
+    with ws.db.write() as s:
+        factories.user(s, "adm", "admin", display_name="管理员")
+        src = factories.source(s, "示例区政务论坛（一个很长的信息源名称用来检查换行）", kind="rss", url="http://127.0.0.1:9/r").id
+    start: datetime = utcnow() + timedelta(days=3)
+    plan_window(ws, factories.ADMIN, "2027年中考（全区考点周边）", start, start + timedelta(days=2), [src],
+                ["中考", "考场", "泄题", "交通管制"], 120)
+    with serve(create_app(ws)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True).new_page()
+        page.goto(url + "/login")
+        page.fill("input[name=username]", "adm")
+        page.fill("input[name=password]", factories.PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(url + "/")
+        page.goto(url + "/windows")
+        assert "2027年中考" in page.locator("#calendar").inner_text()
+        wide = page.evaluate(OVERFLOW_JS)
+        assert wide["scroll"] <= PHONE["width"] and not wide["wide"], wide
+        page.screenshot(path=str(tmp_path / "windows-phone.png"), full_page=True)
+        browser.close()
