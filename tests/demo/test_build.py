@@ -35,6 +35,9 @@ def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type:
         pinned = s.execute(select(Event).where(Event.title_pinned.is_(True))).scalar_one()
         assert pinned.title == RUMOUR_TITLE
     _direct_reports(ws)
+    from yuqing.collect.sources import windows_list
+
+    assert [w["name"] for w in windows_list(ws, include_ended=True)] == ["元旦假期", "2027年高考"]
     again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
     with again.db.read() as s:
         assert s.execute(select(func.count(Item.id))).scalar_one() >= 300

@@ -91,3 +91,19 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
     from yuqing.analysis_service import analyse_pending
 
     analyse_pending(ws)  # the reported items go through analysis like collected ones
+
+
+# 重要时间节点 planned ahead (fictional district, real exam dates): they show in /windows and switch on by themselves.
+PLANNED = (("元旦假期", "2026-12-31 18:00", "2027-01-03 23:59", ["元旦", "跨年", "踩踏", "烟花"], 300),
+           ("2027年高考", "2027-06-07 00:00", "2027-06-10 23:59", ["高考", "考场", "泄题", "交通管制"], 120))
+
+
+def windows_step(ws: Workspace, progress: Any = None) -> None:
+    """The admin plans heightened monitoring for New Year and the national exam (idempotent)."""
+    from yuqing.collect.sources import plan_window, windows_list
+
+    admin = _actor(ws, "admin")
+    if admin is None or windows_list(ws, include_ended=True):
+        return
+    for name, start, end, words, interval in PLANNED:
+        plan_window(ws, admin, name, datetime.fromisoformat(start), datetime.fromisoformat(end), [], words, interval)

@@ -150,6 +150,12 @@ def _direct(ws: Workspace, progress: Any) -> None:
     demo_step(ws, progress)
 
 
+def _windows(ws: Workspace, progress: Any) -> None:
+    from yuqing.collect.direct_demo import windows_step
+
+    windows_step(ws, progress)
+
+
 def _reports(ws: Workspace, progress: Any) -> None:
     from yuqing.reports.demo import demo_step
 
@@ -157,4 +163,4 @@ def _reports(ws: Workspace, progress: Any) -> None:
 
 
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
-DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _reports]
+DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _windows, _reports]
