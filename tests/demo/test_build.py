@@ -249,3 +249,21 @@ def _direct_reports(ws) -> None:  # type: ignore[no-untyped-def]
             == ["direct.reminder"]
         daily = get_report(s, day.isoformat())
         assert daily is not None and daily.figures["unit_reports"]["missing"] == 1
+
+
+def test_demo_flooding_was_reported_to_the_city_once(demo) -> None:  # type: ignore[no-untyped-def]
+    from yuqing.store.tables import AuditEntry
+    from yuqing.store.tables_alert import EventForward
+
+    ws, _, _ = demo
+    with ws.db.read() as s:
+        [fwd] = list(s.execute(select(EventForward)).scalars())
+        flood = s.get(Event, fwd.event_id)
+        audited = s.execute(select(func.count(AuditEntry.id)).where(AuditEntry.action == "event.report_up")).scalar_one()
+    assert flood is not None and "河口" in flood.title and audited == 1
+    assert fwd.status == "failed" and fwd.error  # the city's platform is a placeholder on 127.0.0.1
+    assert fwd.package["grade"]["reasons"] and fwd.package["key_posts"][0]["content_hash"]
+    assert ws.settings.report_up_channel and "report_up_channel" in (ws.path / "yuqing.toml").read_text("utf-8")
+    again, _ = build_demo(ws.path)
+    with again.db.read() as s:
+        assert s.execute(select(func.count(EventForward.id))).scalar_one() == 1

@@ -9,7 +9,12 @@ within the acknowledgement time, so it was escalated once, to the office (the en
 
 Early warning (预警): a rule sending spikes and emergency keywords to the office and the analysts (in-app). At
 02:50 on the flooding's second night the posts about it in the last hour were far above the same hour on the
-days before: one spike warning (事件声量突增), with its reason, sent to their inboxes and shown in 预警中心."""
+days before: one spike warning (事件声量突增), with its reason, sent to their inboxes and shown in 预警中心.
+
+Reporting upward (上报市级): the office reported the flooding to the city (the river's flood control is the city's)
+the next morning; the city's receiving platform is a webhook placeholder on 127.0.0.1 (report_up_channel), so the
+package is kept on the event with its hash and the send shows as failed with its reason — pointed at a real
+receiver, 上报市级 on the event page sends the same package again."""
 
 from __future__ import annotations
 
@@ -31,13 +36,46 @@ RULE = "重大及以上舆情（II级及以上）"
 DUTY_RULE = "较大及以上舆情发值班人员（III级及以上）"
 DAY, NIGHT, LEADER = "zhiban_song", "zhiban_peng", "office"
 WARNING_RULE = "声量突增与应急关键词预警（站内通知）"
+CITY = ("市网信办舆情接收平台（演示）", "webhook", "http://127.0.0.1:9/city/receive")
+CITY_REASON = "河口镇内涝涉及沙河跨区河段防汛调度和群众转移安置，需市级统筹"
 
 
 def demo_step(ws: Workspace, progress: Any = None) -> None:
     _channels(ws)
     _duty(ws)
     _warning(ws)
+    _report_up(ws)
 
+
+def _report_up(ws: Workspace) -> None:
+    """The flooding reported to the city the morning after its second night (once: the forward's unique key)."""
+    from yuqing.alert.forward import report_up
+    from yuqing.store.tables_alert import EventForward
+
+    toml = ws.path / "yuqing.toml"
+    if "report_up_channel" not in toml.read_text(encoding="utf-8"):
+        with toml.open("a", encoding="utf-8") as f:
+            f.write(f'report_up_channel = "{CITY[0]}"  # 上报市级 (demo: a placeholder on 127.0.0.1)\n')
+    ws.settings.report_up_channel = CITY[0]
+    with ws.db.read() as s:
+        if s.execute(select(EventForward.id).limit(1)).first() is not None:
+            return
+        have = s.execute(select(AlertChannel.id).where(AlertChannel.name == CITY[0])).first() is not None
+        flood = next((e for e in s.execute(select(Event).where(Event.merged_into_id.is_(None))
+                                           .order_by(Event.id)).scalars() if "河口" in e.title), None)
+    if not have:
+        add_channel(ws, seed_actor(ws), CITY[1], CITY[0], CITY[2], secret="demo-city-secret")
+    if flood is None or flood.last_seen_at is None:
+        return
+    at = datetime.combine(aware(flood.last_seen_at).astimezone(CHINA).date(), time(9, 10), CHINA)
+    from yuqing.accounts import actor_of
+    from yuqing.store.tables import User
+
+    with ws.db.read() as s:
+        office = s.execute(select(User).where(User.username == LEADER)).scalar_one_or_none()
+        actor = actor_of(office) if office is not None else seed_actor(ws)
+    with frozen(at):
+        report_up(ws, actor, flood.id, CITY_REASON)
 
 def _warning(ws: Workspace) -> None:
     """The spike of the flooding's second night (02:50, the posts of 01:50–02:50), warned in-app."""
