@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     # 舆情直报: the default daily cut-off (China time, "HH:MM") of the units that must report every day; the
     # office may give a unit another one. At the cut-off the office is told who has not submitted (R-COLLECT-5).
     direct_report_cutoff: str = "17:00"
+    # 后期跟踪 (R-CASE-10): after closing, a case's follow-up posts are watched (volume, sentiment) this long.
+    case_watch_days: int = Field(default=14, ge=1, le=90)
     # The address people open Yuqing at (e.g. https://yuqing.example.gov.cn), for links in alert messages.
     public_url: str = ""
     # 三率 public page (/public/accountability, no login): off unless the office decides to publish it.

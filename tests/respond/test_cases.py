@@ -178,7 +178,7 @@ def test_evaluation_from_template(desk):
         cases.evaluate(desk.ws, desk.office, cid, {"overview": "欠薪"})
     with pytest.raises(CaseError, match="栏目"):
         cases.evaluate(desk.ws, desk.office, cid, {"nonsense": "x"})
-    ev = cases.evaluate(desk.ws, desk.office, cid, {"overview": "欠薪", "handling": "镇劳联动", "effect": "已发放",
+    ev = cases.evaluate(desk.ws, desk.office, cid, {"overview": "欠薪", "handling": "镇劳联动", "practices": "镇劳联动当日发放",
                                                       "lessons": "节前排查"})
     assert ev.template == cases.EVALUATION_TEMPLATE
     with desk.ws.db.read() as s:

@@ -90,16 +90,19 @@ def _reason(label: str = "说明", required: bool = False) -> Param:
 _DAYS = (Param("days", "int", "自然日天数"), Param("working_days", "int", "工作日天数"))
 
 # 总结评估 template: section code → heading (the evaluation form and `respond.cases.evaluate`).
-EVALUATION_TEMPLATE = "总结评估-v1"
+EVALUATION_TEMPLATE = "总结评估-v2"
 EVALUATION_SECTIONS: dict[str, str] = {
-    "overview": "事件概况",
-    "handling": "处置过程（时间线、责任单位、采取的措施）",
-    "response": "回应与发布（回复、通稿及网民反应）",
-    "effect": "处置效果（是否真正解决、当事方评价）",
-    "lessons": "经验教训",
-    "improvements": "改进措施",
+    "overview": "事件经过",
+    "handling": "处置措施",
+    "practices": "经验做法",
+    "lessons": "教训与改进",
 }
-REQUIRED_SECTIONS = ("overview", "handling", "effect", "lessons")
+REQUIRED_SECTIONS = tuple(EVALUATION_SECTIONS)  # all four
+# Headings of evaluations written with the first template (still shown on their cases).
+EVALUATION_SECTIONS_V1: dict[str, str] = {
+    "overview": "事件概况", "handling": "处置过程", "response": "回应与发布", "effect": "处置效果",
+    "lessons": "经验教训", "improvements": "改进措施",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from yuqing.domain import grading
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import PermissionDenied
 from yuqing.domain.routing import KIND_LABELS
-from yuqing.respond import cases, casework, dispatch, queries, rules, rules_io
+from yuqing.respond import cases, casework, dispatch, queries, rules, rules_io, trend
 from yuqing.respond.cases import EVALUATION_SECTIONS
 from yuqing.respond.display import countdown
 from yuqing.respond.errors import CaseError, NotFound, TransitionRefused
@@ -126,7 +126,7 @@ def rules_import(request: Request, viewer: CsrfViewer, ws: WorkspaceDep, session
     return RedirectResponse("/cases/rules", status_code=303)
 
 
-def _context(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
+def _context(session: Session, viewer: Viewer, case_id: int, watch_days: int = 14) -> dict[str, Any]:
     case = get_case(session, viewer.actor, case_id)
     detail = session.get(CaseDetail, case_id)
     return {
@@ -146,7 +146,8 @@ def _context(session: Session, viewer: Viewer, case_id: int) -> dict[str, Any]:
         "spot_checks": list(session.execute(select(SpotCheck).where(SpotCheck.case_id == case_id)
                                             .order_by(SpotCheck.id)).scalars()),
         "evaluations": list(session.execute(select(Evaluation).where(Evaluation.case_id == case_id)).scalars()),
-        "sections": EVALUATION_SECTIONS, "grades": grading.GRADE_LABELS,
+        "sections": {**lc.EVALUATION_SECTIONS_V1, **EVALUATION_SECTIONS}, "template_sections": EVALUATION_SECTIONS,
+        "watch": trend.trend_watch(session, case, watch_days), "watch_days": watch_days, "grades": grading.GRADE_LABELS,
         "resolution_labels": lc.RESOLUTION_LABELS, "state_labels": lc.STATE_LABELS,
         "units": list(session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).scalars()),
         "unit_names": {i: n for i, n in session.execute(select(Unit.id, Unit.name)).all()},
@@ -177,7 +178,7 @@ def _render_case(request: Request, case_id: int, viewer: Viewer, session: Sessio
     """The case page; after a refusal `typed` holds what the user typed into the form named `typed_form`
     (an action code, "feedback", "contribute" or a `what` of the other forms), shown again in that form."""
     try:
-        ctx = _context(session, viewer, case_id)
+        ctx = _context(session, viewer, case_id, request.app.state.ws.settings.case_watch_days)
     except PermissionDenied as exc:
         raise HTTPException(403, str(exc)) from None
     except NotFound:
