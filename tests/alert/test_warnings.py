@@ -176,3 +176,32 @@ def test_two_runs_racing_record_each_warning_once(ws: Workspace, robot: Recorder
         t.join()
     assert sum(len(f) for f in found) == 1
     assert len(_warnings(ws)) == 1
+
+
+def test_a_warning_pages_the_person_on_duty_and_escalates_once(ws: Workspace) -> None:
+    from yuqing.alert import duty
+    from yuqing.alert.duty import escalate_due, page_views
+    from yuqing.store.tables import User
+    from yuqing.store.tables_alert import DutyPage
+
+    with ws.db.write() as s:
+        src = factories.source(s)
+        factories.user(s, "penglei", "analyst", display_name="值班员 彭磊")
+        factories.user(s, "office1", "office")
+        factories.alert_rule(s, "I", [], early_warning=True, to_duty=True)
+        ev = factories.event(s, "河口镇夜间积水", grade="IV", places=["河口镇"], topics=["emergency"], last_seen_at=NOW)
+        s.expunge_all()
+    duty.add_shift(ws, ADMIN, "penglei", (NOW - timedelta(hours=4)).replace(tzinfo=None),
+                   (NOW + timedelta(hours=10)).replace(tzinfo=None), 1, "regular")
+    _posts(ws, ev, src, NOW, 15, timedelta(minutes=50))
+    with frozen(NOW):
+        assert run_alerts(ws) == {"sent": 1}
+    with frozen(NOW + timedelta(minutes=ws.settings.duty_ack_minutes, seconds=1)):
+        assert escalate_due(ws) == 1
+        assert escalate_due(ws) == 0
+    with ws.db.read() as s:
+        pages = list(s.execute(select(DutyPage).order_by(DutyPage.step)).scalars())
+        peng = s.execute(select(User.id).where(User.username == "penglei")).scalar_one()
+        views = page_views(s)
+    assert [(p.step, p.user_id) for p in pages] == [(0, peng), (1, None)]  # the person on duty, then the office
+    assert {v.grade_label for v in views} == {"预警信号"}
