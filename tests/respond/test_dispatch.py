@@ -86,6 +86,6 @@ def test_feedback_and_release_through_the_table(desk):
 def test_every_desk_form_runs_an_action(desk):
     assert set(dispatch.DESK_FORMS) == {"assist_sign", "extension", "extension_decision", "supervise", "instruct",
                                         "instruction_done", "draft", "approve", "release", "task", "spot_request",
-                                        "spot_result", "evaluate"}
+                                        "spot_result", "evaluate", "venue_contact"}
     with pytest.raises(CaseError, match="未知操作"):
         dispatch.perform_form(desk.ws, desk.office, 1, "delete_everything", {})

@@ -15,12 +15,12 @@ from yuqing.store.tables import Base, Case, Event
 CASE_TABLES = {t.name for t in Base.metadata.sorted_tables if t.name in {
     "responsibility_rules", "case_details", "case_history", "case_tasks", "feedback", "attachments", "reminders",
     "supervisions", "extension_requests", "instructions", "replies", "spot_check_runs", "spot_checks",
-    "evaluations", "case_items", "unit_marks"}}
+    "evaluations", "case_items", "unit_marks", "venue_contacts"}}
 
 
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection")
 def test_migration_creates_every_case_table_as_modelled(ws):
-    assert len(CASE_TABLES) == 16
+    assert len(CASE_TABLES) == 17
     with ws.db.engine.connect() as conn:
         names = set(inspect(conn).get_table_names())
         assert names >= CASE_TABLES

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.lifecycle import Param
 from yuqing.domain.roles import Actor
-from yuqing.respond import cases, casework, replies, spotchecks, supervision
+from yuqing.respond import cases, casework, replies, spotchecks, supervision, venues
 from yuqing.respond.errors import CaseError, NotFound, TransitionRefused
 from yuqing.respond.forms import decision, parse
 from yuqing.store.repositories.cases import get_case
@@ -181,6 +181,14 @@ DESK_FORMS: dict[str, DeskForm] = {
                      Param("note", "text", "复核情况")),
         lambda ws, actor, cid, a: (_check(True) if a["passed"] else _check(False))(
             ws, actor, cid, {**a, "reason": a["note"], "days": None, "working_days": None})),
+    "venue_contact": DeskForm(
+        "与信息发布平台沟通", (Param("venue", "text", "沟通平台（媒体或论坛）"), Param("explained_by", "text", "沟通人"),
+                               Param("content", "longtext", "沟通内容"), Param("contacted_at", "text", "沟通时间"),
+                               Param("outcome", "longtext", "沟通结果")),
+        lambda ws, actor, cid, a: venues.log_contact(ws, actor, cid, venue=a["venue"] or "",
+                                                     explained_by=a["explained_by"] or "", content=a["content"] or "",
+                                                     contacted_at=a["contacted_at"] or "",
+                                                     outcome=a["outcome"] or "")),
     "evaluate": DeskForm(
         "总结评估", tuple(Param(k, "longtext", v) for k, v in lc.EVALUATION_SECTIONS.items()),
         lambda ws, actor, cid, a: HANDLERS["evaluate"](ws, actor, cid, a)),

@@ -273,3 +273,18 @@ class UnitMark(Base):
     kind: Mapped[str] = mapped_column(String(30))  # overdue | late_feedback | false_feedback | spot_check_failed
     at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class VenueContact(Base):
+    """与信息发布平台沟通记录 (R-CASE-11): who explained what to which media outlet or forum, when, the outcome."""
+
+    __tablename__ = "venue_contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    venue: Mapped[str] = mapped_column(String(200))  # the outlet, forum or platform
+    explained_by: Mapped[str] = mapped_column(String(200))  # our person and unit who explained
+    content: Mapped[str] = mapped_column(Text)  # what was explained
+    contacted_at: Mapped[datetime] = mapped_column()
+    outcome: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

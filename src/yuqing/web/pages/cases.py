@@ -20,7 +20,7 @@ from yuqing.domain import grading
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import PermissionDenied
 from yuqing.domain.routing import KIND_LABELS
-from yuqing.respond import cases, casework, dispatch, queries, rules, rules_io, trend
+from yuqing.respond import cases, casework, dispatch, queries, rules, rules_io, trend, venues
 from yuqing.respond.cases import EVALUATION_SECTIONS
 from yuqing.respond.display import countdown
 from yuqing.respond.errors import CaseError, NotFound, TransitionRefused
@@ -147,6 +147,7 @@ def _context(session: Session, viewer: Viewer, case_id: int, watch_days: int = 1
                                             .order_by(SpotCheck.id)).scalars()),
         "evaluations": list(session.execute(select(Evaluation).where(Evaluation.case_id == case_id)).scalars()),
         "sections": {**lc.EVALUATION_SECTIONS_V1, **EVALUATION_SECTIONS}, "template_sections": EVALUATION_SECTIONS,
+        "venue_contacts": venues.contacts(session, case_id),
         "watch": trend.trend_watch(session, case, watch_days), "watch_days": watch_days, "grades": grading.GRADE_LABELS,
         "resolution_labels": lc.RESOLUTION_LABELS, "state_labels": lc.STATE_LABELS,
         "units": list(session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).scalars()),
