@@ -46,6 +46,7 @@ CASE_STEP_LABELS: dict[str, str] = {
 
 # Audit actions outside the case desk, by code.
 AUDIT_LABELS: dict[str, str] = {
+    "export.case_library": "导出案例库",
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
     "privacy.retention_purge": "按保存期限清除原始快照和个人信息",
@@ -165,7 +166,7 @@ DETAIL_LABELS: dict[str, str] = {
     "escalated_to": "升级通知", "minutes": "分钟数", "person": "值班人员",
     "position": "顺位", "shift": "班次类型", "to_duty": "发给值班人员", "early_warning": "也发送预警信号", "delivered": "发送成功", "error": "失败原因", "by_email": "改为站内和邮件", "inbox_only": "改为仅站内", "recipient": "接收方", "forward_id": "上报记录", "package_sha256": "上报材料哈希", "retry": "重新发送",
     "duplicate": "并入已采集信息", "urgency": "紧急程度", "files": "截图（哈希）", "cutoff_time": "每日报送截止时间",
-    "missing": "未报送单位", "contact_id": "沟通记录", "venue": "沟通平台",
+    "missing": "未报送单位", "contact_id": "沟通记录", "venue": "沟通平台", "q": "关键词", "year": "年份",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",

@@ -51,6 +51,7 @@ ROUTERS = [
     "yuqing.web.pages.duty",
     "yuqing.web.pages.direct",
     "yuqing.web.pages.windows",
+    "yuqing.web.pages.library",
     "yuqing.web.pages.reports",
     "yuqing.web.api.push",
     "yuqing.web.api.cases",  # before api.routes: /api/cases/board must not match /api/cases/{case_id}
