@@ -81,7 +81,7 @@ def test_every_audit_entry_of_the_demo_reads_in_chinese(demo) -> None:  # type: 
 
 def test_demo_cases_in_every_state_and_the_flooding_event_left_open(demo) -> None:  # type: ignore[no-untyped-def]
     """New, assigned and overdue, awaiting the unit leader, awaiting reply approval, closed: two or more each;
-    the flooding event of 河口镇 has no case, so a visitor can open one from its page."""
+    the flooding event of 河口镇 has no open case (its handled case is evaluated), so a visitor can open one."""
     from yuqing.clock import aware, utcnow
     from yuqing.domain import lifecycle as lc
     from yuqing.respond.opening import draft_from_event
@@ -103,12 +103,27 @@ def test_demo_cases_in_every_state_and_the_flooding_event_left_open(demo) -> Non
         assert s.execute(select(Feedback.id).where(Feedback.status == "contribution")).first()  # 协办意见
         flood = s.execute(select(Event).where(Event.title.contains("河口"))
                           .order_by(Event.item_count.desc())).scalars().first()
-        assert flood is not None and flood.id not in {c.event_id for c in rows}
+        assert flood is not None and flood.id not in {c.event_id for c in rows if c.state not in lc.FINISHED_STATES}
         draft = draft_from_event(s, flood.id)
         assert (draft.proposal[0]["unit"], draft.proposal[0]["role"]) == ("河口镇", "lead")
         assert any(u["unit"] == "应急管理局" for u in draft.proposal)
         for c in rows:
             assert any("\u4e00" <= ch <= "\u9fff" for ch in c.title), c.title
+
+
+def test_demo_flooding_is_evaluated_and_in_the_case_library(demo) -> None:  # type: ignore[no-untyped-def]
+    from yuqing.accounts import actor_of
+    from yuqing.respond import library
+    from yuqing.store.tables import User
+
+    ws, _, _ = demo
+    with ws.db.read() as s:
+        office = actor_of(s.execute(select(User).where(User.username == "office")).scalar_one())
+        got = [e for e in library.entries(s, office, library.LibraryFilter(q="内涝")) if "河口" in e.title]
+    assert len(got) == 1, got
+    e = got[0]
+    assert [h for h, _ in e.sections] == ["事件经过", "处置措施", "经验做法", "教训与改进"]
+    assert len(e.contacts) == 2 and e.replies and e.grade_reasons and "河口镇" in e.places
 
 
 def test_demo_flooding_reaches_grade_ii_or_higher_from_its_factors(demo) -> None:  # type: ignore[no-untyped-def]

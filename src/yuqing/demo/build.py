@@ -162,5 +162,12 @@ def _reports(ws: Workspace, progress: Any) -> None:
     demo_step(ws, progress)
 
 
+def _case_library(ws: Workspace, progress: Any) -> None:
+    from yuqing.respond.demo_library import demo_step
+
+    demo_step(ws, progress)
+
+
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
-DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _windows, _reports]
+DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _windows, _reports,
+              _case_library]
