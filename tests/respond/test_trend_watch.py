@@ -74,4 +74,4 @@ def test_case_page_shows_the_watch_and_the_evaluation_form_keeps_typed_text(desk
                                                  **{k: v for k, v in SECTIONS.items() if k != "lessons"}})
         assert bad.status_code == 400 and "请填写：教训与改进" in bad.text and "牵头单位当天到场" in bad.text
         ok = c.post(f"/cases/{cid}/more", data={"what": "evaluate", "csrf_token": token, **SECTIONS})
-        assert ok.status_code == 200 and "操作已完成" in ok.text and "节前排查欠薪隐患" in ok.text
+        assert ok.status_code == 200 and "案件已进入案例库" in ok.text and "节前排查欠薪隐患" in ok.text

@@ -50,5 +50,5 @@ def test_case_page_form_keeps_typed_input_and_shows_the_contact(desk):
         assert bad.status_code == 400 and "请填写：沟通平台" in bad.text and "版主加注官方回应并置顶" in bad.text
         ok = c.post(f"/cases/{cid}/more", data={"what": "venue_contact", "csrf_token": token,
                                                 **{**CONTACT, "contacted_at": "2026-09-29T09:30"}})
-        assert ok.status_code == 200 and "操作已完成" in ok.text and "本地论坛“桃源社区”" in ok.text
+        assert ok.status_code == 200 and "已记录与信息发布平台的沟通" in ok.text and "本地论坛“桃源社区”" in ok.text
         assert "记录与信息发布平台沟通" in ok.text

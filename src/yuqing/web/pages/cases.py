@@ -170,7 +170,8 @@ def case_page(request: Request, case_id: int, viewer: CurrentViewer, session: Db
     return page
 
 
-NOTICES = {"opened": "已立案。", "done": "操作已完成。"}
+NOTICES = {"opened": "已立案。", "done": "操作已完成。", "venue_contact": "已记录与信息发布平台的沟通。",
+           "evaluate": "总结评估已保存，案件已进入案例库。"}
 
 
 def _render_case(request: Request, case_id: int, viewer: Viewer, session: Session, error: str | None = None,
@@ -189,7 +190,7 @@ def _render_case(request: Request, case_id: int, viewer: Viewer, session: Sessio
 
 
 def _do(request: Request, viewer: Viewer, session: DbSession, case_id: int, fn: Callable[[], Any],
-        typed: dict[str, Any] | None = None, typed_form: str = "") -> object:
+        typed: dict[str, Any] | None = None, typed_form: str = "", done: str = "done") -> object:
     """Run an action; on success go back to the case (303), else show the case with the reason and what
     was typed."""
     try:
@@ -201,7 +202,7 @@ def _do(request: Request, viewer: Viewer, session: DbSession, case_id: int, fn: 
         session.expire_all()
         return _render_case(request, case_id, viewer, session, error=msg, status=code, typed=typed,
                             typed_form=typed_form)
-    return RedirectResponse(f"/cases/{case_id}?done=done", status_code=303)
+    return RedirectResponse(f"/cases/{case_id}?done={done}", status_code=303)
 
 
 @router.post("/cases/{case_id}/act")
@@ -243,7 +244,8 @@ async def case_more(request: Request, case_id: int, viewer: CsrfViewer, ws: Work
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
     what = form.get("what", "")
     return _do(request, viewer, session, case_id,
-               lambda: dispatch.perform_form(ws, viewer.actor, case_id, what, form), form, what)
+               lambda: dispatch.perform_form(ws, viewer.actor, case_id, what, form), form, what,
+               what if what in NOTICES else "done")
 
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}")
