@@ -3,6 +3,7 @@ office learns who has not submitted and those units are reminded once; later sub
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from yuqing.collect.direct import DirectReportError, Draft
 from yuqing.domain.roles import Actor, PermissionDenied
 from yuqing.jobs.tasks import SCHEDULE, run_task
 from yuqing.reports.daily import daily_report
+from yuqing.reports.html import daily_body
 from yuqing.store.tables import AuditEntry, Notification
 from yuqing.store.tables_direct import DirectReportMiss
 from yuqing.workspace import Workspace
@@ -93,6 +95,10 @@ def test_the_daily_report_lists_submissions_per_unit(ws: Workspace, units: dict[
     assert [(u["unit"], u["state_label"], u["items"], u["first_at"]) for u in ur["units"]] == [
         ("区应急办", "按时报送", 1, "11:00"), ("区网安大队", "未报送", 0, None), ("区网宣办", "迟报", 0, "17:30")]
     assert ur["others"] == [{"name": "青石镇人民政府", "count": 1}]
+    with frozen(at(23)), ws.db.read() as s:
+        page = str(daily_body(daily_report(s, DAY).figures()))
+    row = re.search(r"<tr><td>区应急办</td>.*?</tr>", page)
+    assert row and "<td>1</td>" in row.group(0) and "built-in" not in page  # the count, not a method's repr
     # As of 16:30 (when the daily report is made) the cut-off has not passed: not yet due, not missing.
     with frozen(at(16, 30)), ws.db.read() as s:
         early = daily_report(s, DAY).unit_reports

@@ -80,3 +80,10 @@ def test_details_are_labelled_fields_with_names_not_codes_or_json() -> None:
     text = " ".join(f"{k} {v}" for k, v in fields.items())
     assert "{" not in text and "\\u" not in text and "_id" not in text
     assert records.describe({"reason": "", "to_state": None}) == []
+
+
+def test_a_graded_response_task_reads_by_its_name() -> None:
+    from yuqing.domain.records import format_value
+
+    assert format_value("task", "investigation") == "责任单位调查核实并反馈"
+    assert format_value("task", "official_reply").startswith("正式回复网民")

@@ -273,6 +273,11 @@ def format_value(key: str, value: Any, *, units: dict[int, str] | None = None) -
         return KIND_VALUES.get(str(value), str(value))
     if key == "level":
         return LEVEL_VALUES.get(str(value), str(value))
+    if key == "task":  # a graded response task (分级响应任务) by its name
+        from yuqing.domain.grading import TASKS
+
+        task = TASKS.get(str(value))
+        return task.label if task else str(value)
     if key == "urgency":
         return {"urgent": "紧急", "normal": "一般"}.get(str(value), str(value))
     if key == "hours" and isinstance(value, int | float):
