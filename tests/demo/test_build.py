@@ -133,7 +133,7 @@ def test_demo_flooding_reaches_grade_ii_or_higher_from_its_factors(demo) -> None
     ws, _, _ = demo
     with ws.db.read() as s:
         live = list(s.execute(select(Event).where(Event.merged_into_id.is_(None))).scalars())
-        flood = next(e for e in live if "河口" in e.title)
+        flood = max((e for e in live if "河口" in e.title), key=lambda e: e.item_count)  # the incident (one of its late posts may stand apart), by volume
         rows = history(s, flood.id)
     assert grade_rank(flood.grade) <= 2 and not flood.grade_overridden, flood.grade_factors
     factors = {f["name"]: f for f in flood.grade_factors["factors"]}
