@@ -20,7 +20,7 @@ RESPOND = Path(yuqing.respond.__file__).parent
 MODULES = sorted(m.name for m in pkgutil.iter_modules([str(RESPOND)]))
 # The demo seed builds a fictional district (units, people, events) before and around its stories; its case
 # steps are actions by the demo's named people, its set-up writes are not case-desk actions.
-SEED = {"demo", "demo_cases"}
+SEED = {"demo", "demo_cases", "demo_library"}
 
 
 def _source(name: str) -> str:
