@@ -13,7 +13,7 @@ import io
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from yuqing.accounts import actor_of
 from yuqing.actions.actors import jobs_actor
@@ -21,7 +21,7 @@ from yuqing.clock import CHINA, frozen
 from yuqing.collect import direct, direct_duty
 from yuqing.domain.roles import Actor
 from yuqing.reports.daily import latest_day
-from yuqing.store.tables import Unit, User
+from yuqing.store.tables import Item, Unit, User
 from yuqing.store.tables_direct import DirectReport
 from yuqing.workspace import Workspace
 
@@ -88,6 +88,8 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
             note=SHOT_NOTE, screenshots=[direct.Screenshot("公众号文章截图.png", screenshot_png())]))
     with frozen(_at(day, 17, 5)):  # the cut-off job: 网安大队 has not submitted
         direct_duty.check_cutoffs(ws, jobs_actor(ws))
+    with ws.db.write() as s:  # demo set-up: what the units reported is as fictional as the rest of the district
+        s.execute(update(Item).where(Item.id.in_(select(DirectReport.item_id))).values(fictional=True))
     from yuqing.analysis_service import analyse_pending
 
     analyse_pending(ws)  # the reported items go through analysis like collected ones
