@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import PG_URL, reset_postgres
 from tests.servers import free_port, serve
 from yuqing.demo.build import DEAD_SOURCE, DEMO_FEED, RUMOUR_TITLE, build_demo
 from yuqing.store.tables import Case, Event, Item, Source
 
 
-@pytest.fixture
-def demo(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
-    port = free_port()
-    ws, passwords = build_demo(tmp_path / "demo", base_url=f"http://127.0.0.1:{port}")
-    yield ws, passwords, port
-    ws.db.dispose()
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One demo for the module (building it is the slow part; the tests read it, and rebuild it only to show
+    that a rebuild changes nothing)."""
+    with pytest.MonkeyPatch.context() as mp:
+        if PG_URL:
+            reset_postgres(PG_URL)
+            mp.setenv("YUQING_DATABASE_URL", PG_URL)
+        else:
+            mp.delenv("YUQING_DATABASE_URL", raising=False)
+        port = free_port()
+        ws, passwords = build_demo(tmp_path_factory.mktemp("demo") / "demo", base_url=f"http://127.0.0.1:{port}")
+        yield ws, passwords, port
+        ws.db.dispose()
 
 
 def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type: ignore[no-untyped-def]
