@@ -15,6 +15,17 @@ from yuqing.store.search import search_text
 from yuqing.store.tables import Assignment, Case, Event, EventGrade, FetchRun, Item, Source, Unit, User
 from yuqing.store.tables_alert import AlertChannel, AlertRule, AlertRuleChannel
 from yuqing.store.tables_case import CaseHistory
+from yuqing.store.tables_publish import (
+    Channel,
+    ChannelApplication,
+    ChannelFinding,
+    ChannelPost,
+    CorrectionOrder,
+    Publication,
+    StatementFiling,
+    StatementLink,
+    WrongWord,
+)
 from yuqing.store.tables_report import Report
 
 _seq = itertools.count(1)
@@ -122,6 +133,89 @@ def case_history(session: Session, c: Case, to_state: str | None, at: datetime, 
 def report(session: Session, period: str = "2026-11-20", kind: str = "daily", **kw: Any) -> Report:
     row = Report(kind=kind, period=period, generated_by=kw.pop("generated_by", "测试"),
                  figures=kw.pop("figures", {}), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- publishing governance (store/tables_publish.py) ---
+
+def channel(session: Session, name: str | None = None, kind: str = "website", owner: Unit | None = None,
+            **kw: Any) -> Channel:
+    n = next(_seq)
+    row = Channel(kind=kind, name=name or f"测试渠道{n}", owner_unit_id=owner.id if owner else None,
+                  url=kw.pop("url", f"http://127.0.0.1/channel{n}/"), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def channel_application(session: Session, ch: Channel, state: str = "applied", **kw: Any) -> ChannelApplication:
+    row = ChannelApplication(channel_id=ch.id, state=state,
+                             construction_plan_text=kw.pop("construction_plan_text", "建设方案（测试）"),
+                             security_rules_text=kw.pop("security_rules_text", "安全管理制度（测试）"),
+                             applicant_name=kw.pop("applicant_name", "测试申请人"), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def publication(session: Session, ch: Channel, text: str = "区政府召开常务会议，研究部署冬季供暖工作。",
+                state: str = "draft", **kw: Any) -> Publication:
+    from yuqing.publish.normalise import content_sha256
+
+    row = Publication(channel_id=ch.id, state=state, title=kw.pop("title", f"测试稿件{next(_seq)}"), text=text,
+                      content_sha256=content_sha256(text), uploader_name=kw.pop("uploader_name", "测试上传人"),
+                      **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def channel_post(session: Session, ch: Channel, url: str | None = None, **kw: Any) -> ChannelPost:
+    row = ChannelPost(channel_id=ch.id, url=url or f"{ch.url}a{next(_seq)}.html", **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def channel_finding(session: Session, ch: Channel, kind: str = "wrong_word", key: str | None = None,
+                    **kw: Any) -> ChannelFinding:
+    row = ChannelFinding(channel_id=ch.id, kind=kind, key=key or f"k{next(_seq)}", **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def correction_order(session: Session, ch: Channel, finding: ChannelFinding | None = None, **kw: Any) -> CorrectionOrder:
+    row = CorrectionOrder(channel_id=ch.id, finding_id=finding.id if finding else None,
+                          unit_id=kw.pop("unit_id", ch.owner_unit_id), detail=kw.pop("detail", "请更正"), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def statement_filing(session: Session, text: str = "关于某路段施工的情况通报", kind: str = "statement",
+                     **kw: Any) -> StatementFiling:
+    from yuqing.publish.normalise import content_sha256
+
+    row = StatementFiling(kind=kind, title=kw.pop("title", f"测试通稿{next(_seq)}"), text=text,
+                          content_sha256=content_sha256(text), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def statement_link(session: Session, filing: StatementFiling, ev: Event | None = None, c: Case | None = None
+                   ) -> StatementLink:
+    row = StatementLink(filing_id=filing.id, event_id=ev.id if ev else None, case_id=c.id if c else None)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def wrong_word(session: Session, word: str | None = None, suggestion: str = "", **kw: Any) -> WrongWord:
+    row = WrongWord(word=word or f"错词{next(_seq)}", suggestion=suggestion, **kw)
     session.add(row)
     session.flush()
     return row

@@ -382,4 +382,11 @@ class JobRun(Base):
 
 
 # Tables of the other areas live in their own modules; importing them here puts them in the metadata.
-from yuqing.store import tables_alert, tables_case, tables_collect, tables_direct, tables_report  # noqa: E402, F401
+from yuqing.store import (  # noqa: E402, F401
+    tables_alert,
+    tables_case,
+    tables_collect,
+    tables_direct,
+    tables_publish,
+    tables_report,
+)
