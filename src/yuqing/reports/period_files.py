@@ -23,6 +23,7 @@ from yuqing.reports.docx import (
     finish,
     new_document,
 )
+from yuqing.reports.submissions import day_outcome
 from yuqing.reports.xlsx import _sheet
 
 # The bulletin's tables: (heading, [count keys]); the first column is the unit.
@@ -31,6 +32,7 @@ TABLES: list[tuple[str, list[str]]] = [
     ("催办、督办与逾期", ["reminders", "supervisions", "overdue_open", "overdue", "spot_check_failed"]),
     ("销号（三种办结状态分列）", ["closed", "closed_reported", "closed_confirmed", "closed_verified", "closed_reopened"]),
     ("满意度", ["rated", "satisfied", "basically_satisfied", "unsatisfied"]),
+    ("每日报送", ["submit_due", "submit_on_time", "submit_late", "submit_missing"]),
 ]
 
 
@@ -92,8 +94,8 @@ def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> byte
             if chart is not None:
                 doc.add_picture(io.BytesIO(chart), width=Mm(120))
                 doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _table(doc, ["单位", *[labels[k] for k in keys]], [[u["name"], *[u["counts"][k] for k in keys]]
-                                                          for u in _rows(r)])
+        _table(doc, ["单位", *[labels.get(k, k) for k in keys]],
+               [[u["name"], *[u["counts"].get(k, 0) for k in keys]] for u in _rows(r)])
 
     _para(doc, "三、各单位比率（公式与原始数）", H1_FONT)
     active = [u for u in r["units"] if sum(u["counts"].values())]
@@ -165,8 +167,8 @@ def period_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
            + [[labels[k], v, ""] for k, v in t["counts"].items()]
            + [[x["name"], x["percent"], x["formula"]] for x in t["rates"]])
     for heading, keys in TABLES:
-        _sheet(wb, heading, mark, ["单位", *[labels[k] for k in keys]],
-               [[u["name"], *[u["counts"][k] for k in keys]] for u in _rows(r)])
+        _sheet(wb, heading, mark, ["单位", *[labels.get(k, k) for k in keys]],
+               [[u["name"], *[u["counts"].get(k, 0) for k in keys]] for u in _rows(r)])
     _sheet(wb, "各单位比率", mark, ["单位", "比率", "分子", "分母", "数值", "公式（原始数）"],
            [[u["name"], x["name"], x["numerator"], x["denominator"], x["percent"], x["formula"]]
             for u in _rows(r) for x in u["rates"]])
@@ -179,6 +181,9 @@ def period_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
     _sheet(wb, "案件明细", mark, ["单位", "项目", "数量", "案件编号"],
            [[u["name"], labels[k], u["counts"][k], "、".join(str(i) for i in ids)]
             for u in _rows(r) for k, ids in u["cases"].items() if ids])
+    _sheet(wb, "报送明细", mark, ["单位", "日期", "截止时间", "首次报送", "结果"],
+           [[u["name"], d, info["cutoff"], info["first_at"] or "未报送", day_outcome(u, d)]
+            for u in r["units"] for d, info in sorted(u.get("day_info", {}).items())])
     _sheet(wb, "统计口径", mark, ["项目", "含义"],
            [[d["name"], d["meaning"]] for d in r["definitions"]] + [["说明", n] for n in r["notes"]])
     wb.properties.creator = cell_text(who)

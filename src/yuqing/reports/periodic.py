@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.clock import CHINA, aware, utcnow
 from yuqing.domain import lifecycle as lc
+from yuqing.reports.submissions import DAY_COUNTS, submission_days
 from yuqing.store.tables import Case, Item, Unit
 from yuqing.store.tables_case import CaseHistory, CaseItem
 
@@ -65,6 +66,11 @@ COUNTS: dict[str, tuple[str, str]] = {
     "overdue": ("逾期案件", "逾期反馈与期末逾期未办结的案件（去重）"),
     "spot_check_failed": ("抽查未通过", "本期抽查复核未通过的次数"),
     "signed": ("本期签收", "本期签收的交办（发现时滞的样本）"),
+    # Daily submissions (每日报送): counted in days, not cases (reports/submissions.py).
+    "submit_due": ("应报送", "每日报送名单中的单位本期截止时间已到的天数（按当天截止时的名单与截止时间）"),
+    "submit_on_time": ("按期报送", "应报送中在当天截止时间前报送（含“今日无舆情”）的天数"),
+    "submit_late": ("迟报", "应报送中截止后当天才报送的天数"),
+    "submit_missing": ("未报送", "应报送中当天没有报送的天数"),
 }
 # (key, name, numerators, denominators): a rate is the sum of its numerators over the sum of its denominators.
 # 解决率 counts the cases still open and overdue at the period's end in its denominator: a unit that sits on a
@@ -77,11 +83,13 @@ RATES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("verified_share", "抽查通过占比", ("closed_verified",), ("closed",)),
     ("resolution_rate", "解决率", ("closed_confirmed", "closed_verified"), ("closed", "overdue_open")),
     ("satisfaction_rate", "满意率", ("satisfied", "basically_satisfied"), ("rated",)),
+    ("submit_rate", "按期报送率", ("submit_on_time",), ("submit_due",)),
 )
 NOTES = (
     "数字按案件处置记录（每一步的时间）截至统计期末重算，之后案件的变化不影响本期数字；",
     "单位名称、案件标题为当前值；签收时限与表扬、通报条件按本平台的报告设置（未调整时用默认值）；",
     "解决率的分子列出当事方确认与抽查通过两项，单位报结不计为解决；分母含期末仍逾期未办结的案件。",
+    "按期报送率按天计：每日报送名单与截止时间按审计记录截至统计期末重放，数字可点开对应的日期。",
 )
 
 
@@ -161,7 +169,8 @@ class Episode:
 class Tally:
     """One unit's (or the district's) counts, each with the cases behind it (a case id per occurrence)."""
 
-    cases: dict[str, list[int]] = field(default_factory=lambda: {k: [] for k in COUNTS})
+    cases: dict[str, list[int]] = field(default_factory=lambda: {k: [] for k in COUNTS if k not in DAY_COUNTS})
+    days: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in DAY_COUNTS})  # ISO dates
     sign_lag: list[tuple[int, float]] = field(default_factory=list)  # (case, hours discovery → signing)
     online_lag: list[tuple[int, float]] = field(default_factory=list)  # (case, hours online → discovery)
 
@@ -368,6 +377,7 @@ def unit_figures(unit_id: int | None, name: str, t: Tally) -> dict[str, Any]:
     """One row of the bulletin: counts, the case ids behind each, rates with formulas, discovery lags."""
     counts = {k: len(v) for k, v in t.cases.items()}
     counts["overdue"] = len(set(t.cases["overdue"]))
+    counts.update({k: len(v) for k, v in t.days.items()})
     rates = []
     for key, label, nums, dens in RATES:
         numerator = sum(counts[n] for n in nums)
@@ -381,6 +391,7 @@ def unit_figures(unit_id: int | None, name: str, t: Tally) -> dict[str, Any]:
                       "parts": list(nums), "denominators": list(dens)})
     return {"unit_id": unit_id, "name": name, "counts": counts,
             "cases": {k: sorted(set(v)) for k, v in t.cases.items()},
+            "days": {k: sorted(v) for k, v in t.days.items()},
             "rates": rates, "online_to_discovery": _lag(t.online_lag), "discovery_to_sign": _lag(t.sign_lag)}
 
 
@@ -429,14 +440,24 @@ def period_report(session: Session, period: Period, config: dict[str, Any],
     as_of = min(period.end, now)
     sign_hours = float(config["sign_within_hours"])
     tallies = _tally(session, period, as_of, sign_hours)
+    submitted = submission_days(session, period.start, as_of)
+    for unit_id, unit_days in submitted.items():
+        for key, iso_days in unit_days.days.items():
+            tallies[unit_id].days[key].extend(iso_days)
     units = {u.id: u for u in session.execute(select(Unit).order_by(Unit.id)).scalars()}
     listed = [u for u in units.values()
               if u.id in tallies or (u.active and u.kind != "office" and aware(u.created_at) < as_of)]
     rows = [unit_figures(u.id, u.name, tallies.get(u.id, Tally())) for u in listed]
+    for row in rows:  # each owed day's cut-off and first submission, for the drill-down
+        owed = submitted.get(row["unit_id"])
+        row["day_info"] = {d: {"cutoff": owed.cutoff[d], "first_at": owed.first_at.get(d)}
+                           for d in owed.cutoff} if owed else {}
     total = Tally()
     for t in tallies.values():
         for key, ids in t.cases.items():
             total.cases[key].extend(ids)
+        for key, iso_days in t.days.items():
+            total.days[key].extend(iso_days)
         total.sign_lag.extend(t.sign_lag)
         total.online_lag.extend(t.online_lag)
     total_row = unit_figures(None, "全区合计", total)

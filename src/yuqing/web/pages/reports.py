@@ -21,6 +21,7 @@ from yuqing.reports.store import (
     parse_day,
     record_download,
 )
+from yuqing.reports.submissions import DAY_COUNTS, day_outcome
 from yuqing.web.deps import (
     DbSession,
     Viewer,
@@ -175,11 +176,20 @@ def period_cases(request: Request, kind: str, period: str, viewer: ReportReader,
     row = figures["total"] if unit is None else next((u for u in figures["units"] if u["unit_id"] == unit), None)
     if row is None:
         raise HTTPException(404, "本期统计中没有这个单位")
+    meaning = next((d["meaning"] for d in figures["definitions"] if d["key"] == count), "")
+    if count in DAY_COUNTS:  # daily submissions are counted in days: the days behind the number
+        rows = figures["units"] if unit is None else [row]
+        days = [{"unit": u["name"], "day": d, "cutoff": u.get("day_info", {}).get(d, {}).get("cutoff", ""),
+                 "first_at": u.get("day_info", {}).get(d, {}).get("first_at") or "",
+                 "outcome": day_outcome(u, d)} for u in rows for d in u.get("days", {}).get(count, [])]
+        days.sort(key=lambda x: (x["day"], x["unit"]))
+        return render(request, "reports/period_days.html", report=stored, figures=figures, unit_name=row["name"],
+                      label=labels[count], meaning=meaning, count=row["counts"].get(count, 0), days=days,
+                      base=f"/reports/{kind}/{period}")
     ids = row["cases"].get(count, [])
     found = {c.id: c for c in session.execute(select(Case).where(Case.id.in_(ids))).scalars()} if ids else {}
     cases = [{"id": i, "title": found[i].title if i in found else "（案件已不存在）",
               "state": lc.label(found[i].state) if i in found else ""} for i in ids]
-    meaning = next((d["meaning"] for d in figures["definitions"] if d["key"] == count), "")
     return render(request, "reports/period_cases.html", report=stored, figures=figures, unit_name=row["name"],
                   label=labels[count], meaning=meaning, count=row["counts"][count], cases=cases,
                   base=f"/reports/{kind}/{period}")
