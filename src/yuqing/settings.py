@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     public_url: str = ""
     # 三率 public page (/public/accountability, no login): off unless the office decides to publish it.
     public_accountability: bool = False
+    # 政务网站与新媒体 (R-PUBLISH-3): `channels check` polls every channel this often (the job checks those due),
+    # waiting this many seconds between two requests to one host (a polite visitor; 0 in tests).
+    channel_check_minutes: int = Field(default=60, ge=5)
+    channel_link_delay: float = Field(default=1.0, ge=0)
+    # 整改通知: working days a unit has to correct wrong content on its channel (实施意见 §三.2: 3 days when
+    # no deadline is given; counted on the case desk's working-day calendar).
+    correction_working_days: int = Field(default=3, ge=1, le=60)
 
     @classmethod
     def settings_customise_sources(

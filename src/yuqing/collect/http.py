@@ -41,6 +41,10 @@ class HttpPolicy:
     proxy: str | None = None
 
 
+KIND_LABELS = {"timeout": "超时", "network": "连接失败", "http": "HTTP 错误", "blocked": "被拒绝访问",
+               "too_large": "内容过大", "redirects": "重定向过多", "scheme": "地址无效", "parse": "无法解析"}
+
+
 class FetchError(Exception):
     """A fetch that failed; `kind` says how: timeout, network, http, blocked, too_large, redirects, scheme."""
 
@@ -53,6 +57,11 @@ class FetchError(Exception):
     @property
     def blocked(self) -> bool:
         return self.kind == "blocked"
+
+    @property
+    def kind_label(self) -> str:
+        """How it failed, in Chinese (for pages that show a link's or a channel's state)."""
+        return KIND_LABELS.get(self.kind, self.kind)
 
     def __str__(self) -> str:
         where = f" ({self.url})" if self.url else ""
@@ -189,6 +198,37 @@ class HttpClient:
                 raise FetchError("http", f"HTTP {resp.status}", url=url, status=resp.status)
             return resp
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def probe(self, url: str, method: str = "HEAD") -> Response:
+        """One request that only asks whether a link answers: `method` (HEAD, or GET when a server refuses
+        HEAD), redirects followed within the policy, no retries, the body never read (a GET is closed at once).
+        Returns any status, 4xx and 5xx included; raises FetchError on timeouts, network errors, loops."""
+        p = self.policy
+        started = time.monotonic()
+        seen: set[str] = set()
+        current = url
+        for _hop in range(p.max_redirects + 1):
+            parts = urlsplit(current)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise FetchError("scheme", f"不支持的地址：{current[:200]}", url=url)
+            seen.add(current)
+            with self._host_slot(parts.netloc.lower()):
+                try:
+                    with self._client.stream(method, current) as r:
+                        if r.status_code in REDIRECT_STATUSES and r.headers.get("location"):
+                            nxt = urljoin(current, r.headers["location"])
+                            if nxt in seen:
+                                raise FetchError("redirects", "重定向循环", url=url, status=r.status_code)
+                            current = nxt
+                            continue
+                        return Response(url=current, status=r.status_code,
+                                        headers={k.lower(): v for k, v in r.headers.items()},
+                                        elapsed=time.monotonic() - started)
+                except httpx.TimeoutException as exc:
+                    raise FetchError("timeout", f"超时（{type(exc).__name__}）", url=url) from exc
+                except (httpx.TransportError, httpx.InvalidURL) as exc:
+                    raise FetchError("network", f"连接失败：{type(exc).__name__}: {exc}", url=url) from exc
+        raise FetchError("redirects", f"重定向超过 {p.max_redirects} 次", url=url)
 
     def _once(self, url: str, headers: dict[str, str]) -> Response:
         """One attempt: follow at most `max_redirects` redirects by hand, stream the body up to the cap."""

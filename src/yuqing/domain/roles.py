@@ -47,24 +47,26 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ADMIN: frozenset(
         {"items.read", "items.import", "sources.manage", "units.manage", "users.manage", "audit.read",
          "cases.read_all", "events.read", "profile.manage", "settings.manage", "rules.manage",
-         "alerts.manage", "reports.read", "duty.manage", "alerts.escalate", "direct.manage"}
+         "alerts.manage", "reports.read", "duty.manage", "alerts.escalate", "direct.manage",
+         "channels.check"}
     ),
     ANALYST: frozenset({"items.read", "items.import", "items.report", "events.read", "events.edit",
                         "cases.read_all", "cases.open", "reports.read", "reports.write"}),
     OFFICE: frozenset({"items.read", "items.report", "events.read", "cases.read_all", "cases.open",
                        "cases.dispatch", "cases.supervise", "cases.close", "cases.spot_check", "audit.read",
                        "rules.manage", "alerts.manage", "reports.read", "reports.approve", "duty.manage",
-                       "alerts.escalate", "direct.manage"}),
-    UNIT_HANDLER: frozenset({"items.report", "cases.read_own", "cases.handle"}),
+                       "alerts.escalate", "direct.manage", "channels.check", "channels.correct"}),
+    UNIT_HANDLER: frozenset({"items.report", "cases.read_own", "cases.handle", "channels.explain"}),
     UNIT_LEADER: frozenset({"items.report", "cases.read_own", "cases.handle", "cases.approve",
-                            "cases.approve_feedback"}),
+                            "cases.approve_feedback", "channels.explain"}),
     LEADER: frozenset({"items.read", "events.read", "cases.read_all", "cases.instruct", "reports.read",
                        "reports.approve"}),
     SPOKESPERSON: frozenset({"items.read", "events.read", "cases.read_all", "statements.publish",
                              "cases.approve"}),
     JOBS: frozenset({"items.read", "items.import", "events.read", "events.edit", "cases.read_all",
                      "cases.supervise", "cases.spot_check", "sources.collect", "privacy.purge", "audit.read",
-                     "reports.read", "reports.write", "alerts.escalate", "direct.remind"}),
+                     "reports.read", "reports.write", "alerts.escalate", "direct.remind", "channels.check",
+                     "channels.correct"}),
 }
 
 # What each permission lets a person do, in the words a refusal shows them.
@@ -84,6 +86,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "alerts.manage": "管理预警规则和渠道",
     "duty.manage": "管理值班表", "alerts.escalate": "升级未确认的预警",
     "direct.manage": "设置每日报送单位和截止时间", "direct.remind": "检查每日报送并提醒未报单位",
+    "channels.check": "检查政务网站与新媒体账号（更新、链接、错敏词）", "channels.correct": "下达和撤销整改通知",
+    "channels.explain": "办理本单位的整改通知（提交情况说明、申请复查）",
 }
 
 

@@ -1,0 +1,436 @@
+"""`channels check` (R-PUBLISH-3): poll every channel's feed or list page, record its last update and whether a
+closed channel still answers, flag zombies (僵尸: 14 days without an update), and check the pages it links for
+broken links and wrong words. Findings are kept per (channel, kind, key); a page re-fetched without the finding
+resolves it, and a correction order on it passes its recheck.
+
+Network and database are apart: `fetch_channel` does HTTP only (bounded: timeouts, a size cap, at most
+`max_pages` pages and `max_links` links a page, one answer per URL per round, the per-host delay of
+`channel_link_delay`); `record_check` is one audited action per channel that writes what was seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from yuqing.actions import Tx, action
+from yuqing.clock import aware, utcnow
+from yuqing.collect.http import FetchError, HttpClient, HttpPolicy
+from yuqing.domain.roles import Actor
+from yuqing.publish import freshness
+from yuqing.publish.freshness import Post, Reading
+from yuqing.publish.links import LINK_POLICY, LinkChecker, LinkResult
+from yuqing.publish.wording import WordHit
+from yuqing.publish.wording import WrongWord as Word
+from yuqing.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+ACCEPT = "application/rss+xml, application/atom+xml, text/html;q=0.9, */*;q=0.5"
+MAX_PAGES = 5  # newest posts checked per channel per round (besides the polled page itself)
+MAX_RECHECK_PAGES = 10  # pages with open findings re-fetched per channel per round
+PAGE_POLICY = HttpPolicy(connect_timeout=5.0, read_timeout=10.0, total_timeout=20.0, max_bytes=5 * 1024 * 1024,
+                         retries=1, backoff_base=0.5, backoff_max=2.0, per_host_delay=1.0, per_host_concurrency=1)
+# Who hears of a zombie channel or a closed one still answering besides the owner unit: the office of the
+# leading group, where the propaganda department's channel work (网宣办) sits.
+PROPAGANDA = "office"
+PAGE_KINDS = ("broken_link", "wrong_word")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a check needs to know of a channel, detached from the database."""
+
+    id: int
+    name: str
+    url: str
+    feed_url: str | None = None
+    closed: bool = False
+    recheck_pages: tuple[str, ...] = ()  # pages with open findings: re-fetched to see whether they are gone
+
+    @property
+    def poll_url(self) -> str:
+        return self.feed_url or self.url
+
+
+@dataclass
+class PageResult:
+    url: str
+    status: int | None = None
+    error: str = ""
+    words: list[WordHit] = field(default_factory=list)
+    links: list[LinkResult] = field(default_factory=list)
+    links_total: int = 0
+
+    @property
+    def fetched(self) -> bool:
+        return self.status is not None and not self.error
+
+    @property
+    def broken(self) -> list[LinkResult]:
+        return [r for r in self.links if r.broken]
+
+
+@dataclass
+class ChannelResult:
+    channel_id: int
+    checked_at: datetime
+    answering: bool
+    status: int | None = None
+    error: str = ""
+    reading: Reading | None = None
+    pages: list[PageResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def page_text_and_root(body: bytes, content_type: str | None) -> tuple[str, Any]:
+    """The visible text of a page (navigation included: an outdated office name in a menu is as wrong as one
+    in an article) and its parsed tree for the links."""
+    from yuqing.collect.base import element_text
+    from yuqing.collect.encoding import decode
+    from yuqing.collect.web import parse_html
+
+    root = parse_html(decode(body, content_type).text)
+    body_el = root.find("body")
+    text = element_text(_copy(body_el if body_el is not None else root))
+    return text, root
+
+
+def _copy(el: Any) -> Any:
+    import copy
+
+    return copy.deepcopy(el)  # element_text drops scripts in place; the links are read from the original
+
+
+def check_page(url: str, body: bytes, content_type: str | None, words: list[Word], checker: LinkChecker) -> PageResult:
+    from yuqing.publish.wording import find
+
+    result = PageResult(url, status=200)
+    try:
+        text, root = page_text_and_root(body, content_type)
+    except Exception as exc:  # hostile markup: the page is recorded as unreadable, the round goes on
+        result.error = f"无法解析：{type(exc).__name__}"
+        return result
+    result.words = find(text, words)
+    result.links, result.links_total = checker.check_page(root, url)
+    return result
+
+
+def fetch_page(url: str, client: HttpClient, words: list[Word], checker: LinkChecker) -> PageResult:
+    try:
+        resp = client.get(url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+    except FetchError as exc:
+        return PageResult(url, status=exc.status, error=exc.kind_label)
+    ct = (resp.content_type or "").lower()
+    if ct and "html" not in ct and "xml" not in ct:
+        return PageResult(url, status=resp.status)  # a PDF or an image: linked, answering, not read
+    page = check_page(resp.url, resp.content, resp.content_type, words, checker)
+    page.url = url
+    page.status = resp.status
+    return page
+
+
+def fetch_channel(target: Target, client: HttpClient, checker: LinkChecker, words: list[Word], *,
+                  max_pages: int = MAX_PAGES) -> ChannelResult:
+    """Poll one channel and check the pages it links (HTTP only). A channel that does not answer costs one
+    bounded fetch; a closed channel is only asked whether it still answers."""
+    started = time.monotonic()
+    now = utcnow()
+    try:
+        resp = client.get(target.poll_url, accept=ACCEPT)
+    except FetchError as exc:
+        return ChannelResult(target.id, now, answering=False, status=exc.status, error=exc.kind_label,
+                             seconds=time.monotonic() - started)
+    result = ChannelResult(target.id, now, answering=True, status=resp.status)
+    if target.closed:
+        result.seconds = time.monotonic() - started
+        return result
+    reading = freshness.read_channel(resp.content, resp.content_type, resp.url)
+    result.reading = reading
+    done: set[str] = set()
+    if reading.kind == "page":
+        result.pages.append(check_page(target.poll_url, resp.content, resp.content_type, words, checker))
+        done.add(target.poll_url)
+    newest = sorted(reading.posts, key=lambda p: aware(p.published_at).timestamp() if p.published_at else 0.0,
+                    reverse=True)
+    todo = [p.url for p in newest if p.url.startswith(("http://", "https://"))][:max_pages]
+    todo += list(target.recheck_pages[:MAX_RECHECK_PAGES])
+    for url in todo:
+        if url in done:
+            continue
+        done.add(url)
+        result.pages.append(fetch_page(url, client, words, checker))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# -- recording -------------------------------------------------------------------------------------------------
+def finding_key(*parts: str) -> str:
+    """A finding's key: readable when short, a hash when the URLs are long (the column holds 300)."""
+    key = " @ ".join(parts)
+    return key if len(key) <= 300 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _found(page: PageResult) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """(kind, key) → (one readable line, details) of everything wrong on one fetched page."""
+    out: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    for hit in page.words:
+        key = finding_key(hit.word, page.url)
+        if ("wrong_word", key) not in out:
+            out[("wrong_word", key)] = (
+                f"错敏词“{hit.word}”，应为“{hit.suggestion}”（{hit.category_label}）",
+                {"word": hit.word, "suggestion": hit.suggestion, "category": hit.category,
+                 "context": hit.snippet, "before": hit.before, "after": hit.after})
+    for link in page.broken:
+        key = finding_key(link.url, page.url)
+        out[("broken_link", key)] = (
+            f"{'站内' if link.internal else '外部'}链接失效：{link.text or link.url}（{link.label}）",
+            {"link": link.url, "text": link.text, "status": link.status, "error": link.error,
+             "internal": link.internal, "method": link.method})
+    return out
+
+
+@dataclass
+class Recorded:
+    channel_id: int
+    answering: bool
+    state: str
+    new_findings: int = 0
+    resolved: int = 0
+    became_zombie: bool = False
+    posts: int = 0
+    orders_passed: int = 0
+
+
+@action("channel.check", permission="channels.check")
+def record_check(tx: Tx, result: ChannelResult) -> Recorded:
+    """Write what one check of a channel saw: its answer and last update, its posts, zombie state, and the
+    findings of each fetched page (new ones added, gone ones resolved, their correction orders rechecked)."""
+    from yuqing.publish import corrections
+    from yuqing.store.tables_publish import Channel, ChannelFinding
+
+    s = tx.session
+    ch = s.get(Channel, result.channel_id)
+    if ch is None:
+        raise corrections.NotFound(f"渠道 {result.channel_id} 不存在")
+    now = result.checked_at
+    was_answering = ch.answering
+    ch.last_checked_at, ch.last_http_status, ch.answering = now, result.status, result.answering
+    out = Recorded(ch.id, result.answering, "unreachable" if not result.answering else "ok")
+    if ch.closed:
+        if result.answering and was_answering is not True:
+            body = f"“{ch.name}”已登记关停，但 {ch.feed_url or ch.url} 仍可访问（HTTP {result.status}）。请核实并彻底关停。"
+            for audience in _audiences(ch):
+                tx.notify(audience, "channel.closed_live", f"已关停渠道仍可访问：{ch.name}", body, f"/channels/{ch.id}")
+        out.state = "closed_live" if result.answering else "closed"
+        tx.audit("channel.check", "channel", ch.id, closed=True, answering=result.answering, status=result.status,
+                 error=result.error)
+        return out
+    reading = result.reading
+    if reading is not None:
+        out.posts = _store_posts(tx, ch, reading.posts, now)
+        newest = freshness.latest(reading.posts, now)
+        if newest is not None and (ch.last_update is None or aware(newest) > aware(ch.last_update)):
+            ch.last_update = newest
+    fresh = freshness.judge(ch.last_update, ch.cadence, now, since=ch.created_at)
+    out.state = fresh.state if result.answering else "unreachable"
+    # Only an answer shows whether a channel is quiet: one that does not answer is "unreachable", not judged.
+    if not result.answering:
+        pass
+    elif fresh.zombie and not ch.zombie:
+        ch.zombie, ch.zombie_since = True, now
+        out.became_zombie = True
+        _zombie_finding(tx, ch, fresh.quiet_days, now)
+    elif not fresh.zombie and ch.zombie and fresh.state != "unknown":
+        ch.zombie, ch.zombie_since = False, None
+        for f in s.execute(select(ChannelFinding).where(ChannelFinding.channel_id == ch.id,
+                                                        ChannelFinding.kind == "zombie",
+                                                        ChannelFinding.resolved_at.is_(None))).scalars():
+            f.resolved_at = now
+            out.resolved += 1
+    for page in result.pages:
+        if not page.fetched:
+            continue  # a page that did not answer proves nothing either way
+        seen = _found(page)
+        existing = {(f.kind, f.key): f for f in s.execute(select(ChannelFinding).where(
+            ChannelFinding.channel_id == ch.id, ChannelFinding.page_url == page.url,
+            ChannelFinding.kind.in_(PAGE_KINDS))).scalars()}
+        for (kind, key), (detail, data) in seen.items():
+            row = existing.get((kind, key)) or s.execute(select(ChannelFinding).where(
+                ChannelFinding.channel_id == ch.id, ChannelFinding.kind == kind,
+                ChannelFinding.key == key)).scalar_one_or_none()
+            if row is None:
+                s.add(ChannelFinding(channel_id=ch.id, kind=kind, key=key, page_url=page.url, detail=detail,
+                                     data=data, found_at=now, last_seen_at=now))
+                out.new_findings += 1
+            else:
+                row.last_seen_at, row.detail, row.data = now, detail, data
+                if row.resolved_at is not None:
+                    row.resolved_at = None  # back again: a new order follows (the old one was done)
+                    out.new_findings += 1
+        for (kind, key), row in existing.items():
+            if (kind, key) not in seen and row.resolved_at is None:
+                row.resolved_at = now
+                out.resolved += 1
+                out.orders_passed += corrections.finding_gone(tx, row, now)
+    tx.audit("channel.check", "channel", ch.id, answering=result.answering, status=result.status,
+             error=result.error, last_update=ch.last_update.isoformat() if ch.last_update else None,
+             state=out.state, pages=len(result.pages), new_findings=out.new_findings, resolved=out.resolved)
+    return out
+
+
+def _audiences(ch: Any) -> list[str]:
+    return [PROPAGANDA] + ([f"unit:{ch.owner_unit_id}"] if ch.owner_unit_id else [])
+
+
+def _zombie_finding(tx: Tx, ch: Any, quiet_days: int | None, now: datetime) -> None:
+    from yuqing.clock import CHINA
+    from yuqing.store.tables_publish import ChannelFinding
+
+    since = aware(ch.last_update).astimezone(CHINA).strftime("%Y-%m-%d") if ch.last_update else "登记以来"
+    detail = f"{quiet_days} 天未更新（最近更新：{since}），已列为僵尸账号"
+    key = finding_key("zombie", now.astimezone(CHINA).strftime("%Y-%m-%d"))
+    tx.session.add(ChannelFinding(channel_id=ch.id, kind="zombie", key=key, page_url=ch.feed_url or ch.url,
+                                  detail=detail, data={"quiet_days": quiet_days, "last_update": since},
+                                  found_at=now, last_seen_at=now))
+    body = (f"“{ch.name}”{detail}。按《关于开展通过网络走群众路线的方案》“杜绝出现僵尸平台”的要求，"
+            f"请主办单位尽快恢复更新或申请关停。")
+    for audience in _audiences(ch):
+        tx.notify(audience, "channel.zombie", f"僵尸账号：{ch.name}（{quiet_days} 天未更新）", body, f"/channels/{ch.id}")
+
+
+def _store_posts(tx: Tx, ch: Any, posts: list[Post], now: datetime) -> int:
+    """Add the posts not seen before (one row per channel and URL); a post without a date is dated when first
+    seen, and on a channel checked before, a new undated post is itself an update."""
+    from yuqing.store.tables_publish import ChannelPost
+
+    urls = [p.url for p in posts if p.url]
+    if not urls:
+        return 0
+    known = set(tx.session.execute(select(ChannelPost.url).where(ChannelPost.channel_id == ch.id,
+                                                                  ChannelPost.url.in_(urls))).scalars())
+    first_check = not tx.session.execute(select(ChannelPost.id).where(ChannelPost.channel_id == ch.id).limit(1)).first()
+    added = 0
+    for p in posts:
+        if not p.url or p.url in known:
+            continue
+        known.add(p.url)
+        tx.session.add(ChannelPost(channel_id=ch.id, url=p.url, title=p.title, published_at=p.published_at,
+                                   first_seen_at=now))
+        added += 1
+        if p.published_at is None and not first_check and (ch.last_update is None or aware(ch.last_update) < now):
+            ch.last_update = now
+    return added
+
+
+# -- one round ---------------------------------------------------------------------------------------------------
+@dataclass
+class Round:
+    checked: int = 0
+    answering: int = 0
+    unreachable: int = 0
+    zombies: int = 0
+    new_zombies: int = 0
+    closed_live: int = 0
+    new_findings: int = 0
+    resolved: int = 0
+    orders_issued: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+def words_of(ws: Workspace) -> list[Word]:
+    """The workspace's wrong-words list (active entries), or the defaults while it is empty."""
+    from yuqing.publish.wording import DEFAULT_WORDS
+    from yuqing.store.tables_publish import WrongWord as WordRow
+
+    with ws.db.read() as s:
+        rows = list(s.execute(select(WordRow).where(WordRow.active.is_(True))).scalars())
+        any_row = s.execute(select(WordRow.id).limit(1)).first()
+    if any_row is None:
+        return list(DEFAULT_WORDS)
+    return [Word(r.word, r.suggestion, r.kind, r.note) for r in rows]
+
+
+def targets(ws: Workspace, *, due_only: bool = False) -> list[Target]:
+    from yuqing.store.tables_publish import Channel, ChannelFinding
+
+    every = timedelta(minutes=ws.settings.channel_check_minutes)
+    now = utcnow()
+    out = []
+    with ws.db.read() as s:
+        for ch in s.execute(select(Channel).order_by(Channel.id)).scalars():
+            if due_only and ch.last_checked_at is not None and aware(ch.last_checked_at) + every > now:
+                continue
+            pages = [] if ch.closed else list(s.execute(
+                select(ChannelFinding.page_url).where(ChannelFinding.channel_id == ch.id,
+                                                      ChannelFinding.kind.in_(PAGE_KINDS),
+                                                      ChannelFinding.resolved_at.is_(None))
+                .distinct()).scalars())
+            out.append(Target(ch.id, ch.name, ch.url, ch.feed_url, ch.closed, tuple(p for p in pages if p)))
+    return out
+
+
+def policies(ws: Workspace) -> tuple[HttpPolicy, HttpPolicy]:
+    delay = ws.settings.channel_link_delay
+    return replace(PAGE_POLICY, per_host_delay=delay), replace(LINK_POLICY, per_host_delay=delay)
+
+
+def run_checks(ws: Workspace, actor: Actor, *, due_only: bool = False, policy: tuple[HttpPolicy, HttpPolicy] | None = None,
+               progress: Callable[[int, int, str], None] | None = None) -> Round:
+    """One round over every channel (or those due): fetch, record, then issue the correction orders that new
+    findings call for. One channel's failure is counted and the round goes on."""
+    from yuqing.publish import corrections
+
+    started = time.monotonic()
+    summary = Round()
+    chosen = targets(ws, due_only=due_only)
+    words = words_of(ws)
+    page_policy, link_policy = policy or policies(ws)
+    with HttpClient(page_policy) as client, HttpClient(link_policy) as link_client:
+        checker = LinkChecker(link_client)
+        for n, target in enumerate(chosen, start=1):
+            if progress:
+                progress(n - 1, len(chosen), target.name)
+            try:
+                result = fetch_channel(target, client, checker, words)
+                rec = record_check(ws, actor, result)
+            except Exception as exc:
+                log.exception("channel check %s failed", target.id)
+                summary.errors.append(f"{target.name}：{type(exc).__name__}: {exc}")
+                continue
+            summary.checked += 1
+            summary.answering += rec.answering
+            summary.unreachable += not rec.answering
+            summary.new_zombies += rec.became_zombie
+            summary.closed_live += rec.state == "closed_live"
+            summary.new_findings += rec.new_findings
+            summary.resolved += rec.resolved
+    if progress:
+        progress(len(chosen), len(chosen), "")
+    summary.orders_issued = corrections.issue_pending(ws, actor)
+    summary.zombies = zombie_count(ws)
+    summary.seconds = round(time.monotonic() - started, 2)
+    return summary
+
+
+def zombie_count(ws: Workspace) -> int:
+    from sqlalchemy import func
+
+    from yuqing.store.tables_publish import Channel
+
+    with ws.db.read() as s:
+        return int(s.execute(select(func.count(Channel.id)).where(Channel.zombie.is_(True),
+                                                                   Channel.closed.is_(False))).scalar_one())

@@ -1,0 +1,226 @@
+"""`channels check` against channels played by a real HTTP server on 127.0.0.1, the clock frozen: a channel
+silent for 15 days, a page with a dead link and a wrong word, a closed channel still answering, slow and dead
+sources, malformed feeds; then the correction orders the findings become."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests import factories
+from yuqing.accounts import actor_of
+from yuqing.clock import CHINA, aware, frozen
+from yuqing.collect.http import HttpPolicy
+from yuqing.domain.roles import Actor, PermissionDenied
+from yuqing.publish import check, corrections
+from yuqing.publish import order_states as st
+from yuqing.publish.check import PAGE_POLICY, run_checks
+from yuqing.publish.links import LINK_POLICY
+from yuqing.store.tables import Notification
+from yuqing.store.tables_publish import Channel, ChannelFinding, ChannelPost, CorrectionOrder
+from yuqing.workspace import Workspace
+
+from .conftest import ChannelServer, dead_url
+
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=CHINA)  # a Monday
+FAST = (replace(PAGE_POLICY, per_host_delay=0.0, connect_timeout=1.0, read_timeout=0.3, total_timeout=0.6, retries=0),
+        replace(LINK_POLICY, per_host_delay=0.0, connect_timeout=1.0, read_timeout=0.3, total_timeout=0.6))
+
+
+def rss(*days_ago: int, base: str = "http://127.0.0.1/") -> str:
+    items = "".join(
+        f"<item><title>区政府工作动态{n}</title><link>{base}art{n}.html</link>"
+        f"<pubDate>{(NOW - timedelta(days=d)).strftime('%a, %d %b %Y %H:%M:%S +0800')}</pubDate></item>"
+        for n, d in enumerate(days_ago))
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+
+
+@dataclass
+class Desk:
+    ws: Workspace
+    office: Actor
+    handler: Actor
+    other_handler: Actor
+    jobs: Actor
+    unit_id: int
+
+
+@pytest.fixture
+def desk(ws: Workspace) -> Iterator[Desk]:
+    from yuqing.actions.actors import jobs_actor
+
+    with frozen(NOW - timedelta(days=30)), ws.db.write() as s:
+        unit = factories.unit(s, "区融媒体中心")
+        other = factories.unit(s, "区教育局")
+        office_unit = factories.unit(s, "区委宣传部", kind="office")
+        office = actor_of(factories.user(s, "office", "office", office_unit, display_name="网宣办王"))
+        handler = actor_of(factories.user(s, "media_h", "unit_handler", unit, display_name="融媒体张"))
+        other_h = actor_of(factories.user(s, "edu_h", "unit_handler", other, display_name="教育局李"))
+        unit_id = unit.id
+    yield Desk(ws, office, handler, other_h, jobs_actor(ws), unit_id)
+
+
+def add_channel(d: Desk, name: str, url: str, feed: str | None = None, **kw: object) -> int:
+    with frozen(NOW - timedelta(days=30)), d.ws.db.write() as s:
+        owner = s.get(factories.Unit, d.unit_id)
+        return factories.channel(s, name, owner=owner, url=url, feed_url=feed, **kw).id
+
+
+def notes(d: Desk, kind: str) -> list[Notification]:
+    with d.ws.db.read() as s:
+        return list(s.execute(select(Notification).where(Notification.kind == kind).order_by(Notification.id)).scalars())
+
+
+def test_a_channel_silent_for_15_days_is_a_zombie_once(desk: Desk, site: ChannelServer) -> None:
+    feed = site.add("/quiet/feed.xml", rss(15, 20), content_type="application/rss+xml")
+    live = site.add("/live/feed.xml", rss(1, 3), content_type="application/rss+xml")
+    quiet_id = add_channel(desk, "区政务微博", site.url("/quiet/"), feed, kind="weibo", cadence="daily")
+    live_id = add_channel(desk, "区政府网", site.url("/live/"), live)
+    with frozen(NOW):
+        r = run_checks(desk.ws, desk.jobs, policy=FAST)
+        again = run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert r.checked == 2 and r.new_zombies == 1 and again.new_zombies == 0 and again.zombies == 1
+    with desk.ws.db.read() as s:
+        quiet, alive = s.get(Channel, quiet_id), s.get(Channel, live_id)
+        assert quiet is not None and alive is not None
+        assert quiet.zombie and not alive.zombie
+        assert quiet.last_update is not None
+        assert (NOW - aware(quiet.last_update)).days == 15  # the newest post of its feed
+        assert s.execute(select(ChannelPost).where(ChannelPost.channel_id == quiet_id)).scalars().all()
+        zombie = s.execute(select(ChannelFinding).where(ChannelFinding.kind == "zombie")).scalar_one()
+        assert "15 天未更新" in zombie.detail
+    told = notes(desk, "channel.zombie")
+    assert sorted(n.audience for n in told) == ["office", f"unit:{desk.unit_id}"]  # once each, not twice
+    # It posts again: no longer a zombie, the finding resolved.
+    site.add("/quiet/feed.xml", rss(0, 15), content_type="application/rss+xml")
+    with frozen(NOW + timedelta(hours=2)):
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    with desk.ws.db.read() as s:
+        q = s.get(Channel, quiet_id)
+        assert q is not None and not q.zombie
+        assert s.execute(select(ChannelFinding).where(ChannelFinding.kind == "zombie")).scalar_one().resolved_at
+
+
+LIST = """<html><body><ul><li><a href="/news/1.html">区融媒体中心开展冬季安全生产检查</a> <span>2026-11-27</span></li>
+</ul></body></html>"""
+ARTICLE = """<html><head><script>var x = "工商局";</script></head><body><h1>冬季安全生产检查</h1>
+<p>11月27日，区工商局会同区应急管理局开展检查。</p><p>详见<a href="/files/missing.pdf">检查方案</a>，
+另见<a href="/news/ok.html">上一篇</a>。</p></body></html>"""
+
+
+def test_dead_link_and_wrong_word_become_orders_fixed_by_refetch_and_explained(desk: Desk, site: ChannelServer) -> None:
+    site.add("/news/ok.html", "<p>上一篇</p>")
+    site.add("/news/1.html", ARTICLE)
+    listing = site.add("/news/", LIST)
+    ch_id = add_channel(desk, "区融媒体网站", site.url("/"), listing)
+    with frozen(NOW):
+        r = run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert r.new_findings == 2 and r.orders_issued == 2
+    with desk.ws.db.read() as s:
+        found = {f.kind: f for f in s.execute(select(ChannelFinding).where(ChannelFinding.channel_id == ch_id)).scalars()}
+        assert found["wrong_word"].data["word"] == "工商局"  # in the text, not in the script
+        assert found["wrong_word"].data["context"].endswith("【工商局】会同区应急管理局开展检查。")
+        assert found["wrong_word"].page_url == site.url("/news/1.html")
+        assert found["broken_link"].data["status"] == 404 and found["broken_link"].data["text"] == "检查方案"
+        orders = list(s.execute(select(CorrectionOrder).order_by(CorrectionOrder.id)).scalars())
+        # 3 working days from Monday 10:00: Thursday 10:00, China time.
+        assert all(o.due_at is not None and o.due_at.replace(tzinfo=o.due_at.tzinfo or CHINA).astimezone(CHINA)
+                   == datetime(2026, 12, 3, 10, 0, tzinfo=CHINA) for o in orders)
+        word_order = next(o for o in orders if o.finding_id == found["wrong_word"].id).id
+        link_order = next(o for o in orders if o.finding_id == found["broken_link"].id).id
+    assert len(notes(desk, "channel.correction")) == 2
+    with frozen(NOW):
+        assert run_checks(desk.ws, desk.jobs, policy=FAST).orders_issued == 0  # one order per finding
+    # The unit asks for a recheck before fixing: refused by the page itself.
+    with frozen(NOW + timedelta(hours=1)):
+        order = corrections.request_recheck(desk.ws, desk.handler, word_order, policy=FAST)
+    assert order.state == st.OPEN and notes(desk, "channel.correction_recheck_failed")
+    # Explanation first, then the fix seen by a recheck: done.
+    with frozen(NOW + timedelta(hours=2)):
+        corrections.explain_order(desk.ws, desk.handler, word_order, "编辑沿用了机构改革前的名称，已更正并加强审核。")
+    site.add("/news/1.html", ARTICLE.replace("区工商局", "区市场监督管理局"))
+    with frozen(NOW + timedelta(hours=3)):
+        assert corrections.request_recheck(desk.ws, desk.handler, word_order, policy=FAST).state == st.CONFIRMED
+    # The link is fixed and the next round sees it: fixed, awaiting the explanation.
+    site.add("/files/missing.pdf", b"%PDF", content_type="application/pdf")
+    with frozen(NOW + timedelta(hours=4)):
+        r = run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert r.resolved == 1
+    with desk.ws.db.read() as s:
+        o = s.get(CorrectionOrder, link_order)
+        assert o is not None and o.state == st.FIXED and o.confirmed_at is not None
+    with frozen(NOW + timedelta(hours=5)):
+        corrections.explain_order(desk.ws, desk.handler, link_order, "附件上传时路径错误，已重新上传。")
+    with desk.ws.db.read() as s:
+        assert {o.state for o in s.execute(select(CorrectionOrder)).scalars()} == {st.CONFIRMED}
+        assert corrections.overdue_by_unit(s, NOW - timedelta(days=1), NOW + timedelta(days=30)) == {}
+
+
+def test_orders_overdue_are_told_once_and_count_against_the_unit(desk: Desk, site: ChannelServer) -> None:
+    site.add("/news/1.html", ARTICLE.replace("/files/missing.pdf", "/news/ok.html"))
+    site.add("/news/ok.html", "ok")
+    listing = site.add("/news/", LIST)
+    add_channel(desk, "区融媒体网站", site.url("/"), listing)
+    with frozen(NOW):
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    with desk.ws.db.read() as s:
+        order_id = s.execute(select(CorrectionOrder.id)).scalar_one()
+    with pytest.raises(PermissionDenied):
+        corrections.explain_order(desk.ws, desk.other_handler, order_id, "不是本单位的整改通知，不能说明。")
+    with pytest.raises(corrections.OrderError):
+        corrections.explain_order(desk.ws, desk.handler, order_id, "已改")
+    later = NOW + timedelta(days=5)
+    with frozen(later):
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert sorted(n.audience for n in notes(desk, "channel.correction_overdue")) == ["office", f"unit:{desk.unit_id}"]
+    with desk.ws.db.read() as s:
+        o = s.get(CorrectionOrder, order_id)
+        assert o is not None and corrections.is_overdue(o, later)
+        assert corrections.overdue_by_unit(s, NOW, later) == {desk.unit_id: [order_id]}
+
+
+def test_closed_channel_still_answering_and_dead_or_slow_sources(desk: Desk, site: ChannelServer) -> None:
+    site.add("/old/", "<html><body>旧网站仍在</body></html>")
+    site.add("/slow/feed.xml", rss(1), content_type="application/rss+xml", delay=1.0)
+    site.add("/bad/feed.xml", "<?xml version='1.0'?><rss><channel><item><title>半截", content_type="application/rss+xml")
+    site.add("/good/feed.xml", rss(2), content_type="application/rss+xml")
+    closed_id = add_channel(desk, "原区旅游局网站", site.url("/old/"), closed=True, admission="closed")
+    dead_id = add_channel(desk, "已失联账号", dead_url(), kind="wechat")
+    slow_id = add_channel(desk, "慢网站", site.url("/slow/"), site.url("/slow/feed.xml"))
+    bad_id = add_channel(desk, "格式错误的订阅源", site.url("/bad/"), site.url("/bad/feed.xml"))
+    good_id = add_channel(desk, "正常账号", site.url("/good/"), site.url("/good/feed.xml"))
+    started = time.monotonic()
+    with frozen(NOW):
+        r = run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert time.monotonic() - started < 5
+    assert r.checked == 5 and r.closed_live == 1 and r.unreachable == 2 and not r.errors
+    with desk.ws.db.read() as s:
+        ch = {c.id: c for c in s.execute(select(Channel)).scalars()}
+        assert ch[closed_id].answering is True and ch[closed_id].last_http_status == 200
+        assert ch[dead_id].answering is False and ch[slow_id].answering is False
+        assert ch[bad_id].answering is True and ch[good_id].last_update is not None
+        assert not ch[dead_id].zombie  # unreachable is not the same as quiet: 30 days registered, never seen
+    told = notes(desk, "channel.closed_live")
+    assert len(told) == 2 and "仍可访问" in told[0].title
+    with frozen(NOW + timedelta(hours=1)):
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert len(notes(desk, "channel.closed_live")) == 2  # told once while it keeps answering
+
+
+def test_due_only_checks_channels_not_checked_within_the_interval(desk: Desk, site: ChannelServer) -> None:
+    add_channel(desk, "正常账号", site.url("/good/"), site.add("/good/feed.xml", rss(1), content_type="application/rss+xml"))
+    with frozen(NOW):
+        assert run_checks(desk.ws, desk.jobs, due_only=True, policy=FAST).checked == 1
+        assert run_checks(desk.ws, desk.jobs, due_only=True, policy=FAST).checked == 0
+    with frozen(NOW + timedelta(minutes=desk.ws.settings.channel_check_minutes + 1)):
+        assert run_checks(desk.ws, desk.jobs, due_only=True, policy=FAST).checked == 1
+
+
+def test_unused_policy_type_is_http_policy() -> None:
+    assert isinstance(FAST[0], HttpPolicy) and check.MAX_PAGES >= 1
