@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     report_up_channel: str = ""
     # The daily report (网络舆情日报告表) is generated and sent at this China time ("HH:MM"), before 17:00.
     daily_report_time: str = "16:30"
+    # A report sent by e-mail (报告发送渠道) carries these files, comma-separated: docx, pdf, xlsx, html (PDF needs
+    # LibreOffice; without it the mail goes without the PDF). Empty: the summary and the link only.
+    report_mail_formats: str = "docx,pdf"
     # 舆情直报: the default daily cut-off (China time, "HH:MM") of the units that must report every day; the
     # office may give a unit another one. At the cut-off the office is told who has not submitted (R-COLLECT-5).
     direct_report_cutoff: str = "17:00"

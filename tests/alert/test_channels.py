@@ -17,6 +17,7 @@ from yuqing.alert.channels import CHANNELS, ChannelConfigError, ChannelSpec, Sen
 from yuqing.alert.channels import webhook as wh
 from yuqing.alert.channels.dingtalk import sign
 from yuqing.domain.alerts import AlertMessage
+from yuqing.domain.messages import Attachment, ReportMessage
 from yuqing.store.tables import Notification
 from yuqing.workspace import Workspace
 
@@ -173,3 +174,59 @@ def test_smtp_and_quiet_hours_settings_come_from_the_toml_and_the_environment(tm
     assert (st.smtp_host, st.smtp_port, st.smtp_user, st.smtp_password, st.smtp_from, st.smtp_starttls) == \
         ("mail.district.example", 587, "yq", "pw", "alerts@district.example", True)
     assert st.alert_quiet_hours == "22:00-07:00"
+
+
+# ---- the second kind of message: a report, through the same adapters --------------------------------------
+REPORT = ReportMessage(
+    9, "daily", "网络舆情日报告表（2026-11-30）", "2026-11-30",
+    summary=[("涉区信息", "35 条"), ("负面", "8 条"), ("新增事件", "3 个"), ("逾期案件", "2 件")],
+    path="/reports/daily/2026-11-30", base_url="https://yq.example", issuer="示例区网络舆情工作领导小组办公室",
+    attachments=lambda: [Attachment("网络舆情日报告表_2026-11-30.docx", "application/vnd.openxmlformats-officedocument"
+                                    ".wordprocessingml.document", b"PK\x03\x04docx"),
+                         Attachment("网络舆情日报告表_2026-11-30.pdf", "application/pdf", b"%PDF-1.7 pdf")])
+
+
+def test_a_report_by_email_carries_its_files(ws: Workspace) -> None:
+    with smtp_server() as box:
+        ws.settings.smtp_host, ws.settings.smtp_port = box.host, box.port
+        channel(ws, "email", "leader@district.example").send(REPORT)
+    (_, rcpts, msg), = box.messages
+    assert rcpts == ["leader@district.example"] and msg["Subject"] == "网络舆情日报告表（2026-11-30）"
+    body = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "统计期：2026-11-30" in body and "涉区信息：35 条" in body and "https://yq.example/reports/daily/2026-11-30" in body
+    files = {p.get_filename(): (p.get_content_type(), p.get_content()) for p in msg.iter_attachments()}  # type: ignore[attr-defined]
+    assert files == {"网络舆情日报告表_2026-11-30.docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04docx"),
+        "网络舆情日报告表_2026-11-30.pdf": ("application/pdf", b"%PDF-1.7 pdf")}
+
+
+def test_a_report_through_the_robots_the_webhook_and_sms(ws: Workspace) -> None:
+    secret = "whsec-test"
+    with http_recorder() as rec:
+        channel(ws, "wecom", f"{rec.url}/cgi-bin/webhook/send?key=abc").send(REPORT)
+        channel(ws, "dingtalk", f"{rec.url}/robot/send?access_token=tok").send(REPORT)
+        channel(ws, "webhook", f"{rec.url}/hooks/yuqing", secret).send(REPORT)
+        channel(ws, "sms", f"{rec.url}/sms/send?content={{text}}&grade={{grade}}").send(REPORT)
+    wecom, ding, hook, sms = rec.requests
+    content = wecom.json()["markdown"]["content"]
+    assert content.startswith("### 网络舆情日报告表（2026-11-30）") and "> 负面：**8 条**" in content
+    assert "[查看报告](https://yq.example/reports/daily/2026-11-30)" in content
+    assert ding.json()["markdown"]["title"] == "网络舆情日报告表（2026-11-30）"
+    assert hook.headers["X-Yuqing-Delivery"] == "report-9" and wh.verify(secret, hook.body, hook.headers)
+    data = hook.json()
+    assert data["kind"] == "report" and data["report_type"] == "daily" and data["period"] == "2026-11-30"
+    assert data["summary"][0] == {"name": "涉区信息", "value": "35 条"}
+    assert data["link"] == "https://yq.example/reports/daily/2026-11-30"
+    line = sms.query["content"][0]
+    assert line == REPORT.short() and line.startswith("网络舆情日报告表（2026-11-30）：涉区信息35 条")
+    assert "http" not in line and len(line) <= 140 and sms.query.get("grade", [""]) == [""]
+
+
+def test_a_report_in_the_inbox_links_to_its_page_for_readers(ws: Workspace) -> None:
+    channel(ws, "inapp", "admin").send(REPORT)
+    channel(ws, "inapp", "unit_handler").send(REPORT)
+    with ws.db.read() as s:
+        notes = list(s.execute(select(Notification).order_by(Notification.id)).scalars())
+    assert [(n.audience, n.kind, n.link) for n in notes] == [
+        ("admin", "report.daily", "/reports/daily/2026-11-30"), ("unit_handler", "report.daily", None)]
+    assert "逾期案件：2 件" in notes[0].body

@@ -363,23 +363,31 @@ def _record(ws: Workspace, delivery_id: int, worker: str, error: str, duration_m
         s.add(AlertAttempt(delivery_id=delivery.id, at=now, ok=not error, error=error, duration_ms=duration_ms))
         channel = s.get(AlertChannel, delivery.channel_id, with_for_update=True) \
             if delivery.channel_id is not None else None
+        channel_outcome(s, channel, error, now)
         if not error:
             delivery.status, delivery.sent_at, delivery.last_error, delivery.next_attempt_at = "sent", now, "", None
-            if channel is not None:
-                channel.last_sent_at, channel.consecutive_failures, channel.failing_warned = now, 0, False
             return "sent"
         retry_at = policy.next_attempt(delivery.attempts, now)
         delivery.status = "retrying" if retry_at else "failed"
         delivery.next_attempt_at, delivery.last_error = retry_at, error
-        if channel is not None:
-            channel.consecutive_failures = (channel.consecutive_failures or 0) + 1
-            channel.last_failed_at, channel.last_error = now, error
-            if channel.consecutive_failures >= policy.FAILING_AFTER and not channel.failing_warned:
-                channel.failing_warned = True
-                notify(s, "admin", CHANNEL_FAILING_KIND, f"预警渠道连续发送失败：{channel.name}",
-                       f"“{channel.name}”已连续 {channel.consecutive_failures} 次发送失败，最近一次：{error}。"
-                       "失败的预警会按间隔自动重试，请检查渠道地址和对方服务。", "/alerts")
         return delivery.status
+
+
+def channel_outcome(s: Session, channel: AlertChannel | None, error: str, now: datetime) -> None:
+    """A send's outcome on its channel's health (alerts and reports alike): a success clears the failures; the
+    FAILING_AFTER-th failure in a row warns the admins once (in-app) until the channel works again."""
+    if channel is None:
+        return
+    if not error:
+        channel.last_sent_at, channel.consecutive_failures, channel.failing_warned = now, 0, False
+        return
+    channel.consecutive_failures = (channel.consecutive_failures or 0) + 1
+    channel.last_failed_at, channel.last_error = now, error
+    if channel.consecutive_failures >= policy.FAILING_AFTER and not channel.failing_warned:
+        channel.failing_warned = True
+        notify(s, "admin", CHANNEL_FAILING_KIND, f"预警渠道连续发送失败：{channel.name}",
+               f"“{channel.name}”已连续 {channel.consecutive_failures} 次发送失败，最近一次：{error}。"
+               "失败的消息会按间隔自动重试，请检查渠道地址和对方服务。", "/alerts")
 
 
 def run_alerts(ws: Workspace, now: datetime | None = None, rule_ids: Collection[int] | None = None) -> dict[str, int]:

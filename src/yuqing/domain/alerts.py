@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from yuqing.domain.grading import GRADE_LABELS, GRADES
+from yuqing.domain.messages import ALERT, Message
 
 # Grade → level: I = 1 (most severe) … IV = 4. A lower number is a higher grade.
 LEVELS: dict[str, int] = {g: i + 1 for i, g in enumerate(GRADES)}
@@ -175,9 +176,10 @@ def next_attempt(attempts: int, now: datetime) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertMessage:
+class AlertMessage(Message):
     """One alert as the channels render it (plain text, markdown)."""
 
+    kind: ClassVar[str] = ALERT
     delivery_id: int
     rule_name: str
     event_id: int
@@ -196,6 +198,10 @@ class AlertMessage:
     body: str = ""
     package: Mapping[str, Any] | None = None
     delivery_key: str = ""  # the webhook's X-Yuqing-Delivery when not the sent-log id
+
+    @property
+    def key(self) -> str:
+        return self.delivery_key or str(self.delivery_id)
 
     @property
     def title(self) -> str:

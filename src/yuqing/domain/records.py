@@ -112,6 +112,8 @@ AUDIT_LABELS: dict[str, str] = {
     "duty.escalate": "预警未确认，升级通知",
     "report.generate": "生成报告",
     "report.download": "下载报告",
+    "report.deliver": "通过渠道发送报告",
+    "report.routes": "修改报告发送渠道",
     "special_report.draft": "起草舆情专报",
     "special_report.revise": "修改舆情专报",
     "special_report.approve": "审批舆情专报",

@@ -4,7 +4,8 @@ Separation of duties: whoever drafted the report or wrote any of its versions ca
 approver names the version they read (`version`), so an edit made meanwhile is never approved unseen.
 Editing an approved report takes it back to draft (the approval is void). Sending delivers the approved
 version to the recipients configured in reports.json (`special_recipients`: role codes, "unit:<id>" or
-"user:<id>"; default the leaders and the office) through the notification inbox.
+"user:<id>"; default the leaders and the office) through the notification inbox, and through the alert channels
+chosen for special reports (报告发送渠道, reports/deliver.py), once each.
 """
 
 from __future__ import annotations
@@ -210,7 +211,8 @@ def return_special(tx: Tx, report_id: int, *, reason: str) -> SpecialReport:
 
 @action("special_report.send", permission=("reports.approve", "reports.write"))
 def send_special(tx: Tx, report_id: int) -> SpecialReport:
-    """报送 the approved version to the configured recipients' inbox (reports.json `special_recipients`)."""
+    """报送 the approved version to the configured recipients' inbox (reports.json `special_recipients`) and queue
+    it for the channels chosen for special reports (`deliver_special` sends them)."""
     row = _row(tx, report_id)
     if row.status != APPROVED or row.approved_version is None:
         raise SpecialReportError("专报须先审批，才能报送" if row.status == DRAFT else "该专报已报送")
@@ -225,7 +227,19 @@ def send_special(tx: Tx, report_id: int) -> SpecialReport:
                   link=f"/reports/special/{row.id}?version={v.version}")
     row.status, row.sent_at, row.sent_by_name, row.recipients = SENT, utcnow(), tx.actor.name, recipients
     tx.audit("special_report.send", "special_report", row.id, version=v.version, recipients=recipients)
+    from yuqing.reports.deliver import queue
+
+    queue(tx, "special", row.id, title)  # and to its channels (报告发送渠道), sent once each after commit
     return row
+
+
+def deliver_special(ws: Any, actor: Any, report_id: int) -> tuple[SpecialReport, dict[str, int]]:
+    """报送 (the action), then send it through its channels now; the counts by outcome (failures are retried by
+    the report job)."""
+    from yuqing.reports.deliver import send_due
+
+    row = send_special(ws, actor, report_id)
+    return row, send_due(ws, only=("special", report_id))
 
 
 def _view(session: Session, row: SpecialReport) -> SpecialView:

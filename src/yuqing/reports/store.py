@@ -53,7 +53,8 @@ def report_link(period: str) -> str:
 @action("report.generate", permission="reports.write")
 def generate_daily(tx: Tx, day: date, *, notify: bool = False) -> StoredReport:
     """Compute the day's report and store it (replacing an earlier one of that day); audited. With `notify`,
-    leaders, the office and the analysts are told in their inbox, with a link to the report page."""
+    leaders, the office and the analysts are told in their inbox, with a link to the report page, and the report
+    is queued for its channels (reports/deliver.py)."""
     if day > utcnow().astimezone(CHINA).date():
         raise ReportError(f"{day.isoformat()} 尚未到来，不能生成日报")
     report = daily_report(tx.session, day)
@@ -75,6 +76,7 @@ def generate_daily(tx: Tx, day: date, *, notify: bool = False) -> StoredReport:
         for audience in DAILY_AUDIENCE:
             tx.notify(audience, "report.daily", f"{TITLE}（{period}）已生成", body, link=report_link(period))
         row.notified_at = utcnow()
+        _queue(tx, DAILY, row.id, f"{TITLE}（{period}）")
     return _stored(row)
 
 
@@ -97,7 +99,8 @@ def compute_period(session: Session, workspace: Any, period: Any) -> dict[str, A
 def generate_period(tx: Tx, kind: str, period: str, *, notify: bool = False) -> StoredReport:
     """Compute a month's, a quarter's or a year's statistics (月统计、季通报、年度考核) as of the period's end and
     store them (replacing an earlier run of that period: the same numbers, unless the period had not ended);
-    audited. With `notify`, leaders, the office and the analysts are told in their inbox."""
+    audited. With `notify`, leaders, the office and the analysts are told in their inbox, and the statistics are
+    queued for their channels."""
     from yuqing.reports.periodic import MONTHLY, QUARTERLY, YEARLY, PeriodError, parse_period
 
     if kind not in (MONTHLY, QUARTERLY, YEARLY):
@@ -126,7 +129,15 @@ def generate_period(tx: Tx, kind: str, period: str, *, notify: bool = False) -> 
         for audience in DAILY_AUDIENCE:
             tx.notify(audience, "report.periodic", f"{figures['title']}已生成", body, link=f"/reports/{kind}/{p.key}")
         row.notified_at = utcnow()
+        _queue(tx, kind, row.id, figures["title"])
     return _stored(row)
+
+
+def _queue(tx: Tx, kind: str, report_id: int, title: str) -> None:
+    """The report to its channels (报告发送渠道), queued beside the inbox notices: sent once each after commit."""
+    from yuqing.reports.deliver import queue
+
+    queue(tx, kind, report_id, title)
 
 
 @action("report.download", permission="reports.read")

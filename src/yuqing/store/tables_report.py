@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yuqing.clock import utcnow
@@ -64,3 +64,40 @@ class SpecialReportVersion(Base):
     suggestion: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")  # what changed (修改说明), or a return's reason
     figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ReportRoute(Base):
+    """报告发送渠道: whether one type of report (daily, special, monthly, quarterly, yearly) goes to one alert
+    channel, as the office chose. A channel with no row for a type follows the default (reports/deliver.py):
+    the daily report goes to every e-mail channel, nothing else does."""
+
+    __tablename__ = "report_routes"
+    report_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("alert_channels.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportDelivery(Base):
+    """The reports' sent-log: one report (a stored report, or a sent special report) to one channel. The unique
+    key (type, report, channel) decides who sends: whoever inserts the row; a rerun finds it and sends nothing.
+    Failures are retried on the alerts' backoff (queued → sending → sent | retrying → failed)."""
+
+    __tablename__ = "report_deliveries"
+    __table_args__ = (
+        UniqueConstraint("report_type", "report_id", "channel_id", name="uq_report_deliveries_key"),
+        Index("ix_report_deliveries_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_type: Mapped[str] = mapped_column(String(20))  # daily | special | monthly | quarterly | yearly
+    report_id: Mapped[int] = mapped_column(Integer)  # reports.id, or special_reports.id
+    title: Mapped[str] = mapped_column(String(200), default="")  # the report's title as sent (for the log)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("alert_channels.id", ondelete="SET NULL"), index=True)
+    channel_name: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | sending | sent | retrying | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()  # queued/retrying: when; sending: the claim's lease
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()

@@ -1,7 +1,7 @@
 """The one interface every alert channel implements, and the HTTP helper the robot/webhook/SMS adapters share.
 
-A channel gets its row (target, secret, config) and the workspace; `send(message)` delivers one alert or
-raises `SendError` with a Chinese reason (shown on the alert page). Retries are not the channel's job: the
+A channel gets its row (target, secret, config) and the workspace; `send(message)` delivers one message (an
+alert or a report: domain/messages.py, each adapter formats both) or raises `SendError` with a Chinese reason (shown on the alert page). Retries are not the channel's job: the
 sent-log schedules them with backoff.
 """
 
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from yuqing.domain.alerts import AlertMessage
+from yuqing.domain.messages import Message
 from yuqing.workspace import Workspace
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -52,8 +52,8 @@ class Channel(ABC):
         check_url(target)
 
     @abstractmethod
-    def send(self, message: AlertMessage) -> None:
-        """Deliver one alert, or raise SendError."""
+    def send(self, message: Message) -> None:
+        """Deliver one message (alert or report), or raise SendError."""
 
 
 def check_url(url: str, what: str = "目标地址") -> None:

@@ -10,7 +10,7 @@ import time
 from urllib.parse import quote_plus
 
 from yuqing.alert.channels.base import Channel, post_json, robot_reply
-from yuqing.domain.alerts import AlertMessage
+from yuqing.domain.messages import Message
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -29,6 +29,6 @@ def signed_url(url: str, secret: str | None, timestamp_ms: int | None = None) ->
 class DingtalkChannel(Channel):
     kind = "dingtalk"
 
-    def send(self, message: AlertMessage) -> None:
+    def send(self, message: Message) -> None:
         payload = {"msgtype": "markdown", "markdown": {"title": message.title, "text": message.markdown()}}
         robot_reply(post_json(signed_url(self.spec.target, self.spec.secret), payload), "钉钉机器人")

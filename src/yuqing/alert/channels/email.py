@@ -1,14 +1,16 @@
-"""E-mail over SMTP: the workspace's smtp_* settings, the channel's target is a list of addresses."""
+"""E-mail over SMTP: the workspace's smtp_* settings, the channel's target is a list of addresses. A report's
+mail carries its files (DOCX, PDF) as attachments, made only once the mail server has answered."""
 
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
 from yuqing.alert.channels.base import Channel, ChannelConfigError, SendError
-from yuqing.domain.alerts import AlertMessage
+from yuqing.domain.messages import Attachment, Message, ReportMessage
 
 
 def addresses(target: str) -> list[str]:
@@ -24,12 +26,16 @@ class EmailChannel(Channel):
         if not found or any("@" not in a or " " in a for a in found):
             raise ChannelConfigError("收件地址须为电子邮件地址，多个用逗号分隔")
 
-    def send(self, message: AlertMessage) -> None:
-        send_mail(self.ws, addresses(self.spec.target), message.title, message.text(), f"alert{message.delivery_id}")
+    def send(self, message: Message) -> None:
+        files = message.files if isinstance(message, ReportMessage) else None
+        send_mail(self.ws, addresses(self.spec.target), message.title, message.text(), f"{message.kind}{message.key}",
+                  attachments=files)
 
 
-def send_mail(ws: Any, to: list[str], subject: str, body: str, idstring: str) -> None:
-    """One plain-text mail through the workspace's SMTP settings; SendError (in Chinese) when it fails."""
+def send_mail(ws: Any, to: list[str], subject: str, body: str, idstring: str,
+              attachments: Callable[[], Sequence[Attachment]] | None = None) -> None:
+    """One plain-text mail through the workspace's SMTP settings, with the files `attachments()` makes (called
+    after the server answered); SendError (in Chinese) when it fails."""
     st = ws.settings
     mail = EmailMessage()
     mail["Subject"] = subject
@@ -44,6 +50,9 @@ def send_mail(ws: Any, to: list[str], subject: str, body: str, idstring: str) ->
                 smtp.starttls()
             if st.smtp_user:
                 smtp.login(st.smtp_user, st.smtp_password)
+            for f in attachments() if attachments is not None else ():
+                maintype, _, subtype = f.content_type.partition("/")
+                mail.add_attachment(f.data, maintype=maintype, subtype=subtype.split(";")[0], filename=f.filename)
             smtp.send_message(mail)
     except smtplib.SMTPAuthenticationError:
         raise SendError("邮件服务器拒绝登录（请检查 smtp_user / smtp_password）") from None

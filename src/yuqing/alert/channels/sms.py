@@ -3,7 +3,8 @@
 target: the request URL, may hold placeholders. config (all optional): `method` (GET without a body, else
 POST), `body` (a template; JSON-escaped when `content_type` is JSON, url-encoded for a form), `headers`
 (templates too), `content_type`, `ok_contains` (text the answer must contain: many gateways answer 200 with
-an error code inside). Placeholders: {text} (the short alert), {title}, {grade}, {event_id}, {secret}
+an error code inside). Placeholders: {text} (the short alert or report line), {title}, {grade} and {event_id} (empty for a report),
+{secret}
 (the channel's API key, kept out of the target).
 """
 
@@ -15,6 +16,7 @@ from urllib.parse import quote
 
 from yuqing.alert.channels.base import Channel, ChannelConfigError, SendError, check_url, post
 from yuqing.domain.alerts import AlertMessage
+from yuqing.domain.messages import Message
 
 FIELDS = ("text", "title", "grade", "event_id", "secret")
 
@@ -41,10 +43,11 @@ class SmsChannel(Channel):
         if "{text}" not in target + str(config.get("body", "")):
             raise ChannelConfigError("短信网关的地址或正文模板须含 {text}（短信内容）")
 
-    def send(self, message: AlertMessage) -> None:
+    def send(self, message: Message) -> None:
         cfg = self.spec.config or {}
-        values = {"text": message.short(), "title": message.title, "grade": message.grade,
-                  "event_id": str(message.event_id), "secret": self.spec.secret or ""}
+        alert = message if isinstance(message, AlertMessage) else None  # a report has no grade nor event
+        values = {"text": message.short(), "title": message.title, "grade": alert.grade if alert else "",
+                  "event_id": str(alert.event_id) if alert else "", "secret": self.spec.secret or ""}
         url = _fill(self.spec.target, values, lambda v: quote(v, safe=""))
         body_template = str(cfg.get("body") or "")
         ctype = str(cfg.get("content_type") or ("application/json" if body_template.lstrip().startswith("{")

@@ -1,10 +1,10 @@
-"""A generic webhook: POST the alert as JSON, signed with HMAC-SHA256.
+"""A generic webhook: POST the alert (or report: `kind` "report") as JSON, signed with HMAC-SHA256.
 
 Headers: `X-Yuqing-Timestamp` (Unix seconds), `X-Yuqing-Signature: sha256=<hex>` where the HMAC key is the
 channel's secret and the signed bytes are `<timestamp>.` followed by the raw body, and `X-Yuqing-Delivery`
-(the sent-log id, the same on every retry). A receiver recomputes the HMAC, compares in constant time,
-rejects a timestamp more than REPLAY_WINDOW seconds from its own clock (a captured request cannot be
-replayed later) and drops a delivery id it has already seen (a retry after a lost answer). `verify` does it.
+(the sent-log id, the same on every retry; report-<id> for a report). A receiver recomputes the HMAC, compares
+in constant time, rejects a timestamp more than REPLAY_WINDOW seconds from its own clock (a captured request
+cannot be replayed later) and drops a delivery id it has already seen (a retry after a lost answer). `verify` does it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from yuqing.alert.channels.base import Channel, ChannelConfigError, check_url, post
 from yuqing.domain.alerts import AlertMessage, grade_label
+from yuqing.domain.messages import Message, ReportMessage
 
 REPLAY_WINDOW = 300
 
@@ -40,7 +41,14 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str], now: float | No
     return hmac.compare_digest(sent, signature(secret, ts, body))
 
 
-def payload(message: AlertMessage) -> dict[str, Any]:
+def payload(message: Message) -> dict[str, Any]:
+    """The JSON body: `kind` "report" for a report, "forward" for a forward package, else the alert's fields."""
+    if isinstance(message, ReportMessage):
+        return {"kind": "report", "delivery_id": message.delivery_id, "report_type": message.report_type,
+                "title": message.title, "period": message.period,
+                "summary": [{"name": k, "value": v} for k, v in message.summary], "link": message.link,
+                "text": message.text()}
+    assert isinstance(message, AlertMessage)
     if message.package is not None:  # a forward package (上报): the package itself, with its title and text
         return {"kind": "forward", "title": message.title, "text": message.text(), "package": dict(message.package)}
     return {"delivery_id": message.delivery_id, "event_id": message.event_id, "event_title": message.event_title,
@@ -58,10 +66,10 @@ class WebhookChannel(Channel):
         if not secret:
             raise ChannelConfigError("通用 Webhook 须设置签名密钥（--secret）")
 
-    def send(self, message: AlertMessage) -> None:
+    def send(self, message: Message) -> None:
         body = json.dumps(payload(message), ensure_ascii=False).encode("utf-8")
         ts = int(time.time())
         post(self.spec.target, body=body, headers={
             "Content-Type": "application/json; charset=utf-8", "X-Yuqing-Timestamp": str(ts),
             "X-Yuqing-Signature": signature(self.spec.secret or "", ts, body),
-            "X-Yuqing-Delivery": message.delivery_key or str(message.delivery_id)})
+            "X-Yuqing-Delivery": message.key})

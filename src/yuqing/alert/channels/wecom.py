@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from yuqing.alert.channels.base import Channel, post_json, robot_reply
-from yuqing.domain.alerts import AlertMessage
+from yuqing.domain.messages import Message
 
 # WeCom refuses markdown content longer than 4096 bytes.
 MAX_BYTES = 4096
@@ -17,6 +17,6 @@ def clip(text: str, limit: int) -> str:
 class WecomChannel(Channel):
     kind = "wecom"
 
-    def send(self, message: AlertMessage) -> None:
+    def send(self, message: Message) -> None:
         payload = {"msgtype": "markdown", "markdown": {"content": clip(message.markdown(), MAX_BYTES)}}
         robot_reply(post_json(self.spec.target, payload), "企业微信机器人")

@@ -19,13 +19,13 @@ from yuqing.reports.special_store import (
     DRAFT,
     SpecialView,
     approve_special,
+    deliver_special,
     document,
     draft_special,
     get_special,
     list_special,
     return_special,
     revise_special,
-    send_special,
 )
 from yuqing.reports.store import record_download
 from yuqing.web.deps import (
@@ -147,10 +147,14 @@ def special_return(request: Request, report_id: int, viewer: Annotated[Viewer, r
 def special_send(request: Request, report_id: int, viewer: ReportReader, ws: WorkspaceDep,
                  session: DbSession) -> object:
     try:
-        row = send_special(ws, viewer.actor, report_id)
+        row, sent = deliver_special(ws, viewer.actor, report_id)
     except SpecialReportError as exc:
         return _page(request, ws, session, _view(session, report_id), status=400, error=str(exc))
-    return redirect_with_flash(f"/reports/special/{report_id}", f"已报送 {len(row.recipients)} 个接收方")
+    channels = sum(sent.values())
+    failed = channels - sent.get("sent", 0)
+    note = f"；另通过 {channels} 个渠道发送" + (f"，其中 {failed} 个未成功，将自动重试（见发送记录）" if failed else "") \
+        if channels else ""
+    return redirect_with_flash(f"/reports/special/{report_id}", f"已报送 {len(row.recipients)} 个接收方{note}")
 
 
 @router.get("/reports/special/{report_id}/download.{fmt}")

@@ -1,0 +1,137 @@
+"""Reports through the alert channels: routes as data, once per report and channel, retries, never instead of
+the inbox. A real SMTP server (aiosmtpd) and HTTP recorders on 127.0.0.1 stand at the far end."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from docx import Document
+from sqlalchemy import select
+
+from tests import factories
+from tests.alert.servers import http_recorder, smtp_server
+from tests.respond.conftest import Desk, desk  # noqa: F401  (the case-desk fixture)
+from tests.servers import free_port
+from yuqing.alert.channels import webhook as wh
+from yuqing.clock import CHINA, frozen
+from yuqing.domain.roles import Actor
+from yuqing.reports.deliver import route_table, sent_log, set_routes
+from yuqing.reports.special_store import approve_special, deliver_special, draft_special
+from yuqing.reports.tasks import daily, periodic
+from yuqing.store.tables import AuditEntry, Notification
+from yuqing.workspace import Workspace
+
+OFFICE = Actor(None, "办公室王", "office")
+
+
+def _at(day: int, hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, second, tzinfo=CHINA)
+
+
+def _inbox(ws: Workspace, kind: str = "report.daily") -> list[str]:
+    with ws.db.read() as s:
+        return list(s.execute(select(Notification.audience).where(Notification.kind == kind)
+                              .order_by(Notification.id)).scalars())
+
+
+def test_the_daily_report_reaches_each_chosen_channel_once(day_ws: Workspace) -> None:
+    ws = day_ws
+    ws.settings.report_mail_formats, ws.settings.public_url = "docx", "https://yq.example"
+    with smtp_server() as box, http_recorder() as rec:
+        ws.settings.smtp_host, ws.settings.smtp_port = box.host, box.port
+        with ws.db.write() as s:
+            mail = factories.alert_channel(s, "email", "office@district.example", name="办公室邮箱")
+            hook = factories.alert_channel(s, "webhook", f"{rec.url}/hook", name="市平台", secret="k1")
+            robot = factories.alert_channel(s, "wecom", f"{rec.url}/wecom", name="值班群")
+            mail_id, hook_id, robot_id = mail.id, hook.id, robot.id
+        with ws.db.read() as s:  # the default: the daily report to the e-mail channel, nothing else anywhere
+            _, table = route_table(s)
+        assert {k for k, on in table.items() if on} == {("daily", mail_id)}
+        assert set_routes(ws, OFFICE, {("daily", mail_id), ("daily", hook_id), ("special", robot_id)}) == \
+            ["网络舆情日报告表发往“市平台”", "舆情专报与重要信息发往“值班群”"]
+        with frozen(_at(21, 16, 31)):
+            first = daily(ws)
+        with frozen(_at(21, 16, 36)):  # the job's next check, and a rerun of the day's report
+            second = daily(ws)
+    assert first["generated"] and first["delivered"] == {"sent": 2}
+    assert second == {"generated": False, "reason": "done", "day": "2026-11-21"}
+    assert len(box.messages) == 1 and len(rec.requests) == 1
+    _, rcpts, msg = box.messages[0]
+    assert rcpts == ["office@district.example"] and msg["Subject"] == "网络舆情日报告表（2026-11-21）"
+    body = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "统计期：2026-11-21" in body and "https://yq.example/reports/daily/2026-11-21" in body
+    (attachment,) = list(msg.iter_attachments())  # type: ignore[attr-defined]
+    assert attachment.get_filename() == "网络舆情日报告表_2026-11-21.docx"
+    doc = Document(io.BytesIO(attachment.get_content()))
+    assert doc.paragraphs[0].text == "网络舆情日报告表"
+    assert "办公室邮箱（自动报送）" in doc.sections[0].header.paragraphs[0].text  # watermarked: whom it went to
+    hook_req = rec.requests[0]
+    assert hook_req.path == "/hook" and wh.verify("k1", hook_req.body, hook_req.headers)
+    assert hook_req.json()["kind"] == "report" and hook_req.json()["period"] == "2026-11-21"
+    assert _inbox(ws) == ["leader", "office", "analyst"]  # the inbox is told as before
+    with ws.db.read() as s:
+        log = sent_log(s)
+        audited = s.execute(select(AuditEntry.detail).where(AuditEntry.action == "report.deliver")).scalars().all()
+    assert sorted((d.channel, d.status_label, d.attempts) for d in log) == [("办公室邮箱", "已发送", 1),
+                                                                           ("市平台", "已发送", 1)]
+    assert all(d.link == "/reports/daily/2026-11-21" for d in log)
+    assert [sorted(a["channels"]) for a in audited] == [["办公室邮箱", "市平台"]]
+
+
+def test_a_failed_send_is_retried_and_the_inbox_is_told_anyway(day_ws: Workspace) -> None:
+    ws = day_ws
+    ws.settings.report_mail_formats = ""
+    ws.settings.smtp_host, ws.settings.smtp_port = "127.0.0.1", free_port()  # the mail server is down
+    with ws.db.write() as s:
+        factories.alert_channel(s, "email", "office@district.example", name="办公室邮箱")
+    with frozen(_at(21, 16, 31)):
+        assert daily(ws)["delivered"] == {"retrying": 1}
+    assert _inbox(ws) == ["leader", "office", "analyst"]
+    with ws.db.read() as s:
+        (row,) = sent_log(s)
+    assert row.status_label == "发送失败，等待重试" and "无法连接邮件服务器" in row.last_error
+    with frozen(_at(21, 16, 31, 40)):  # before the backoff: nothing
+        assert "delivered" not in daily(ws)
+    with smtp_server() as box:
+        ws.settings.smtp_host, ws.settings.smtp_port = box.host, box.port
+        with frozen(_at(21, 16, 33)):
+            assert daily(ws)["delivered"] == {"sent": 1}
+        with frozen(_at(21, 17, 0)):
+            assert "delivered" not in daily(ws)
+    assert len(box.messages) == 1
+    with ws.db.read() as s:
+        (row,) = sent_log(s)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, "")
+
+
+def test_special_report_and_monthly_statistics_go_to_their_channels(desk: Desk) -> None:  # noqa: F811
+    d = desk
+    with http_recorder() as rec:
+        with d.ws.db.write() as s:
+            robot = factories.alert_channel(s, "wecom", f"{rec.url}/wecom", name="值班群")
+            hook = factories.alert_channel(s, "webhook", f"{rec.url}/hook", name="市平台", secret="k2")
+            inbox = factories.alert_channel(s, "inapp", "spokesperson", name="新闻发言人")
+            robot_id, hook_id, inbox_id = robot.id, hook.id, inbox.id
+        set_routes(d.ws, d.office, {("special", robot_id), ("special", inbox_id), ("monthly", hook_id)})
+        with frozen(_at(25, 9, 0)):
+            event_id = d.event("桃源镇暴雨内涝", grade="II")
+            row = draft_special(d.ws, d.analyst, event_id)
+            approve_special(d.ws, d.leader, row.id, version=1)
+            sent, counts = deliver_special(d.ws, d.office, row.id)
+        assert sent.status == "sent" and counts == {"sent": 2}
+        with frozen(datetime(2026, 12, 1, 1, 0, tzinfo=CHINA)):
+            periodic(d.ws)
+            periodic(d.ws)  # hourly: the month and quarter are done, nothing goes out again
+    wecom, hook_req = rec.requests
+    content = wecom.json()["markdown"]["content"]
+    assert content.startswith("### 舆情专报：桃源镇暴雨内涝") and "> 等级：**" in content and "第 1 版" in content
+    data = hook_req.json()
+    assert data["report_type"] == "monthly" and data["title"] == "2026年11月网络舆情处置月统计"
+    assert {x["name"] for x in data["summary"]} >= {"收到交办", "按期签收率", "逾期案件"}
+    with d.ws.db.read() as s:
+        note = s.execute(select(Notification).where(Notification.audience == "spokesperson")).scalar_one()
+        log = sent_log(s)
+    assert note.kind == "report.special" and note.title == "舆情专报：桃源镇暴雨内涝"
+    assert sorted((x.type_label, x.channel, x.status) for x in log) == [
+        ("月统计", "市平台", "sent"), ("舆情专报与重要信息", "值班群", "sent"), ("舆情专报与重要信息", "新闻发言人", "sent")]
