@@ -25,7 +25,11 @@ from yuqing.store.tables import Notification
 from yuqing.store.tables_publish import Channel, ChannelFinding, ChannelPost, CorrectionOrder
 from yuqing.workspace import Workspace
 
-from .conftest import ChannelServer, dead_url
+from . import channel_server
+from .channel_server import ChannelServer, dead_url
+
+site = channel_server.site  # the fixtures, shared by the modules that use them
+link_client = channel_server.link_client
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=CHINA)  # a Monday
 FAST = (replace(PAGE_POLICY, per_host_delay=0.0, connect_timeout=1.0, read_timeout=0.3, total_timeout=0.6, retries=0),

@@ -8,7 +8,11 @@ from yuqing.collect.http import HttpClient
 from yuqing.collect.web import parse_html
 from yuqing.publish.links import LinkChecker, page_links
 
-from .conftest import ChannelServer, dead_url
+from . import channel_server
+from .channel_server import ChannelServer, dead_url
+
+site = channel_server.site  # the fixtures, shared by the modules that use them
+link_client = channel_server.link_client
 
 
 def test_links_are_checked_head_then_get_and_broken_ones_named(site: ChannelServer, link_client: HttpClient) -> None:

@@ -1,4 +1,5 @@
-"""Channels played by a real HTTP server on 127.0.0.1: routes answer GET and HEAD (or refuse HEAD)."""
+"""Channels played by a real HTTP server on 127.0.0.1: routes answer GET and HEAD (or refuse HEAD). Fixtures `site`
+and `link_client`, imported by the tests that use them."""
 
 from __future__ import annotations
 
