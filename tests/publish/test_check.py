@@ -15,9 +15,8 @@ from sqlalchemy import select
 from tests import factories
 from yuqing.accounts import actor_of
 from yuqing.clock import CHINA, aware, frozen
-from yuqing.collect.http import HttpPolicy
 from yuqing.domain.roles import Actor, PermissionDenied
-from yuqing.publish import check, corrections
+from yuqing.publish import corrections
 from yuqing.publish import order_states as st
 from yuqing.publish.check import PAGE_POLICY, run_checks
 from yuqing.publish.links import LINK_POLICY
@@ -226,5 +225,14 @@ def test_due_only_checks_channels_not_checked_within_the_interval(desk: Desk, si
         assert run_checks(desk.ws, desk.jobs, due_only=True, policy=FAST).checked == 1
 
 
-def test_unused_policy_type_is_http_policy() -> None:
-    assert isinstance(FAST[0], HttpPolicy) and check.MAX_PAGES >= 1
+
+
+def test_the_periodic_job_checks_the_channels_that_are_due(desk: Desk, site: ChannelServer) -> None:
+    from yuqing.jobs.tasks import run_task
+
+    desk.ws.settings.channel_link_delay = 0.0
+    add_channel(desk, "正常账号", site.url("/good/"), site.add("/good/feed.xml", rss(1), content_type="application/rss+xml"))
+    with frozen(NOW):
+        first = run_task(desk.ws, "channels.check")
+        second = run_task(desk.ws, "channels.check")
+    assert first["checked"] == 1 and first["answering"] == 1 and second["checked"] == 0

@@ -42,6 +42,7 @@ JOB_NAMES: dict[str, str] = {
     "report.daily": "网络舆情日报告表",
     "report.periodic": "月统计与季通报",
     "direct.cutoff": "每日报送截止检查",
+    "channels.check": "政务网站与新媒体检查",
 }
 
 

@@ -44,6 +44,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("direct.cutoff", 300),  # 舆情直报: at each unit's cut-off, remind who has not submitted (once a day)
     Periodic("report.daily", 300),  # the daily report once daily_report_time has passed (once a day)
     Periodic("report.periodic", 3600),  # last month's statistics and last quarter's bulletin, once each
+    Periodic("channels.check", 300),  # own websites and accounts not checked within channel_check_minutes
 ]
 
 
@@ -95,7 +96,7 @@ def load_task_modules() -> None:
 
 
 TASK_MODULES: list[str] = ["yuqing.collect.tasks", "yuqing.respond.tasks", "yuqing.alert.tasks",
-                           "yuqing.reports.tasks"]
+                           "yuqing.reports.tasks", "yuqing.publish.tasks"]
 
 
 @task("analyse.pending")
