@@ -680,6 +680,12 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(spotcheck_app, name="spotcheck")
 app.add_typer(rules_app, name="rules")
 
+# ---------------------------------------------------------------- own channels (R-PUBLISH)
+from yuqing.publish.cli import channels_app, publications_app  # noqa: E402
+
+app.add_typer(channels_app, name="channels")
+app.add_typer(publications_app, name="publications")
+
 
 def _respond(fn: Any, *args: Any, **kwargs: Any) -> None:
     from yuqing.actions.actors import OperatorRequired

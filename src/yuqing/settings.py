@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     direct_report_cutoff: str = "17:00"
     # 后期跟踪 (R-CASE-10): after closing, a case's follow-up posts are watched (volume, sentiment) this long.
     case_watch_days: int = Field(default=14, ge=1, le=90)
+    # 准入审核 (R-PUBLISH-1): the unit whose people review the admission of websites and new-media accounts
+    # (the propaganda department), besides the office; its name as in 单位管理.
+    propaganda_unit: str = "区委网宣办"
     # The address people open Yuqing at (e.g. https://yuqing.example.gov.cn), for links in alert messages.
     public_url: str = ""
     # 三率 public page (/public/accountability, no login): off unless the office decides to publish it.

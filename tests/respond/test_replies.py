@@ -37,3 +37,22 @@ def test_the_drafter_of_a_reply_cannot_approve_it(desk):
         replies.approve_reply(desk.ws, desk.spokesperson, st.id, approve=True)
     assert replies.approve_reply(desk.ws, desk.spokesperson, rep.id, approve=True).status == "approved"
     assert replies.approve_reply(desk.ws, desk.town_leader, st.id, approve=True).status == "approved"
+
+
+def test_a_released_reply_is_filed_with_its_approval_and_linked_to_its_case_and_event(desk):
+    from sqlalchemy import select
+
+    from yuqing.store.tables import Case
+    from yuqing.store.tables_publish import StatementFiling, StatementLink
+
+    cid = desk.case_to("reviewed")
+    rep = replies.draft_reply(desk.ws, desk.town_leader, cid)
+    replies.approve_reply(desk.ws, desk.spokesperson, rep.id, approve=True)
+    replies.release_reply(desk.ws, desk.town_leader, rep.id, url="https://example.gov.cn/hf/7")
+    with desk.ws.db.read() as s:
+        filing = s.execute(select(StatementFiling).where(StatementFiling.reply_id == rep.id)).scalar_one()
+        links = s.execute(select(StatementLink).where(StatementLink.filing_id == filing.id)).scalars().all()
+        event_id = s.get(Case, cid).event_id
+    assert (filing.kind, filing.state, filing.approved_by_name) == ("reply", "approved", "发言人")
+    assert filing.url == "https://example.gov.cn/hf/7" and filing.text == rep.text
+    assert {(link.case_id, link.event_id) for link in links} == {(cid, None), (None, event_id)}

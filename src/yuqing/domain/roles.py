@@ -48,25 +48,32 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {"items.read", "items.import", "sources.manage", "units.manage", "users.manage", "audit.read",
          "cases.read_all", "events.read", "profile.manage", "settings.manage", "rules.manage",
          "alerts.manage", "reports.read", "duty.manage", "alerts.escalate", "direct.manage",
-         "channels.check"}
+         # On a new workspace the installer registers channels and signs for them (named in the record).
+         "channels.read", "channels.manage", "channels.check", "publications.draft", "publications.sign",
+         "statements.file"}
     ),
     ANALYST: frozenset({"items.read", "items.import", "items.report", "events.read", "events.edit",
-                        "cases.read_all", "cases.open", "reports.read", "reports.write"}),
+                        "cases.read_all", "cases.open", "reports.read", "reports.write", "channels.read"}),
     OFFICE: frozenset({"items.read", "items.report", "events.read", "cases.read_all", "cases.open",
                        "cases.dispatch", "cases.supervise", "cases.close", "cases.spot_check", "audit.read",
                        "rules.manage", "alerts.manage", "reports.read", "reports.approve", "duty.manage",
-                       "alerts.escalate", "direct.manage", "channels.check", "channels.correct"}),
-    UNIT_HANDLER: frozenset({"items.report", "cases.read_own", "cases.handle", "channels.explain"}),
+                       "alerts.escalate", "direct.manage", "channels.read", "channels.manage", "channels.review",
+                       "channels.check", "channels.correct", "publications.draft", "publications.sign",
+                       "statements.file", "statements.approve"}),
+    UNIT_HANDLER: frozenset({"items.report", "cases.read_own", "cases.handle", "channels.explain", "channels.read",
+                             "channels.manage", "publications.draft", "statements.file"}),
     UNIT_LEADER: frozenset({"items.report", "cases.read_own", "cases.handle", "cases.approve",
-                            "cases.approve_feedback", "channels.explain"}),
+                            "cases.approve_feedback", "channels.explain", "channels.read", "channels.manage",
+                            "publications.draft", "publications.sign", "statements.file"}),
     LEADER: frozenset({"items.read", "events.read", "cases.read_all", "cases.instruct", "reports.read",
-                       "reports.approve"}),
+                       "reports.approve", "channels.read", "publications.sign", "statements.approve"}),
     SPOKESPERSON: frozenset({"items.read", "events.read", "cases.read_all", "statements.publish",
-                             "cases.approve"}),
+                             "cases.approve", "channels.read", "publications.draft", "publications.sign",
+                             "statements.file", "statements.approve"}),
     JOBS: frozenset({"items.read", "items.import", "events.read", "events.edit", "cases.read_all",
                      "cases.supervise", "cases.spot_check", "sources.collect", "privacy.purge", "audit.read",
                      "reports.read", "reports.write", "alerts.escalate", "direct.remind", "channels.check",
-                     "channels.correct"}),
+                     "channels.correct", "channels.read"}),
 }
 
 # What each permission lets a person do, in the words a refusal shows them.
@@ -88,6 +95,10 @@ PERMISSION_LABELS: dict[str, str] = {
     "direct.manage": "设置每日报送单位和截止时间", "direct.remind": "检查每日报送并提醒未报单位",
     "channels.check": "检查政务网站与新媒体账号（更新、链接、错敏词）", "channels.correct": "下达和撤销整改通知",
     "channels.explain": "办理本单位的整改通知（提交情况说明、申请复查）",
+    "channels.read": "查看网站与新媒体账号", "channels.manage": "登记网站与新媒体账号、申请准入",
+    "channels.review": "审核网站与新媒体账号准入",
+    "publications.draft": "起草发布稿件、发布", "publications.sign": "签发稿件",
+    "statements.file": "申报备案声明与发布", "statements.approve": "审批备案的声明与发布",
 }
 
 

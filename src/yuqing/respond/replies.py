@@ -15,6 +15,7 @@ from yuqing.clock import utcnow
 from yuqing.domain import grading
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import PermissionDenied
+from yuqing.publish.filings import file_released_reply
 from yuqing.respond.errors import CaseError, NotFound
 from yuqing.respond.steps import (
     SPOKESPERSON_AUDIENCE,
@@ -113,6 +114,7 @@ def release_reply(tx: Tx, reply_id: int, *, url: str, released_text: str | None 
     rep.status, rep.released_text, rep.released_url = "released", out, url
     rep.released_at, rep.released_by_id = utcnow(), tx.actor.user_id
     log(tx, case, "reply_released", reply_id=rep.id, kind=rep.kind, url=url)
+    file_released_reply(tx, rep, case)  # 申报备案 (R-PUBLISH-4): filed as released, in this transaction
     complete_task_in(tx, case, grading.TASK_STATEMENT if rep.kind != "reply" else grading.TASK_REPLY, url)
     if (case.state, "reply") in lc.TRANSITIONS:
         move(tx, case, "reply", reply_id=rep.id, url=url)

@@ -1,0 +1,76 @@
+"""Own channels played by a real HTTP server on 127.0.0.1, and a small district: units and people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests import factories
+from tests.collect.conftest import FixtureServer
+from yuqing.accounts import actor_of
+from yuqing.collect.http import HttpClient, HttpPolicy
+from yuqing.domain.roles import Actor
+from yuqing.workspace import Workspace
+
+FAST = HttpPolicy(connect_timeout=2, read_timeout=2, total_timeout=5, retries=0, backoff_base=0, per_host_delay=0,
+                  per_host_concurrency=4)
+
+
+def article(title: str, body: str) -> str:
+    """A government article page: navigation, title, date line, body in #zoom, footer."""
+    paras = "".join(f"<p>{p}</p>" for p in body.split("\n") if p.strip())
+    return (f"<html><head><meta charset='utf-8'><title>{title} - 区政府门户网站</title></head><body>"
+            f"<div class='nav'><a href='/'>首页</a> <a href='/news/'>要闻动态</a></div><h1>{title}</h1>"
+            f"<div class='info'>发布时间：2026-11-20 来源：区政府办公室</div><div id='zoom'>{paras}</div>"
+            f"<div class='foot'>主办：某区人民政府 网站标识码 0000000000</div></body></html>")
+
+
+def list_page(links: dict[str, str]) -> str:
+    rows = "".join(f"<li><a href='{href}'>{title}</a></li>" for href, title in links.items())
+    return f"<html><head><meta charset='utf-8'><title>要闻动态</title></head><body><ul>{rows}</ul></body></html>"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FixtureServer]:
+    srv = FixtureServer()
+    yield srv
+    srv.httpd.shutdown()
+
+
+@pytest.fixture
+def http() -> Iterator[HttpClient]:
+    with HttpClient(FAST) as c:
+        yield c
+
+
+@dataclass
+class District:
+    ws: Workspace
+    gov: int  # 区政府办公室 (owns the portal)
+    street: int  # 凤凰街道
+    propaganda: int  # 区委网宣办
+    office: Actor
+    gov_handler: Actor
+    gov_leader: Actor
+    street_handler: Actor
+    reviewer: Actor  # 网宣办 staff
+
+
+@pytest.fixture
+def district(ws: Workspace) -> District:
+    with ws.db.write() as s:
+        gov = factories.unit(s, "区政府办公室", kind="office")
+        street = factories.unit(s, "凤凰街道办事处", kind="street")
+        prop = factories.unit(s, "区委网宣办", kind="office")
+        people = {
+            "office": factories.user(s, "office", "office", display_name="办公室王"),
+            "gov_handler": factories.user(s, "gov_h", "unit_handler", gov, display_name="政府办信息员刘"),
+            "gov_leader": factories.user(s, "gov_l", "unit_leader", gov, display_name="政府办主任陈"),
+            "street_handler": factories.user(s, "street_h", "unit_handler", street, display_name="街道信息员孙"),
+            "reviewer": factories.user(s, "wx", "unit_handler", prop, display_name="网宣办林"),
+        }
+        actors = {k: actor_of(u) for k, u in people.items()}
+        ids = gov.id, street.id, prop.id
+    return District(ws, *ids, **actors)

@@ -1,0 +1,52 @@
+"""The CLI contract of own channels: `channels add` prints the id, `publications sign` the publication id,
+`publications published` records the URL and runs the live check, `channels list --json` one object per
+line with the agreed keys. On a new workspace (no administrator yet) the installer acts."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tests.publish.conftest import article
+from yuqing.cli import app
+
+runner = CliRunner()
+KEYS = {"id", "name", "kind", "unit", "admission", "last_update", "zombie", "unsigned", "mismatches",
+        "broken_links", "wrong_words", "open_orders"}
+
+
+def _cli(ws, *args):
+    r = runner.invoke(app, ["-w", str(ws.path), *args])
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+def test_channels_and_publications_contract(ws, server, tmp_path):
+    cid = _cli(ws, "channels", "add", "--kind", "website", "--name", "区政府门户网站", "--unit", "区政府办公室",
+               "--url", server.url("/cli/"), "--feed", server.url("/cli/list.html"), "--cadence", "daily")
+    assert cid.strip().isdigit() and cid.count("\n") == 1
+    wx = _cli(ws, "channels", "add", "--kind", "wechat", "--name", "区融媒体中心", "--unit", "区政府办公室",
+              "--url", "https://mp.weixin.qq.com/x")
+    text = tmp_path / "signed.txt"
+    text.write_text("区政府召开常务会议，研究部署冬季供暖工作。\n确保12月1日前全部供热到位。", encoding="utf-8")
+    pid = _cli(ws, "publications", "sign", "--channel", cid.strip(), "--title", "常务会议", "--text-file", str(text))
+    assert pid.strip().isdigit()
+    url = server.add("/cli/a.html", article("常务会议", "区政府召开常务会议，研究部署冬季供暖工作。\n确保12月15日前供热到位。"))
+    out = _cli(ws, "publications", "published", pid.strip(), "--url", url)
+    assert out.startswith("mismatch")
+    rows = [json.loads(line) for line in _cli(ws, "channels", "list", "--json").splitlines()]
+    assert [set(r) for r in rows] == [KEYS, KEYS]
+    portal = rows[0]
+    assert (portal["id"], portal["kind"], portal["unit"], portal["admission"], portal["mismatches"]) == (
+        int(cid), "website", "区政府办公室", "none", 1)
+    assert rows[1]["id"] == int(wx) and rows[1]["mismatches"] == 0
+
+
+def test_bad_input_is_refused_in_chinese(ws):
+    r = runner.invoke(app, ["-w", str(ws.path), "channels", "add", "--kind", "blog", "--name", "x", "--unit", "u",
+                            "--url", "https://x"])
+    assert r.exit_code == 2 and "类型须为" in r.output
+    r = runner.invoke(app, ["-w", str(ws.path), "channels", "add", "--kind", "weibo", "--name", "x", "--unit", "u",
+                            "--url", "ftp://x"])
+    assert r.exit_code == 2 and "http" in r.output

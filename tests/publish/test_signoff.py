@@ -1,0 +1,126 @@
+"""Sign-off and the live check (签发与一致性, R-PUBLISH-2), against channels played by a real HTTP server:
+a page edited after sign-off raises an alert with the diff; an article live but never signed does too."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.publish.conftest import article, list_page
+from yuqing.domain.lifecycle import TransitionRefused
+from yuqing.domain.roles import PermissionDenied
+from yuqing.publish import live, registry, signoff
+from yuqing.publish.registry import PublishError
+from yuqing.store.tables import AuditEntry, Notification
+from yuqing.store.tables_publish import ChannelFinding, ChannelPost, Publication
+
+SIGNED = "11月20日，区政府召开常务会议，研究部署冬季供暖工作。\n会议要求，各相关单位要确保12月1日前全部供热到位。"
+EDITED = "11月20日，区政府召开常务会议，研究部署冬季供暖工作。\n会议要求，各相关单位要确保12月15日前供热到位。"
+
+
+def _portal(d, server, path="/portal/"):
+    return registry.add_channel(d.ws, d.gov_handler, kind="website", name="区政府门户网站", unit=None,
+                                url=server.url(path), feed_url=server.url(path + "list.html"), cadence="daily").id
+
+
+def test_sign_off_is_explicit_and_only_the_named_uploader_publishes(district, server, http):
+    d = district
+    cid = _portal(d, server, "/p1/")
+    pub = signoff.draft_publication(d.ws, d.gov_handler, cid, title="区政府召开常务会议", text=SIGNED)
+    assert (pub.state, pub.uploader_name) == ("draft", "政府办信息员刘")
+    with pytest.raises(PublishError, match="未经签发"):
+        signoff.record_published(d.ws, d.gov_handler, pub.id, url=server.url("/p1/a.html"))
+    with pytest.raises(TypeError):
+        signoff.sign_publication(d.ws, d.gov_leader, pub.id)  # type: ignore[call-arg]  # no default yes
+    with pytest.raises(PermissionDenied):
+        signoff.sign_publication(d.ws, d.gov_handler, pub.id, approve=True)  # a handler cannot sign
+    with pytest.raises(PublishError, match="修改意见"):
+        signoff.sign_publication(d.ws, d.gov_leader, pub.id, approve=False)
+    signed = signoff.sign_publication(d.ws, d.gov_leader, pub.id, approve=True)
+    assert (signed.state, signed.signed_by_name) == ("approved", "政府办主任陈")
+    with pytest.raises(TransitionRefused):
+        signoff.sign_publication(d.ws, d.gov_leader, pub.id, approve=True)
+    with pytest.raises(PermissionDenied, match="政府办信息员刘"):
+        signoff.record_published(d.ws, d.gov_leader, pub.id, url=server.url("/p1/a.html"))
+    done = signoff.record_published(d.ws, d.gov_handler, pub.id, url=server.url("/p1/a.html"))
+    assert (done.state, done.live_check) == ("published", "pending")
+    with d.ws.db.read() as s:
+        audit = {a.action: a.detail for a in s.execute(select(AuditEntry)).scalars()}
+    assert audit["publication.sign"]["answers_for"] == "签发内容"
+    assert audit["publication.publish"]["answers_for"] == "发布内容与签发稿一致"
+
+
+def test_a_page_edited_after_sign_off_alerts_once_with_a_side_by_side_diff(district, server, http):
+    d = district
+    cid = _portal(d, server, "/p2/")
+    url = server.add("/p2/a.html", article("区政府召开常务会议", SIGNED.replace("，", ", ")))  # only punctuation
+    pub = signoff.draft_publication(d.ws, d.gov_handler, cid, title="区政府召开常务会议", text=SIGNED)
+    signoff.sign_publication(d.ws, d.gov_leader, pub.id, approve=True)
+    signoff.record_published(d.ws, d.gov_handler, pub.id, url=url)
+    assert signoff.check_live(d.ws, d.gov_handler, pub.id, http).outcome == "match"
+    server.add("/p2/a.html", article("区政府召开常务会议", EDITED))  # edited after sign-off
+    first = signoff.check_live(d.ws, d.gov_handler, pub.id, http)
+    again = signoff.check_live(d.ws, d.gov_handler, pub.id, http)
+    assert (first.outcome, first.new_finding, again.new_finding) == ("mismatch", True, False)
+    with d.ws.db.read() as s:
+        row = s.get(Publication, pub.id)
+        finding = s.execute(select(ChannelFinding)).scalar_one()
+        notes = s.execute(select(Notification).where(Notification.kind == "publication.mismatch")).scalars().all()
+        figures = registry.channel_rows(s, d.office)[0].as_json()
+    assert row.live_check == "mismatch" and "12月15日" in (row.live_text or "") and "发布时间" not in row.live_text
+    assert (finding.kind, finding.publication_id, finding.resolved_at) == ("mismatch", pub.id, None)
+    assert "12月1日" in finding.detail and "12月15日" in finding.detail
+    assert {n.audience for n in notes} == {"office", f"unit:{d.gov}", f"unit:{d.propaganda}"}
+    assert all("政府办主任陈" in n.body and "政府办信息员刘" in n.body for n in notes)
+    assert notes[0].link == f"/publications/{pub.id}/diff"
+    assert figures["mismatches"] == 1
+    rows = live.side_by_side(SIGNED, row.live_text or "")
+    changed = [r for r in rows if r.op != "equal"]
+    assert len(changed) == 1 and ("全部", True) in changed[0].left and ("5", True) in changed[0].right
+    # Put right, the mismatch is resolved.
+    server.add("/p2/a.html", article("区政府召开常务会议", SIGNED))
+    assert signoff.check_live(d.ws, d.gov_handler, pub.id, http).outcome == "match"
+    with d.ws.db.read() as s:
+        assert s.execute(select(ChannelFinding)).scalar_one().resolved_at is not None
+
+
+def test_an_unreachable_page_is_recorded_not_called_a_mismatch(district, server, http):
+    d = district
+    cid = _portal(d, server, "/p3/")
+    pub = signoff.sign_text(d.ws, d.gov_leader, cid, title="通知", text=SIGNED, uploader="gov_h")
+    signoff.record_published(d.ws, d.gov_handler, pub.id, url=server.url("/p3/missing.html"))
+    assert signoff.check_live(d.ws, d.gov_handler, pub.id, http).outcome == "unreachable"
+    with d.ws.db.read() as s:
+        assert "404" in s.get(Publication, pub.id).live_error
+        assert s.execute(select(ChannelFinding)).first() is None
+
+
+def test_an_article_live_on_the_list_page_that_was_never_signed_alerts_once(district, server, http):
+    d = district
+    cid = _portal(d, server, "/p4/")
+    signed_url = server.add("/p4/signed.html", article("冬季供暖工作部署", SIGNED))
+    moved_url = server.add("/p4/moved.html", article("常务会议", SIGNED + "\n会议还研究了其他事项。"))
+    server.add("/p4/unsigned.html", article("某局长调研", "某局长到凤凰街道调研，强调要做好宣传。"))
+    server.add("/p4/list.html", list_page({"signed.html": "冬季供暖工作部署", "unsigned.html": "某局长到凤凰街道调研",
+                                           "moved.html": "区政府召开常务会议（转载）"}))
+    pub = signoff.sign_text(d.ws, d.gov_leader, cid, title="冬季供暖工作部署", text=SIGNED, uploader="gov_h")
+    signoff.record_published(d.ws, d.gov_handler, pub.id, url=signed_url)
+    # Signed text found at a URL nobody recorded is matched by its text; the two others are unsigned.
+    first = signoff.scan_channel(d.ws, d.gov_handler, cid, http)
+    assert first.articles == 3 and sorted(first.unsigned or []) == [moved_url, server.url("/p4/unsigned.html")]
+    again = signoff.scan_channel(d.ws, d.gov_handler, cid, http)
+    assert again.unsigned == []
+    with d.ws.db.read() as s:
+        posts = {p.url: p.signed for p in s.execute(select(ChannelPost)).scalars()}
+        notes = s.execute(select(Notification).where(Notification.kind == "publication.unsigned")).scalars().all()
+        figures = registry.channel_rows(s, d.office)[0].as_json()
+    assert posts == {signed_url: True, moved_url: False, server.url("/p4/unsigned.html"): False}
+    assert len(notes) == 3 and figures["unsigned"] == 2 and figures["last_update"] is not None
+
+
+def test_main_text_ignores_navigation_date_lines_and_footer():
+    page = article("区政府召开常务会议", SIGNED).encode()
+    title, text = live.main_text(page, "text/html; charset=utf-8", "http://127.0.0.1/a.html")
+    assert title == "区政府召开常务会议" and live.normalise(text) == live.normalise(SIGNED)
+    bare = b"<html><body><h1>T</h1><p>" + "正文内容很长很长的一段话，没有容器。".encode() + b"</p></body></html>"
+    assert "没有容器" in live.main_text(bare, "text/html; charset=utf-8", "http://127.0.0.1/b.html")[1]
