@@ -546,6 +546,8 @@ def windows_add(
     sources: Annotated[list[str] | None, typer.Option("--sources", help="信息源编号，逗号分隔或重复；不给则全部")] = None,
     keywords: Annotated[list[str] | None, typer.Option("--keywords", help="关注关键词，逗号分隔或重复")] = None,
     interval: Annotated[int, typer.Option(help="监测期间的采集间隔（秒）")] = 300,
+    duty: Annotated[list[str] | None, typer.Option(
+        "--duty", help="值班安排：监测期间接收预警的人（用户名或姓名，逗号分隔，值班员在前）；不给则按值班表")] = None,
     as_user: AsUser = None,
 ) -> None:
     """计划一个重点时段监测：到开始时间自动提高采集频率，到结束时间自动恢复。"""
@@ -563,12 +565,14 @@ def windows_add(
         raise fail("--sources 须为信息源编号", 2) from None
     actor = setup_as(ws, as_user)
     try:
-        window = plan_window(ws, actor, name.strip(), starts_at, ends_at, ids, _split(keywords), interval)
+        window = plan_window(ws, actor, name.strip(), starts_at, ends_at, ids, _split(keywords), interval,
+                             _split(duty))
     except ScheduleError as exc:
         raise fail(str(exc), 2) from None
     except PermissionDenied as exc:
         raise fail(str(exc)) from None
-    out.print(f"已计划重点时段监测（#{window}）：{name.strip()}，{start} 至 {end}，间隔 {interval} 秒")
+    on_duty = f"，值班安排：{'、'.join(_split(duty))}" if _split(duty) else ""
+    out.print(f"已计划重点时段监测（#{window}）：{name.strip()}，{start} 至 {end}，间隔 {interval} 秒{on_duty}")
 
 
 def _china(iso: str | None) -> str:
@@ -594,7 +598,8 @@ def windows_list(
             where = "、".join(row["source_names"]) or "全部信息源"
             typer.echo(f"#{row['id']} {row['name']} [{row['state_label']}] {_china(row['starts_at'])} 至 {_china(row['ends_at'])}"
                        f" · {where} · 每 {row['interval_seconds']} 秒"
-                       + (f" · 关键词：{'、'.join(row['keywords'])}" if row["keywords"] else ""))
+                       + (f" · 关键词：{'、'.join(row['keywords'])}" if row["keywords"] else "")
+                       + (f" · 值班：{'、'.join(p['name'] for p in row['duty'])}" if row["duty"] else ""))
     if not rows and not as_json:
         out.print("没有计划中的重点时段监测")
 

@@ -286,3 +286,38 @@ def test_hand_over_notes_by_the_person_on_the_shift(ws: Workspace) -> None:
     with pytest.raises(duty.RosterError, match="内容"):
         duty.add_handover(ws, actor_of(songjia), shift.id, "  ")
     assert _audits(ws, "duty.handover") == 1
+
+
+def test_a_window_with_a_duty_arrangement_pages_its_people_and_only_while_it_is_on(ws: Workspace) -> None:
+    """The roster has 宋佳 on days; a 高考 window 10:00–12:00 names 曹颖 then 彭磊: an alert before the window
+    pages 宋佳, one inside it pages 曹颖 and escalates to 彭磊 (not 宋佳), then the office; after it, the roster."""
+    from yuqing.collect.sources import plan_window
+
+    people = _roster(ws)
+    plan_window(ws, ADMIN, "2027年高考（演练）", at(10).replace(tzinfo=None), at(12).replace(tzinfo=None),
+                duty=["caoying", "彭磊"])
+    with ws.db.write() as s:
+        factories.alert_rule(s, "IV", [], to_duty=True)
+        before = factories.event(s, "考点周边交通拥堵", grade="III", last_seen_at=at(9, 58)).id
+    with frozen(at(9, 59)):
+        assert run_alerts(ws) == {"sent": 1}
+    with ws.db.write() as s:
+        inside = factories.event(s, "网传高考试题泄露", grade="III", last_seen_at=at(10, 5)).id
+    with frozen(at(10, 6)):
+        assert run_alerts(ws) == {"sent": 1}
+        with ws.db.read() as s:
+            assert duty.roster_view(s, at(10, 6))["arrangement"] == ["2027年高考（演练）"]
+    minutes = ws.settings.duty_ack_minutes
+    with frozen(at(10, 6 + minutes)):
+        assert duty.escalate_due(ws) == 2  # 宋佳's page (before the window) and 曹颖's
+    with frozen(at(10, 7 + 2 * minutes)):
+        assert duty.escalate_due(ws) == 2  # 曹颖 → 彭磊, and 彭磊 → the office
+    with ws.db.read() as s:
+        assert duty.on_duty(s, at(12, 1)) == [people["songjia"], people["caoying"]]  # the roster again
+    with ws.db.read() as s:
+        chains = {}
+        for p in s.execute(select(DutyPage).order_by(DutyPage.step)).scalars():
+            chains.setdefault(p.event_id, []).append(p.user_id)
+    # Paged before the window by the roster; escalated inside it to the window's people.
+    assert chains[before] == [people["songjia"], people["caoying"], people["penglei"]]
+    assert chains[inside] == [people["caoying"], people["penglei"], None]  # the window's arrangement

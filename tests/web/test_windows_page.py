@@ -18,6 +18,7 @@ def test_an_admin_plans_an_exam_window_and_the_analyst_sees_it(app_client: TestC
     with ws.db.write() as s:
         factories.user(s, "admin1", "admin")
         factories.user(s, "analyst1", "analyst")
+        factories.user(s, "zhiban_song", "analyst", display_name="值班员 宋佳")
         factories.user(s, "unit1", "unit_handler", factories.unit(s, "教育局"))
         src = factories.source(s, "示例论坛", kind="rss", url="http://127.0.0.1:9/rss").id
     with frozen(NOW):
@@ -28,11 +29,16 @@ def test_an_admin_plans_an_exam_window_and_the_analyst_sees_it(app_client: TestC
         assert r.status_code == 400 and "开始时间应写成" in r.text and "2027年高考" in r.text and "高考，考场" in r.text
         r = app_client.post("/windows", data={"csrf_token": token, "name": "2027年高考", "starts": "2027-06-07 00:00",
                                               "ends": "2027-06-09 00:00", "keywords": "高考，考场", "interval": "120",
-                                              "source_ids": [str(src)]}, follow_redirects=False)
+                                              "duty": "宋佳，李四", "source_ids": [str(src)]})
+        assert r.status_code == 400 and "值班安排：没有名为“李四”的在用账号" in r.text and 'value="宋佳，李四"' in r.text
+        r = app_client.post("/windows", data={"csrf_token": token, "name": "2027年高考", "starts": "2027-06-07 00:00",
+                                              "ends": "2027-06-09 00:00", "keywords": "高考，考场", "interval": "120",
+                                              "duty": "宋佳", "source_ids": [str(src)]}, follow_redirects=False)
         assert r.status_code == 303
         page = app_client.get("/windows")
         assert "已计划重点时段监测" in page.text and "2027年6月" in page.text and "06-07 00:00 至 06-09 00:00" in page.text
         assert "示例论坛" in page.text and "高考、考场" in page.text and "未开始" in page.text
+        assert "值班安排：值班员 宋佳 → 领导小组办公室" in page.text
         app_client.cookies.clear()
         login(app_client, "analyst1")
         page = app_client.get("/windows")

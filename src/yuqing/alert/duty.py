@@ -70,13 +70,36 @@ def window_active(s: Session, now: datetime) -> bool:
     return bool(active_windows(s, now))
 
 
+def window_arrangement(s: Session, now: datetime) -> tuple[list[str], list[int]]:
+    """The duty arrangement (值班安排) of the monitoring windows on now: their names and the people, in each
+    window's order (windows by start), each once; empty when no window on now names one."""
+    from yuqing.collect.schedule import active_windows
+
+    names: list[str] = []
+    people: list[int] = []
+    for w in sorted(active_windows(s, now), key=lambda w: (aware(w.starts_at), w.id)):
+        if w.duty_user_ids:
+            names.append(w.name)
+            people.extend(int(u) for u in w.duty_user_ids if int(u) not in people)
+    return names, people
+
+
 def on_duty(s: Session, now: datetime) -> list[int]:
-    """The escalation chain now: the user ids on duty, lowest level first (active accounts only)."""
-    ids = policy.chain(load_shifts(s, now, now + timedelta(seconds=1)), now, window_active(s, now))
-    if not ids:
-        return []
-    active = set(s.execute(select(User.id).where(User.id.in_(ids), User.active.is_(True))).scalars())
-    return [i for i in ids if i in active]
+    """The escalation chain now: the user ids on duty, lowest level first (active accounts only). While a
+    monitoring window with a duty arrangement is on, its people are the chain (the roster again should every
+    one of them have left)."""
+    _, arranged = window_arrangement(s, now)
+    shifts = load_shifts(s, now, now + timedelta(seconds=1))
+    window = window_active(s, now)
+    live: list[int] = []
+    for people in ([arranged, []] if arranged else [[]]):
+        ids = policy.chain(shifts, now, window, people)
+        active = set(s.execute(select(User.id).where(User.id.in_(ids), User.active.is_(True))).scalars()) if ids \
+            else set()
+        live = [i for i in ids if i in active]
+        if live:
+            break
+    return live
 
 
 # ------------------------------------------------------------------ shifts, import, hand-over notes
@@ -102,6 +125,18 @@ def _person(s: Session, wanted: str) -> int:
     if len(found) > 1:
         raise RosterError(f"有 {len(found)} 个账号叫“{wanted}”，请改写用户名")
     return int(found[0])
+
+
+def resolve_people(s: Session, wanted: list[str] | tuple[str, ...] | Any) -> list[int]:
+    """User ids of a duty arrangement given by user name, display name or bare name, in the order given;
+    RosterError naming the first one that is unknown or ambiguous."""
+    out: list[int] = []
+    for name in wanted or ():
+        if str(name).strip():
+            user_id = _person(s, str(name))
+            if user_id not in out:
+                out.append(user_id)
+    return out
 
 
 @dataclass
@@ -508,5 +543,7 @@ def roster_view(s: Session, now: datetime, days: int = 7) -> dict[str, Any]:
                         notes.get(r.id, [])) for r in rows]
     chain = on_duty(s, now)
     domain_shifts = [policy.Shift(r.id, r.user_id, aware(r.starts_at), aware(r.ends_at), r.level, r.kind) for r in rows]
+    arrangement, _ = window_arrangement(s, now)
     return {"shifts": shifts, "on_duty": [names.get(u, "已删除的账号") for u in chain], "window_active": active,
+            "arrangement": arrangement,
             "gaps": policy.gaps(domain_shifts, now, now + timedelta(days=days), active)}

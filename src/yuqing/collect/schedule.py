@@ -3,6 +3,11 @@
 Emergency mode (突发事件24小时监测) is an open-ended window started by hand and ended by hand;
 planned windows (重要时间节点: exams, holidays, big local events) have a start and an end set ahead.
 Starting and ending either is an audited action.
+
+A planned window is on from its start to its end by the clock alone (due_sources reads it each tick), so
+polling goes up and back even when no job runs. The window job (`switch_windows`, every minute) writes that
+history: when it found the window started and ended, each source's interval before and after, and it tells
+the office and the window's duty arrangement (值班安排), who are the ones paged while it is on.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -120,6 +126,7 @@ def open_window(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     kind: str = "emergency",
+    duty_user_ids: Sequence[int] = (),
 ) -> MonitoringWindow:
     """Start emergency mode (or plan a window when `starts_at`/`ends_at` are given); audited."""
     session = tx.session
@@ -148,6 +155,7 @@ def open_window(
         ends_at=ends_at,
         created_by=tx.actor.name,
         created_at=now,
+        duty_user_ids=list(dict.fromkeys(int(u) for u in duty_user_ids)),
     )
     session.add(window)
     session.flush()
@@ -160,6 +168,7 @@ def open_window(
         interval=interval,
         starts_at=window.starts_at,
         ends_at=ends_at,
+        duty=_names(session, window.duty_user_ids),
     )
     return window
 
@@ -176,6 +185,82 @@ def close_windows(tx: Tx, window_id: int | None = None) -> int:
     for w in windows:
         w.ends_at = now
         w.ended_by = tx.actor.name
+        w.switched_off_at = now
         tx.audit(f"collect.{w.kind}_off", "monitoring_window", w.id, started_at=w.starts_at,
                  sources=list(w.source_ids or []))
     return len(windows)
+
+
+def _names(session: Session, user_ids: Sequence[Any]) -> list[str]:
+    """Display names of the people of a duty arrangement, in its order."""
+    from yuqing.store.tables import User
+
+    ids = [int(u) for u in user_ids or []]
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    return [str(names.get(u, "已删除的账号")) for u in ids]
+
+
+def _interval_changes(session: Session, window: MonitoringWindow, others: list[MonitoringWindow],
+                      starting: bool) -> list[dict[str, Any]]:
+    """Each collected source the window covers whose interval it changes: {"source", "before", "after"} (seconds)."""
+    out = []
+    for src in session.execute(select(Source).where(Source.enabled.is_(True), Source.kind.in_(FETCHED_KINDS))
+                               .order_by(Source.id)).scalars():
+        if not _applies(window, src.id):
+            continue
+        without, with_it = effective_interval(src, others), effective_interval(src, [*others, window])
+        if without != with_it:
+            before, after = (without, with_it) if starting else (with_it, without)
+            out.append({"source": src.name, "before": before, "after": after})
+    return out
+
+
+def _tell(tx: Tx, window: MonitoringWindow, title: str, body: str) -> None:
+    tx.notify("office", "collect.window", title, body, link=f"/windows#window-{window.id}")
+    for user_id in window.duty_user_ids or []:
+        tx.notify(f"user:{int(user_id)}", "collect.window", title, body, link=f"/windows#window-{window.id}")
+
+
+def _summary(changes: list[dict[str, Any]]) -> str:
+    if not changes:
+        return "所涉信息源的采集间隔没有变化。"
+    shown = "；".join(f"{c['source']} {c['before']} 秒→{c['after']} 秒" for c in changes[:5])
+    more = f"等 {len(changes)} 个信息源" if len(changes) > 5 else ""
+    return f"采集间隔：{shown}{more}。"
+
+
+@action("collect.window_switch", permission="sources.collect")
+def switch_windows(tx: Tx) -> dict[str, list[int]]:
+    """The window job: record each planned window that has started or ended since the last run (audited as
+    collect.window_started / collect.window_ended with each source's interval before and after) and tell the
+    office and the window's duty arrangement; once each. Returns the ids found started and ended."""
+    session, now = tx.session, utcnow()
+    rows = list(session.execute(select(MonitoringWindow).where(
+        MonitoringWindow.kind == "planned",
+        or_((MonitoringWindow.switched_on_at.is_(None)) & (MonitoringWindow.starts_at <= now),
+            (MonitoringWindow.switched_off_at.is_(None)) & (MonitoringWindow.ends_at <= now)))
+        .order_by(MonitoringWindow.starts_at, MonitoringWindow.id)).scalars())
+    started: list[int] = []
+    ended: list[int] = []
+    for w in rows:
+        ends = aware(w.ends_at) if w.ends_at is not None else None
+        others = [x for x in active_windows(session, now) if x.id != w.id]
+        duty = _names(session, w.duty_user_ids)
+        on_duty = f"值班安排：{'、'.join(duty)}。" if duty else ""
+        if ends is None or ends > now:
+            if w.switched_on_at is None:
+                changes = _interval_changes(session, w, others, starting=True)
+                w.switched_on_at = now
+                tx.audit("collect.window_started", "monitoring_window", w.id, name=w.name, intervals=changes,
+                         keywords=list(w.keywords or []), duty=duty)
+                _tell(tx, w, f"重点时段监测已开启：{w.name}", f"{_summary(changes)}{on_duty}")
+                started.append(w.id)
+            continue
+        changes = _interval_changes(session, w, others, starting=False)
+        missed = w.switched_on_at is None  # started and ended between two runs of the job
+        w.switched_off_at = now
+        tx.audit("collect.window_ended", "monitoring_window", w.id, name=w.name, intervals=changes,
+                 missed_start=missed)
+        _tell(tx, w, f"重点时段监测已结束：{w.name}", f"已恢复常规采集。{_summary(changes)}")
+        ended.append(w.id)
+    return {"started": started, "ended": ended}

@@ -30,7 +30,7 @@ from yuqing.collect.runner import CollectSummary
 from yuqing.collect.runner import collect_once as _collect_once
 from yuqing.store.references import delete_owned, references
 from yuqing.store.references import describe as describe_refs
-from yuqing.store.tables import FetchRun, Item, Source
+from yuqing.store.tables import FetchRun, Item, Source, User
 from yuqing.workspace import Workspace
 
 DEFAULT_INTERVALS = {"rss": 1800, "web": 1800, "account": 1800, "board": 3600, "file": 3600, "push": 0}
@@ -315,17 +315,24 @@ def emergency_on(tx: Tx, sources: Sequence[int], keywords: Sequence[str], interv
 
 @action("collect.planned_on", permission="sources.manage")
 def plan_window(tx: Tx, name: str, starts_at: datetime, ends_at: datetime, sources: Sequence[int] = (),
-                keywords: Sequence[str] = (), interval: int = 300) -> int:
-    """Plan heightened monitoring ahead for a sensitive date (重要时间节点: exams, holidays, big events).
+                keywords: Sequence[str] = (), interval: int = 300, duty: Sequence[str] = ()) -> int:
+    """Plan heightened monitoring ahead for a sensitive date (重要时间节点: exams, holidays, big events), with
+    its duty arrangement: the people (user names or names, 值班员 first) paged while it is on.
 
     Naive times are China time. Returns the window id; audited as collect.planned_on."""
+    from yuqing.alert.duty import RosterError, resolve_people
     from yuqing.clock import CHINA
 
     def local(dt: datetime) -> datetime:
         return dt if dt.tzinfo else dt.replace(tzinfo=CHINA)
 
+    try:
+        people = resolve_people(tx.session, duty)
+    except RosterError as exc:
+        raise schedule.ScheduleError(f"值班安排：{exc}") from None
     return schedule.open_window.within(tx, source_ids=sources, keywords=keywords, interval=interval, name=name,
-                                       starts_at=local(starts_at), ends_at=local(ends_at), kind="planned").id
+                                       starts_at=local(starts_at), ends_at=local(ends_at), kind="planned",
+                                       duty_user_ids=people).id
 
 
 @action("collect.emergency_off", permission="sources.manage")
@@ -370,6 +377,8 @@ def windows_list(ws: Workspace, *, include_ended: bool = False, kind: str | None
             stmt = stmt.where(MonitoringWindow.kind == kind)
         rows = list(s.execute(stmt).scalars())
         names = dict(s.execute(select(Source.id, Source.name)).all())
+        people = {u.id: u for u in s.execute(select(User).where(User.id.in_(
+            {int(i) for w in rows for i in w.duty_user_ids or []}))).scalars()}
     out = []
     for w in rows:
         starts, ends = aware(w.starts_at), aware(w.ends_at) if w.ends_at else None
@@ -380,7 +389,41 @@ def windows_list(ws: Workspace, *, include_ended: bool = False, kind: str | None
                     "sources": list(w.source_ids or []),
                     "source_names": [names.get(int(i), f"#{i}") for i in w.source_ids or []],
                     "keywords": list(w.keywords or []), "interval_seconds": w.interval_seconds,
-                    "starts_at": _iso(w.starts_at), "ends_at": _iso(w.ends_at), "created_by": w.created_by})
+                    "starts_at": _iso(w.starts_at), "ends_at": _iso(w.ends_at), "created_by": w.created_by,
+                    # 值班安排: who is paged while the window is on, in escalation order
+                    "duty": [{"user_id": int(i), "username": people[int(i)].username if int(i) in people else "",
+                              "name": people[int(i)].display_name if int(i) in people else "已删除的账号"}
+                             for i in w.duty_user_ids or []]})
+    return out
+
+
+HISTORY_LABELS = {"collect.planned_on": "已计划", "collect.window_started": "已开启",
+                  "collect.window_ended": "已结束", "collect.planned_off": "已提前结束"}
+
+
+def window_history(ws: Workspace, window_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each window's history from the audit chain: planned, switched on (with each source's interval going up),
+    switched off (and back), or ended early; oldest first."""
+    from sqlalchemy import select
+
+    from yuqing.clock import aware
+    from yuqing.store.tables import AuditEntry
+
+    out: dict[int, list[dict[str, Any]]] = {int(i): [] for i in window_ids}
+    if not out:
+        return out
+    with ws.db.read() as s:
+        rows = s.execute(select(AuditEntry).where(AuditEntry.object_type == "monitoring_window",
+                                                  AuditEntry.action.in_(list(HISTORY_LABELS)),
+                                                  AuditEntry.object_id.in_([str(i) for i in out]))
+                         .order_by(AuditEntry.at, AuditEntry.id)).scalars()
+        for e in rows:
+            changes = (e.detail or {}).get("intervals") or []
+            detail = "；".join(f"{c['source']} {c['before']} 秒→{c['after']} 秒" for c in changes)
+            if e.action == "collect.window_started" and not changes:
+                detail = "所涉信息源的采集间隔没有变化"
+            out[int(str(e.object_id))].append({"action": e.action, "label": HISTORY_LABELS[e.action],
+                                               "at": aware(e.at), "by": e.actor_name, "detail": detail})
     return out
 
 

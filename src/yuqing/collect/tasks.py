@@ -47,3 +47,13 @@ def direct_cutoff(ws: Workspace) -> dict[str, Any]:
     from yuqing.collect.direct_duty import check_cutoffs
 
     return {"missing": check_cutoffs(ws, jobs_actor(ws))}
+
+
+@task("collect.windows")
+def collect_windows(ws: Workspace) -> dict[str, Any]:
+    """Every minute: record the planned monitoring windows that started or ended (their history, with each
+    source's interval before and after) and tell the office and the window's duty arrangement."""
+    from yuqing.actions.actors import jobs_actor
+    from yuqing.collect.schedule import switch_windows
+
+    return switch_windows(ws, jobs_actor(ws))

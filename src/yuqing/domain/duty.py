@@ -52,9 +52,13 @@ class Shift:
         return self.starts <= at < self.ends
 
 
-def chain(shifts: Iterable[Shift], at: datetime, window_active: bool) -> list[int]:
+def chain(shifts: Iterable[Shift], at: datetime, window_active: bool, arranged: Sequence[int] = ()) -> list[int]:
     """Who is on duty at `at`, in escalation order (lowest level first, then the earlier start); each person
-    once. Emergency shifts count only while a monitoring window is active, and then come first at their level."""
+    once. Emergency shifts count only while a monitoring window is active, and then come first at their level.
+    A window that names a duty arrangement (`arranged`, 值班员 first) replaces the roster while it is on: the
+    office planned those people for that window, so they, not whoever the roster has, are paged."""
+    if arranged:
+        return list(dict.fromkeys(arranged))
     live = [s for s in shifts if s.covers(at) and (s.kind == "regular" or window_active)]
     live.sort(key=lambda s: (s.level, 0 if s.kind == "emergency" else 1, s.starts, s.id))
     out: list[int] = []

@@ -74,6 +74,8 @@ AUDIT_LABELS: dict[str, str] = {
     "collect.emergency_off": "结束突发事件24小时监测",
     "collect.planned_on": "开启计划监测时段",
     "collect.planned_off": "结束计划监测时段",
+    "collect.window_started": "重点时段监测到点开启",
+    "collect.window_ended": "重点时段监测到点结束",
     "items.import": "导入信息",
     "export.items": "导出信息",
     "event.merge": "合并事件",
@@ -168,12 +170,13 @@ DETAIL_LABELS: dict[str, str] = {
     "escalated_to": "升级通知", "minutes": "分钟数", "person": "值班人员",
     "position": "顺位", "shift": "班次类型", "to_duty": "发给值班人员", "early_warning": "也发送预警信号", "delivered": "发送成功", "error": "失败原因", "by_email": "改为站内和邮件", "inbox_only": "改为仅站内", "recipient": "接收方", "forward_id": "上报记录", "package_sha256": "上报材料哈希", "retry": "重新发送",
     "duplicate": "并入已采集信息", "urgency": "紧急程度", "files": "截图（哈希）", "cutoff_time": "每日报送截止时间",
-    "missing": "未报送单位", "contact_id": "沟通记录", "venue": "沟通平台", "q": "关键词", "year": "年份",
+    "missing": "未报送单位", "intervals": "采集间隔变化（秒）", "source": "信息源", "duty": "值班安排",
+    "missed_start": "开启未被及时记录", "contact_id": "沟通记录", "venue": "沟通平台", "q": "关键词", "year": "年份",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
               "after_close", "replace", "signed", "secret_changed", "replaced", "approval_void", "to_duty",
-              "early_warning", "delivered", "retry"}
+              "early_warning", "delivered", "retry", "missed_start"}
 _TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at"}
 _STATE_KEYS = {"from_state", "to_state"}
 _UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids"}

@@ -35,6 +35,7 @@ JOB_NAMES: dict[str, str] = {
     "audit.verify": "每日审计链校验",
     "privacy.retention": "过期快照与个人信息清理",
     "collect.tick": "信息采集",
+    "collect.windows": "重点时段监测开启与结束",
     "analyse.pending": "分析研判",
     "alerts.run": "预警发送",
     "case.remind_due": "催办与督办",

@@ -37,6 +37,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("audit.verify", 24 * 3600),
     Periodic("privacy.retention", 24 * 3600),  # purge snapshots and personal fields past retention_days
     Periodic("collect.tick", 60),  # collect every source that is due (interval, emergency mode)
+    Periodic("collect.windows", 60),  # planned monitoring windows: record and announce their start and end
     Periodic("analyse.pending", 30),  # analyse what was collected, build events (then alerts.run)
     Periodic("alerts.run", 60),  # alerts due, retries after backoff, what quiet hours held back
     Periodic("case.remind_due", 3600),  # 催办 before and after deadlines, 督办 when long overdue

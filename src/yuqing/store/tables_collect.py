@@ -46,7 +46,8 @@ class MonitoringWindow(Base):
     """Heightened monitoring: emergency mode (突发事件24小时监测, open-ended until switched off) or a
     window planned ahead for a sensitive date (重要时间节点). While active, the chosen sources (all
     sources when none are chosen) are polled at `interval_seconds` at most, and items matching the
-    keywords are tagged."""
+    keywords are tagged. A planned window may name its duty arrangement (值班安排): the people, in escalation
+    order, who are paged while it is on. The window job records when it actually switched on and off."""
 
     __tablename__ = "monitoring_windows"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,3 +61,6 @@ class MonitoringWindow(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="")
     ended_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    duty_user_ids: Mapped[list[Any]] = mapped_column(default=list)  # 值班安排: user ids, level 1 first
+    switched_on_at: Mapped[datetime | None] = mapped_column()  # when the window job found it started
+    switched_off_at: Mapped[datetime | None] = mapped_column()  # when it found it ended (or it was ended early)
