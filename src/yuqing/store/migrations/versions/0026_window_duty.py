@@ -1,8 +1,8 @@
 """monitoring windows: the duty arrangement a planned window names (值班安排) and when the window job found it
 switched on and off (its history)
 
-Revision ID: 0025_window_duty
-Revises: 0024_publish
+Revision ID: 0026_window_duty
+Revises: 0025_report_deliveries
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_window_duty"
-down_revision = "0024_publish"
+revision = "0026_window_duty"
+down_revision = "0025_report_deliveries"
 branch_labels = None
 depends_on = None
 
