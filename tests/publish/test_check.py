@@ -186,6 +186,17 @@ def test_orders_overdue_are_told_once_and_count_against_the_unit(desk: Desk, sit
         o = s.get(CorrectionOrder, order_id)
         assert o is not None and corrections.is_overdue(o, later)
         assert corrections.overdue_by_unit(s, NOW, later) == {desk.unit_id: [order_id]}
+    # The yearly assessment counts it against the unit like an overdue case, and opens the order.
+    from yuqing.reports.periodic import parse_period
+    from yuqing.reports.store import compute_period
+
+    with frozen(later), desk.ws.db.read() as s:
+        figures = compute_period(s, desk.ws.path, parse_period("yearly", "2026"))
+    unit = next(u for u in figures["assessment"]["units"] if u["unit_id"] == desk.unit_id)
+    points = next(p for p in unit["points"] if p["key"] == "correction_overdue")
+    assert points["points"] == -2 and points["formula"] == "网站与新媒体整改逾期扣分 = -2 × 整改逾期 1 = -2 分"
+    assert points["counts"][0]["link"] == f"/channels/orders?unit={desk.unit_id}&overdue=1"
+    assert unit["score"] == 98  # every case rate full (no cases), −2
 
 
 def test_closed_channel_still_answering_and_dead_or_slow_sources(desk: Desk, site: ChannelServer) -> None:

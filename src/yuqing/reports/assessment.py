@@ -4,9 +4,11 @@ The sheet is `<workspace>/assessment.json` (the defaults below when absent; a fi
 list as a whole, so the weights always add up the way the office wrote them). Each indicator is one of:
 - "rate": `weight × rate` (a rate of the yearly statistics, e.g. sign_rate); with no case in the
   denominator the unit gets `when_none` ("full": the whole weight, or "zero");
-- "per_count": `points × count` (a count, e.g. overdue), limited to `cap` (e.g. at most −10 points).
-Each indicator's points come with the formula and the counts behind them, and the counts open their cases,
-as in the monthly statistics. Sites and accounts (R-PUBLISH) join the assessment once that feature exists.
+- "per_count": `points × count` (a count, e.g. overdue), limited to `cap` (e.g. at most −10 points);
+- "channel_count": the same over a count of the unit's own websites and accounts (R-PUBLISH): correction
+  orders not fixed by their deadline (counted against the unit like overdue cases), channels found zombie.
+Each indicator's points come with the formula and the counts behind them, and the counts open their cases
+(or the unit's correction orders and channels), as in the monthly statistics.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from yuqing.reports.periodic import COUNTS, RATES
+
+# Counts of the unit's own channels in the assessed year (publish.figures): key → (label, meaning).
+CHANNEL_COUNTS: dict[str, tuple[str, str]] = {
+    "correction_overdue": ("整改逾期", "期限在本年度内、到期时未经复查确认整改到位的整改通知（撤销的不计）"),
+    "zombie_channels": ("僵尸账号", "本年度被列为僵尸账号（两周未更新）的本单位网站或账号"),
+}
 
 DEFAULT_SHEET: dict[str, Any] = {
     "name": "年度考核评分表（默认）",
@@ -33,9 +41,16 @@ DEFAULT_SHEET: dict[str, Any] = {
          "cap": -5},
         {"key": "spot_check", "name": "抽查未通过扣分", "kind": "per_count", "count": "spot_check_failed",
          "points": -3, "cap": -9},
+        # 整改通知 overdue count against the unit like overdue cases (−2 each, at most −10).
+        {"key": "correction_overdue", "name": "网站与新媒体整改逾期扣分", "kind": "channel_count",
+         "count": "correction_overdue", "points": -2, "cap": -10},
+        # 杜绝出现僵尸平台 (方案 §四): each channel found zombie in the year.
+        {"key": "zombie", "name": "僵尸账号扣分", "kind": "channel_count", "count": "zombie_channels", "points": -2,
+         "cap": -6},
     ],
 }
-PUBLISH_NOTE = "政务网站与新媒体账号的年度考核待网络宣传管理功能上线后纳入（后续版本）。"
+PUBLISH_NOTE = ("政务网站与新媒体账号计入考核：整改通知到期未整改到位的、被列为僵尸账号的，按评分表扣分；"
+                "数字可点开对应的整改通知和账号。")
 
 
 class SheetError(ValueError):
@@ -58,13 +73,14 @@ def check_sheet(sheet: dict[str, Any]) -> dict[str, Any]:
                 raise SheetError(f"评分表“{name}”：rate 须为 {'、'.join(sorted(rates))} 之一")
             if not isinstance(ind.get("weight"), int | float):
                 raise SheetError(f"评分表“{name}”：weight 须为数字")
-        elif ind.get("kind") == "per_count":
-            if ind.get("count") not in COUNTS:
-                raise SheetError(f"评分表“{name}”：count 须为 {'、'.join(COUNTS)} 之一")
+        elif ind.get("kind") in ("per_count", "channel_count"):
+            known = COUNTS if ind["kind"] == "per_count" else CHANNEL_COUNTS
+            if ind.get("count") not in known:
+                raise SheetError(f"评分表“{name}”：count 须为 {'、'.join(known)} 之一")
             if not isinstance(ind.get("points"), int | float):
                 raise SheetError(f"评分表“{name}”：points 须为数字")
         else:
-            raise SheetError(f"评分表“{name}”：kind 须为 rate 或 per_count")
+            raise SheetError(f"评分表“{name}”：kind 须为 rate、per_count 或 channel_count")
     return sheet
 
 
@@ -95,7 +111,12 @@ def _score(row: dict[str, Any], ind: dict[str, Any]) -> dict[str, Any]:
             formula = f"{ind['name']} = {_fmt(weight)} × {rate['name']} = {_fmt(points)} 分（{rate['formula']}）"
         drill = [*rate["parts"], *rate["denominators"]]
     else:
-        count = int(row["counts"][ind["count"]])
+        channel = ind["kind"] == "channel_count"
+        if channel:
+            labels = {k: v[0] for k, v in CHANNEL_COUNTS.items()}
+            count = len((row.get("channel_ids") or {}).get(ind["count"], []))
+        else:
+            count = int(row["counts"][ind["count"]])
         per = float(ind["points"])
         raw = per * count
         cap = ind.get("cap")
@@ -105,8 +126,19 @@ def _score(row: dict[str, Any], ind: dict[str, Any]) -> dict[str, Any]:
         formula = (f"{ind['name']} = {_fmt(per)} × {labels[ind['count']]} {count} = {_fmt(points)} 分"
                    f"{capped}")
         drill = [ind["count"]]
+        if channel:
+            key = ind["count"]
+            return {"key": ind.get("key", ""), "name": ind["name"], "points": round(points, 2), "formula": formula,
+                    "counts": [{"key": key, "name": labels[key], "count": count,
+                                "link": channel_link(key, row.get("unit_id"))}]}
     return {"key": ind.get("key", ""), "name": ind["name"], "points": round(points, 2), "formula": formula,
             "counts": [{"key": k, "name": labels[k], "count": row["counts"][k]} for k in drill]}
+
+
+def channel_link(key: str, unit_id: int | None) -> str:
+    """Where a channel count opens: the unit's overdue correction orders, or its channels found zombie."""
+    unit = f"unit={unit_id}&" if unit_id is not None else ""
+    return f"/channels/orders?{unit}overdue=1" if key == "correction_overdue" else f"/channels/orders?{unit}zombie=1"
 
 
 def assess(figures: dict[str, Any], sheet: dict[str, Any]) -> dict[str, Any]:

@@ -89,6 +89,10 @@ def compute_period(session: Session, workspace: Any, period: Any) -> dict[str, A
     try:
         figures = period_report(session, period, load_report_config(workspace))
         if period.kind == YEARLY:
+            from yuqing.clock import utcnow
+            from yuqing.publish.figures import attach_to_period
+
+            attach_to_period(session, figures, period.start, min(period.end, utcnow()))
             figures["assessment"] = assess(figures, load_sheet(workspace))
     except (ReportConfigError, SheetError) as exc:
         raise ReportError(str(exc)) from None
