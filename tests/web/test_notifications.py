@@ -159,6 +159,31 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
     direct.report_item(ws, d.handler, direct.Draft(text="桃源镇某工地塔吊倾斜，网友拍视频转发", urgency="urgent"))
     direct_duty.set_duty(ws, d.office, d.labour, "00:00")
     run_task(ws, "direct.cutoff")
+    # Own channels (R-PUBLISH): an application reviewed, a draft to sign and signed for its uploader, a live page
+    # that differs from the signed text, an article never signed, a statement filed for approval.
+    from tests.collect.conftest import FixtureServer
+    from tests.publish.conftest import FAST, article, list_page
+    from yuqing.collect.http import HttpClient
+    from yuqing.publish import admission, filings, registry, signoff
+
+    srv = FixtureServer()
+    try:
+        ch = registry.add_channel(ws, d.handler, kind="wechat", name="桃源镇微信公众号", unit=None,
+                                  url=srv.url("/tx/"), feed_url=srv.url("/tx/list.html"))
+        admission.apply_admission(ws, d.handler, ch.id, construction_plan="街道动态", security_rules="三审三校")
+        admission.review_admission(ws, d.office, ch.id, approve=True)
+        pub = signoff.draft_publication(ws, d.handler, ch.id, title="桃源镇欠薪处置情况", text="工资已全部发放。")
+        signoff.sign_publication(ws, d.town_leader, pub.id, approve=True)
+        signoff.record_published(ws, d.handler, pub.id, url=srv.add("/tx/1.html", article("欠薪", "工资已部分发放。")))
+        srv.add("/tx/2.html", article("未签发稿", "桃源镇召开会议。"))
+        srv.add("/tx/list.html", list_page({"1.html": "桃源镇欠薪处置情况", "2.html": "桃源镇召开会议"}))
+        with HttpClient(FAST) as http:
+            signoff.check_live(ws, d.handler, pub.id, http)
+            signoff.scan_channel(ws, d.handler, ch.id, http)
+    finally:
+        srv.httpd.shutdown()
+    filings.file_statement(ws, d.office, kind="statement", title="关于欠薪问题的情况通报", text="已兑付。",
+                           event_ids=[ev])
     return {"moved": moved, "source": source_id}
 
 
@@ -220,6 +245,16 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == n.link and n.title.split("】", 1)[1] in r.text
             elif (n.link or "").startswith("/items/"):  # an urgent direct report opens the reported item
                 assert path == n.link and "塔吊倾斜" in r.text
+            elif re.match(r"^/channels/\d+/admission$", n.link or ""):  # an application or its review
+                assert path == n.link and "桃源镇微信公众号" in r.text and "准入申请" in r.text
+            elif re.match(r"^/publications/\d+/diff$", n.link or ""):  # a mismatch opens the side-by-side diff
+                assert path == n.link and "签发稿与发布页面对比" in r.text and "<del>" in r.text
+            elif re.match(r"^/publications/\d+$", n.link or ""):  # a draft to sign, a signed text to upload
+                assert path == n.link and "桃源镇欠薪处置情况" in r.text
+            elif (n.link or "").startswith("/publications?"):  # unsigned articles on the channel's list
+                assert path == "/publications" and "未经签发的发布（1）" in r.text
+            elif re.match(r"^/filings/\d+$", n.link or ""):  # a statement filed for approval
+                assert path == n.link and "关于欠薪问题的情况通报" in r.text and "审批" in r.text
             elif (n.link or "").startswith("/direct-reports"):  # the daily submissions: the 舆情直报 page
                 assert path == "/direct-reports" and "舆情直报" in r.text and "今日" in r.text
             else:  # no page of its own for this reader: the notification itself, in Chinese

@@ -53,6 +53,13 @@ KINDS: dict[str, str] = {
     "direct.urgent": "紧急直报",
     "direct.reminder": "每日报送提醒",
     "direct.missing": "未按时报送的单位",
+    "channel.application": "准入申请待审核",
+    "channel.admission": "准入审核结果",
+    "publication.to_sign": "稿件待签发",
+    "publication.signed": "稿件已签发待发布",
+    "publication.mismatch": "发布内容与签发稿不一致",
+    "publication.unsigned": "未经签发的发布",
+    "statement.filed": "声明备案待审批",
 }
 
 

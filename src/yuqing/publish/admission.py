@@ -87,7 +87,7 @@ def apply_admission(tx: Tx, channel_id: int, *, construction_plan: str = "", sec
     tx.audit("channel.apply", "channel", ch.id, application_id=app.id,
              attachments=[{"kind": a["kind"], "sha256": a["sha256"]} for a in attachments])
     reviewer = propaganda_unit_id(tx)
-    link = f"/channels/{ch.id}"
+    link = f"/channels/{ch.id}/admission"
     tx.notify("office", "channel.application", f"准入申请待审核：{ch.name}", link=link)
     if reviewer is not None:
         tx.notify(f"unit:{reviewer}", "channel.application", f"准入申请待审核：{ch.name}", link=link)
@@ -115,7 +115,7 @@ def review_admission(tx: Tx, channel_id: int, *, approve: bool, note: str = "") 
     if ch.owner_unit_id is not None:
         verdict = "已准入" if approve else "不予准入"
         tx.notify(f"unit:{ch.owner_unit_id}", "channel.admission", f"{ch.name}：{verdict}", app.review_note,
-                  link=f"/channels/{ch.id}")
+                  link=f"/channels/{ch.id}/admission")
     return app
 
 
@@ -136,7 +136,7 @@ def close_channel(tx: Tx, channel_id: int, *, reason: str) -> Channel:
     tx.audit("channel.close", "channel", ch.id, reason=reason.strip())
     if ch.owner_unit_id is not None:
         tx.notify(f"unit:{ch.owner_unit_id}", "channel.admission", f"{ch.name}：已关停", reason.strip(),
-                  link=f"/channels/{ch.id}")
+                  link=f"/channels/{ch.id}/admission")
     return ch
 
 

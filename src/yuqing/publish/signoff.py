@@ -292,7 +292,7 @@ def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[s
     if unsigned:
         _notify_all(tx, ch, "publication.unsigned", f"未经签发的发布：{ch.name}（{len(unsigned)} 篇）",
                     "以下文章在渠道上发布，但系统中没有对应的签发稿：" + "、".join(unsigned[:5]),
-                    f"/channels/{ch.id}")
+                    f"/publications?channel={ch.id}#unsigned")
     return unsigned
 
 

@@ -1,0 +1,112 @@
+"""The pages of own channels (R-PUBLISH), through real forms: register, apply, review (网宣办), draft, sign,
+publish to a page served on 127.0.0.1 that differs from the signed text, read the side-by-side diff, file a
+statement. Errors keep what was typed; success is confirmed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests import factories
+from tests.collect.conftest import FixtureServer
+from tests.publish.conftest import article
+from tests.web.conftest import login
+from yuqing.web.app import create_app
+
+SIGNED = "区政府召开常务会议，研究部署冬季供暖工作。\n会议要求，确保12月1日前全部供热到位。"
+LIVE = "区政府召开常务会议，研究部署冬季供暖工作。\n会议要求，确保12月15日前供热到位。"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FixtureServer]:
+    srv = FixtureServer()
+    yield srv
+    srv.httpd.shutdown()
+
+
+@pytest.fixture
+def client(ws) -> Iterator[TestClient]:
+    with ws.db.write() as s:
+        gov = factories.unit(s, "区政府办公室", kind="office")
+        prop = factories.unit(s, "区委网宣办", kind="office")
+        factories.user(s, "gov_h", "unit_handler", gov, display_name="政府办信息员刘")
+        factories.user(s, "gov_l", "unit_leader", gov, display_name="政府办主任陈")
+        factories.user(s, "wx", "unit_handler", prop, display_name="网宣办林")
+        factories.user(s, "office", "office", display_name="办公室王")
+        factories.user(s, "spokes", "spokesperson", display_name="发言人")
+        factories.event(s, "某小区停暖引发关注")
+    with TestClient(create_app(ws), base_url="http://127.0.0.1", headers={"accept": "text/html"}) as c:
+        yield c
+
+
+def _as(client: TestClient, username: str) -> str:
+    client.cookies.clear()
+    return login(client, username)
+
+
+def _flash(r) -> str:
+    m = re.search(r'<p class="flash" role="status">([^<]*)</p>', r.text)
+    return m.group(1) if m else ""
+
+
+def test_register_apply_review_sign_publish_and_read_the_diff(client, server, ws):
+    csrf = _as(client, "gov_h")
+    r = client.post("/channels", data={"csrf_token": csrf, "kind": "website", "name": "区政府门户网站",
+                                       "url": "ftp://bad", "cadence": "daily"})
+    assert r.status_code == 400 and "http" in r.text and 'value="区政府门户网站"' in r.text
+    r = client.post("/channels", data={"csrf_token": csrf, "kind": "website", "name": "区政府门户网站",
+                                       "url": server.url("/web/"), "cadence": "daily"})
+    assert r.status_code == 200 and "已登记“区政府门户网站”" in _flash(r) and "提交准入申请" in r.text
+    cid = int(re.search(r"/channels/(\d+)/apply", r.text).group(1))
+    assert "清理整顿清单（1）" in client.get("/channels").text
+    r = client.post(f"/channels/{cid}/apply", data={"csrf_token": csrf, "construction_plan": "设要闻动态、政务公开栏目"})
+    assert r.status_code == 400 and "安全管理制度" in r.text and "设要闻动态、政务公开栏目" in r.text
+    r = client.post(f"/channels/{cid}/apply", data={"csrf_token": csrf, "construction_plan": "设要闻动态、政务公开栏目"},
+                    files={"rules_file": ("安全管理制度.txt", "三审三校制度".encode(), "text/plain")})
+    assert "准入申请已提交" in _flash(r) and "安全管理制度.txt" in r.text
+    csrf = _as(client, "wx")  # 网宣办 reviews every unit's channel
+    page = client.get(f"/channels/{cid}/admission")
+    assert "准入审核（区委网宣办）" in page.text
+    r = client.post(f"/channels/{cid}/review", data={"csrf_token": csrf, "note": "同意"})
+    assert r.status_code == 400 and "请选择“准入”或“不予准入”" in r.text and ">同意</textarea>" in r.text
+    r = client.post(f"/channels/{cid}/review", data={"csrf_token": csrf, "decision": "approve", "note": "同意"})
+    assert _flash(r) == "已准入" and "清理整顿清单（0）" in client.get("/channels").text
+    # Draft → sign (explicit) → publish to a page that was edited → the diff.
+    csrf = _as(client, "gov_h")
+    r = client.post("/publications", data={"csrf_token": csrf, "channel_id": str(cid), "title": "常务会议", "text": ""})
+    assert r.status_code == 400 and "请填写正文" in r.text and 'value="常务会议"' in r.text
+    r = client.post("/publications", data={"csrf_token": csrf, "channel_id": str(cid), "title": "常务会议",
+                                           "text": SIGNED})
+    pid = int(re.search(r"/publications/(\d+)", str(r.url)).group(1))
+    assert "等待单位领导签发" in _flash(r) and 'id="sign"' not in r.text  # a handler cannot sign
+    csrf = _as(client, "gov_l")
+    r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf})
+    assert r.status_code == 400 and "请选择“签发”或“退回修改”" in r.text
+    r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "approve"})
+    assert "已签发" in _flash(r) and "政府办主任陈" in r.text and 'id="publish"' not in r.text
+    csrf = _as(client, "gov_h")
+    url = server.add("/web/a.html", article("常务会议", LIVE))
+    r = client.post(f"/publications/{pid}/publish", data={"csrf_token": csrf, "url": url})
+    assert str(r.url).endswith(f"/publications/{pid}/diff") and "与签发稿不一致" in _flash(r)
+    assert "共 1 处" in r.text and "<del>全部</del>" in r.text and "<ins>5</ins>" in r.text
+    assert "政府办主任陈（对签发内容负责）" in r.text and "政府办信息员刘（对发布内容与签发稿一致负责）" in r.text
+    listing = client.get(f"/publications?channel={cid}").text
+    assert f'href="/publications/{pid}/diff"' in listing
+    assert ">不一致 1</a>" in client.get("/channels").text
+
+
+def test_a_statement_is_filed_and_approved_by_someone_else(client):
+    csrf = _as(client, "office")
+    r = client.post("/filings", data={"csrf_token": csrf, "kind": "statement", "title": "关于某小区停暖的情况通报",
+                                      "text": "经核实，系管网检修所致，已于当日恢复供暖。", "events": "abc"})
+    assert r.status_code == 400 and "数字" in r.text and "管网检修" in r.text
+    r = client.post("/filings", data={"csrf_token": csrf, "kind": "statement", "title": "关于某小区停暖的情况通报",
+                                      "text": "经核实，系管网检修所致，已于当日恢复供暖。", "events": "1"})
+    fid = int(re.search(r"/filings/(\d+)", str(r.url)).group(1))
+    assert "已申报备案" in _flash(r) and "某小区停暖引发关注" in r.text and 'id="approve"' not in r.text
+    csrf = _as(client, "spokes")
+    r = client.post(f"/filings/{fid}/approve", data={"csrf_token": csrf, "decision": "approve"})
+    assert _flash(r) == "已审批" and "已审批" in r.text
