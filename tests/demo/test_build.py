@@ -44,7 +44,7 @@ def test_demo_has_people_posts_events_and_the_case_story(demo) -> None:  # type:
     _direct_reports(ws)
     from yuqing.collect.sources import windows_list
 
-    assert [w["name"] for w in windows_list(ws, include_ended=True)] == ["元旦假期", "2027年高考"]
+    _windows(ws, windows_list(ws, include_ended=True))
     again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
     with again.db.read() as s:
         assert s.execute(select(func.count(Item.id))).scalar_one() >= 300
@@ -247,19 +247,41 @@ def test_demo_flooding_spike_is_one_early_warning_shown_in_the_alert_centre(demo
         assert len(list(s.execute(select(AlertWarning)).scalars())) == 1  # idempotent
 
 
+def _windows(ws, rows) -> None:  # type: ignore[no-untyped-def]
+    """Three planned windows, each with its duty arrangement; the exam day inside the demo's week was switched on
+    and off by the window job (its history), raising the collected sources' polling and putting it back."""
+    from yuqing.collect.direct_demo import EXAM
+    from yuqing.collect.sources import window_history
+
+    assert [w["name"] for w in rows] == [EXAM, "元旦假期", "2027年高考"]
+    assert [w["state"] for w in rows] == ["ended", "upcoming", "upcoming"]
+    assert all([p["username"] for p in w["duty"]] in (["zhiban_song", "zhiban_peng"], ["zhiban_peng", "zhiban_song"])
+               for w in rows)
+    history = window_history(ws, [rows[0]["id"]])[rows[0]["id"]]
+    assert [h["label"] for h in history] == ["已计划", "已开启", "已结束"]
+    assert f"{DEMO_FEED} 300 秒→60 秒" in history[1]["detail"] and f"{DEMO_FEED} 60 秒→300 秒" in history[2]["detail"]
+
+
 def _direct_reports(ws) -> None:  # type: ignore[no-untyped-def]
-    """舆情直报 in the demo: 应急管理局 pasted text (紧急), 区委网宣办 a screenshot, 网安大队 missed 17:00 and was
+    """舆情直报 in the demo: 应急管理局 pasted text (紧急) and a link (fetched), 区委网宣办 a screenshot, 网安大队 missed 17:00 and was
     reminded; the items were analysed; the day's daily report lists the three units."""
     from yuqing.collect.direct_duty import day_status
+    from yuqing.collect.evidence import raw_evidence
     from yuqing.reports.store import get_report
     from yuqing.store.tables import Notification, Unit
     from yuqing.store.tables_direct import DirectReport
 
     with ws.db.read() as s:
-        reports = {s.get(Unit, r.unit_id).name: r for r in s.execute(select(DirectReport)).scalars()}
-        assert set(reports) == {"应急管理局", "区委网宣办"}
-        assert reports["应急管理局"].kind == "text" and reports["应急管理局"].urgency == "urgent"
-        shot = reports["区委网宣办"]
+        reports = {(s.get(Unit, r.unit_id).name, r.kind): r for r in s.execute(select(DirectReport)).scalars()}
+        assert set(reports) == {("应急管理局", "text"), ("应急管理局", "link"), ("区委网宣办", "screenshot")}
+        assert reports["应急管理局", "text"].urgency == "urgent"
+        link = reports["应急管理局", "link"]  # fetched from the page served on 127.0.0.1 during the build
+        page = s.get(Item, link.item_id)
+        assert not link.duplicate and page.url == link.url and "/forum/thread-2046.html" in page.url
+        assert "排涝泵站" in page.title and "积水又涨" in page.text and page.content_hash and page.fictional
+        kept = raw_evidence(s, page)  # the fetched page itself, kept and intact
+        assert kept.raw is not None and "积水又涨了二十公分".encode() in kept.raw and kept.intact and kept.raw_sha256
+        shot = reports["区委网宣办", "screenshot"]
         assert shot.kind == "screenshot" and (ws.path / shot.files[0]["path"]).read_bytes().startswith(b"\x89PNG")
         for r in reports.values():
             assert s.get(Item, r.item_id).analysed_at is not None
