@@ -686,6 +686,7 @@ app.add_typer(spotcheck_app, name="spotcheck")
 app.add_typer(rules_app, name="rules")
 
 # ---------------------------------------------------------------- own channels (R-PUBLISH)
+from yuqing.publish import check_cli  # noqa: E402,F401  (registers `channels check` on channels_app)
 from yuqing.publish.cli import channels_app, publications_app  # noqa: E402
 
 app.add_typer(channels_app, name="channels")

@@ -38,8 +38,8 @@ MAX_PAGES = 5  # newest posts checked per channel per round (besides the polled 
 MAX_RECHECK_PAGES = 10  # pages with open findings re-fetched per channel per round
 PAGE_POLICY = HttpPolicy(connect_timeout=5.0, read_timeout=10.0, total_timeout=20.0, max_bytes=5 * 1024 * 1024,
                          retries=1, backoff_base=0.5, backoff_max=2.0, per_host_delay=1.0, per_host_concurrency=1)
-# Who hears of a zombie channel or a closed one still answering besides the owner unit: the office of the
-# leading group, where the propaganda department's channel work (网宣办) sits.
+# Who hears of a zombie channel or a closed one still answering besides the owner unit and the propaganda
+# department's unit (网宣办, setting `propaganda_unit`): the office of the leading group.
 PROPAGANDA = "office"
 PAGE_KINDS = ("broken_link", "wrong_word")
 
@@ -227,7 +227,7 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
     if ch.closed:
         if result.answering and was_answering is not True:
             body = f"“{ch.name}”已登记关停，但 {ch.feed_url or ch.url} 仍可访问（HTTP {result.status}）。请核实并彻底关停。"
-            for audience in _audiences(ch):
+            for audience in _audiences(tx, ch):
                 tx.notify(audience, "channel.closed_live", f"已关停渠道仍可访问：{ch.name}", body, f"/channels/{ch.id}")
         out.state = "closed_live" if result.answering else "closed"
         tx.audit("channel.check", "channel", ch.id, closed=True, answering=result.answering, status=result.status,
@@ -286,8 +286,15 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
     return out
 
 
-def _audiences(ch: Any) -> list[str]:
-    return [PROPAGANDA] + ([f"unit:{ch.owner_unit_id}"] if ch.owner_unit_id else [])
+def _audiences(tx: Tx, ch: Any) -> list[str]:
+    """The owner unit, the propaganda department (setting `propaganda_unit`) and the office."""
+    from yuqing.publish.registry import propaganda_unit_id
+
+    out = [PROPAGANDA]
+    for unit_id in (ch.owner_unit_id, propaganda_unit_id(tx.session, tx.ws)):
+        if unit_id is not None and f"unit:{unit_id}" not in out:
+            out.append(f"unit:{unit_id}")
+    return out
 
 
 def _zombie_finding(tx: Tx, ch: Any, quiet_days: int | None, now: datetime) -> None:
@@ -302,7 +309,7 @@ def _zombie_finding(tx: Tx, ch: Any, quiet_days: int | None, now: datetime) -> N
                                   found_at=now, last_seen_at=now))
     body = (f"“{ch.name}”{detail}。按《关于开展通过网络走群众路线的方案》“杜绝出现僵尸平台”的要求，"
             f"请主办单位尽快恢复更新或申请关停。")
-    for audience in _audiences(ch):
+    for audience in _audiences(tx, ch):
         tx.notify(audience, "channel.zombie", f"僵尸账号：{ch.name}（{quiet_days} 天未更新）", body, f"/channels/{ch.id}")
 
 
@@ -342,6 +349,7 @@ class Round:
     new_findings: int = 0
     resolved: int = 0
     orders_issued: int = 0
+    unsigned: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -411,6 +419,12 @@ def run_checks(ws: Workspace, actor: Actor, *, due_only: bool = False, policy: t
                 log.exception("channel check %s failed", target.id)
                 summary.errors.append(f"{target.name}：{type(exc).__name__}: {exc}")
                 continue
+            try:
+                if rec.answering and not target.closed:
+                    summary.unsigned += _signoff_checks(ws, actor, target, result, client)
+            except Exception as exc:
+                log.exception("sign-off checks of channel %s failed", target.id)
+                summary.errors.append(f"{target.name}（签发核对）：{type(exc).__name__}: {exc}")
             summary.checked += 1
             summary.answering += rec.answering
             summary.unreachable += not rec.answering
@@ -420,10 +434,46 @@ def run_checks(ws: Workspace, actor: Actor, *, due_only: bool = False, policy: t
             summary.resolved += rec.resolved
     if progress:
         progress(len(chosen), len(chosen), "")
-    summary.orders_issued = corrections.issue_pending(ws, actor)
+    # Orders follow from findings by rule (实施意见: wrong content is corrected within a deadline), so the
+    # system issues them, as the jobs account, whoever ran the round.
+    from yuqing.actions.actors import jobs_actor
+
+    summary.orders_issued = corrections.issue_pending(ws, jobs_actor(ws))
     summary.zombies = zombie_count(ws)
     summary.seconds = round(time.monotonic() - started, 2)
     return summary
+
+
+MAX_LIVE_RECHECKS = 5  # published articles re-compared per channel per round
+
+
+def _signoff_checks(ws: Workspace, actor: Actor, target: Target, result: ChannelResult, client: HttpClient) -> int:
+    """The sign-off side of a round (publish.signoff): the posts just read are matched to signed publications by
+    their live URL (an article matching none is 未经签发), and published articles with an open mismatch, or never
+    compared, are fetched and compared with the signed text again (a fix resolves the mismatch). Returns how
+    many articles were newly found unsigned."""
+    from yuqing.collect.base import canonical_url
+    from yuqing.publish import signoff
+    from yuqing.store.tables_publish import ChannelFinding, Publication
+
+    with ws.db.read() as s:
+        pubs = list(s.execute(select(Publication).where(Publication.channel_id == target.id,
+                                                        Publication.state.in_(("approved", "published")))).scalars())
+        by_url = {canonical_url(p.live_url): p.id for p in pubs if p.live_url}
+        open_mismatch = set(s.execute(select(ChannelFinding.publication_id).where(
+            ChannelFinding.channel_id == target.id, ChannelFinding.kind == "mismatch",
+            ChannelFinding.resolved_at.is_(None))).scalars())
+        again = [p.id for p in pubs if p.state == "published" and p.live_url
+                 and (p.id in open_mismatch or p.live_check in (None, "pending", "unreachable"))][:MAX_LIVE_RECHECKS]
+    unsigned: list[str] = []
+    if result.reading is not None and result.reading.posts:
+        seen = [signoff.SeenArticle(url=p.url, title=p.title, published_at=p.published_at,
+                                    publication_id=by_url.get(canonical_url(p.url)))
+                for p in result.reading.posts if p.url]
+        unsigned = signoff.record_posts(ws, actor, target.id, seen)
+    for pub_id in again:
+        signoff.check_live(ws, actor, pub_id, http=client)
+    return len(unsigned)
 
 
 def zombie_count(ws: Workspace) -> int:

@@ -145,8 +145,22 @@ def _issue_pending(tx: Tx) -> int:
 def issue_pending(ws: Workspace, actor: Actor) -> int:
     """Orders for the findings that need one; then tell units and the office of orders newly overdue."""
     issued = _issue_pending(ws, actor)
+    confirm_resolved(ws, actor)
     remind_overdue(ws, actor)
     return issued
+
+
+@action("correction.confirm_resolved", permission="channels.correct")
+def confirm_resolved(tx: Tx) -> int:
+    """Orders whose finding a re-fetch has resolved elsewhere (the sign-off live check seeing the page match
+    its signed text again) pass their recheck."""
+    rows = tx.session.execute(select(CorrectionOrder, ChannelFinding.resolved_at)
+                              .join(ChannelFinding, ChannelFinding.id == CorrectionOrder.finding_id)
+                              .where(CorrectionOrder.state.in_(st.UNFIXED),
+                                     ChannelFinding.resolved_at.is_not(None))).all()
+    for order, resolved_at in rows:
+        _passed(tx, order, resolved_at or utcnow(), how="重新抓取页面，问题已消除")
+    return len(rows)
 
 
 @action("correction.remind_overdue", permission="channels.correct")
@@ -243,7 +257,7 @@ def request_recheck(ws: Workspace, actor: Actor, order_id: int, *, policy: Any =
         if finding is None:
             raise OrderError("该整改通知没有对应的问题记录，无法自动复查")
         s.expunge(finding)
-    present, evidence = still_there(ws, finding, policy=policy)
+    present, evidence = still_there(ws, actor, finding, policy=policy)
     return record_recheck(ws, actor, Recheck(order_id, not present, evidence))
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from yuqing.collect.http import FetchError, HttpClient
+from yuqing.collect.http import HttpClient
 from yuqing.workspace import Workspace
 
 
-def still_there(ws: Workspace, finding: Any, *, policy: Any = None) -> tuple[bool, str]:
+def still_there(ws: Workspace, actor: Any, finding: Any, *, policy: Any = None) -> tuple[bool, str]:
     """(present, what was seen) for a broken link or a wrong word (the page fetched now); for a mismatch, the
     publication's live page compared with its signed text again."""
     from yuqing.publish.check import fetch_page, policies, words_of
@@ -17,7 +17,7 @@ def still_there(ws: Workspace, finding: Any, *, policy: Any = None) -> tuple[boo
     page_policy, link_policy = policy or policies(ws)
     data = finding.data or {}
     if finding.kind == "mismatch":
-        return _mismatch_still_there(ws, finding, page_policy)
+        return _mismatch_still_there(ws, actor, finding, page_policy)
     if not finding.page_url:
         return True, "没有页面地址，无法复查"
     words = [w for w in words_of(ws) if w.word == data.get("word")] if finding.kind == "wrong_word" else []
@@ -37,23 +37,16 @@ def still_there(ws: Workspace, finding: Any, *, policy: Any = None) -> tuple[boo
     return True, "此类问题不能自动复查"
 
 
-def _mismatch_still_there(ws: Workspace, finding: Any, page_policy: Any) -> tuple[bool, str]:
-    """The live page of the publication against its signed text (publish.normalise), fetched now."""
-    from yuqing.collect.web import extract_detail
-    from yuqing.publish.normalise import content_sha256
-    from yuqing.store.tables_publish import Publication
+def _mismatch_still_there(ws: Workspace, actor: Any, finding: Any, page_policy: Any) -> tuple[bool, str]:
+    """The publication's live page compared with its signed text again (publish.signoff's live check)."""
+    from yuqing.publish import signoff
 
-    with ws.db.read() as s:
-        pub = s.get(Publication, finding.publication_id) if finding.publication_id else None
-        if pub is None or not pub.live_url:
-            return True, "找不到对应的签发稿或发布地址"
-        url, signed = pub.live_url, pub.content_sha256
-    try:
-        with HttpClient(page_policy) as client:
-            resp = client.get(url)
-    except FetchError as exc:
-        return True, f"页面无法访问（{exc.kind_label}），不能确认已整改"
-    live = extract_detail(resp.content, resp.content_type, url, {})
-    if content_sha256(live.text) == signed:
+    if not finding.publication_id:
+        return True, "找不到对应的签发稿"
+    with HttpClient(page_policy) as client:
+        result = signoff.check_live(ws, actor, finding.publication_id, http=client)
+    if result.outcome == "match":
         return False, "页面正文与签发稿一致"
+    if result.outcome == "unreachable":
+        return True, "页面无法访问，不能确认已整改"
     return True, "页面正文与签发稿仍不一致"
