@@ -62,6 +62,23 @@ def test_false_feedback_recorded_against_the_unit(desk):
         assert [m.kind for m in s.execute(select(UnitMark)).scalars()] == ["false_feedback"]
 
 
+def test_a_rejection_with_a_new_deadline_writes_it_to_the_case_history(desk):
+    cid = desk.case_to("feedback_submitted")
+    with frozen(datetime(2026, 10, 12, 9, 0, tzinfo=CHINA)):
+        with desk.ws.db.read() as s:
+            before = s.get(Case, cid).due_at
+        casework.reject_feedback(desk.ws, desk.office, cid, "整改不到位，请重新办理", days=3)
+        with pytest.raises(TransitionRefused):  # no feedback to reject now: refused, the deadline stays
+            casework.reject_feedback(desk.ws, desk.office, cid, "再退回", days=10)
+    with desk.ws.db.read() as s:
+        case = s.get(Case, cid)
+        [row] = [h for h in queries.history(s, desk.office, cid) if h.action == "reject_feedback"]
+        note = s.execute(select(Notification.body).where(Notification.kind == "case.feedback_rejected")).scalar()
+    assert local(case.due_at) == datetime(2026, 10, 15, 9, 0, tzinfo=CHINA) and case.due_at != before
+    assert row.detail["due_at"] == case.due_at.isoformat()
+    assert note == "整改不到位，请重新办理（重新办理期限：2026-10-15 09:00）"
+
+
 def test_extension_request_and_approval(desk):
     cid = desk.case_to("signed")
     req = casework.request_extension(desk.ws, desk.handler, cid, reason="需审计工程款", working_days=2)

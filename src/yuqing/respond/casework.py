@@ -196,15 +196,18 @@ def reject_feedback(tx: Tx, case_id: int, reason: str, *, false_feedback: bool =
                     days: int | None = None, working_days: int | None = None) -> Case:
     """Send the feedback back; false feedback (虚假反馈) is recorded against the unit (通报批评)."""
     case = load(tx, case_id)
-    move(tx, case, "reject_feedback", reason, false_feedback=false_feedback)
+    # The new deadline goes into the history line of the rejection (a refused move rolls all of it back).
+    renewed = {"due_at": set_deadline(tx, case, days=days, working_days=working_days)} \
+        if days is not None or working_days is not None else {}
+    move(tx, case, "reject_feedback", reason, false_feedback=false_feedback, **renewed)
     fb = latest_feedback(tx, case)
     if fb is not None:
         fb.status = "false" if false_feedback else "rejected"
         fb.review_note, fb.reviewed_at, fb.reviewed_by_id = reason, utcnow(), tx.actor.user_id
         if false_feedback:
             mark(tx, fb.unit_id, case, "false_feedback", reason)
-    if days is not None or working_days is not None:
-        set_deadline(tx, case, days=days, working_days=working_days)
+    if renewed:
+        reason = f"{reason}（重新办理期限：{fmt(renewed['due_at'])}）"
     notify_units(tx, case, "case.feedback_rejected", f"反馈被退回重办：{case.title}", reason)
     return case
 
