@@ -3,10 +3,13 @@ office learns who has not submitted and those units are reminded once; later sub
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime
 
 import pytest
+from docx import Document
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests import factories
@@ -18,6 +21,7 @@ from yuqing.domain.roles import Actor, PermissionDenied
 from yuqing.jobs.tasks import SCHEDULE, run_task
 from yuqing.reports.daily import daily_report
 from yuqing.reports.html import daily_body
+from yuqing.reports.render import render_daily
 from yuqing.store.tables import AuditEntry, Notification
 from yuqing.store.tables_direct import DirectReportMiss
 from yuqing.workspace import Workspace
@@ -103,6 +107,23 @@ def test_the_daily_report_lists_submissions_per_unit(ws: Workspace, units: dict[
     with frozen(at(16, 30)), ws.db.read() as s:
         early = daily_report(s, DAY).unit_reports
     assert (early["on_time"], early["missing"], early["pending"]) == (1, 0, 2)
+    assert (early["as_of"], early["as_of_time"], early["pending_units"]) == ("2026-11-30 16:30", "16:30",
+                                                                             ["区网安大队", "区网宣办"])
+    assert [u["state_label"] for u in early["units"]] == ["按时报送", "截至16:30未报送", "截至16:30未报送"]
+    with frozen(at(16, 30)), ws.db.read() as s:
+        text = str(daily_body(daily_report(s, DAY).figures()))
+    assert "截至 2026-11-30 16:30（北京时间）" in text and "截至16:30未报送（未到截止时间）2 个：区网安大队、区网宣办" in text
+    assert "<td>区网宣办</td><td>17:00</td><td>截至16:30未报送</td>" in text
+    with frozen(at(16, 30)), ws.db.read() as s:
+        figures = daily_report(s, DAY).figures()
+    doc = "\n".join(p.text for p in Document(io.BytesIO(render_daily("docx", figures, who="王", district="示例区"))).paragraphs)
+    assert "截至 2026-11-30 16:30（北京时间），每日报送单位 3 个" in doc and "截至16:30未报送（未到截止时间）2 个" in doc
+    sheet = load_workbook(io.BytesIO(render_daily("xlsx", figures, who="王", district="示例区")))["单位直报"]
+    assert ("区网宣办", "17:00", "截至16:30未报送") in [r[:3] for r in sheet.iter_rows(values_only=True)]
+    # Made again at 23:00 the same units read 未报送 / 迟报; the day after, the report covers the whole day.
+    assert (ur["as_of"], ur["pending_units"], ur["pending_note"]) == ("2026-11-30 23:00", [], "")
+    with frozen(at(9, day=date(2026, 12, 1))), ws.db.read() as s:
+        assert daily_report(s, DAY).unit_reports["as_of"] == "2026-11-30 24:00"
 
 
 def test_only_the_office_configures_and_cutoffs_are_checked(ws: Workspace, units: dict[str, tuple[int, Actor]]) -> None:

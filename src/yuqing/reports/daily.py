@@ -199,9 +199,22 @@ def _unit_reports(session: Session, report: DailyReport, day: date, as_of: datet
         if unit_id not in duty_ids:
             others[name] += 1
     counts = Counter(u["state"] for u in units)
+    # The daily report is made at 16:30, before the 17:00 cut-off: say as of when, and name who has not
+    # submitted yet (not "missing": the cut-off job reminds them, and a regenerated report counts them).
+    end = day_window(day)[1]
+    at = "24:00" if as_of >= end else _cst(as_of, "%H:%M")
+    for u in units:
+        if u["state"] == "pending":
+            u["state_label"] = f"截至{at}未报送"
+    pending = [u["unit"] for u in units if u["state"] == "pending"]
     report.unit_reports = {"available": True, "units": units, "others": [asdict(c) for c in _ranked(others)],
                            "on_time": counts["on_time"], "late": counts["late"], "missing": counts["missing"],
-                           "pending": counts["pending"], "note": UNIT_REPORTS_EXPLAINED}
+                           "pending": counts["pending"], "note": UNIT_REPORTS_EXPLAINED,
+                           "as_of_time": at, "as_of": _cst(as_of) if as_of < end else f"{day.isoformat()} 24:00",
+                           "pending_units": pending,
+                           "pending_note": (f"本节按 {at} 的报送情况统计，尚未到截止时间的单位列为“截至{at}未报送”；截止时仍未报送的，"
+                                            "由截止检查提醒并告知办公室，重新生成的日报和月统计计为未报送。")
+                           if pending else ""}
 
 
 def _items_and_events(session: Session, report: DailyReport, start: datetime, end: datetime,

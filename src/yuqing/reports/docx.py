@@ -185,15 +185,19 @@ def daily_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes
     _para(doc, "七、各单位直报情况", H1_FONT)
     ur = r["unit_reports"]
     if ur.get("available"):
-        _para(doc, f"每日报送单位 {len(ur['units'])} 个：按时报送 {ur['on_time']} 个，迟报 {ur['late']} 个，"
-                   f"未报送 {ur['missing']} 个" + (f"，未到截止时间 {ur['pending']} 个" if ur["pending"] else "") + "。",
-              indent=True)
+        when = f"截至 {ur['as_of']}（北京时间），" if ur.get("as_of") else ""
+        waiting = (f"，截至{ur.get('as_of_time', '')}未报送（未到截止时间）{ur['pending']} 个："
+                   + "、".join(ur.get("pending_units", [])) if ur["pending"] else "")
+        _para(doc, f"{when}每日报送单位 {len(ur['units'])} 个：按时报送 {ur['on_time']} 个，迟报 {ur['late']} 个，"
+                   f"未报送 {ur['missing']} 个{waiting}。", indent=True)
         _table(doc, ["单位", "截止时间", "状态", "报送次数", "其中报送信息", "首次报送"],
                [[u["unit"], u["cutoff"], u["state_label"] + ("（今日无舆情）" if u["nothing"] else ""),
                  u["submissions"], u["items"], u["first_at"] or "—"] for u in ur["units"]])
         if ur["others"]:
             _para(doc, "其他单位直报：" + "；".join(f"{c['name']} {c['count']} 条" for c in ur["others"]) + "。",
                   indent=True)
+        if ur.get("pending_note"):
+            _para(doc, ur["pending_note"], indent=True)
         _para(doc, ur["note"], indent=True)
     else:
         _para(doc, f"【待建】{ur['note']}", indent=True)

@@ -74,7 +74,9 @@ def daily_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
         _sheet(wb, "单位直报", mark, ["单位", "截止时间", "状态", "报送次数", "其中报送信息", "首次报送", "今日无舆情"],
                [[u["unit"], u["cutoff"], u["state_label"], u["submissions"], u["items"], u["first_at"] or "",
                  "是" if u["nothing"] else ""] for u in ur["units"]]
-               + [[f"{c['name']}（非每日报送单位）", "", "", c["count"], c["count"], "", ""] for c in ur["others"]])
+               + [[f"{c['name']}（非每日报送单位）", "", "", c["count"], c["count"], "", ""] for c in ur["others"]]
+               + ([[f"统计截至 {ur['as_of']}", "", "", "", "", "", ""]] if ur.get("as_of") else [])
+               + ([[ur["pending_note"], "", "", "", "", "", ""]] if ur.get("pending_note") else []))
     else:
         _sheet(wb, "单位直报（待建）", mark, ["说明"], [[ur["note"]]])
     wb.properties.creator = cell_text(who)
