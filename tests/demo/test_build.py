@@ -311,3 +311,34 @@ def test_demo_flooding_was_reported_to_the_city_once(demo) -> None:  # type: ign
     again, _ = build_demo(ws.path)
     with again.db.read() as s:
         assert s.execute(select(func.count(EventForward.id))).scalar_one() == 1
+
+
+def test_demo_own_channels_lack_approval_mismatch_unsigned_and_filings(demo) -> None:  # type: ignore[no-untyped-def]
+    """R-PUBLISH in the demo: channels in every admission state (the registry's clean-up list names those without
+    approval or owner), one live article differing from its signed text with the alert and the diff, one article
+    nobody signed, statements filed (by hand and with the case replies)."""
+    from collections import Counter
+
+    from yuqing.actions.actors import seed_actor
+    from yuqing.publish.live import side_by_side
+    from yuqing.publish.registry import channel_rows
+    from yuqing.store.tables import Notification
+    from yuqing.store.tables_publish import Publication, StatementFiling
+
+    ws, _, _ = demo
+    with ws.db.read() as s:
+        rows = channel_rows(s, seed_actor(ws))
+        pubs = list(s.execute(select(Publication)).scalars())
+        alert = s.execute(select(Notification).where(Notification.kind == "publication.mismatch")).scalars().first()
+        filed = Counter(f.kind for f in s.execute(select(StatementFiling)).scalars())
+    states = Counter(r.admission for r in rows)
+    assert all(states[a] >= 2 for a in ("approved", "applied", "rejected", "closed", "none")), states
+    lacking = [r.name for r in rows if any(w.startswith("未经准入") for w in r.cleanup)]
+    assert len(lacking) >= 6 and any("无主办单位" in r.cleanup for r in rows)
+    assert {p.state for p in pubs} == {"draft", "approved", "rejected", "published"}
+    [edited] = [p for p in pubs if p.live_check == "mismatch"]
+    assert sum(p.live_check == "match" for p in pubs) >= 2
+    assert alert is not None and alert.link == f"/publications/{edited.id}/diff" and "赵强" in alert.body
+    assert any(r.op != "equal" for r in side_by_side(edited.text, edited.live_text or ""))
+    assert sum(r.counts.get("unsigned", 0) for r in rows) == 1
+    assert filed["spokesperson"] >= 1 and filed["statement"] >= 1 and filed["reply"] >= 2

@@ -169,5 +169,11 @@ def _case_library(ws: Workspace, progress: Any) -> None:
 
 
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
+def _channels(ws: Workspace, progress: Any) -> None:
+    from yuqing.publish.demo import demo_step
+
+    demo_step(ws, progress)
+
+
 DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _windows, _reports,
-              _case_library]
+              _case_library, _channels]

@@ -126,6 +126,13 @@ AUDIT_LABELS: dict[str, str] = {
     "direct.duty_set": "设置每日报送单位",
     "direct.duty_remove": "移出每日报送名单",
     "direct.cutoff_check": "每日报送截止检查",
+    # own channels (R-PUBLISH): registry, admission, sign-off, filings
+    "channel.add": "登记网站或账号", "channel.update": "修改网站或账号登记", "channel.apply": "提交准入申请",
+    "channel.approve": "准入", "channel.reject": "不予准入", "channel.close": "关停网站或账号",
+    "channel.record_posts": "记录渠道上的发布", "publication.draft": "起草发布稿件", "publication.sign": "签发稿件",
+    "publication.reject": "退回稿件", "publication.redraft": "修改退回的稿件", "publication.publish": "登记稿件发布",
+    "publication.live_check": "核对发布页面与签发稿", "statement.file": "申报备案", "statement.approve": "审批备案",
+    "statement.reject": "备案不予通过",
 }
 
 OBJECT_LABELS: dict[str, str] = {
@@ -135,6 +142,7 @@ OBJECT_LABELS: dict[str, str] = {
     "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警", "alert_silence": "预警静默",
     "report": "报告", "duty_roster": "值班表", "duty_shift": "值班班次", "special_report": "舆情专报",
     "direct_report": "舆情直报", "direct_report_day": "每日报送",
+    "channel": "网站或账号", "publication": "发布稿件", "statement_filing": "声明备案",
 }
 
 # Detail fields, in the order they read best; fields not listed are shown after, still labelled.
@@ -172,6 +180,12 @@ DETAIL_LABELS: dict[str, str] = {
     "duplicate": "并入已采集信息", "urgency": "紧急程度", "files": "截图（哈希）", "cutoff_time": "每日报送截止时间",
     "missing": "未报送单位", "intervals": "采集间隔变化（秒）", "source": "信息源", "duty": "值班安排",
     "missed_start": "开启未被及时记录", "contact_id": "沟通记录", "venue": "沟通平台", "q": "关键词", "year": "年份",
+    # own channels (R-PUBLISH)
+    "owner_unit_id": "主办单位", "feed_url": "订阅或列表页", "cadence": "更新频率", "responsible_person": "负责人",
+    "administrator": "管理员", "application_id": "准入申请", "attachments": "附件（哈希）", "channel": "网站或账号",
+    "content_sha256": "签发文本哈希", "uploader": "上传人", "answers_for": "负责内容", "outcome": "核对结果",
+    "live_sha256": "页面文本哈希", "signed_sha256": "签发文本哈希", "seen": "发现文章数", "unsigned": "未经签发的文章",
+    "event_ids": "事件", "case_ids": "案件", "report_type": "报告类型",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
@@ -179,7 +193,7 @@ _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "aut
               "early_warning", "delivered", "retry", "missed_start"}
 _TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at"}
 _STATE_KEYS = {"from_state", "to_state"}
-_UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids"}
+_UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids", "owner_unit_id"}
 KIND_VALUES: dict[str, str] = {
     # reports
     "daily": "网络舆情日报告表", "monthly": "月统计", "quarterly": "季通报", "yearly": "年度考核", "special": "舆情专报",
@@ -203,6 +217,9 @@ KIND_VALUES: dict[str, str] = {
     "regular": "日常值班",
     # direct reports (舆情直报)
     "direct": "舆情直报", "text": "文字直报", "link": "链接直报", "screenshot": "截图直报", "nothing": "今日无舆情",
+    # own channels (R-PUBLISH)
+    "website": "政府网站", "weibo": "政务微博", "wechat": "微信公众号", "app": "政务客户端", "video": "短视频账号",
+    "leader": "领导干部实名账号", "spokesperson": "新闻发言人发布",
 }
 LEVEL_VALUES = {"office": "办公室督办", "leader": "领导督办"}
 

@@ -91,7 +91,7 @@ def draft_publication(tx: Tx, channel_id: int, *, title: str, text: str, uploade
                       uploader_id=uid, uploader_name=uname, fictional=fictional)
     tx.session.add(pub)
     tx.session.flush()
-    tx.audit("publication.draft", "publication", pub.id, channel_id=ch.id, title=title,
+    tx.audit("publication.draft", "publication", pub.id, channel=ch.name, title=title,
              content_sha256=pub.content_sha256, uploader=uname)
     if ch.owner_unit_id is not None:
         tx.notify(f"unit:{ch.owner_unit_id}", "publication.to_sign", f"稿件待签发：{title}",
@@ -114,7 +114,7 @@ def sign_publication(tx: Tx, pub_id: int, *, approve: bool, note: str = "") -> P
     pub.content_sha256 = content_sha256(pub.text)
     pub.signed_by_id, pub.signed_by_name, pub.signed_at = tx.actor.user_id, tx.actor.name, utcnow()
     pub.review_note = note.strip()
-    tx.audit("publication.sign" if approve else "publication.reject", "publication", pub.id, channel_id=ch.id,
+    tx.audit("publication.sign" if approve else "publication.reject", "publication", pub.id, channel=ch.name,
              content_sha256=pub.content_sha256, note=pub.review_note,
              answers_for="签发内容" if approve else "")
     if approve and pub.uploader_id is not None:
@@ -151,7 +151,7 @@ def record_published(tx: Tx, pub_id: int, *, url: str) -> Publication:
     pub.live_url = check_url(url, "发布页面网址")
     pub.state = step(PUBLICATION, pub.state, "publish", PUBLICATION_LABELS)
     pub.published_at, pub.live_check = utcnow(), "pending"
-    tx.audit("publication.publish", "publication", pub.id, channel_id=ch.id, url=pub.live_url,
+    tx.audit("publication.publish", "publication", pub.id, channel=ch.name, url=pub.live_url,
              answers_for="发布内容与签发稿一致")
     return pub
 
