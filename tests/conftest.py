@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,19 @@ PG_URL = os.environ.get("YUQING_TEST_DATABASE_URL")
 
 def _psycopg(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Layout checks (does every page fit a 390-px phone, does the menu fold) measure CSS on pages whose
+    data the demo fixes; which database served the data changes nothing there, and they are the slowest
+    browser walks. The PostgreSQL suite still loads every page as every role (tests/web/test_smoke.py)
+    and drives the phone forms that write."""
+    if not PG_URL:
+        return
+    skip = pytest.mark.skip(reason="layout check: the same on every database, run in the SQLite suite")
+    for item in items:
+        if item.get_closest_marker("layout"):
+            item.add_marker(skip)
 
 
 _templates: set[str] = set()
@@ -97,9 +111,23 @@ def demo_profile() -> DistrictProfile:
     return DistrictProfile.from_dict(json.loads(resources.files("yuqing.demo").joinpath("profile.json").read_text("utf-8")))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database file migrated once per run. Migrating a fresh file takes about 0.2 s, copying this
+    one about a fiftieth of that; most tests start from an empty migrated workspace."""
+    folder = tmp_path_factory.mktemp("migrated") / "ws"
+    if not PG_URL:
+        init_workspace(folder).db.dispose()
+    return folder / "yuqing.db"
+
+
 @pytest.fixture
-def ws(tmp_path: Path, database_url: str, demo_profile: DistrictProfile) -> Iterator[Workspace]:
+def ws(tmp_path: Path, database_url: str, demo_profile: DistrictProfile,
+       migrated_sqlite: Path) -> Iterator[Workspace]:
     """A migrated workspace with the demo district's profile and no rows but the roles."""
+    if not PG_URL:
+        (tmp_path / "ws").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_sqlite, tmp_path / "ws" / "yuqing.db")
     workspace = init_workspace(tmp_path / "ws", demo_profile)
     yield workspace
     workspace.db.dispose()

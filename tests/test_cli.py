@@ -1,4 +1,5 @@
-"""The CLI through a real subprocess, as a newcomer would use it."""
+"""The CLI as a newcomer would use it: the first test and `up` start the real command in a subprocess; the
+others run the same command in-process (tests/cli_runner.py), which spares a 1.5 s interpreter start each."""
 
 from __future__ import annotations
 
@@ -11,21 +12,28 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import Ran, run_cli
+
 PG = os.environ.get("YUQING_TEST_DATABASE_URL")
 
 
-def yuqing(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
+def command(*args: str) -> subprocess.CompletedProcess:
+    """The real `yuqing` command in a new interpreter (SQLite workspace)."""
+    full_env = {**os.environ}
     full_env.pop("YUQING_DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "yuqing.cli", *args], capture_output=True, text=True,
-                          env=full_env, input=input, timeout=120)
+                          env=full_env, timeout=120)
+
+
+def yuqing(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Ran:
+    return run_cli(*args, env={"YUQING_DATABASE_URL": None, **(env or {})}, input=input)
 
 
 def test_init_with_district_then_profile_show(tmp_path: Path) -> None:
     ws = tmp_path / "w"
-    r = yuqing("init", str(ws), "--district", "章贡区")
+    r = command("init", str(ws), "--district", "章贡区")
     assert r.returncode == 0, r.stderr
-    shown = yuqing("--workspace", str(ws), "profile", "show")
+    shown = command("--workspace", str(ws), "profile", "show")
     assert shown.returncode == 0, shown.stderr
     profile = json.loads(shown.stdout)
     assert profile["city"] == "赣州市" and profile["district"] == "章贡区"

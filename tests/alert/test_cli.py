@@ -1,14 +1,10 @@
-"""The alerts CLI contract, through the real `yuqing` command in a subprocess (as checks outside the suite
-run it): channel add and rule add print the id, run sends what is due, log --json prints one object per
+"""The alerts CLI contract, through the `yuqing` command (in-process, tests/cli_runner.py; checks outside the
+suite run the same code as a command): channel add and rule add print the id, run sends what is due, log --json prints one object per
 message with the agreed fields; changes act as --as USERNAME or the workspace operator."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,17 +12,13 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.alert.servers import http_recorder, smtp_server
+from tests.cli_runner import Ran, run_cli
 from yuqing.store.tables import AuditEntry
 from yuqing.workspace import Workspace
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def yuqing(ws: Workspace, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("yuqing", path=str(Path(sys.executable).parent))
-    cmd = [exe] if exe else [sys.executable, "-c", "from yuqing.cli import main; main()"]
-    full = dict(os.environ, PYTHONPATH=str(ROOT / "src"), **env)
-    return subprocess.run([*cmd, "-w", str(ws.path), *args], capture_output=True, text=True, timeout=120, env=full)
+def yuqing(ws: Workspace, *args: str, **env: str) -> Ran:
+    return run_cli("-w", str(ws.path), *args, env=env)
 
 
 def test_alerts_cli_contract(ws: Workspace) -> None:

@@ -1,30 +1,23 @@
-"""The CLI contract checked from outside the test suite, through the real `yuqing` command in a
-subprocess: sources add prints the id, collect --once exits 0 even when a source fails, items list
+"""The CLI contract checked from outside the test suite, through the `yuqing` command (run
+in-process, tests/cli_runner.py): sources add prints the id, collect --once exits 0 even when a source fails, items list
 --json prints one object per line with the agreed fields."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import Ran, run_cli
+
 from .conftest import FixtureServer
 from .feeds import rss
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def yuqing(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("yuqing", path=str(Path(sys.executable).parent))
-    cmd = [exe] if exe else [sys.executable, "-c", "from yuqing.cli import main; main()"]
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), YUQING_WORKSPACE=str(ws))
-    env.pop("YUQING_DATABASE_URL", None)
-    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=120, env=env)
+def yuqing(ws: Path, *args: str) -> Ran:
+    return run_cli(*args, env={"YUQING_WORKSPACE": str(ws), "YUQING_DATABASE_URL": None})
 
 
 @pytest.mark.skipif(os.environ.get("YUQING_TEST_DATABASE_URL") is not None, reason="SQLite workspace only")

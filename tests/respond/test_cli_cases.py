@@ -1,19 +1,16 @@
-"""`yuqing cases open` and `cases show --json`, through a real subprocess (the contract checks outside the
-suite rely on): the id alone on the last line, the case as one JSON object, a named account always."""
+"""`yuqing cases open` and `cases show --json`, through the command run in-process (tests/cli_runner.py; the
+contract checks outside the suite rely on): the id alone on the last line, the case as one JSON object, a named account always."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 from tests import factories
+from tests.cli_runner import Ran, run_cli
 
 
-def yuqing(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "yuqing.cli", *args], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=120)
+def yuqing(*args: str) -> Ran:
+    return run_cli(*args)
 
 
 def test_open_assign_and_show(desk):
@@ -57,16 +54,12 @@ def test_without_as_the_workspace_operator_acts(desk, tmp_path):
     with desk.ws.db.write() as s:
         eid = factories.event(s, title="桃源镇路灯不亮", places=["桃源镇"], topics=["城管"]).id
     w = str(desk.ws.path)
-    env = {**os.environ, "YUQING_OPERATOR": "office"}
-    r = subprocess.run([sys.executable, "-m", "yuqing.cli", "-w", w, "cases", "open", "--event", str(eid)],
-                       capture_output=True, text=True, env=env, timeout=120)
+    r = run_cli("-w", w, "cases", "open", "--event", str(eid), env={"YUQING_OPERATOR": "office"})
     assert r.returncode == 0, r.stderr
     case_id = r.stdout.strip().splitlines()[-1]
     shown = json.loads(yuqing("-w", w, "cases", "show", case_id, "--json", "--as", "office").stdout)
     assert shown["history"][0]["actor"] == factories_office_name(desk)
-    env["YUQING_OPERATOR"] = "nobody"
-    r = subprocess.run([sys.executable, "-m", "yuqing.cli", "-w", w, "cases", "open", "--event", str(eid)],
-                       capture_output=True, text=True, env=env, timeout=120)
+    r = run_cli("-w", w, "cases", "open", "--event", str(eid), env={"YUQING_OPERATOR": "nobody"})
     assert r.returncode != 0 and "nobody" in r.stderr  # a named account that does not exist is refused
     assert init_workspace(tmp_path / "demo_like", demo=True).settings.operator == "office"
 

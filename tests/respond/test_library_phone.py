@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests import factories
 from tests.respond.test_library import _evaluated
 from tests.servers import serve
@@ -13,6 +15,7 @@ from yuqing.store.tables import Case
 from yuqing.web.app import create_app
 
 
+@pytest.mark.layout
 def test_library_and_case_page_fit_a_phone(desk) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests import factories
@@ -54,6 +55,7 @@ def test_a_unit_reports_from_a_phone(ws: Workspace, tmp_path: Path) -> None:
         browser.close()
 
 
+@pytest.mark.layout
 def test_the_windows_calendar_fits_a_phone(ws: Workspace, tmp_path: Path) -> None:
     from datetime import datetime, timedelta
 

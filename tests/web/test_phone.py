@@ -85,6 +85,7 @@ def _menu_pages(page) -> list[str]:  # type: ignore[no-untyped-def]
     return [h for h in hrefs if h and h.startswith("/")]
 
 
+@pytest.mark.layout
 @pytest.mark.parametrize("username", ROLES)
 def test_every_menu_page_fits_a_phone_and_the_menu_toggles(browser, demo_url: str, shots: Path,  # type: ignore[no-untyped-def]
                                                            username: str) -> None:
@@ -176,6 +177,7 @@ def test_a_unit_handler_signs_and_sends_feedback_with_a_photo_from_a_phone(brows
     context.close()
 
 
+@pytest.mark.layout
 @pytest.mark.parametrize("path", ["/", "/cases", "/admin/audit"])
 def test_the_wall_and_desk_widths_keep_the_full_menu(browser, demo_url: str, shots: Path, path: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport=WALL, locale="zh-CN")
@@ -190,6 +192,7 @@ def test_the_wall_and_desk_widths_keep_the_full_menu(browser, demo_url: str, sho
     context.close()
 
 
+@pytest.mark.layout
 @pytest.mark.parametrize("viewport", [PHONE, WALL], ids=["390", "1440"])
 def test_the_alert_editors_fit_a_phone_and_a_wall(browser, demo_url: str, shots: Path, viewport: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
     """预警设置 (the rule and channel editors, reached from 预警中心) and 通知设置 fit both widths, and a
