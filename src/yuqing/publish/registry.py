@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.actions import Tx, action
 from yuqing.domain.roles import Actor, PermissionDenied
+from yuqing.publish.order_states import ACTIVE as ACTIVE_ORDERS
 from yuqing.publish.states import ADMISSION_LABELS, CADENCES, CHANNEL_KINDS
 from yuqing.store.repositories.cases import NotFound
 from yuqing.store.tables import Unit
@@ -201,7 +202,7 @@ def channel_rows(s: Session, actor: Actor, channel_ids: list[int] | None = None,
                                   .group_by(ChannelFinding.channel_id, ChannelFinding.kind)):
         counts.setdefault(cid, {})[kind] = n
     for cid, n in s.execute(select(CorrectionOrder.channel_id, func.count())
-                            .where(CorrectionOrder.state != "confirmed").group_by(CorrectionOrder.channel_id)):
+                            .where(CorrectionOrder.state.in_(ACTIVE_ORDERS)).group_by(CorrectionOrder.channel_id)):
         counts.setdefault(cid, {})["open_orders"] = n
     for cid, n in s.execute(select(Publication.channel_id, func.count())
                             .where(Publication.state == "draft").group_by(Publication.channel_id)):

@@ -53,6 +53,7 @@ ROUTERS = [
     "yuqing.web.pages.windows",
     "yuqing.web.pages.library",
     "yuqing.web.pages.reports",
+    "yuqing.web.pages.channel_pages",  # /channels/orders and /channels/words before /channels/{channel_id}
     "yuqing.web.pages.publish",
     "yuqing.web.api.push",
     "yuqing.web.api.cases",  # before api.routes: /api/cases/board must not match /api/cases/{case_id}
