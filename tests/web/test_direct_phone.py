@@ -69,7 +69,18 @@ def test_the_windows_calendar_fits_a_phone(ws: Workspace, tmp_path: Path) -> Non
         src = factories.source(s, "示例区政务论坛（一个很长的信息源名称用来检查换行）", kind="rss", url="http://127.0.0.1:9/r").id
     start: datetime = utcnow() + timedelta(days=3)
     plan_window(ws, factories.ADMIN, "2027年中考（全区考点周边）", start, start + timedelta(days=2), [src],
-                ["中考", "考场", "泄题", "交通管制"], 120)
+                ["中考", "考场", "泄题", "交通管制"], 120, ["adm"])
+    from yuqing.actions.actors import jobs_actor
+    from yuqing.clock import frozen
+    from yuqing.collect.schedule import switch_windows
+
+    past = utcnow() - timedelta(days=3)  # an exam day a few days ago: its history (已开启, 已结束) on the page
+    with frozen(past - timedelta(days=1)):
+        plan_window(ws, factories.ADMIN, "高考艺术类专业统考（本区考点，时间较长的名称）", past, past + timedelta(hours=10),
+                    [src], ["艺考"], 60, ["adm"])
+    for moment in (past, past + timedelta(hours=10)):
+        with frozen(moment + timedelta(seconds=40)):
+            switch_windows(ws, jobs_actor(ws))
     with serve(create_app(ws)) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True).new_page()
@@ -80,6 +91,7 @@ def test_the_windows_calendar_fits_a_phone(ws: Workspace, tmp_path: Path) -> Non
         page.wait_for_url(url + "/")
         page.goto(url + "/windows")
         assert "2027年中考" in page.locator("#calendar").inner_text()
+        assert "已结束" in page.locator("#ended").inner_text() and "值班安排" in page.locator("#ended").inner_text()
         wide = page.evaluate(OVERFLOW_JS)
         assert wide["scroll"] <= PHONE["width"] and not wide["wide"], wide
         page.screenshot(path=str(tmp_path / "windows-phone.png"), full_page=True)
