@@ -3,6 +3,8 @@ what they chose, once each (aiosmtpd), to members of the notification's audience
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -51,3 +53,47 @@ def test_a_person_chooses_e_mail_for_some_kinds_and_gets_each_once(ws: Workspace
     r = app_client.post("/settings/notifications", data={"csrf_token": token, "k.alert.fired": "email",
                                                          "k.case.overdue": "email"}, follow_redirects=True)
     assert "通知设置没有变化" in r.text
+
+
+def test_the_office_chooses_which_reports_go_to_which_channels(ws: Workspace, app_client: TestClient) -> None:
+    from datetime import date
+
+    from yuqing.clock import CHINA, frozen
+    from yuqing.domain.roles import Actor
+    from yuqing.reports.store import generate_daily
+
+    with ws.db.write() as s:
+        factories.user(s, "office1", "office")
+        factories.user(s, "analyst1", "analyst")
+        mail = factories.alert_channel(s, "email", "office@district.example", name="办公室邮箱")
+        robot = factories.alert_channel(s, "wecom", "http://127.0.0.1:9/robot", name="值班群")
+        mail_id, robot_id = mail.id, robot.id
+    token = login(app_client, "analyst1")
+    page = app_client.get("/settings/notifications")
+    assert "报告发送渠道" not in page.text  # the district's routes are the office's and the admin's
+    assert app_client.post("/settings/report-channels", data={"csrf_token": token}).status_code == 403
+    app_client.post("/logout", data={"csrf_token": token})
+    token = login(app_client, "office1")
+    page = app_client.get("/settings/notifications")
+    assert "报告发送渠道（全区）" in page.text and "未调整时，日报发往所有电子邮件渠道" in page.text
+    assert f'value="daily:{mail_id}" checked' in page.text and f'value="daily:{robot_id}" checked' not in page.text
+    r = app_client.post("/settings/report-channels", follow_redirects=True, data={
+        "csrf_token": token, "route": [f"daily:{robot_id}", f"special:{robot_id}", f"monthly:{mail_id}", "bogus:x"]})
+    assert "已保存报告发送渠道：网络舆情日报告表不再发往“办公室邮箱”；网络舆情日报告表发往“值班群”" in r.text
+    assert f'value="daily:{mail_id}" checked' not in r.text and f'value="special:{robot_id}" checked' in r.text
+    r = app_client.post("/settings/report-channels", follow_redirects=True, data={
+        "csrf_token": token, "route": [f"daily:{robot_id}", f"special:{robot_id}", f"monthly:{mail_id}"]})
+    assert "报告发送渠道没有变化" in r.text
+    with ws.db.read() as s:
+        [entry] = list(s.execute(select(AuditEntry).where(AuditEntry.action == "report.routes")).scalars())
+    assert len(entry.detail["changes"]) == 4
+    with frozen(datetime(2026, 11, 21, 16, 31, tzinfo=CHINA)):  # the report queued for the robot (down: retried)
+        generate_daily(ws, Actor(None, "系统任务", "jobs"), date(2026, 11, 21), notify=True)
+        from yuqing.reports.deliver import send_due
+
+        assert send_due(ws) == {"retrying": 1}
+    page = app_client.get("/reports")
+    assert "报告发送记录" in page.text and "发送失败，等待重试" in page.text and "值班群" in page.text
+    assert "无法连接 127.0.0.1:9" in page.text
+    daily = app_client.get("/reports/daily/2026-11-21")
+    assert "发送记录" in daily.text and "值班群" in daily.text

@@ -100,12 +100,47 @@ def read_all(viewer: CsrfViewer, ws: WorkspaceDep, kind: Annotated[str, Form()] 
 
 @router.get("/settings/notifications")
 def settings_page(request: Request, viewer: CurrentViewer, session: DbSession) -> object:
-    """通知设置: for each kind, the inbox only or also e-mail (to the address on the account)."""
+    """通知设置: for each kind, the inbox only or also e-mail (to the address on the account); for those who
+    manage the alert channels, also 报告发送渠道 (which reports go to which channels, for the whole district)."""
     from yuqing.alert.notify_email import preferences
 
     assert viewer.actor.user_id is not None
     return render(request, "notifications/settings.html", prefs=preferences(session, viewer.actor.user_id),
-                  kinds=KINDS, email=viewer.user.email or "")
+                  kinds=KINDS, email=viewer.user.email or "", **_report_routes(session, viewer))
+
+
+def _report_routes(session: DbSession, viewer: Viewer) -> dict[str, object]:
+    from yuqing.domain.alerts import CHANNEL_KINDS
+    from yuqing.domain.messages import REPORT_TYPES
+    from yuqing.reports.deliver import route_table
+
+    if not viewer.actor.can("alerts.manage"):
+        return {"report_types": {}}
+    channels, table = route_table(session)
+    return {"report_types": REPORT_TYPES, "route_channels": channels, "channel_kinds": CHANNEL_KINDS,
+            "routes_on": {f"{t}:{c}" for (t, c), on in table.items() if on}}
+
+
+# A page's form, not an API operation: kept out of the OpenAPI schema (the /docs page's Swagger UI stops
+# rendering operations after /events once the schema has a 146th operation; see the session report).
+@router.post("/settings/report-channels", include_in_schema=False)
+async def report_channels_save(request: Request, viewer: CsrfViewer, ws: WorkspaceDep) -> object:
+    """报告发送渠道: the ticked pairs of report type and channel go out, every other one not (audited)."""
+    from yuqing.domain.messages import REPORT_TYPES
+    from yuqing.reports.deliver import set_routes
+    from yuqing.web.deps import redirect_with_flash
+
+    if not viewer.actor.can("alerts.manage"):
+        raise PermissionDenied("只有领导小组办公室和系统管理员可以设置报告发送渠道")
+    form = await request.form()
+    chosen = set()
+    for value in form.getlist("route"):
+        kind, _, channel = str(value).partition(":")
+        if kind in REPORT_TYPES and channel.isdigit():
+            chosen.add((kind, int(channel)))
+    changed = set_routes(ws, viewer.actor, chosen)
+    return redirect_with_flash("/settings/notifications#report-channels",
+                               "已保存报告发送渠道：" + "；".join(changed) if changed else "报告发送渠道没有变化")
 
 
 @router.post("/settings/notifications")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 
 from yuqing.clock import now_local
+from yuqing.reports.deliver import sent_log
 from yuqing.reports.html import daily_body, period_body
 from yuqing.reports.pdf import PdfUnavailable, soffice
 from yuqing.reports.render import FORMATS, MEDIA_TYPES, filename, period_filename, render_daily, render_period
@@ -41,7 +42,8 @@ ReportWriter = Annotated[Viewer, require_permission("reports.write")]
 def reports_page(request: Request, viewer: ReportReader, ws: WorkspaceDep, session: DbSession) -> object:
     """Every stored daily report, newest first; analysts can generate one for any past day."""
     return render(request, "reports/list.html", reports=list_reports(session), periodic=_periodic(session),
-                  today=now_local().date().isoformat(), report_time=ws.settings.daily_report_time)
+                  today=now_local().date().isoformat(), report_time=ws.settings.daily_report_time,
+                  deliveries=sent_log(session, limit=30))
 
 
 @router.post("/reports/daily", dependencies=[Depends(check_csrf)])
@@ -69,7 +71,7 @@ def daily_page(request: Request, day: str, viewer: ReportReader, session: DbSess
     stored = _stored(session, day)
     body = daily_body(stored.figures, links=True, charts=f"/reports/daily/{day}/charts.json")
     return render(request, "reports/daily.html", report=stored, figures=stored.figures, body=body,
-                  pdf=soffice() is not None)
+                  pdf=soffice() is not None, deliveries=sent_log(session, "daily", stored.id))
 
 
 def _bars(rows: list[dict[str, Any]], colour: str) -> dict[str, Any]:
@@ -156,7 +158,8 @@ def period_page(request: Request, kind: str, period: str, viewer: ReportReader, 
     stored = _period_stored(session, kind, period)
     base = f"/reports/{kind}/{period}"
     return render(request, "reports/period.html", report=stored, figures=stored.figures, kind_label=PERIOD_KINDS[kind],
-                  body=period_body(stored.figures, links=True, base=base), base=base, pdf=soffice() is not None)
+                  body=period_body(stored.figures, links=True, base=base), base=base, pdf=soffice() is not None,
+                  deliveries=sent_log(session, kind, stored.id))
 
 
 @router.get("/reports/{kind}/{period}/cases")

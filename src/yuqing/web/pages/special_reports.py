@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 
 from yuqing.reports.config import load_report_config
+from yuqing.reports.deliver import routed, sent_log
 from yuqing.reports.html import special_body
 from yuqing.reports.pdf import PdfUnavailable, soffice
 from yuqing.reports.render import FORMATS, MEDIA_TYPES, render_special, special_filename
@@ -96,7 +97,9 @@ def _page(request: Request, ws: Any, session: Any, view: SpecialView, version: i
     return render(request, "reports/special.html", status, report=view, doc=doc, body=special_body(doc, links=True),
                   current=doc["version"] == view.version, may_approve=may_approve, error=error,
                   form=form or {"summary": view.get().summary, "suggestion": view.get().suggestion},
-                  recipients=recipients, pdf=soffice() is not None, draft=DRAFT, approved=APPROVED)
+                  recipients=recipients, pdf=soffice() is not None, draft=DRAFT, approved=APPROVED,
+                  channels=[c.name for c in routed(session, "special")],
+                  deliveries=sent_log(session, "special", view.id))
 
 
 @router.get("/reports/special/{report_id}")
