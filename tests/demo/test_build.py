@@ -183,6 +183,9 @@ def test_demo_shows_daily_reports_a_monthly_bulletin_and_an_approved_special_rep
     figures = monthly[0].figures
     assert any(r["formula"].startswith("按期签收率 = 按期签收 ") for u in figures["units"] for r in u["rates"])
     assert sum(u["counts"]["received"] for u in figures["units"]) >= 5
+    # 按期报送率 of the daily-reporting units (their cut-offs passed this month so far).
+    submit = next(r for r in figures["total"]["rates"] if r["key"] == "submit_rate")
+    assert submit["formula"].startswith("按期报送率 = 按期报送 ") and "应报送" in submit["formula"]
     assert sum(u["counts"]["closed_confirmed"] + u["counts"]["closed_reported"] for u in figures["units"]) >= 1
     assert len(specials) == 1
     special = specials[0]
