@@ -159,6 +159,15 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
     direct.report_item(ws, d.handler, direct.Draft(text="桃源镇某工地塔吊倾斜，网友拍视频转发", urgency="urgent"))
     direct_duty.set_duty(ws, d.office, d.labour, "00:00")
     run_task(ws, "direct.cutoff")
+    # 重点时段: a planned window with its duty arrangement switches on and off; the office and the person on duty
+    # are told each time by the window job.
+    from yuqing.collect.sources import plan_window
+
+    opens = utcnow() + timedelta(days=1)
+    plan_window(ws, factories.ADMIN, "2027年中考", opens, opens + timedelta(hours=9), duty=["analyst"])
+    for moment in (opens, opens + timedelta(hours=9)):
+        with frozen(moment + timedelta(seconds=40)):
+            run_task(ws, "collect.windows")
     # Own channels (R-PUBLISH): an application reviewed, a draft to sign and signed for its uploader, a live page
     # that differs from the signed text, an article never signed, a statement filed for approval.
     from tests.collect.conftest import FixtureServer
@@ -255,6 +264,8 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == "/publications" and "未经签发的发布（1）" in r.text
             elif re.match(r"^/filings/\d+$", n.link or ""):  # a statement filed for approval
                 assert path == n.link and "关于欠薪问题的情况通报" in r.text and "审批" in r.text
+            elif (n.link or "").startswith("/windows#"):  # a window switched on or off: the calendar with it
+                assert path == "/windows" and "2027年中考" in r.text and "已开启" in r.text
             elif (n.link or "").startswith("/direct-reports"):  # the daily submissions: the 舆情直报 page
                 assert path == "/direct-reports" and "舆情直报" in r.text and "今日" in r.text
             else:  # no page of its own for this reader: the notification itself, in Chinese

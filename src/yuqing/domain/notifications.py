@@ -53,6 +53,7 @@ KINDS: dict[str, str] = {
     "direct.urgent": "紧急直报",
     "direct.reminder": "每日报送提醒",
     "direct.missing": "未按时报送的单位",
+    "collect.window": "重点时段监测开启与结束",
     "channel.application": "准入申请待审核",
     "channel.admission": "准入审核结果",
     "publication.to_sign": "稿件待签发",
