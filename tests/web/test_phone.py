@@ -21,7 +21,10 @@ WALL = {"width": 1440, "height": 900}
 ROLES = ["admin", "analyst", "office", "leader", "spokesperson", "qingshi", "qingshi_lead"]
 # One detail page of each kind, reached from the list pages, so detail layouts are checked too.
 DETAIL = re.compile(r"^/((cases|events|items|sources)/\d+|reports/daily/\d{4}-\d\d-\d\d"
-                    r"|reports/(monthly|quarterly|yearly)/[0-9Q-]+|reports/special(/\d+)?)$")
+                    r"|reports/(monthly|quarterly|yearly)/[0-9Q-]+|reports/special(/\d+)?"
+                    r"|channels/\d+/admission|publications(/\d+(/diff)?)?|filings(/\d+)?)$")
+# Pages counted apart by their shape (a list and its detail pages): reports, own channels' sign-off and filings.
+BY_SHAPE = ("/reports/", "/publications", "/filings")
 # Width of the page as laid out, and the elements sticking out of it (named, to fix them).
 OVERFLOW_JS = """() => {
   const w = document.documentElement.clientWidth;
@@ -129,7 +132,7 @@ def test_every_menu_page_fits_a_phone_and_the_menu_toggles(browser, demo_url: st
         assert fit["scroll"] <= PHONE["width"], f"{username} {path}: page {fit['scroll']} px wide: {fit['wide']}"
         for href in page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))"):
             # One of each kind; each kind of report (daily, monthly, special list, special report) counts apart.
-            kind = (re.sub(r"\d", "0", href) if href.startswith("/reports/") else href.split("/")[1]) \
+            kind = (re.sub(r"\d", "0", href) if href.startswith(BY_SHAPE) else href.split("/")[1]) \
                 if DETAIL.match(href or "") else None
             if kind and kind not in details:
                 details.add(kind)
