@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests import factories
 from tests.web.conftest import login
 from yuqing.clock import CHINA, frozen
+from yuqing.collect import sources
+from yuqing.store.tables import Notification, User
 from yuqing.workspace import Workspace
 
 NOW = datetime(2027, 5, 20, 9, 0, tzinfo=CHINA)
@@ -47,6 +50,17 @@ def test_an_admin_plans_an_exam_window_and_the_analyst_sees_it(app_client: TestC
         app_client.cookies.clear()
         login(app_client, "analyst1")
         assert "进行中" in app_client.get("/windows").text
+        app_client.cookies.clear()
+        token = login(app_client, "admin1")
+        [window] = sources.windows_list(ws)
+        r = app_client.post(f"/windows/{window['id']}/end", data={"csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303
+        page = app_client.get("/windows").text
+        assert "已提前结束该监测时段" in page and "<b>已提前结束</b>" in page[page.index('id="ended"'):]
+        with ws.db.read() as s:
+            song = s.execute(select(User.id).where(User.username == "zhiban_song")).scalar_one()
+            told = s.execute(select(Notification.audience).where(Notification.kind == "collect.window")).scalars()
+            assert sorted(told) == ["office", f"user:{song}"]
         app_client.cookies.clear()
         login(app_client, "unit1")
         assert app_client.get("/windows").status_code == 403

@@ -188,6 +188,8 @@ def close_windows(tx: Tx, window_id: int | None = None) -> int:
         w.switched_off_at = now
         tx.audit(f"collect.{w.kind}_off", "monitoring_window", w.id, started_at=w.starts_at,
                  sources=list(w.source_ids or []))
+        if w.kind == "planned":  # the office and the people on duty learn it ended early, and by whom
+            _tell(tx, w, f"重点时段监测已提前结束：{w.name}", f"{tx.actor.name} 提前结束，已恢复常规采集。")
     return len(windows)
 
 
