@@ -38,8 +38,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _templates: set[str] = set()
 
 
-def reset_postgres(url: str) -> None:
-    """Make the test database a fresh, migrated, empty workspace database.
+def reset_postgres(url: str, template: str | None = None) -> None:
+    """Make the test database a fresh, migrated, empty workspace database (or a copy of `template`, a
+    database of the same server).
 
     It is cloned from a template database (`<name>_tpl`) that is migrated once per test run: dropping
     the schema and migrating anew for every test cost about a second each on PostgreSQL, most of the
@@ -49,21 +50,22 @@ def reset_postgres(url: str) -> None:
 
     target = make_url(_psycopg(url))
     name = target.database
-    template = f"{name}_tpl"
+    template_name = f"{name}_tpl"
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             if url not in _templates:
                 collate, ctype = conn.execute(text(
                     "SELECT datcollate, datctype FROM pg_database WHERE datname = :n"), {"n": name}).one()
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
-                conn.execute(text(f"CREATE DATABASE \"{template}\" TEMPLATE template0 ENCODING 'UTF8' "
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{template_name}" WITH (FORCE)'))
+                conn.execute(text(f"CREATE DATABASE \"{template_name}\" TEMPLATE template0 ENCODING 'UTF8' "
                                   f"LC_COLLATE '{collate}' LC_CTYPE '{ctype}'"))
-                _migrate_template(str(target.set(database=template).render_as_string(hide_password=False)))
+                _migrate_template(str(target.set(database=template_name).render_as_string(hide_password=False)))
                 _templates.add(url)
-                atexit.register(_drop_template, admin.url, template)
+                atexit.register(_drop_template, admin.url, template_name)
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            source = make_url(_psycopg(template)).database if template else template_name
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
     finally:
         admin.dispose()
 
@@ -101,6 +103,59 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         return PG_URL
     monkeypatch.delenv("YUQING_DATABASE_URL", raising=False)
     return f"sqlite:///{tmp_path / 'ws' / 'yuqing.db'}"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace built once per run (about 25 s), as a folder and, on PostgreSQL, a database
+    `<test db>_demo`. Tests get copies (copy_demo), so each may change its own."""
+    from yuqing.demo.build import build_demo
+
+    folder = tmp_path_factory.mktemp("demo_template") / "demo"
+    with pytest.MonkeyPatch.context() as mp:
+        if PG_URL:
+            url = _demo_database(PG_URL)
+            mp.setenv("YUQING_DATABASE_URL", url)
+        else:
+            mp.delenv("YUQING_DATABASE_URL", raising=False)
+        ws, _ = build_demo(folder)
+        ws.db.dispose()
+    return folder
+
+
+def copy_demo(template: Path, folder: Path, base_url: str = "http://127.0.0.1:8000"
+              ) -> tuple[Workspace, list[tuple[str, str, str, str]]]:
+    """A demo workspace of its own in `folder`, copied from the built one; on PostgreSQL the test database
+    becomes a copy of the demo database (the caller has pointed YUQING_DATABASE_URL at it, as for `ws`).
+    `build_demo` runs again on the copy, as on any existing demo: it points the demo's sources at
+    `base_url` and returns the demo passwords (a rebuild changes nothing else and takes a fraction of a second)."""
+    from yuqing.demo.build import build_demo
+
+    shutil.copytree(template, folder)
+    if PG_URL:
+        reset_postgres(PG_URL, template=_demo_database(PG_URL))
+    return build_demo(folder, base_url=base_url)
+
+
+def _demo_database(url: str) -> str:
+    """The PostgreSQL database the demo template lives in (made on first use, dropped when the run ends)."""
+    from sqlalchemy.engine import make_url
+
+    target = make_url(_psycopg(url))
+    reset_postgres(url)  # makes sure the migrated template exists
+    name = f"{target.database}_demo"
+    if name not in _templates:
+        admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{target.database}_tpl"'))
+            atexit.register(_drop_template, admin.url, name)
+        finally:
+            admin.dispose()
+        _templates.add(name)
+    return target.set(database=name).render_as_string(hide_password=False).replace(
+        "postgresql+psycopg://", "postgresql://", 1)
 
 
 @pytest.fixture

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PG_URL, reset_postgres
+from tests.conftest import PG_URL, copy_demo, reset_postgres
 from tests.servers import free_port, serve
 from yuqing.demo.build import DEAD_SOURCE, DEMO_FEED, RUMOUR_TITLE, build_demo
 from yuqing.store.tables import Case, Event, Item, Source
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: Path):  # type: ignore[no-untyped-def]
     """One demo for the module (building it is the slow part; the tests read it, and rebuild it only to show
     that a rebuild changes nothing)."""
     with pytest.MonkeyPatch.context() as mp:
@@ -22,7 +24,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
         else:
             mp.delenv("YUQING_DATABASE_URL", raising=False)
         port = free_port()
-        ws, passwords = build_demo(tmp_path_factory.mktemp("demo") / "demo", base_url=f"http://127.0.0.1:{port}")
+        ws, passwords = copy_demo(demo_template, tmp_path_factory.mktemp("demo") / "demo",
+                                  base_url=f"http://127.0.0.1:{port}")
         yield ws, passwords, port
         ws.db.dispose()
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from tests.conftest import copy_demo
 from tests.servers import free_port
 from yuqing.accounts import actor_of
 from yuqing.demo.build import build_demo
@@ -15,9 +16,9 @@ from yuqing.store.repositories import notifications as repo
 from yuqing.store.tables import User
 
 
-def test_the_bell_shows_work_for_every_role_and_the_inbox_has_several_kinds(tmp_path: Path,
-                                                                              database_url: str) -> None:
-    ws, _ = build_demo(tmp_path / "demo", base_url=f"http://127.0.0.1:{free_port()}")
+def test_the_bell_shows_work_for_every_role_and_the_inbox_has_several_kinds(tmp_path: Path, database_url: str,
+                                                                              demo_template: Path) -> None:
+    ws, _ = copy_demo(demo_template, tmp_path / "demo", base_url=f"http://127.0.0.1:{free_port()}")
     try:
         with ws.db.read() as s:
             people = {u.username: actor_of(u) for u in s.execute(select(User)).scalars()}

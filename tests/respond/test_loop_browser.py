@@ -35,11 +35,11 @@ pytestmark = [
 
 
 @pytest.fixture
-def demo(tmp_path: Path, database_url: str) -> Iterator[tuple[Any, str]]:
-    from yuqing.demo.build import build_demo
+def demo(tmp_path: Path, database_url: str, demo_template: Path) -> Iterator[tuple[Any, str]]:
+    from tests.conftest import copy_demo
     from yuqing.web.app import create_app
 
-    ws, _ = build_demo(tmp_path / "demo")
+    ws, _ = copy_demo(demo_template, tmp_path / "demo")
     with serve(create_app(ws)) as url:
         yield ws, url
     ws.db.dispose()

@@ -40,8 +40,8 @@ OVERFLOW_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from yuqing.demo.build import build_demo
+def demo_url(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[str]:
+    from tests.conftest import copy_demo
     from yuqing.web.app import create_app
 
     with pytest.MonkeyPatch.context() as mp:
@@ -51,7 +51,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         else:
             mp.delenv("YUQING_DATABASE_URL", raising=False)
         port = free_port()
-        ws, _ = build_demo(tmp_path_factory.mktemp("phone") / "demo", base_url=f"http://127.0.0.1:{port}")
+        ws, _ = copy_demo(demo_template, tmp_path_factory.mktemp("phone") / "demo", base_url=f"http://127.0.0.1:{port}")
         with serve(create_app(ws), port=port) as url:
             yield url
         ws.db.dispose()

@@ -8,20 +8,21 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from yuqing.demo.build import build_demo, demo_password
+from tests.conftest import copy_demo
+from yuqing.demo.build import demo_password
 from yuqing.web.app import create_app
 
 SLIPS = ("<built-in method", "Undefined", "Traceback", "{{", "{%")
 
 
 @pytest.fixture(scope="module")
-def demo_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def demo_client(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> TestClient:
     import os
 
     if os.environ.get("YUQING_TEST_DATABASE_URL"):
         pytest.skip("the demo smoke test runs on SQLite (the PostgreSQL run covers the same pages elsewhere)")
     os.environ.pop("YUQING_DATABASE_URL", None)
-    ws, _ = build_demo(Path(tmp_path_factory.mktemp("demo")) / "demo")
+    ws, _ = copy_demo(demo_template, Path(tmp_path_factory.mktemp("demo")) / "demo")
     return TestClient(create_app(ws), base_url="http://127.0.0.1", headers={"accept": "text/html"})
 
 

@@ -61,6 +61,15 @@ KINDS: dict[str, str] = {
     "publication.mismatch": "发布内容与签发稿不一致",
     "publication.unsigned": "未经签发的发布",
     "statement.filed": "声明备案待审批",
+    "channel.closed_live": "已关停渠道仍可访问",
+    "channel.zombie": "僵尸账号（长期未更新）",
+    "channel.correction": "整改通知",
+    "channel.correction_overdue": "整改超期",
+    "channel.correction_explained": "整改情况说明",
+    "channel.correction_fixed": "复查通过（已整改）",
+    "channel.correction_recheck_failed": "复查未通过",
+    "channel.correction_done": "整改完成",
+    "collect.window": "重点时段监测开启与结束",
 }
 
 
