@@ -110,3 +110,5 @@ def test_a_statement_is_filed_and_approved_by_someone_else(client):
     csrf = _as(client, "spokes")
     r = client.post(f"/filings/{fid}/approve", data={"csrf_token": csrf, "decision": "approve"})
     assert _flash(r) == "已审批" and "已审批" in r.text
+    event = client.get("/events/1").text
+    assert "声明与发布备案（1）" in event and f'href="/filings/{fid}"' in event

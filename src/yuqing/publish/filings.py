@@ -93,7 +93,7 @@ def file_released_reply(tx: Tx, reply: Reply, case: Case) -> StatementFiling:
     text = reply.released_text or reply.text
     kind = "reply" if reply.kind == "reply" else "statement"
     filing = StatementFiling(kind=kind, title=f"{FILING_KINDS[kind]}：{case.title}"[:300], text=text,
-                             content_sha256=content_sha256(text), url=reply.released_url,
+                             content_sha256=content_sha256(text), url=reply.released_url, unit_id=tx.actor.unit_id,
                              released_at=reply.released_at, reply_id=reply.id, state="approved",
                              filed_by_id=tx.actor.user_id, filed_by_name=tx.actor.name, filed_at=utcnow(),
                              approved_by_name=reply.approved_by_name, approved_at=reply.approved_at,
@@ -126,9 +126,9 @@ class FilingRow:
 
 
 def filing_rows(s: Session, actor: Actor, *, event_id: int | None = None, case_id: int | None = None,
-                filing_id: int | None = None, limit: int = 200) -> list[FilingRow]:
-    """Filings newest first (those linked to an event or a case when given). Unit-bound people see
-    their own unit's filings and those of their cases."""
+                filing_id: int | None = None, limit: int = 200, scoped: bool = True) -> list[FilingRow]:
+    """Filings newest first (those linked to an event or a case when given). Unit-bound people see their own
+    unit's filings (`scoped=False`: the caller has checked they may see the event or case asked for)."""
     q = select(StatementFiling).order_by(StatementFiling.id.desc()).limit(limit)
     if filing_id is not None:
         q = q.where(StatementFiling.id == filing_id)
@@ -136,7 +136,7 @@ def filing_rows(s: Session, actor: Actor, *, event_id: int | None = None, case_i
         sub = select(StatementLink.filing_id).where(
             StatementLink.event_id == event_id if event_id is not None else StatementLink.case_id == case_id)
         q = q.where(StatementFiling.id.in_(sub))
-    if actor.unit_bound:
+    if actor.unit_bound and scoped:
         q = q.where(StatementFiling.unit_id == actor.unit_id)
     filings = list(s.execute(q).scalars())
     links: dict[int, tuple[list[tuple[int, str]], list[tuple[int, str]]]] = {f.id: ([], []) for f in filings}

@@ -20,6 +20,7 @@ from yuqing.domain import grading
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import PermissionDenied
 from yuqing.domain.routing import KIND_LABELS
+from yuqing.publish.filings import filing_rows
 from yuqing.respond import cases, casework, dispatch, queries, rules, rules_io, trend, venues
 from yuqing.respond.cases import EVALUATION_SECTIONS
 from yuqing.respond.display import countdown
@@ -136,6 +137,7 @@ def _context(session: Session, viewer: Viewer, case_id: int, watch_days: int = 1
         "history": queries.history(session, viewer.actor, case_id),
         "tasks": queries.tasks(session, viewer.actor, case_id),
         "replies": queries.replies(session, viewer.actor, case_id),
+        "filings": filing_rows(session, viewer.actor, case_id=case_id, scoped=False),  # 申报备案 (R-PUBLISH-4)
         "feedback": list(session.execute(select(Feedback).where(Feedback.case_id == case_id)
                                          .order_by(Feedback.id)).scalars()),
         "attachments": list(session.execute(select(Attachment).where(Attachment.case_id == case_id)).scalars()),

@@ -80,9 +80,11 @@ def _render_event(request: Request, event_id: int, viewer: Viewer, session: DbSe
     extra.setdefault("lift_form", {"reason": ""})
     extra.setdefault("report_up_form", {"reason": ""})
     from yuqing.alert.forward import forwards_of
+    from yuqing.publish.filings import filing_rows
 
     return render(request, "events/detail.html", status, event=event, o=event_overview(items), items=items,
                   forwards=forwards_of(session, event_id),
+                  filings=filing_rows(session, viewer.actor, event_id=event_id, scoped=False),
                   may_report_up=viewer.can("events.edit") or viewer.can("cases.dispatch"),
                   others=others, cases=cases, open_states=lc.OPEN_STATES, state_label=lc.label,
                   grading=grade_view(event), grade_history=grade_history(session, event_id),
