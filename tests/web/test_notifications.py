@@ -193,7 +193,55 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
         srv.httpd.shutdown()
     filings.file_statement(ws, d.office, kind="statement", title="关于欠薪问题的情况通报", text="已兑付。",
                            event_ids=[ev])
+    produce_channel_checks(d)
     return {"moved": moved, "source": source_id}
+
+
+def produce_channel_checks(d: Desk) -> None:
+    """`channels check` (R-PUBLISH-3): a zombie account, a closed site still answering, a page with a wrong word
+    and a dead link whose orders are explained, rechecked (failing, then passing) and left overdue."""
+    from tests.publish.channel_server import ChannelServer
+    from tests.publish.test_check import ARTICLE, FAST, LIST
+    from yuqing.clock import utcnow
+    from yuqing.publish import corrections, registry
+    from yuqing.publish.check import run_checks
+    from yuqing.store.tables_publish import ChannelFinding, CorrectionOrder
+
+    ws = d.ws
+    srv = ChannelServer()
+    try:
+        quiet_since = (utcnow() - timedelta(days=15)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        quiet = srv.add("/q/feed.xml", f"<rss version='2.0'><channel><item><title>桃源镇动态</title><link>"
+                        f"{srv.url('/q/1.html')}</link><pubDate>{quiet_since}</pubDate></item></channel></rss>",
+                        content_type="application/rss+xml")
+        registry.add_channel(ws, d.office, kind="weibo", name="桃源镇政务微博", unit="桃源镇人民政府",
+                             url=srv.url("/q/"), feed_url=quiet)
+        with ws.db.write() as s:
+            factories.channel(s, "原桃源镇旅游网", owner=s.get(factories.Unit, d.town), url=srv.add("/old/", "旧站"),
+                                     closed=True, admission="closed")
+            news = factories.channel(s, "桃源镇人民政府网", owner=s.get(factories.Unit, d.town), url=srv.url("/"),
+                                     feed_url=srv.add("/news/", LIST))
+            news_id = news.id
+        srv.add("/news/1.html", ARTICLE)
+        srv.add("/news/ok.html", "ok")
+        run_checks(ws, jobs_actor(ws), policy=FAST)
+        with ws.db.read() as s:
+            orders = dict(s.execute(select(ChannelFinding.kind, CorrectionOrder.id).join(
+                CorrectionOrder, CorrectionOrder.finding_id == ChannelFinding.id).where(
+                ChannelFinding.channel_id == news_id)).all())
+        word_order, link_order = orders["wrong_word"], orders["broken_link"]
+        corrections.explain_order(ws, d.handler, word_order, "沿用了机构改革前的名称，已安排更正。")
+        corrections.request_recheck(ws, d.handler, word_order, policy=FAST)  # still there: refused
+        srv.add("/news/1.html", ARTICLE.replace("区工商局", "区市场监督管理局"))
+        corrections.request_recheck(ws, d.handler, word_order, policy=FAST)  # gone: fixed, and explained: done
+        srv.add("/files/missing.pdf", b"%PDF", content_type="application/pdf")
+        corrections.request_recheck(ws, d.office, link_order, policy=FAST)  # fixed, the explanation awaited
+        srv.add("/news/1.html", ARTICLE.replace("区工商局", "区卫计委"))  # a new wrong word: its order goes overdue
+        run_checks(ws, jobs_actor(ws), policy=FAST)
+        with frozen(utcnow() + timedelta(days=14)):
+            corrections.remind_overdue(ws, jobs_actor(ws))
+    finally:
+        srv.close()
 
 
 def _people(desk: Desk) -> dict[str, list[str]]:  # noqa: F811
@@ -262,6 +310,10 @@ def test_every_kind_opens_a_meaningful_page_for_everyone_it_is_addressed_to(desk
                 assert path == n.link and "桃源镇欠薪处置情况" in r.text
             elif (n.link or "").startswith("/publications?"):  # unsigned articles on the channel's list
                 assert path == "/publications" and "未经签发的发布（1）" in r.text
+            elif re.match(r"^/channels/\d+$", n.link or ""):  # a zombie, a closed site still answering: its page
+                assert path == n.link and "更新情况" in r.text and n.title.split("：", 1)[1].split("（")[0] in r.text
+            elif re.match(r"^/channels/orders/\d+$", n.link or ""):  # a correction order: its page
+                assert path == n.link and "整改通知" in r.text and "问题所在" in r.text
             elif re.match(r"^/filings/\d+$", n.link or ""):  # a statement filed for approval
                 assert path == n.link and "关于欠薪问题的情况通报" in r.text and "审批" in r.text
             elif (n.link or "").startswith("/windows#"):  # a window switched on or off: the calendar with it
