@@ -157,7 +157,7 @@ def test_demo_flooding_reaches_grade_ii_or_higher_from_its_factors(demo) -> None
     assert park.grade == "IV"  # praise is not a problem, however many posts
 
 
-def test_demo_shows_daily_reports_a_monthly_bulletin_and_an_approved_special_report(demo) -> None:  # type: ignore[no-untyped-def]
+def test_demo_shows_daily_reports_a_monthly_bulletin_and_an_approved_special_report_sent(demo) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
     from yuqing.reports.daily import latest_day
@@ -173,7 +173,7 @@ def test_demo_shows_daily_reports_a_monthly_bulletin_and_an_approved_special_rep
     assert [r.period for r in reports] == [last.isoformat(), (last - timedelta(days=1)).isoformat()]
     assert all(r.generated_by == "系统任务" for r in reports)
     assert sum(r.figures["totals"]["collected"] for r in reports) >= 10
-    assert sorted(notes) == ["analyst", "leader", "office"]
+    assert sorted(notes) == ["analyst", "leader", "office", "spokesperson"]  # the spokesperson: a channel
     # This month's statistics: per-unit rates with their formulas; and the flooding event's special report,
     # drafted by the analyst, revised, approved by the district leader.
     from yuqing.reports.special_store import list_special
@@ -192,13 +192,33 @@ def test_demo_shows_daily_reports_a_monthly_bulletin_and_an_approved_special_rep
     assert sum(u["counts"]["closed_confirmed"] + u["counts"]["closed_reported"] for u in figures["units"]) >= 1
     assert len(specials) == 1
     special = specials[0]
-    assert "河口" in special.get().figures["event_title"] and special.status == "approved"
+    assert "河口" in special.get().figures["event_title"] and special.status == "sent"
     assert special.approved_version == 2 and special.approved_by_name != special.drafted_by_name
     assert [v.version for v in special.versions] == [1, 2]
     again, _ = build_demo(ws.path, base_url=f"http://127.0.0.1:{port}")
     with again.db.read() as s:
         assert len(list_reports(s)) == 2  # idempotent
         assert len(list_special(s)) == 1 and len(list_reports(s, "monthly")) == len(monthly)
+
+
+def test_demo_reports_went_out_through_the_chosen_channels(demo) -> None:  # type: ignore[no-untyped-def]
+    """报告发送渠道 and 发送记录: the latest daily report and the special report reached the spokesperson's inbox;
+    the mailbox and the WeCom robot (127.0.0.1 placeholders) show failed sends waiting for a retry, with reasons."""
+    from yuqing.reports.deliver import sent_log
+    from yuqing.store.tables import Notification
+
+    ws, _, _ = demo
+    with ws.db.read() as s:
+        log = sent_log(s)
+        notes = list(s.execute(select(Notification.kind, Notification.title)
+                               .where(Notification.audience == "spokesperson")).all())
+    rows = sorted((d.type_label, d.channel, d.status_label) for d in log)
+    assert rows == [("网络舆情日报告表", "值班室邮箱", "发送失败，等待重试"), ("网络舆情日报告表", "新闻发言人（站内通知）", "已发送"),
+                    ("舆情专报与重要信息", "新闻发言人（站内通知）", "已发送"),
+                    ("舆情专报与重要信息", "舆情值班群（企业微信机器人）", "发送失败，等待重试")]
+    assert all(d.last_error.startswith("无法连接") for d in log if d.status == "retrying")
+    assert {k for k, _ in notes} >= {"report.daily", "report.special"}
+    assert any(t.startswith("舆情专报：") and "河口" in t for _, t in notes)
 
 
 def test_demo_night_alert_reaches_the_person_on_duty_and_escalates_once(demo) -> None:  # type: ignore[no-untyped-def]

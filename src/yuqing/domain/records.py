@@ -140,7 +140,7 @@ OBJECT_LABELS: dict[str, str] = {
     "items": "信息", "file": "文件", "profile": "辖区档案", "responsibility_rule": "交办规则",
     "spot_check_run": "抽查批次", "monitoring_window": "监测时段", "attachment": "附件",
     "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警", "alert_silence": "预警静默",
-    "report": "报告", "duty_roster": "值班表", "duty_shift": "值班班次", "special_report": "舆情专报",
+    "report": "报告", "report_routes": "报告发送渠道", "duty_roster": "值班表", "duty_shift": "值班班次", "special_report": "舆情专报",
     "direct_report": "舆情直报", "direct_report_day": "每日报送",
     "channel": "网站或账号", "publication": "发布稿件", "statement_filing": "声明备案",
 }

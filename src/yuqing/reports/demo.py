@@ -1,6 +1,12 @@
 """The demo's reports: the last two days' daily reports (the jobs account), this month's statistics and this
 quarter's bulletin (per-unit rates with formulas), and a special report for the flooding event drafted by
-the analyst, revised once and approved by the district leader (separation of duties). Idempotent."""
+the analyst, revised once, approved by the district leader (separation of duties) and sent by the office.
+
+报告发送渠道: the office chose the daily report for the duty-room mailbox (the default) and the spokesperson's
+inbox, special reports for the WeCom duty group and the spokesperson, the monthly statistics for the mailbox.
+The latest daily report and the special report went out through them: the spokesperson's inbox received both
+(已发送); the mailbox and the WeCom robot are 127.0.0.1 placeholders, so those sends show as 发送失败，等待重试
+with their reasons in 发送记录, and go out once the channels point at real servers. Idempotent."""
 
 from __future__ import annotations
 
@@ -15,7 +21,14 @@ from yuqing.clock import now_local
 from yuqing.domain.roles import Actor
 from yuqing.reports.daily import latest_day
 from yuqing.reports.periodic import MONTHLY, QUARTERLY, parse_period
-from yuqing.reports.special_store import approve_special, draft_special, list_special, revise_special
+from yuqing.reports.special_store import (
+    APPROVED,
+    approve_special,
+    deliver_special,
+    draft_special,
+    list_special,
+    revise_special,
+)
 from yuqing.reports.store import generate_daily, generate_period, get_report
 from yuqing.store.tables import Item, User
 from yuqing.store.tables_case import CaseHistory
@@ -57,22 +70,60 @@ def _periods(ws: Workspace, analyst: Actor) -> None:
         generate_period(ws, analyst, p.kind, p.key)
 
 
-def _special(ws: Workspace, analyst: Actor, leader: Actor) -> None:
+def _special(ws: Workspace, analyst: Actor, leader: Actor, office: Actor | None) -> None:
     event_id = _flood_event(ws)
     if event_id is None:
         return
     with ws.db.read() as s:
-        if list_special(s, event_id, limit=1):
-            return
+        existing = list_special(s, event_id, limit=1)
+    if existing:
+        if office is not None and existing[0].status == APPROVED:
+            deliver_special(ws, office, existing[0].id)
+        return
     row = draft_special(ws, analyst, event_id)
     with ws.db.read() as s:
         view = list_special(s, event_id, limit=1)[0]
     summary = view.get().summary + "网民集中反映积水、车辆熄火和排水沟堵塞，也有网民感谢镇干部连夜转移群众。"
     revise_special(ws, analyst, row.id, summary=summary, suggestion=FLOOD_SUGGESTION, note="补充网民关注点和处置建议")
     approve_special(ws, leader, row.id, version=2, note="同意。请河口镇、应急管理局抓紧落实，区舆情办跟踪。")
+    if office is not None:  # 报送: the inbox of the leaders and the office, and the channels chosen for it
+        deliver_special(ws, office, row.id)
+
+
+# The spokesperson's inbox as a channel: reports reach them without the report pages (no 阅读报告 right).
+SPOKESPERSON_CHANNEL = ("新闻发言人（站内通知）", "inapp", "spokesperson")
+
+
+def _routes(ws: Workspace, office: Actor) -> None:
+    """报告发送渠道 as the office chose them (once): see the module docstring."""
+    from yuqing.alert.admin import add_channel
+    from yuqing.alert.demo import EMAIL, WECOM
+    from yuqing.reports.deliver import set_routes
+    from yuqing.store.tables_alert import AlertChannel
+    from yuqing.store.tables_report import ReportRoute
+
+    with ws.db.read() as s:
+        if s.execute(select(ReportRoute.report_type).limit(1)).first() is not None:
+            return
+        ids = dict(s.execute(select(AlertChannel.name, AlertChannel.id)).all())
+    if SPOKESPERSON_CHANNEL[0] not in ids:
+        name, kind, target = SPOKESPERSON_CHANNEL
+        ids[name] = add_channel(ws, office, kind, name, target)
+    mail, robot, spokes = ids.get(EMAIL[0]), ids.get(WECOM[0]), ids[SPOKESPERSON_CHANNEL[0]]
+    chosen = {("daily", spokes), ("special", spokes)}
+    if mail is not None:
+        chosen |= {("daily", mail), ("monthly", mail)}
+    if robot is not None:
+        chosen.add(("special", robot))
+    set_routes(ws, office, chosen)
 
 
 def demo_step(ws: Workspace, progress: Any = None) -> None:
+    from yuqing.reports.deliver import send_due
+
+    office = _actor(ws, "office")
+    if office is not None:
+        _routes(ws, office)
     with ws.db.read() as s:
         last = latest_day(s)
         days = [] if last is None else [d for d in (last - timedelta(days=1), last)
@@ -80,8 +131,9 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
     for day in days:
         # The latest one is announced, as the 16:30 job would: leaders, office and analysts see it in their inbox.
         generate_daily(ws, jobs_actor(ws), day, notify=day == last)
+    send_due(ws)  # the latest daily report to its channels, as the 16:30 job sends it
     analyst, leader = _actor(ws, "analyst"), _actor(ws, "leader")
     if analyst is not None:
         _periods(ws, analyst)
         if leader is not None:
-            _special(ws, analyst, leader)
+            _special(ws, analyst, leader, office)
