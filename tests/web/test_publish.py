@@ -67,6 +67,10 @@ def test_register_apply_review_sign_publish_and_read_the_diff(client, server, ws
     r = client.post(f"/channels/{cid}/apply", data={"csrf_token": csrf, "construction_plan": "设要闻动态、政务公开栏目"},
                     files={"rules_file": ("安全管理制度.txt", "三审三校制度".encode(), "text/plain")})
     assert "准入申请已提交" in _flash(r) and "安全管理制度.txt" in r.text
+    link = re.search(r'href="(/channels/\d+/applications/\d+/files/0)"', r.text).group(1)
+    got = client.get(link)
+    assert got.status_code == 200 and got.content == "三审三校制度".encode()
+    assert client.get(link.replace("/files/0", "/files/9")).status_code == 404
     csrf = _as(client, "wx")  # 网宣办 reviews every unit's channel
     page = client.get(f"/channels/{cid}/admission")
     assert "准入审核（区委网宣办）" in page.text
@@ -85,6 +89,14 @@ def test_register_apply_review_sign_publish_and_read_the_diff(client, server, ws
     csrf = _as(client, "gov_l")
     r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf})
     assert r.status_code == 400 and "请选择“签发”或“退回修改”" in r.text
+    r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "reject", "note": "日期请核实"})
+    assert "已退回修改" in _flash(r) and "日期请核实" in r.text
+    csrf = _as(client, "gov_h")
+    r = client.post(f"/publications/{pid}/redraft", data={"csrf_token": csrf, "title": "常务会议", "text": ""})
+    assert r.status_code == 400 and "请填写标题和正文" in r.text
+    r = client.post(f"/publications/{pid}/redraft", data={"csrf_token": csrf, "title": "常务会议", "text": SIGNED})
+    assert "重新提交签发" in _flash(r)
+    csrf = _as(client, "gov_l")
     r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "approve"})
     assert "已签发" in _flash(r) and "政府办主任陈" in r.text and 'id="publish"' not in r.text
     csrf = _as(client, "gov_h")

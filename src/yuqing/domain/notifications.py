@@ -69,7 +69,6 @@ KINDS: dict[str, str] = {
     "channel.correction_fixed": "复查通过（已整改）",
     "channel.correction_recheck_failed": "复查未通过",
     "channel.correction_done": "整改完成",
-    "collect.window": "重点时段监测开启与结束",
 }
 
 

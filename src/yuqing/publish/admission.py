@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from yuqing.actions import Tx, action
 from yuqing.clock import utcnow
 from yuqing.domain.roles import Actor, PermissionDenied
-from yuqing.publish.registry import PublishError, load_channel, require_own
+from yuqing.publish.registry import PublishError, load_channel, require_own, sees_all
 from yuqing.publish.registry import propaganda_unit_id as registry_unit
 from yuqing.publish.states import ADMISSION, ADMISSION_LABELS, step
-from yuqing.respond.uploads import Upload, check_upload, safe_name
+from yuqing.respond.uploads import Download, Upload, check_upload, safe_name
+from yuqing.store.repositories.cases import NotFound
 from yuqing.store.tables_publish import Channel, ChannelApplication
 
 ATTACHMENT_KINDS = {"construction_plan": "建设方案", "security_rules": "安全管理制度"}
@@ -144,3 +145,20 @@ def applications(s: Session, channel_id: int) -> list[ChannelApplication]:
     """A channel's applications, newest first."""
     return list(s.execute(select(ChannelApplication).where(ChannelApplication.channel_id == channel_id)
                           .order_by(ChannelApplication.id.desc())).scalars())
+
+
+@action("channel.attachment_download", permission="channels.read")
+def download_application_file(tx: Tx, channel_id: int, application_id: int, index: int) -> Download:
+    """Hand out a construction plan or security rules file of an application; every download is audited
+    (R-PLATFORM-2). The office and 网宣办 see every unit's; a unit its own."""
+    ch = load_channel(tx.session, tx.actor, channel_id, all_units=sees_all(tx.session, tx.ws, tx.actor))
+    app = tx.session.get(ChannelApplication, application_id)
+    if app is None or app.channel_id != ch.id or not 0 <= index < len(app.attachments or []):
+        raise NotFound("附件不存在")
+    meta = app.attachments[index]
+    path = (tx.ws.path / str(meta["path"])).resolve()
+    if not path.is_relative_to(tx.ws.path.resolve()) or not path.exists():
+        raise NotFound("附件文件缺失")
+    tx.audit("channel.attachment_download", "channel", ch.id, application_id=app.id, filename=meta["filename"])
+    return Download(str(meta["filename"]), str(meta.get("content_type") or "application/octet-stream"),
+                    path.read_bytes())

@@ -7,8 +7,9 @@ yuqing.publish; a refusal keeps what was typed and says why in Chinese.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -154,6 +155,17 @@ async def admission_apply(request: Request, viewer: CsrfViewer, session: DbSessi
     return redirect_with_flash(f"/channels/{channel_id}/admission", f"准入申请已提交，等待{ws.settings.propaganda_unit}审核")
 
 
+@router.get("/channels/{channel_id}/applications/{application_id}/files/{index}")
+def admission_file(viewer: CurrentViewer, ws: WorkspaceDep, channel_id: int, application_id: int,
+                   index: int) -> Response:
+    try:
+        got = admission.download_application_file(ws, viewer.actor, channel_id, application_id, index)
+    except (NotFound, PermissionDenied):
+        raise HTTPException(404, "附件不存在或无权查看") from None
+    return Response(got.data, media_type=got.content_type,
+                    headers={"Content-Disposition": "attachment; filename*=UTF-8''" + quote(got.filename)})
+
+
 @router.post("/channels/{channel_id}/review")
 def admission_review(request: Request, viewer: CsrfViewer, session: DbSession, ws: WorkspaceDep, channel_id: int,
                      decision: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> object:
@@ -258,7 +270,9 @@ def _publication(request: Request, viewer: Viewer, session: Session, pub_id: int
     finding = session.execute(select(ChannelFinding).where(ChannelFinding.kind == "mismatch",
                                                            ChannelFinding.key == str(pub.id),
                                                            ChannelFinding.channel_id == ch.id)).scalar_one_or_none()
+    may_redraft = pub.state == "rejected" and own and viewer.can("publications.draft")
     return render(request, "publish/publication.html", status, pub=pub, ch=ch, may_sign=may_sign,
+                  may_redraft=may_redraft,
                   may_publish=uploader and pub.state == "approved" and viewer.can("publications.draft"),
                   may_recheck=pub.state == "published" and (uploader or viewer.can("channels.check")),
                   finding=finding, form=extra.pop("form", {}), **LABELS, **extra)
@@ -283,6 +297,18 @@ def publication_sign(request: Request, viewer: CsrfViewer, session: DbSession, w
         return _publication(request, viewer, session, pub_id, 400, error=str(exc), form=form)
     return redirect_with_flash(f"/publications/{pub_id}", "已签发，正文已冻结；上传人已收到通知"
                                if decision == "approve" else "已退回修改")
+
+
+@router.post("/publications/{pub_id}/redraft")
+def publication_redraft(request: Request, viewer: CsrfViewer, session: DbSession, ws: WorkspaceDep, pub_id: int,
+                        title: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "") -> object:
+    try:
+        signoff.redraft_publication(ws, viewer.actor, pub_id, title=title, text=text)
+    except NotFound:
+        raise HTTPException(404, "稿件不存在") from None
+    except REFUSED as exc:
+        return _publication(request, viewer, session, pub_id, 400, error=str(exc), form={"title": title, "text": text})
+    return redirect_with_flash(f"/publications/{pub_id}", "已修改并重新提交签发")
 
 
 @router.post("/publications/{pub_id}/publish")
