@@ -94,6 +94,7 @@ def test_on_time_submission_per_unit_counted_by_hand(ws: Workspace, november: di
         "cutoff": "17:00", "first_at": "17:00"}
     assert yj["day_info"]["2026-11-04"] == {"cutoff": "17:00", "first_at": "17:01"}
     assert yj["cases"].keys().isdisjoint(yj["days"])  # days are not case ids
+    assert f["total"]["days"]["submit_missing"] == ["2026-11-04 区网安大队", "2026-11-05 区应急办"]
     # While the month runs, only the cut-offs passed so far count.
     running = figures(ws, t(11, 4, 16, 59))
     assert formula(row(running, "区应急办")) == "按期报送率 = 按期报送 1 / 应报送 1 = 100.0%"

@@ -453,11 +453,12 @@ def period_report(session: Session, period: Period, config: dict[str, Any],
         row["day_info"] = {d: {"cutoff": owed.cutoff[d], "first_at": owed.first_at.get(d)}
                            for d in owed.cutoff} if owed else {}
     total = Tally()
-    for t in tallies.values():
+    for unit_id, t in tallies.items():
         for key, ids in t.cases.items():
             total.cases[key].extend(ids)
-        for key, iso_days in t.days.items():
-            total.days[key].extend(iso_days)
+        name = units[unit_id].name if unit_id in units else str(unit_id)
+        for key, iso_days in t.days.items():  # the district's days name their unit: "2026-11-03 区应急办"
+            total.days[key].extend(f"{d} {name}" for d in iso_days)
         total.sign_lag.extend(t.sign_lag)
         total.online_lag.extend(t.online_lag)
     total_row = unit_figures(None, "全区合计", total)
