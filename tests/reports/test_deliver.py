@@ -4,19 +4,25 @@ the inbox. A real SMTP server (aiosmtpd) and HTTP recorders on 127.0.0.1 stand a
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from datetime import datetime
+from pathlib import Path
 
+import pytest
 from docx import Document
 from sqlalchemy import select
 
 from tests import factories
 from tests.alert.servers import http_recorder, smtp_server
+from tests.conftest import PG_URL
 from tests.respond.conftest import Desk, desk  # noqa: F401  (the case-desk fixture)
 from tests.servers import free_port
 from yuqing.alert.channels import webhook as wh
 from yuqing.clock import CHINA, frozen
 from yuqing.domain.roles import Actor
 from yuqing.reports.deliver import route_table, sent_log, set_routes
+from yuqing.reports.pdf import soffice
 from yuqing.reports.special_store import approve_special, deliver_special, draft_special
 from yuqing.reports.tasks import daily, periodic
 from yuqing.store.tables import AuditEntry, Notification
@@ -135,3 +141,22 @@ def test_special_report_and_monthly_statistics_go_to_their_channels(desk: Desk) 
     assert note.kind == "report.special" and note.title == "舆情专报：桃源镇暴雨内涝"
     assert sorted((x.type_label, x.channel, x.status) for x in log) == [
         ("月统计", "市平台", "sent"), ("舆情专报与重要信息", "值班群", "sent"), ("舆情专报与重要信息", "新闻发言人", "sent")]
+
+
+@pytest.mark.skipif(soffice() is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice (libreoffice-writer) and pdftotext (poppler-utils) make and read the PDF")
+@pytest.mark.skipif(bool(PG_URL), reason="the PDF does not depend on the database: ~5 s, once per CI run (SQLite)")
+def test_the_mail_carries_the_docx_and_the_pdf_with_chinese_text(day_ws: Workspace, tmp_path: Path) -> None:
+    ws = day_ws  # report_mail_formats left at its default: docx,pdf
+    with smtp_server() as box:
+        ws.settings.smtp_host, ws.settings.smtp_port = box.host, box.port
+        with ws.db.write() as s:
+            factories.alert_channel(s, "email", "leader@district.example", name="区领导邮箱")
+        with frozen(_at(21, 16, 31)):
+            assert daily(ws)["delivered"] == {"sent": 1}
+    files = {a.get_filename(): a.get_content() for a in box.messages[0][2].iter_attachments()}  # type: ignore[attr-defined]
+    assert sorted(files) == ["网络舆情日报告表_2026-11-21.docx", "网络舆情日报告表_2026-11-21.pdf"]
+    pdf = tmp_path / "daily.pdf"
+    pdf.write_bytes(files["网络舆情日报告表_2026-11-21.pdf"])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "网络舆情日报告表" in text and "一、总体情况" in text
