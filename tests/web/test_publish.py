@@ -61,6 +61,12 @@ def test_register_apply_review_sign_publish_and_read_the_diff(client, server, ws
                                        "url": server.url("/web/"), "cadence": "daily"})
     assert r.status_code == 200 and "已登记“区政府门户网站”" in _flash(r) and "提交准入申请" in r.text
     cid = int(re.search(r"/channels/(\d+)/apply", r.text).group(1))
+    edit = {"csrf_token": csrf, "kind": "website", "name": "区政府门户网站", "url": server.url("/web/"),
+            "feed_url": "not a url", "cadence": "daily", "responsible_person": "政府办副主任"}
+    r = client.post(f"/channels/{cid}/edit", data=edit)
+    assert r.status_code == 400 and "更新列表或订阅地址" in r.text and 'value="政府办副主任"' in r.text
+    r = client.post(f"/channels/{cid}/edit", data={**edit, "feed_url": server.url("/web/list.html")})
+    assert _flash(r) == "登记信息已保存" and "政府办副主任" in r.text
     assert "清理整顿清单（1）" in client.get("/channels").text
     r = client.post(f"/channels/{cid}/apply", data={"csrf_token": csrf, "construction_plan": "设要闻动态、政务公开栏目"})
     assert r.status_code == 400 and "安全管理制度" in r.text and "设要闻动态、政务公开栏目" in r.text

@@ -120,7 +120,12 @@ def _admission(request: Request, viewer: Viewer, session: Session, channel_id: i
                                                   and viewer.can("channels.manage"))
     own = not viewer.actor.unit_bound or ch.owner_unit_id == viewer.actor.unit_id
     may_apply = viewer.can("channels.manage") and own and not ch.closed and ch.admission in ("none", "rejected")
+    edit = extra.pop("edit", None) or {"kind": ch.kind, "name": ch.name, "unit": str(ch.owner_unit_id or ""),
+                                       "url": ch.url, "feed_url": ch.feed_url or "", "cadence": ch.cadence,
+                                       "responsible_person": ch.responsible_person, "administrator": ch.administrator}
+    may_edit = viewer.can("channels.manage") and own and not ch.closed
     return render(request, "publish/admission.html", status, ch=ch, row=row, apps=apps, reviewer=reviewer,
+                  edit=edit, may_edit=may_edit, units=_units(session, viewer),
                   may_apply=may_apply, propaganda=ws.settings.propaganda_unit, form=extra.pop("form", {}),
                   **LABELS, **extra)
 
@@ -153,6 +158,25 @@ async def admission_apply(request: Request, viewer: CsrfViewer, session: DbSessi
     except REFUSED as exc:
         return _admission(request, viewer, session, channel_id, 400, error=str(exc), form=form)
     return redirect_with_flash(f"/channels/{channel_id}/admission", f"准入申请已提交，等待{ws.settings.propaganda_unit}审核")
+
+
+@router.post("/channels/{channel_id}/edit")
+def channel_edit(request: Request, viewer: CsrfViewer, session: DbSession, ws: WorkspaceDep, channel_id: int,
+                 kind: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+                 unit: Annotated[str, Form()] = "", url: Annotated[str, Form()] = "",
+                 feed_url: Annotated[str, Form()] = "", cadence: Annotated[str, Form()] = "weekly",
+                 responsible_person: Annotated[str, Form()] = "", administrator: Annotated[str, Form()] = "") -> object:
+    form = {"kind": kind, "name": name, "unit": unit, "url": url, "feed_url": feed_url, "cadence": cadence,
+            "responsible_person": responsible_person, "administrator": administrator}
+    try:
+        registry.update_channel(ws, viewer.actor, channel_id, kind=kind, name=name, unit=unit or None, url=url,
+                                feed_url=feed_url or None, cadence=cadence, responsible_person=responsible_person,
+                                administrator=administrator)
+    except NotFound:
+        raise HTTPException(404, "网站或账号不存在，或不属于本单位") from None
+    except REFUSED as exc:
+        return _admission(request, viewer, session, channel_id, 400, error=str(exc), edit=form, edit_open=True)
+    return redirect_with_flash(f"/channels/{channel_id}/admission", "登记信息已保存")
 
 
 @router.get("/channels/{channel_id}/applications/{application_id}/files/{index}")
