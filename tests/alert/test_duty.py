@@ -318,6 +318,12 @@ def test_a_window_with_a_duty_arrangement_pages_its_people_and_only_while_it_is_
         chains = {}
         for p in s.execute(select(DutyPage).order_by(DutyPage.step)).scalars():
             chains.setdefault(p.event_id, []).append(p.user_id)
+    # The roster page counts a window's arrangement as cover: no gap during a later window with one.
+    plan_window(ws, ADMIN, "中考（演练）", at(9, day=2).replace(tzinfo=None), at(11, day=2).replace(tzinfo=None),
+                duty=["宋佳"])
+    with ws.db.read() as s:
+        assert duty.roster_view(s, at(12, 1), days=3)["gaps"] == [(at(8, 30, day=1), at(9, day=2)),
+                                                                   (at(11, day=2), at(12, 1, day=3))]
     # Paged before the window by the roster; escalated inside it to the window's people.
     assert chains[before] == [people["songjia"], people["caoying"], people["penglei"]]
     assert chains[inside] == [people["caoying"], people["penglei"], None]  # the window's arrangement

@@ -543,6 +543,13 @@ def roster_view(s: Session, now: datetime, days: int = 7) -> dict[str, Any]:
                         notes.get(r.id, [])) for r in rows]
     chain = on_duty(s, now)
     domain_shifts = [policy.Shift(r.id, r.user_id, aware(r.starts_at), aware(r.ends_at), r.level, r.kind) for r in rows]
+    # A planned window with a duty arrangement covers its own span: no gap there, whatever the roster says.
+    from yuqing.collect.schedule import MonitoringWindow
+
+    for w in s.execute(select(MonitoringWindow).where(MonitoringWindow.starts_at < end,
+                                                      MonitoringWindow.ends_at > now)).scalars():
+        if w.duty_user_ids and w.ends_at is not None:
+            domain_shifts.append(policy.Shift(-w.id, int(w.duty_user_ids[0]), aware(w.starts_at), aware(w.ends_at)))
     arrangement, _ = window_arrangement(s, now)
     return {"shifts": shifts, "on_duty": [names.get(u, "已删除的账号") for u in chain], "window_active": active,
             "arrangement": arrangement,
