@@ -571,7 +571,10 @@ def windows_add(
         raise fail(str(exc), 2) from None
     except PermissionDenied as exc:
         raise fail(str(exc)) from None
-    on_duty = f"，值班安排：{'、'.join(_split(duty))}" if _split(duty) else ""
+    from yuqing.collect.sources import windows_list as rows_of
+
+    people: list[dict[str, Any]] = next((r["duty"] for r in rows_of(ws, include_ended=True) if r["id"] == window), [])
+    on_duty = f"，值班安排：{' → '.join(p['name'] for p in people)}" if people else ""
     out.print(f"已计划重点时段监测（#{window}）：{name.strip()}，{start} 至 {end}，间隔 {interval} 秒{on_duty}")
 
 

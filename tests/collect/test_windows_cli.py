@@ -106,7 +106,7 @@ def test_a_window_with_its_duty_arrangement_switches_on_and_off_with_the_job(ws:
         assert nobody.exit_code == 2 and "值班安排：没有名为“无此人”的在用账号" in nobody.output  # type: ignore[attr-defined]
         r = _cli(ws, "add", "--name", "2027年高考", "--from", "2027-06-07 07:00", "--to", "2027-06-07 18:30",
                  "--sources", str(src), "--interval", "120", "--duty", "zhiban_song,彭磊", "--as", "admin1")
-        assert r.exit_code == 0 and "值班安排：zhiban_song、彭磊" in r.output  # type: ignore[attr-defined]
+        assert r.exit_code == 0 and "值班安排：值班员 宋佳 → 值班员 彭磊" in r.output  # type: ignore[attr-defined]
         [row] = _listed(ws)
         assert set(row) == {"id", "kind", "name", "state", "state_label", "sources", "source_names", "keywords",
                             "interval_seconds", "starts_at", "ends_at", "created_by", "duty"}
