@@ -130,3 +130,29 @@ def test_a_statement_is_filed_and_approved_by_someone_else(client):
     assert _flash(r) == "已审批" and "已审批" in r.text
     event = client.get("/events/1").text
     assert "声明与发布备案（1）" in event and f'href="/filings/{fid}"' in event
+
+
+def test_the_json_api_registers_signs_publishes_and_returns_the_diff(client, server):
+    csrf = _as(client, "gov_h")
+    h = {"x-csrf-token": csrf, "accept": "application/json"}
+    r = client.post("/api/channels", json={"kind": "weibo", "name": "政府办政务微博", "url": server.url("/api/"),
+                                           "cadence": "daily"}, headers=h)
+    assert r.status_code == 201 and r.json()["unit"] == "区政府办公室" and r.json()["cleanup"] == ["未经准入（未申请）"]
+    cid = r.json()["id"]
+    r = client.post("/api/channels", json={"kind": "blog", "name": "x", "url": "https://x"}, headers=h)
+    assert r.status_code == 400 and "类型须为" in r.json()["detail"]
+    pid = client.post("/api/publications", json={"channel_id": cid, "title": "常务会议", "text": SIGNED},
+                      headers=h).json()["id"]
+    csrf = _as(client, "gov_l")
+    h = {"x-csrf-token": csrf, "accept": "application/json"}
+    assert client.post(f"/api/publications/{pid}/sign", json={"note": "同意"}, headers=h).status_code == 422
+    assert client.post(f"/api/publications/{pid}/sign", json={"approve": True}, headers=h).json()["state"] == "approved"
+    assert client.post(f"/api/publications/{pid}/published", json={"url": server.url("/api/1")},
+                       headers=h).status_code == 403  # only the named uploader
+    csrf = _as(client, "gov_h")
+    h = {"x-csrf-token": csrf, "accept": "application/json"}
+    url = server.add("/api/1.html", article("常务会议", LIVE))
+    got = client.post(f"/api/publications/{pid}/published", json={"url": url}, headers=h).json()
+    assert got["live_check"] == "mismatch" and [d["op"] for d in got["diff"]] == ["equal", "replace"]
+    [row] = [c for c in client.get("/api/channels", headers=h).json() if c["id"] == cid]
+    assert row["mismatches"] == 1

@@ -56,6 +56,7 @@ ROUTERS = [
     "yuqing.web.pages.channel_pages",  # /channels/orders and /channels/words before /channels/{channel_id}
     "yuqing.web.pages.publish",
     "yuqing.web.api.push",
+    "yuqing.web.api.publish",
     "yuqing.web.api.cases",  # before api.routes: /api/cases/board must not match /api/cases/{case_id}
     "yuqing.web.api.routes",
 ]
