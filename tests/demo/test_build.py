@@ -368,3 +368,53 @@ def test_demo_own_channels_lack_approval_mismatch_unsigned_and_filings(demo) -> 
     assert any(r.op != "equal" for r in side_by_side(edited.text, edited.live_text or ""))
     assert sum(r.counts.get("unsigned", 0) for r in rows) == 1
     assert filed["spokesperson"] >= 1 and filed["statement"] >= 1 and filed["reply"] >= 2
+
+
+def test_demo_channel_checks_zombies_findings_in_place_and_orders(demo) -> None:  # type: ignore[no-untyped-def]
+    """R-PUBLISH-3 in the demo: two accounts flagged zombie (one after 15 quiet days), a closed site still
+    answering, the portal's page with a broken link and a wrong word shown in place, orders overdue (counted in
+    the yearly assessment), one closed with its explanation, one fixed awaiting it, one still in time."""
+    from collections import Counter
+
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import login
+    from yuqing.clock import now_local
+    from yuqing.publish import order_states as st
+    from yuqing.publish.corrections import is_overdue
+    from yuqing.reports.periodic import parse_period
+    from yuqing.reports.store import compute_period
+    from yuqing.store.tables_publish import Channel, ChannelFinding, CorrectionOrder
+    from yuqing.web.app import create_app
+
+    ws, people, _ = demo
+    passwords = {row[0]: row[1] for row in people}
+    with ws.db.read() as s:
+        channels = {c.name: c for c in s.execute(select(Channel)).scalars()}
+        findings = list(s.execute(select(ChannelFinding).where(ChannelFinding.resolved_at.is_(None))).scalars())
+        orders = list(s.execute(select(CorrectionOrder)).scalars())
+        figures = compute_period(s, ws.path, parse_period("yearly", str(now_local().year)))
+    zombies = [c for c in channels.values() if c.zombie]
+    assert len(zombies) >= 2 and any("15 天未更新" in f.detail for f in findings if f.kind == "zombie")
+    assert channels["原示例区旅游局网站"].closed and channels["原示例区旅游局网站"].answering
+    portal = channels["示例区人民政府门户网站"]
+    on_portal = Counter(f.kind for f in findings if f.channel_id == portal.id)
+    assert on_portal["wrong_word"] >= 1 and on_portal["mismatch"] == 1 and on_portal["broken_link"] == 0
+    states = Counter(o.state for o in orders)
+    assert sum(is_overdue(o) for o in orders) >= 2 and states[st.CONFIRMED] >= 1 and states[st.FIXED] >= 1
+    assert any(o.state == st.OPEN and not is_overdue(o) for o in orders)
+    done = next(o for o in orders if o.state == st.CONFIRMED)
+    assert "生态环境局" in done.explanation and done.confirmed_at is not None
+    scored = [p for u in figures["assessment"]["units"] for p in u["points"]
+              if p["key"] == "correction_overdue" and p["points"] < 0]
+    assert scored, "overdue orders count against their units"
+    with TestClient(create_app(ws), base_url="http://127.0.0.1", headers={"accept": "text/html"}) as client:
+        login(client, "office", passwords["office"])
+        page = client.get(f"/channels/{portal.id}").text
+        assert "<mark>工商局</mark>" in page and "已整改待说明" in page  # the file was put back: fixed
+        overdue = client.get("/channels/orders?overdue=1").text
+        assert overdue.count("已逾期") >= 2
+        client.cookies.clear()
+        login(client, "binjiang", passwords["binjiang"])
+        mine = client.get("/channels/orders?all=1").text
+        assert "滨江街道政务微博" in mine and "示例区人民政府门户网站" not in mine and "已办结" in mine

@@ -171,8 +171,10 @@ def _case_library(ws: Workspace, progress: Any) -> None:
 # Later stages (analysis, cases …) add functions (ws, progress) -> None that extend the demo, in order.
 def _channels(ws: Workspace, progress: Any) -> None:
     from yuqing.publish.demo import demo_step
+    from yuqing.publish.demo_checks import demo_step as checks_step
 
     demo_step(ws, progress)
+    checks_step(ws, progress)
 
 
 DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _windows, _reports,

@@ -133,6 +133,11 @@ AUDIT_LABELS: dict[str, str] = {
     "publication.reject": "退回稿件", "publication.redraft": "修改退回的稿件", "publication.publish": "登记稿件发布",
     "publication.live_check": "核对发布页面与签发稿", "statement.file": "申报备案", "statement.approve": "审批备案",
     "statement.reject": "备案不予通过", "channel.attachment_download": "下载准入申请附件",
+    # channel checks and correction orders (R-PUBLISH-3)
+    "channel.check": "检查网站或账号（更新、链接、错敏词）", "correction.issue": "下达整改通知",
+    "correction.overdue": "整改逾期提醒", "correction.recheck": "整改复查", "correction.explain": "提交整改情况说明",
+    "correction.cancel": "撤销整改通知", "wrong_words.seed": "启用默认错敏词列表", "wrong_words.save": "保存错敏词",
+    "wrong_words.set_active": "启用或停用错敏词",
 }
 
 OBJECT_LABELS: dict[str, str] = {
@@ -143,6 +148,7 @@ OBJECT_LABELS: dict[str, str] = {
     "report": "报告", "report_routes": "报告发送渠道", "duty_roster": "值班表", "duty_shift": "值班班次", "special_report": "舆情专报",
     "direct_report": "舆情直报", "direct_report_day": "每日报送",
     "channel": "网站或账号", "publication": "发布稿件", "statement_filing": "声明备案",
+    "correction_order": "整改通知", "wrong_word": "错敏词", "wrong_words": "错敏词列表",
 }
 
 # Detail fields, in the order they read best; fields not listed are shown after, still labelled.
@@ -186,6 +192,10 @@ DETAIL_LABELS: dict[str, str] = {
     "content_sha256": "签发文本哈希", "uploader": "上传人", "answers_for": "负责内容", "outcome": "核对结果",
     "live_sha256": "页面文本哈希", "signed_sha256": "签发文本哈希", "seen": "发现文章数", "unsigned": "未经签发的文章",
     "event_ids": "事件", "case_ids": "案件", "report_type": "报告类型",
+    "closed": "已关停", "answering": "可以访问", "status": "HTTP 状态", "last_update": "最近更新", "state": "状态",
+    "pages": "检查页面数", "new_findings": "新发现问题", "resolved": "已消除问题", "finding_id": "问题记录",
+    "detail": "整改内容", "passed": "复查通过", "how": "复查方式", "evidence": "复查所见", "length": "字数",
+    "word": "错词", "suggestion": "应为",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",

@@ -127,7 +127,7 @@ def _issue(tx: Tx, finding: ChannelFinding, *, working_days: int | None = None, 
 
 
 @action("correction.issue_pending", permission="channels.correct")
-def _issue_pending(tx: Tx) -> int:
+def _issue_pending(tx: Tx, found_before: datetime | None = None) -> int:
     """Issue an order for every open finding of wrong content that has none yet (channels with an owner unit,
     not closed). Idempotent: a finding gets one active order at a time."""
     has_order = exists().where(CorrectionOrder.finding_id == ChannelFinding.id,
@@ -137,14 +137,17 @@ def _issue_pending(tx: Tx) -> int:
         .where(ChannelFinding.kind.in_(ORDER_KINDS), ChannelFinding.resolved_at.is_(None), ~has_order,
                Channel.owner_unit_id.is_not(None), Channel.closed.is_(False))
         .order_by(ChannelFinding.id)).scalars().all()
+    if found_before is not None:
+        rows = [f for f in rows if aware(f.found_at) <= aware(found_before)]
     for finding in rows:
         _issue(tx, finding)
     return len(rows)
 
 
-def issue_pending(ws: Workspace, actor: Actor) -> int:
-    """Orders for the findings that need one; then tell units and the office of orders newly overdue."""
-    issued = _issue_pending(ws, actor)
+def issue_pending(ws: Workspace, actor: Actor, found_before: datetime | None = None) -> int:
+    """Orders for the findings that need one (found by `found_before`, when given); then orders fixed elsewhere
+    pass, and units and the office hear of orders newly overdue."""
+    issued = _issue_pending(ws, actor, found_before)
     confirm_resolved(ws, actor)
     remind_overdue(ws, actor)
     return issued
