@@ -124,3 +124,19 @@ def test_main_text_ignores_navigation_date_lines_and_footer():
     assert title == "区政府召开常务会议" and live.normalise(text) == live.normalise(SIGNED)
     bare = b"<html><body><h1>T</h1><p>" + "正文内容很长很长的一段话，没有容器。".encode() + b"</p></body></html>"
     assert "没有容器" in live.main_text(bare, "text/html; charset=utf-8", "http://127.0.0.1/b.html")[1]
+
+
+def test_articles_published_before_the_channel_was_registered_are_not_called_unsigned(district):
+    from datetime import timedelta
+
+    from yuqing.clock import utcnow
+
+    d = district
+    cid = registry.add_channel(d.ws, d.gov_handler, kind="website", name="区政府门户网站", unit=None,
+                               url="https://example.invalid/", cadence="daily").id
+    old = signoff.SeenArticle(url="https://example.invalid/2019/1.html", title="往年文章",
+                              published_at=utcnow() - timedelta(days=400))
+    new = signoff.SeenArticle(url="https://example.invalid/today.html", title="今天的文章", published_at=utcnow())
+    assert signoff.record_posts(d.ws, d.gov_handler, cid, [old, new]) == [new.url]
+    with d.ws.db.read() as s:
+        assert {p.url: p.signed for p in s.execute(select(ChannelPost)).scalars()} == {old.url: None, new.url: False}

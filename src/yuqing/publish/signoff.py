@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.actions import Tx, action
-from yuqing.clock import utcnow
+from yuqing.clock import aware, utcnow
 from yuqing.collect.base import canonical_url
 from yuqing.collect.http import HttpClient
 from yuqing.domain.roles import Actor, PermissionDenied
@@ -261,7 +261,8 @@ class SeenArticle:
 @action("channel.record_posts", permission=("publications.draft", "channels.check"))
 def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[str]:
     """Keep the articles seen live on a channel; the new ones that match no signed publication become
-    `unsigned` findings and an alert. Returns the URLs newly found unsigned."""
+    `unsigned` findings and an alert (not those published before the channel was registered: a first
+    reading must not call a site's whole archive unsigned). Returns the URLs newly found unsigned."""
     ch = load_channel(tx.session, tx.actor, channel_id)
     now = utcnow()
     known = {p.url: p for p in tx.session.execute(select(ChannelPost).where(ChannelPost.channel_id == ch.id)).scalars()}
@@ -279,6 +280,8 @@ def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[s
             if old is not None and old.resolved_at is None:
                 old.resolved_at = now
         elif post.publication_id is None and post.signed is None:
+            if aware(art.published_at or now) < aware(ch.created_at):
+                continue  # published before the channel was registered: sign-off applies from registration on
             post.signed = False
             if _finding(tx.session, ch, "unsigned", art.url) is None:
                 tx.session.add(ChannelFinding(channel_id=ch.id, kind="unsigned", key=art.url[:300], page_url=art.url,
