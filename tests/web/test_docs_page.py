@@ -41,7 +41,10 @@ def test_docs_page_loads_swagger_from_this_server_only(server: str) -> None:
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto(server + "/docs")
         page.wait_for_selector(".opblock", timeout=20_000)
-        assert page.locator(".opblock-summary-path").filter(has_text="/api/items").count() >= 1
+        # Swagger UI virtualises a list of 150 operations or more (only those in view are in the page): ask the
+        # loaded spec for the API's operations rather than looking for them in the page.
+        assert page.evaluate("window.ui.specSelectors.paths().has('/api/items')")
+        assert page.locator(".opblock-summary-path").count() >= 1
         browser.close()
     assert not outside, outside
     assert not [m for m in problems if "Content Security Policy" in m or "Refused" in m], problems

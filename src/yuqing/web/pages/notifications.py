@@ -121,9 +121,7 @@ def _report_routes(session: DbSession, viewer: Viewer) -> dict[str, object]:
             "routes_on": {f"{t}:{c}" for (t, c), on in table.items() if on}}
 
 
-# A page's form, not an API operation: kept out of the OpenAPI schema (the /docs page's Swagger UI stops
-# rendering operations after /events once the schema has a 146th operation; see the session report).
-@router.post("/settings/report-channels", include_in_schema=False)
+@router.post("/settings/report-channels")
 async def report_channels_save(request: Request, viewer: CsrfViewer, ws: WorkspaceDep) -> object:
     """报告发送渠道: the ticked pairs of report type and channel go out, every other one not (audited)."""
     from yuqing.domain.messages import REPORT_TYPES
