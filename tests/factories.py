@@ -26,7 +26,7 @@ from yuqing.store.tables_publish import (
     StatementLink,
     WrongWord,
 )
-from yuqing.store.tables_report import Report
+from yuqing.store.tables_report import Report, ReportDelivery, ReportRoute
 
 _seq = itertools.count(1)
 
@@ -145,6 +145,22 @@ def channel(session: Session, name: str | None = None, kind: str = "website", ow
     n = next(_seq)
     row = Channel(kind=kind, name=name or f"测试渠道{n}", owner_unit_id=owner.id if owner else None,
                   url=kw.pop("url", f"http://127.0.0.1/channel{n}/"), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def report_route(session: Session, channel: AlertChannel, report_type: str = "daily", enabled: bool = True) -> ReportRoute:
+    row = ReportRoute(report_type=report_type, channel_id=channel.id, enabled=enabled)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def report_delivery(session: Session, rep: Report, channel: AlertChannel, **kw: Any) -> ReportDelivery:
+    row = ReportDelivery(report_type=kw.pop("report_type", rep.kind), report_id=rep.id,
+                         title=kw.pop("title", f"{rep.kind} {rep.period}"), channel_id=channel.id,
+                         channel_name=channel.name, next_attempt_at=kw.pop("next_attempt_at", utcnow()), **kw)
     session.add(row)
     session.flush()
     return row

@@ -160,3 +160,26 @@ def test_the_mail_carries_the_docx_and_the_pdf_with_chinese_text(day_ws: Workspa
     pdf.write_bytes(files["网络舆情日报告表_2026-11-21.pdf"])
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "网络舆情日报告表" in text and "一、总体情况" in text
+
+
+def test_a_claim_left_by_a_runner_that_died_is_sent_once_after_its_lease(day_ws: Workspace) -> None:
+    from datetime import date
+
+    from yuqing.reports.deliver import _claim
+    from yuqing.reports.store import generate_daily
+
+    ws = day_ws
+    ws.settings.report_mail_formats = ""
+    with smtp_server() as box:
+        ws.settings.smtp_host, ws.settings.smtp_port = box.host, box.port
+        with ws.db.write() as s:
+            factories.alert_channel(s, "email", "office@district.example", name="办公室邮箱")
+        with frozen(_at(21, 16, 31)):
+            generate_daily(ws, Actor(None, "系统任务", "jobs"), date(2026, 11, 21), notify=True)
+            assert len(_claim(ws, "runner-a", _at(21, 16, 31), None)) == 1  # then runner a dies mid-send
+            assert _claim(ws, "runner-b", _at(21, 16, 31), None) == []  # the claim holds: nobody sends twice
+            assert daily(ws) == {"generated": False, "reason": "done", "day": "2026-11-21"}
+        with frozen(_at(21, 16, 34)):  # the lease (2 minutes) is over: the next run takes it over
+            assert daily(ws)["delivered"] == {"sent": 1}
+            assert "delivered" not in daily(ws)
+    assert len(box.messages) == 1
