@@ -110,12 +110,12 @@ def channels_list(
     as_user: AsUser = None,
 ) -> None:
     """列出网站与新媒体账号：准入状态、最近更新、僵尸、未签发、不一致、失效链接、错词、未完成整改。"""
-    from yuqing.publish.registry import channel_rows
+    from yuqing.publish.registry import channel_rows, sees_all
 
     ws = _ctx_ws(ctx)
     actor = _actor(ws, as_user)
     with ws.db.read() as s:
-        rows = channel_rows(s, actor)
+        rows = channel_rows(s, actor, all_units=sees_all(s, ws, actor))
     for row in rows:
         if as_json:
             typer.echo(json.dumps(row.as_json(), ensure_ascii=False))
