@@ -48,6 +48,11 @@ def test_channel_page_shows_history_and_findings_in_place(checked: tuple[Desk, i
     series = charts["weekly"]["option"]["series"][0]["data"]
     assert len(series) == 12 and sum(series) == 1  # the one article, dated 27 November
     assert client.get("/channels/99999").status_code == 404
+    with frozen(NOW + timedelta(days=10)):
+        client.cookies.clear()
+        login(client, "office")  # ten days later: a new session
+        registry = client.get("/channels").text
+    assert "整改中 2" in registry and "整改逾期 2" in registry  # both orders past their 3 working days
 
 
 def test_a_unit_explains_and_asks_for_a_recheck_other_units_see_nothing(checked: tuple[Desk, int, TestClient]

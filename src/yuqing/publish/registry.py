@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yuqing.actions import Tx, action
+from yuqing.clock import utcnow
 from yuqing.domain.roles import Actor, PermissionDenied
 from yuqing.publish.order_states import ACTIVE as ACTIVE_ORDERS
+from yuqing.publish.order_states import UNFIXED as UNFIXED_ORDERS
 from yuqing.publish.states import ADMISSION_LABELS, CADENCES, CHANNEL_KINDS
 from yuqing.store.repositories.cases import NotFound
 from yuqing.store.tables import Unit
@@ -204,6 +206,10 @@ def channel_rows(s: Session, actor: Actor, channel_ids: list[int] | None = None,
     for cid, n in s.execute(select(CorrectionOrder.channel_id, func.count())
                             .where(CorrectionOrder.state.in_(ACTIVE_ORDERS)).group_by(CorrectionOrder.channel_id)):
         counts.setdefault(cid, {})["open_orders"] = n
+    for cid, n in s.execute(select(CorrectionOrder.channel_id, func.count())
+                            .where(CorrectionOrder.state.in_(UNFIXED_ORDERS), CorrectionOrder.due_at < utcnow())
+                            .group_by(CorrectionOrder.channel_id)):
+        counts.setdefault(cid, {})["overdue_orders"] = n  # 整改逾期: counted against the unit (assessment)
     for cid, n in s.execute(select(Publication.channel_id, func.count())
                             .where(Publication.state == "draft").group_by(Publication.channel_id)):
         counts.setdefault(cid, {})["to_sign"] = n
