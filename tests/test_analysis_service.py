@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
@@ -332,3 +333,53 @@ def test_a_landmark_added_on_the_profile_makes_the_next_batch_relevant(ws: Works
         assert s.get(Item, before[0]).relevant is False  # type: ignore[union-attr]
         item = s.get(Item, after[0])
     assert item is not None and item.relevant and any(p["name"] == "雁鸣湖" for p in item.places)
+
+
+@pytest.mark.parametrize("max_members", [2_000, 4])
+def test_workers_taking_turns_group_exactly_as_one_process(ws: Workspace, monkeypatch: pytest.MonkeyPatch,
+                                                           max_members: int) -> None:
+    """Three workers, each with its own cache, take batches in turn over the demo's posts: each replays what
+    the others stored (the event each item first joined and the merges right after it) and the grouping
+    is exactly one process's, also when events outgrow their member cap (4 here) and merges happen
+    inside a batch."""
+    from importlib import resources
+    from pathlib import Path
+
+    from yuqing.analyse import events as events_module
+    from yuqing.analyse.pipeline import Pipeline
+    from yuqing.importer import import_file
+
+    defaults = events_module.EventClusterer.__init__.__defaults__
+    assert defaults is not None
+    monkeypatch.setattr(events_module.EventClusterer.__init__, "__defaults__",
+                        tuple(max_members if d == 2_000 else d for d in defaults))
+    posts = Path(str(resources.files("yuqing.demo").joinpath("posts.jsonl")))
+    import_file(ws, ADMIN, posts)
+    workers = [service.Analyser(ws, name=f"w{n}") for n in range(3)]
+    batches: list[list[int]] = []
+    turn = 0
+    while (claim := workers[turn % 3].claim(17)).item_ids:
+        batches.append(list(claim.item_ids))
+        workers[turn % 3].analyse(claim)
+        turn += 1
+    assert turn >= 10
+    with ws.db.read() as s:
+        rows = {i.id: i for i in s.execute(select(Item)).scalars()}
+        merged = dict(s.execute(select(Event.id, Event.merged_into_id)
+                                .where(Event.merged_into_id.is_not(None))).all())
+        sources = {i.id: i.source.name for i in rows.values()}
+    one = Pipeline(ws.profile())
+    alone: dict[int, str] = {}
+    for ids in batches:
+        for out in one.run([service.item_input(rows[i], sources[i]) for i in ids]):
+            if out["event_id"]:
+                alone[int(out["id"])] = out["event_id"]
+    assert merged, "the posts must make the pipeline merge events for this test to mean something"
+    if max_members == 4:
+        assert max(Counter(alone.values()).values()) > 4
+    stored = {i: r.event_id for i, r in rows.items() if r.event_id is not None}
+    assert set(stored) == set(alone)
+    groups_alone = {frozenset(i for i in alone if one.events.resolve(alone[i]) == ev)
+                    for ev in {one.events.resolve(e) for e in alone.values()}}
+    groups_stored = {frozenset(i for i in stored if stored[i] == ev) for ev in set(stored.values())}
+    assert groups_stored == groups_alone

@@ -10,8 +10,11 @@ on one database. The database is the truth; a worker's warm pipeline is only a c
 3. **store**, in one transaction holding the analysis lock (the `analysis_state` row; SQLite's one
    writer): first bring the cache up to the stored version — rebuild it from the tables when an analyst
    decided something or the profile changed since (`rebuild_version`), else replay the items other
-   workers analysed since (`Item.analysis_version`), following their stored events and merges, which
-   costs the cheap stages only because each item's event features are stored with it; then the stateful
+   workers analysed since (`Item.analysis_version`), batch by batch, each item into the event it first
+   joined and each automatic merge right after the item that caused it (the trace stored with the item's
+   features: `ev`, `mg`), so the cache becomes what the other workers' caches were — the same member caps,
+   merge order and retirement points — which costs the cheap stages only because each item's event
+   features are stored with it; then the stateful
    stages (near-duplicates, events: `Pipeline.assign`), then write the results of the items this batch
    still holds a claim on, clear the claims and bump the version. What analysts decided is guarded in
    SQL as well (`store.analysis.write_event`);
@@ -129,7 +132,7 @@ class Analyser:
         if cache is None or cache.profile_key != key or cache.rebuild_version != state.rebuild_version:
             cache = self._rebuild(session, key, int(state.rebuild_version))
         elif cache.version != state.version:
-            self._replay(cache, store.analysed_since(session, cache.version))
+            self._replay(cache, store.analysed_since(session, cache.version), by_batch=True)
             for gone, into in store.merged_since(session, cache.version):
                 self._follow_merge(cache, gone, into)
             cache.pipeline.skip_changes()  # what the replay changed is stored already
@@ -154,18 +157,35 @@ class Analyser:
         cache.pipeline.skip_changes()
         return cache
 
-    def _replay(self, cache: Cache, rows: list[store.StoredItem]) -> None:
-        for start in range(0, len(rows), REPLAY_CHUNK):
-            chunk = rows[start : start + REPLAY_CHUNK]
+    def _replay(self, cache: Cache, rows: list[store.StoredItem], by_batch: bool = False) -> None:
+        """Put stored items into the cache. `by_batch` (items other workers analysed since the cache's
+        version, no analyst decision in between): batch by batch, each item into the event it first
+        joined and each merge where it happened (the trace stored with the item's features), so the
+        cache becomes what those workers' caches were. Otherwise (a rebuild): into the stored events."""
+        for chunk in _chunks(rows, by_batch):
             stored: list[tuple[str, list[str], dict[str, Any] | None]] = [
                 (it.sentiment or "neutral", [], it.analysis_features) for it in chunk]
             prepared = cache.pipeline.restore([item_input(it, it.name) for it in chunk], stored)
-            links: list[tuple[ItemId | None, str | None]] = [
-                (str(it.duplicate_of_id) if it.duplicate_of_id else None,
-                 cache.pid_for(it.event_id) if it.event_id is not None else None)
-                for it in chunk
-            ]
-            cache.pipeline.follow(prepared, links)
+            links: list[tuple[ItemId | None, str | None]] = []
+            merges: list[list[tuple[str, str]]] = []
+            for it in chunk:
+                trace = (it.analysis_features or {}).get("ev") if by_batch else None
+                duplicate_of = str(it.duplicate_of_id) if it.duplicate_of_id else None
+                if trace is None or it.event_id is None:
+                    links.append((duplicate_of, cache.pid_for(it.event_id) if it.event_id is not None else None))
+                    merges.append([])
+                    continue
+                links.append((duplicate_of, _cache_pid(cache, *trace)))
+                steps = []
+                for t_pid, t_db, o_pid, o_db in it.analysis_features.get("mg", []):
+                    target, other = _cache_pid(cache, t_pid, t_db), _cache_pid(cache, o_pid, o_db)
+                    steps.append((target, other))
+                    if o_db is not None:
+                        cache.from_db[int(o_db)] = target  # as `_store_events` records a merge
+                    elif t_db is not None:
+                        cache.to_db[other] = int(t_db)
+                merges.append(steps)
+            cache.pipeline.follow(prepared, links, merges)
 
     @staticmethod
     def _follow_merge(cache: Cache, gone: int, into: int) -> None:
@@ -228,13 +248,25 @@ class Analyser:
                 return {k: v for k, v in counts.items() if v}, []
             version = int(state.version) + 1
             results = cache.pipeline.assign(prepared)
+            trace = cache.pipeline.trace
+            stored_before = {pid: cache.to_db.get(pid) for joined, steps in trace if joined
+                             for pid in (joined, *(p for step in steps for p in step))}
             changed = cache.pipeline.drain_events(detail=False)  # the events table keeps no timeline
-            touched = self._store_events(s, cache, changed, version)
+            touched, fresh = self._store_events(s, cache, changed, version)
+
+            def ref(pid: str) -> list[Any]:  # an event as [cache id, its own stored row or None]
+                own = stored_before.get(pid)
+                return [pid, own if own is not None else fresh.get(pid)]
             targets = store.live_targets(s, [cache.to_db[str(r["event_id"])] for r in results
                                              if r.get("event_id") and str(r["event_id"]) in cache.to_db])
             now = utcnow()
             rows: list[dict[str, Any]] = []
-            for prep, out in zip(prepared, results, strict=True):
+            for prep, out, (joined, steps) in zip(prepared, results, trace, strict=True):
+                features = prep.features()
+                if features is not None and joined is not None:
+                    features["ev"] = ref(joined)
+                    if steps:
+                        features["mg"] = [ref(target) + ref(other) for target, other in steps]
                 matches = {m["place"]: m for m in out.get("place_matches", [])}
                 event_db = cache.to_db.get(str(out["event_id"])) if out.get("event_id") else None
                 event_db = targets.get(event_db, event_db) if event_db is not None else None
@@ -245,7 +277,7 @@ class Analyser:
                     "sentiment": out["sentiment"], "sentiment_score": float(out["sentiment_score"]),
                     "topics": [TOPIC_LABELS.get(t, t) for t in out["topics"]],
                     "duplicate_of_id": int(out["duplicate_of"]) if out.get("duplicate_of") else None,
-                    "event_id": event_db, "analysis_features": prep.features(), "analysis_version": version,
+                    "event_id": event_db, "analysis_features": features, "analysis_version": version,
                 })
                 counts["analysed"] += 1
                 counts["relevant"] += int(bool(out["relevant"]))
@@ -261,8 +293,10 @@ class Analyser:
         return {k: v for k, v in counts.items() if v}, [r["id"] for r in rows if r["relevant"]]
 
     @staticmethod
-    def _store_events(session: Any, cache: Cache, changed: list[dict[str, Any]], version: int) -> set[int]:
-        """Write the events the batch changed (new, grown, merged by the pipeline); returns the stored ids."""
+    def _store_events(session: Any, cache: Cache, changed: list[dict[str, Any]], version: int
+                      ) -> tuple[set[int], dict[str, int]]:
+        """Write the events the batch changed (new, grown, merged by the pipeline); returns the stored ids
+        and the new events' (cache id → stored id)."""
         fresh: list[tuple[str, dict[str, Any]]] = []
         grown: dict[int, dict[str, Any]] = {}
         for ev in changed:
@@ -277,6 +311,7 @@ class Analyser:
                                    strict=True):
             cache.link(pid, db_id)
         touched = set(grown) | {cache.to_db[pid] for pid, _ in fresh}
+        new = {pid: cache.to_db[pid] for pid, _ in fresh}
         # Then the merges, so that an event merged into another has a stored target to point at.
         for ev in changed:
             if not ev.get("merged_into"):
@@ -289,7 +324,7 @@ class Analyser:
                 touched.add(target)
             elif db_id is None and target is not None:
                 cache.to_db[pid] = target
-        return touched
+        return touched, new
 
     def run(self, batch: int = 500, progress: Callable[[int], Any] | None = None,
             max_batches: int | None = None) -> dict[str, int]:
@@ -330,6 +365,32 @@ def attach_follow_ups(ws: Workspace, item_ids: list[int]) -> dict[str, int]:
             return {}
     attached = attach(ws, jobs_actor(ws), item_ids)  # the analysis pipeline is a job
     return {"follow_ups": len(attached)} if attached else {}
+
+
+def _cache_pid(cache: Cache, pid: str, db_id: int | None) -> str:
+    """The cache's id of an event another worker's trace names [its cache id, its own stored row]: the
+    event this cache knows under that stored row, else (new in that batch) the worker's own id, linked
+    to the row when it has one."""
+    if db_id is None:
+        return pid
+    known = cache.from_db.get(int(db_id))
+    if known is not None:
+        return known
+    cache.link(pid, int(db_id))
+    return pid
+
+
+def _chunks(rows: list[store.StoredItem], by_batch: bool) -> list[list[store.StoredItem]]:
+    """Replay chunks: the batches the items were analysed in (by_batch: the pipeline then retires quiet
+    events at the same points as the worker that analysed them did), else REPLAY_CHUNK rows at a time."""
+    if not by_batch:
+        return [rows[i : i + REPLAY_CHUNK] for i in range(0, len(rows), REPLAY_CHUNK)]
+    chunks: list[list[store.StoredItem]] = []
+    for row in rows:
+        if not chunks or chunks[-1][-1].analysis_version != row.analysis_version:
+            chunks.append([])
+        chunks[-1].append(row)
+    return chunks
 
 
 _analysers: dict[str, Analyser] = {}

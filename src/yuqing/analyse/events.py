@@ -445,6 +445,7 @@ class EventClusterer:
         self.merged: list[EventState] = []  # events merged into others since the caller last looked
         self.created: set[str] = set()  # events started since the caller last looked
         self.apart: set[frozenset[str]] = set()  # pairs of events the merge pass must leave apart
+        self.joined: str | None = None  # the event the last `add` put its item in, before any merge
 
     def _idf(self, term: str) -> float:
         return math.log((self._docs + 1) / (self._df.get(term, 0) + 1)) + 1.0
@@ -542,7 +543,8 @@ class EventClusterer:
             if ev_id is not None:
                 ev_id = self.resolve(ev_id)
                 if ev_id in self.active:
-                    return self._join(self.active[ev_id], member, specific_places)
+                    self.joined = self._join(self.active[ev_id], member, specific_places)
+                    return self.joined
         terms = dict.fromkeys(member.keywords)  # ordered, so runs are reproducible
         self._count_doc(terms)
         log, df, docs = math.log, self._df.get, self._docs + 1  # (`_idf`, inlined: hot)
@@ -613,6 +615,7 @@ class EventClusterer:
             if len(self.active) > self.max_active:
                 self._retire([next(iter(self.active.values()))])
             ev_id = self._join(ev, member, specific_places)
+        self.joined = ev_id
         return self._merge_pass(ev_id, specific_places | areas)
 
     def follow(self, member: Member, specific_places: set[str], ev_id: str) -> str:
@@ -685,6 +688,16 @@ class EventClusterer:
         if best is None:
             return ev_id
         target, other = (ev, best) if (len(ev.members), -ev.first_seen) >= (len(best.members), -best.first_seen) else (best, ev)
+        return self._apply_merge(target, other)
+
+    def replay_merge(self, target_id: str, other_id: str) -> None:
+        """Merge `other_id` into `target_id` as the merge pass did at this point of another worker's run
+        (same member cap, order and indexes), so that a replayed cache stays equal to that worker's."""
+        target, other = self.active.get(target_id), self.active.get(other_id)
+        if target is not None and other is not None and target_id != other_id:
+            self._apply_merge(target, other)
+
+    def _apply_merge(self, target: EventState, other: EventState) -> str:
         merged, gone = merge_events(target, other, max_members=self.max_members)
         self._retire([gone])
         self.active[merged.id] = merged

@@ -141,6 +141,8 @@ class Pipeline:
         self.topics = TopicClassifier(topics or TopicLexicon(), default_fallback())
         self.sentiment = sentiment or default_model()
         self.dedup = DedupIndex(window=dedup_window)
+        self.trace: list[tuple[str | None, list[tuple[str, str]]]] = []  # per item of the last `assign`: the
+        # event it joined before any merge, and the merges (target, other) made right after placing it
         self.events = EventClusterer(window=event_window)
         self.matters = matters or default_matters()
         self.clock = clock
@@ -241,10 +243,19 @@ class Pipeline:
         """The stateful stages over prepared items, in order: near-duplicates, then events."""
         dups = self.dedup.check_batch([p.id for p in prepared], [p.full for p in prepared])
         out: list[dict[str, Any]] = []
+        self.trace = []
+        merged = self.events.merged
         for prep, dup in zip(prepared, dups, strict=True):
             rel = prep.rel
             # Stage: events (relevant items only).
-            event_id = self.events.add(*self._member(prep, dup.duplicate_of)) if rel.relevant else None
+            if rel.relevant:
+                before = len(merged)
+                event_id = self.events.add(*self._member(prep, dup.duplicate_of))
+                self.trace.append((self.events.joined,
+                                   [(str(gone.merged_into), gone.id) for gone in merged[before:]]))
+            else:
+                event_id = None
+                self.trace.append((None, []))
             result = dict(prep.item)
             result.update(
                 sentiment=prep.sentiment,
@@ -263,17 +274,23 @@ class Pipeline:
         self.events.retire_quiet()
         return out
 
-    def follow(self, prepared: list[Prepared], stored: list[tuple[ItemId | None, str | None]]) -> None:
+    def follow(self, prepared: list[Prepared], stored: list[tuple[ItemId | None, str | None]],
+               merges: list[list[tuple[str, str]]] | None = None) -> None:
         """Replay items another worker analysed: index them and put each in the event it is stored in.
 
-        `stored` gives, per item, the original it was stored as a copy of and the (cache) id of its
-        stored event; nothing is scored or merged, so the cache follows the stored grouping exactly.
+        `stored` gives, per item, the original it was stored as a copy of and the (cache) id of the event
+        to put it in; nothing is scored. `merges` gives, per item, the merges (target, other) its
+        `assign` made right after placing it (`trace`), replayed at the same point: a batch replayed
+        with the event each item first joined and its merges leaves the cache equal to the worker's
+        that analysed it. Without them the cache follows the stored grouping as it is now.
         """
         self.dedup.check_batch([p.id for p in prepared], [p.full for p in prepared])
-        for prep, (duplicate_of, event_id) in zip(prepared, stored, strict=True):
+        for n, (prep, (duplicate_of, event_id)) in enumerate(zip(prepared, stored, strict=True)):
             if event_id is not None and prep.rel.relevant:
                 member, specific = self._member(prep, duplicate_of)
                 self.events.follow(member, specific, event_id)
+                for target, other in merges[n] if merges else ():
+                    self.events.replay_merge(target, other)
         self.events.retire_quiet()
 
     def _member(self, prep: Prepared, duplicate_of: ItemId | None) -> tuple[Member, set[str]]:
@@ -360,7 +377,8 @@ class Pipeline:
 
     def merge(self, target_id: str, other_id: str) -> EventState:
         """Merge an active event into another (the caller audits and persists)."""
-        merged, retired = merge_events(self.events.active[target_id], self.events.active[other_id])
+        merged, retired = merge_events(self.events.active[target_id], self.events.active[other_id],
+                                       max_members=self.events.max_members)
         self.events.install([merged, retired], removed=(other_id,))
         return merged
 

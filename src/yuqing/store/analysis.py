@@ -39,7 +39,7 @@ ITEM_TIME = func.coalesce(Item.published_at, Item.captured_at)
 # columns by the same names as on `Item`, and `name`, its source's (no ORM objects: a replay reads thousands).
 READ = (Item.id, Item.title, Item.text, Item.published_at, Item.captured_at, Item.reposts, Item.comments,
         Item.likes, Item.relevant, Item.sentiment, Item.duplicate_of_id, Item.event_id, Item.analysis_features,
-        Item.analysed_at, Source.name)
+        Item.analysed_at, Item.analysis_version, Source.name)
 StoredItem = Row[Any]  # a row of READ
 
 
