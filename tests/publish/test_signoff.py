@@ -140,3 +140,37 @@ def test_articles_published_before_the_channel_was_registered_are_not_called_uns
     assert signoff.record_posts(d.ws, d.gov_handler, cid, [old, new]) == [new.url]
     with d.ws.db.read() as s:
         assert {p.url: p.signed for p in s.execute(select(ChannelPost)).scalars()} == {old.url: None, new.url: False}
+
+
+def test_the_channel_check_compares_a_matching_page_again_daily_and_finds_a_later_edit(district, server):
+    from datetime import timedelta
+
+    from tests.publish.conftest import FAST
+    from yuqing.clock import frozen, utcnow
+    from yuqing.publish.check import run_checks
+
+    d = district
+    start = utcnow()
+    with frozen(start):
+        cid = _portal(d, server, "/p6/")
+        url = server.add("/p6/a.html", article("区政府召开常务会议", SIGNED))
+        server.add("/p6/list.html", list_page({"a.html": "区政府召开常务会议"}))
+        pub = signoff.sign_text(d.ws, d.gov_leader, cid, title="区政府召开常务会议", text=SIGNED, uploader="gov_h")
+        signoff.record_published(d.ws, d.gov_handler, pub.id, url=url)
+        assert signoff.check_live(d.ws, d.gov_handler, pub.id).outcome == "match"
+    server.add("/p6/a.html", article("区政府召开常务会议", EDITED))  # edited after it matched
+    with frozen(start + timedelta(hours=2)):
+        run_checks(d.ws, d.office, policy=(FAST, FAST))  # compared within the day: not fetched again
+    with d.ws.db.read() as s:
+        assert s.get(Publication, pub.id).live_check == "match"
+    with frozen(start + timedelta(days=1, hours=1)):
+        run_checks(d.ws, d.office, policy=(FAST, FAST))
+    with d.ws.db.read() as s:
+        assert s.get(Publication, pub.id).live_check == "mismatch"
+        assert s.execute(select(ChannelFinding).where(ChannelFinding.kind == "mismatch")).scalar_one()
+    with d.ws.db.read() as s:
+        row = s.get(Publication, pub.id)
+    row.live_check = "match"  # (detached copy) a page that matched, long after publishing: no more daily fetches
+    assert signoff.needs_live_check(row, False, start + timedelta(days=3))
+    assert not signoff.needs_live_check(row, False, start + timedelta(days=40))
+    assert signoff.needs_live_check(row, True, start + timedelta(days=40))  # an open mismatch: every round

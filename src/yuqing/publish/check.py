@@ -463,8 +463,8 @@ def _signoff_checks(ws: Workspace, actor: Actor, target: Target, result: Channel
         open_mismatch = set(s.execute(select(ChannelFinding.publication_id).where(
             ChannelFinding.channel_id == target.id, ChannelFinding.kind == "mismatch",
             ChannelFinding.resolved_at.is_(None))).scalars())
-        again = [p.id for p in pubs if p.state == "published" and p.live_url
-                 and (p.id in open_mismatch or p.live_check in (None, "pending", "unreachable"))][:MAX_LIVE_RECHECKS]
+        now = utcnow()
+        again = [p.id for p in pubs if signoff.needs_live_check(p, p.id in open_mismatch, now)][:MAX_LIVE_RECHECKS]
     unsigned: list[str] = []
     if result.reading is not None and result.reading.posts:
         seen = [signoff.SeenArticle(url=p.url, title=p.title, published_at=p.published_at,

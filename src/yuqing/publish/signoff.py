@@ -12,7 +12,7 @@ the propaganda department and the office in their inbox, linking to the side-by-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -225,6 +225,22 @@ def check_live(ws: Workspace, actor: Actor, pub_id: int, http: HttpClient | None
         if own:
             http.close()
     return record_live_check(ws, actor, pub_id, page)
+
+
+# A page can be edited any time after it went live: published articles are compared again once a day for
+# this long after publishing (an open mismatch, an unreachable or never compared page: on every round).
+RECHECK_FOR = timedelta(days=30)
+RECHECK_EVERY = timedelta(days=1)
+
+
+def needs_live_check(pub: Publication, open_mismatch: bool, now: datetime) -> bool:
+    """Whether a round of the channel check should fetch this publication's live page again."""
+    if pub.state != "published" or not pub.live_url:
+        return False
+    if open_mismatch or pub.live_check in (None, "pending", "unreachable") or pub.live_checked_at is None:
+        return True
+    recent = pub.published_at is not None and aware(pub.published_at) >= now - RECHECK_FOR
+    return recent and aware(pub.live_checked_at) <= now - RECHECK_EVERY
 
 
 # -- articles live on a channel that were never signed ------------------------------------------------
