@@ -177,6 +177,10 @@ def _publications(ws: Workspace, p: dict[str, Actor], ids: dict[str, int], day: 
         signoff.record_posts(ws, checker, ids["media"], [
             signoff.SeenArticle(url=e.url or "", title=e.title,
                                 publication_id=media.id if e.url == media_url else None) for e in entries])
+    # The leader's account: a repost nobody signed.
+    with frozen(_at(day, 1, 21)):
+        signoff.record_posts(ws, checker, ids["leader"], [signoff.SeenArticle(
+            url=f"{SITE}/leader/repost-7.html", title="转发：某地网红打卡点推荐（未经签发）")])
     # 滨江街道: the street's own leader signs; a draft sent back for changes.
     with frozen(_at(day, 2, 9)):
         notice = signoff.draft_publication(ws, p["binjiang"], ids["binjiang"], title="滨江路临时停水通知",
@@ -185,6 +189,9 @@ def _publications(ws: Workspace, p: dict[str, Actor], ids: dict[str, int], day: 
         b_url = f"{SITE}/binjiang/{notice.id}"
         signoff.record_published(ws, p["binjiang"], notice.id, url=b_url)
         _live(ws, checker, notice.id, b_url, "滨江路临时停水通知", BINJIANG_TEXT)
+    with frozen(_at(day, 1, 10)):  # the street's post was changed afterwards (another stretch of road, later end)
+        _live(ws, checker, notice.id, b_url, "滨江路临时停水通知",
+              BINJIANG_TEXT.replace("9时至17时", "9时至20时").replace("文化路至解放路段", "文化路至人民路段"))
         back = signoff.draft_publication(ws, p["binjiang"], ids["binjiang"], title="滨江街道开展垃圾分类宣传",
                                          text="滨江街道开展垃圾分类宣传活动，居民踊跃参与，效果显著。", fictional=True)
         signoff.sign_publication(ws, p["binjiang_lead"], back.id, approve=False,
