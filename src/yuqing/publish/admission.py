@@ -2,6 +2,11 @@
 rules (安全管理制度) → the propaganda department (区委网宣办, setting `propaganda_unit`) or the office
 reviews → approved / rejected → closed (关停). Each step is an audited action; the channel's `admission`
 mirrors its newest application so the registry reads one row.
+
+Policy (关于进一步加强全区网络宣传工作的意见 §二.2, 建立网站平台准入机制): a unit that wants a website or platform
+publishing party or government information applies to 区委宣传部 with its construction plan and security rules,
+and builds it only after approval; 区委宣传部 leads the clean-up of the units' websites (清理整顿). The review is
+done by its 网宣办 (setting `propaganda_unit`) or the office.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@ never a default) → the named uploader publishes and records where it went live
 and its main text compared with the signed text (一致性).
 
 The signed text is frozen at approval with the SHA-256 of its normalised form. The leader answers for what
-was signed, the uploader for the match between signed and live: both are named on the publication, in the
+was signed, the uploader for the match between signed and live (关于进一步加强全区网络宣传工作的意见 §二.3:
+"所有上网信息必须经过所在单位主要领导同意后方能由专人负责上网，单位主要领导对签发内容负责，上传人员对上网内容与
+签发内容的一致性负责"): both are named on the publication, in the
 audit entries and in the alert. A mismatch, or an article live on the channel's feed or list page that was
 never signed, is a finding (channel_findings, once per publication / article) and tells the owner unit,
 the propaganda department and the office in their inbox, linking to the side-by-side diff.
