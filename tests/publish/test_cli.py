@@ -50,3 +50,29 @@ def test_bad_input_is_refused_in_chinese(ws):
     r = runner.invoke(app, ["-w", str(ws.path), "channels", "add", "--kind", "weibo", "--name", "x", "--unit", "u",
                             "--url", "ftp://x"])
     assert r.exit_code == 2 and "http" in r.output
+
+
+def test_the_whole_contract_with_channels_check(ws, server, tmp_path, monkeypatch):
+    """As a check outside the suite would run it: a feed with a signed and an unsigned article (dated today),
+    the signed one edited after sign-off; `channels check --once` finds the unsigned one, the list shows both."""
+    from datetime import datetime, timedelta, timezone
+
+    monkeypatch.setenv("YUQING_CHANNEL_LINK_DELAY", "0")
+    when = (datetime.now(timezone(timedelta(hours=8))) - timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S +0800")
+    signed_url = server.url("/full/signed.html")
+    server.add("/full/unsigned.html", article("局长调研", "局长到凤凰街道调研，强调要做好宣传。"))
+    server.add("/full/signed.html", article("常务会议", "区政府召开常务会议。\n确保12月15日前供热到位。"))
+    items = "".join(f"<item><title>{t}</title><link>{u}</link><pubDate>{when}</pubDate></item>"
+                    for t, u in (("常务会议", signed_url), ("局长调研", server.url("/full/unsigned.html"))))
+    server.add("/full/feed.xml", f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+                                 f"{items}</channel></rss>", headers={"content-type": "application/rss+xml"})
+    cid = _cli(ws, "channels", "add", "--kind", "website", "--name", "区政府门户网站", "--unit", "区政府办公室",
+               "--url", server.url("/full/"), "--feed", server.url("/full/feed.xml"), "--cadence", "daily").strip()
+    text = tmp_path / "t.txt"
+    text.write_text("区政府召开常务会议。\n确保12月1日前全部供热到位。", encoding="utf-8")
+    pid = _cli(ws, "publications", "sign", "--channel", cid, "--title", "常务会议", "--text-file", str(text)).strip()
+    assert _cli(ws, "publications", "published", pid, "--url", signed_url).startswith("mismatch")
+    r = runner.invoke(app, ["-w", str(ws.path), "channels", "check", "--once"])
+    assert r.exit_code == 0, r.output
+    [row] = [json.loads(line) for line in _cli(ws, "channels", "list", "--json").splitlines()]
+    assert (row["unsigned"], row["mismatches"], row["zombie"]) == (1, 1, False) and row["last_update"]

@@ -126,7 +126,7 @@ def test_main_text_ignores_navigation_date_lines_and_footer():
     assert "没有容器" in live.main_text(bare, "text/html; charset=utf-8", "http://127.0.0.1/b.html")[1]
 
 
-def test_articles_published_before_the_channel_was_registered_are_not_called_unsigned(district):
+def test_a_channels_archive_from_before_it_was_registered_is_not_called_unsigned(district):
     from datetime import timedelta
 
     from yuqing.clock import utcnow
@@ -137,9 +137,12 @@ def test_articles_published_before_the_channel_was_registered_are_not_called_uns
     old = signoff.SeenArticle(url="https://example.invalid/2019/1.html", title="往年文章",
                               published_at=utcnow() - timedelta(days=400))
     new = signoff.SeenArticle(url="https://example.invalid/today.html", title="今天的文章", published_at=utcnow())
-    assert signoff.record_posts(d.ws, d.gov_handler, cid, [old, new]) == [new.url]
+    week = signoff.SeenArticle(url="https://example.invalid/last-week.html", title="上周的文章",
+                               published_at=utcnow() - timedelta(days=7))  # before registration, not archive
+    assert signoff.record_posts(d.ws, d.gov_handler, cid, [old, new, week]) == [new.url, week.url]
     with d.ws.db.read() as s:
-        assert {p.url: p.signed for p in s.execute(select(ChannelPost)).scalars()} == {old.url: None, new.url: False}
+        assert {p.url: p.signed for p in s.execute(select(ChannelPost)).scalars()} == {
+            old.url: None, new.url: False, week.url: False}
 
 
 def test_the_channel_check_compares_a_matching_page_again_daily_and_finds_a_later_edit(district, server):

@@ -247,6 +247,10 @@ def needs_live_check(pub: Publication, open_mismatch: bool, now: datetime) -> bo
 
 # -- articles live on a channel that were never signed ------------------------------------------------
 
+# Articles published this long before a channel was registered are its archive: a first reading must not call a
+# site's whole history unsigned. Newer ones are judged (the duty to sign predates the registry).
+ARCHIVE_BEFORE = timedelta(days=30)
+
 @dataclass
 class ScanResult:
     channel_id: int
@@ -279,8 +283,8 @@ class SeenArticle:
 @action("channel.record_posts", permission=("publications.draft", "channels.check"))
 def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[str]:
     """Keep the articles seen live on a channel; the new ones that match no signed publication become
-    `unsigned` findings and an alert (not those published before the channel was registered: a first
-    reading must not call a site's whole archive unsigned). Returns the URLs newly found unsigned."""
+    `unsigned` findings and an alert (not the archive: articles published more than ARCHIVE_BEFORE before the
+    channel was registered). Returns the URLs newly found unsigned."""
     ch = load_channel(tx.session, tx.actor, channel_id)
     now = utcnow()
     known = {p.url: p for p in tx.session.execute(select(ChannelPost).where(ChannelPost.channel_id == ch.id)).scalars()}
@@ -298,8 +302,8 @@ def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[s
             if old is not None and old.resolved_at is None:
                 old.resolved_at = now
         elif post.publication_id is None and post.signed is None:
-            if aware(art.published_at or now) < aware(ch.created_at):
-                continue  # published before the channel was registered: sign-off applies from registration on
+            if aware(art.published_at or now) < aware(ch.created_at) - ARCHIVE_BEFORE:
+                continue  # the channel's archive from before it was registered is not judged
             post.signed = False
             if _finding(tx.session, ch, "unsigned", art.url) is None:
                 tx.session.add(ChannelFinding(channel_id=ch.id, kind="unsigned", key=art.url[:300], page_url=art.url,
