@@ -49,3 +49,42 @@ def attach_to_period(session: Session, figures: dict[str, Any], start: datetime,
         for key, ids in mine.items():
             total[key].extend(ids)
     figures["total"]["channel_ids"] = {k: sorted(v) for k, v in total.items()}
+
+
+def channel_assessment_rows(session: Session, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Per own channel in service during [start, end) (registered before `end`, not closed before `start`): the
+    ids behind each count the yearly assessment of sites and accounts scores, as of `end` (a later fix or
+    re-check does not change a past year). Findings count when found in the year; an order is overdue when its
+    deadline fell in the year and no re-fetch had seen it fixed by then (as for the owner unit), else open when
+    it was issued by `end` and not done by then. Cancelled orders count for nobody."""
+    from yuqing.publish import order_states as st
+    from yuqing.publish.states import CHANNEL_KINDS
+    from yuqing.store.tables import Unit
+    from yuqing.store.tables_publish import CorrectionOrder
+
+    start, end = aware(start), aware(end)
+    units = dict(session.execute(select(Unit.id, Unit.name)).all())
+    channels = [c for c in session.execute(select(Channel).where(Channel.created_at < end).order_by(Channel.id))
+                .scalars() if c.closed_at is None or aware(c.closed_at) >= start]
+    rows: dict[int, dict[str, Any]] = {
+        c.id: {"channel_id": c.id, "name": c.name, "kind": c.kind, "kind_label": CHANNEL_KINDS.get(c.kind, c.kind),
+               "unit_id": c.owner_unit_id, "unit_name": units.get(c.owner_unit_id or 0, "无主办单位"),
+               "ids": {k: [] for k in ("zombie", "mismatch", "unsigned", "broken_link", "wrong_word",
+                                       "correction_open", "correction_overdue")}}
+        for c in channels}
+    for fid, channel_id, kind in session.execute(
+            select(ChannelFinding.id, ChannelFinding.channel_id, ChannelFinding.kind).where(
+                ChannelFinding.found_at >= start, ChannelFinding.found_at < end).order_by(ChannelFinding.id)):
+        if channel_id in rows and kind in rows[channel_id]["ids"]:
+            rows[channel_id]["ids"][kind].append(fid)
+    for o in session.execute(select(CorrectionOrder).where(
+            CorrectionOrder.issued_at < end, CorrectionOrder.state != st.CANCELLED).order_by(CorrectionOrder.id)).scalars():
+        if o.channel_id not in rows:
+            continue
+        due = aware(o.due_at) if o.due_at is not None else None
+        done = o.confirmed_at is not None and aware(o.confirmed_at) < end
+        if due is not None and start <= due < end and not (o.confirmed_at is not None and aware(o.confirmed_at) <= due):
+            rows[o.channel_id]["ids"]["correction_overdue"].append(o.id)
+        elif not done:  # issued and still unfixed at the year's end (an older deadline included)
+            rows[o.channel_id]["ids"]["correction_open"].append(o.id)
+    return list(rows.values())

@@ -9,6 +9,12 @@ list as a whole, so the weights always add up the way the office wrote them). Ea
   orders not fixed by their deadline (counted against the unit like overdue cases), channels found zombie.
 Each indicator's points come with the formula and the counts behind them, and the counts open their cases
 (or the unit's correction orders and channels), as in the monthly statistics.
+
+Sites and accounts (网站与新媒体账号) are assessed too, each on its own: from `channel_base` (100) the sheet's
+`channel_indicators` deduct `points × count` (capped) for what the channel checks found in the year (zombie,
+mismatch with the signed text, unsigned posts, broken links, wrong words) and for its correction orders
+(overdue, still open at the year's end); every count opens the findings or orders behind it. A sheet without
+`channel_indicators` keeps the default ones.
 """
 
 from __future__ import annotations
@@ -49,6 +55,28 @@ DEFAULT_SHEET: dict[str, Any] = {
          "cap": -6},
     ],
 }
+# Counts of one own channel in the assessed year (publish.figures.channel_assessment_rows): key → label.
+SITE_COUNTS: dict[str, str] = {
+    "zombie": "被列为僵尸账号", "mismatch": "发布内容与签发稿不一致", "unsigned": "未经签发发布",
+    "broken_link": "链接失效", "wrong_word": "错敏词", "correction_overdue": "整改逾期", "correction_open": "整改未完成",
+}
+# Findings are counted from the channel checks; orders from the correction orders (the drill-down says which).
+SITE_ORDER_COUNTS = frozenset({"correction_overdue", "correction_open"})
+DEFAULT_CHANNEL_BASE = 100
+DEFAULT_CHANNEL_INDICATORS: list[dict[str, Any]] = [
+    # 杜绝出现僵尸平台 (方案 §四): the heaviest deduction, like a site that answers nobody.
+    {"key": "zombie", "name": "僵尸账号扣分", "count": "zombie", "points": -20, "cap": -40},
+    # 先审后发 (意见): what went live differs from what the leader signed, or was never signed.
+    {"key": "mismatch", "name": "发布内容与签发稿不一致扣分", "count": "mismatch", "points": -10, "cap": -30},
+    {"key": "unsigned", "name": "未经签发发布扣分", "count": "unsigned", "points": -5, "cap": -20},
+    {"key": "broken_link", "name": "链接失效扣分", "count": "broken_link", "points": -2, "cap": -10},
+    {"key": "wrong_word", "name": "错敏词扣分", "count": "wrong_word", "points": -2, "cap": -10},
+    {"key": "correction_overdue", "name": "整改逾期扣分", "count": "correction_overdue", "points": -5, "cap": -20},
+    {"key": "correction_open", "name": "整改未完成扣分", "count": "correction_open", "points": -2, "cap": -10},
+]
+SITE_NOTE = ("网站与新媒体账号以 {base} 分为基础，按本年度检查发现的问题和整改情况扣分（扣完为止），"
+             "数字可点开对应的检查发现或整改通知；统计截至年度末，之后的整改不改变本年度得分。")
+
 PUBLISH_NOTE = ("政务网站与新媒体账号计入考核：整改通知到期未整改到位的、被列为僵尸账号的，按评分表扣分；"
                 "数字可点开对应的整改通知和账号。")
 
@@ -81,21 +109,34 @@ def check_sheet(sheet: dict[str, Any]) -> dict[str, Any]:
                 raise SheetError(f"评分表“{name}”：points 须为数字")
         else:
             raise SheetError(f"评分表“{name}”：kind 须为 rate、per_count 或 channel_count")
+    site = sheet.get("channel_indicators", DEFAULT_CHANNEL_INDICATORS)
+    if not isinstance(site, list):
+        raise SheetError("评分表的 channel_indicators 须为列表")
+    for i, ind in enumerate(site, start=1):
+        name = ind.get("name") or f"网站与账号第 {i} 项"
+        if ind.get("count") not in SITE_COUNTS:
+            raise SheetError(f"评分表“{name}”：count 须为 {'、'.join(SITE_COUNTS)} 之一")
+        if not isinstance(ind.get("points"), int | float):
+            raise SheetError(f"评分表“{name}”：points 须为数字")
+    if not isinstance(sheet.get("channel_base", DEFAULT_CHANNEL_BASE), int | float):
+        raise SheetError("评分表的 channel_base 须为数字")
     return sheet
 
 
 def load_sheet(workspace: Path | None) -> dict[str, Any]:
-    """The workspace's assessment.json, or the default sheet."""
+    """The workspace's assessment.json, or the default sheet (its sites-and-accounts part when the file has none)."""
     path = Path(workspace) / "assessment.json" if workspace is not None else None
     if path is None or not path.exists():
-        return copy.deepcopy(DEFAULT_SHEET)
+        return {**copy.deepcopy(DEFAULT_SHEET), "channel_base": DEFAULT_CHANNEL_BASE,
+                "channel_indicators": copy.deepcopy(DEFAULT_CHANNEL_INDICATORS)}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise SheetError(f"无法读取 {path}：{exc}") from None
     if not isinstance(data, dict):
         raise SheetError(f"{path} 应为 JSON 对象")
-    return check_sheet({"name": data.get("name", "年度考核评分表"), **data})
+    return check_sheet({"name": data.get("name", "年度考核评分表"), "channel_base": DEFAULT_CHANNEL_BASE,
+                        "channel_indicators": copy.deepcopy(DEFAULT_CHANNEL_INDICATORS), **data})
 
 
 def _score(row: dict[str, Any], ind: dict[str, Any]) -> dict[str, Any]:
@@ -152,3 +193,37 @@ def assess(figures: dict[str, Any], sheet: dict[str, Any]) -> dict[str, Any]:
     for i, u in enumerate(units, start=1):
         u["rank"] = i
     return {"sheet": sheet, "units": units, "note": PUBLISH_NOTE}
+
+
+def _capped(per: float, count: int, cap: Any) -> tuple[float, str]:
+    raw = per * count
+    points = max(raw, float(cap)) if cap is not None and per < 0 else (min(raw, float(cap)) if cap is not None else raw)
+    return points, (f"，封顶 {_fmt(float(cap))} 分" if cap is not None and points != raw else "")
+
+
+def assess_channels(rows: list[dict[str, Any]], sheet: dict[str, Any]) -> dict[str, Any]:
+    """Each own website and account scored from `channel_base` by the sheet's channel indicators, highest first
+    (ties by name), every deduction with its formula and the ids of the findings or orders behind its count."""
+    base = float(sheet.get("channel_base", DEFAULT_CHANNEL_BASE))
+    indicators = sheet.get("channel_indicators", DEFAULT_CHANNEL_INDICATORS)
+    out = []
+    for row in rows:
+        points = []
+        for ind in indicators:
+            key = ind["count"]
+            ids = list(row["ids"].get(key, []))
+            value, capped = _capped(float(ind["points"]), len(ids), ind.get("cap"))
+            value += 0.0  # no "-0 分" for a count of 0
+            points.append({"key": ind.get("key", key), "name": ind["name"], "points": round(value, 2),
+                           "formula": f"{ind['name']} = {_fmt(float(ind['points']))} × {SITE_COUNTS[key]} {len(ids)}"
+                                      f" = {_fmt(value)} 分{capped}",
+                           "counts": [{"key": key, "name": SITE_COUNTS[key], "count": len(ids), "ids": ids,
+                                       "orders": key in SITE_ORDER_COUNTS}]})
+        score: float = round(max(0.0, base + sum(p["points"] for p in points)), 2)
+        score = int(score) if score == int(score) else score  # 59 分, not 59.0 分
+        out.append({"channel_id": row["channel_id"], "name": row["name"], "kind_label": row["kind_label"],
+                    "unit_id": row["unit_id"], "unit_name": row["unit_name"], "score": score, "points": points})
+    out.sort(key=lambda c: (-c["score"], c["name"]))
+    for i, c in enumerate(out, start=1):
+        c["rank"] = i
+    return {"base": _fmt(base), "channels": out, "note": SITE_NOTE.format(base=_fmt(base))}

@@ -63,6 +63,25 @@ def _chart_rows(figures: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return sorted(out, key=lambda x: (-x["count"], x["name"]))
 
 
+def _sites_docx(doc: Any, sites: dict[str, Any] | None) -> None:
+    """网站与新媒体账号考核: the ranking, then each channel's deductions with their formulas."""
+    if not sites:
+        return
+    _para(doc, "网站与新媒体账号考核", H1_FONT)
+    _para(doc, sites["note"], indent=True)
+    if not sites["channels"]:
+        _para(doc, "本年度没有登记在册的网站或新媒体账号。", indent=True)
+        return
+    _table(doc, ["名次", "网站或账号", "主办单位", "得分"],
+           [[c["rank"], c["name"], c["unit_name"], c["score"]] for c in sites["channels"]])
+    for c in sites["channels"]:
+        lost = [p for p in c["points"] if p["points"]]
+        if lost:
+            _para(doc, f"{c['rank']}. {c['name']}：{c['score']} 分", H2_FONT)
+            for p in lost:
+                _para(doc, p["formula"], indent=True)
+
+
 def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes:
     """The bulletin in official-document layout; every rate printed with its formula and raw counts."""
     r = figures
@@ -81,6 +100,7 @@ def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> byte
             for p in u["points"]:
                 _para(doc, p["formula"], indent=True)
         _para(doc, a["note"], indent=True)
+        _sites_docx(doc, a.get("sites"))
     _para(doc, "一、总体情况", H1_FONT)
     _para(doc, _summary(r), indent=True)
     for x in r["total"]["rates"]:
@@ -162,6 +182,14 @@ def period_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
                [[i["name"], "比率 × 权重" if i["kind"] == "rate" else "每件（次）分值，封顶",
                  f"{i.get('rate')} × {i.get('weight')}" if i["kind"] == "rate"
                  else f"{i.get('count')} × {i.get('points')}，封顶 {i.get('cap')}"] for i in a["sheet"]["indicators"]])
+        sites = a.get("sites")
+        if sites:
+            _sheet(wb, "网站与账号考核", mark, ["名次", "网站或账号", "类型", "主办单位", "得分"],
+                   [[c["rank"], c["name"], c["kind_label"], c["unit_name"], c["score"]] for c in sites["channels"]])
+            _sheet(wb, "网站与账号扣分明细", mark, ["网站或账号", "指标", "得分", "公式（原始数）", "对应编号"],
+                   [[c["name"], p["name"], p["points"], p["formula"],
+                     "、".join(f"{k['name']} " + "、".join(f"#{i}" for i in k["ids"]) for k in p["counts"] if k["ids"])]
+                    for c in sites["channels"] for p in c["points"] if p["points"]])
     _sheet(wb, "总体情况", mark, ["项目", "数值", "公式（原始数）"],
            [[f"{r['title']}（{r['start']} 至 {r['end']}，截至 {r['as_of']}）", "", ""]]
            + [[labels[k], v, ""] for k, v in t["counts"].items()]

@@ -90,10 +90,15 @@ def compute_period(session: Session, workspace: Any, period: Any) -> dict[str, A
         figures = period_report(session, period, load_report_config(workspace))
         if period.kind == YEARLY:
             from yuqing.clock import utcnow
-            from yuqing.publish.figures import attach_to_period
+            from yuqing.publish.figures import attach_to_period, channel_assessment_rows
+            from yuqing.reports.assessment import assess_channels
 
-            attach_to_period(session, figures, period.start, min(period.end, utcnow()))
-            figures["assessment"] = assess(figures, load_sheet(workspace))
+            as_of = min(period.end, utcnow())
+            attach_to_period(session, figures, period.start, as_of)
+            sheet = load_sheet(workspace)
+            figures["assessment"] = assess(figures, sheet)
+            figures["assessment"]["sites"] = assess_channels(
+                channel_assessment_rows(session, period.start, as_of), sheet)
     except (ReportConfigError, SheetError) as exc:
         raise ReportError(str(exc)) from None
     return figures

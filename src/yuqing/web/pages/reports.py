@@ -198,6 +198,45 @@ def period_cases(request: Request, kind: str, period: str, viewer: ReportReader,
                   base=f"/reports/{kind}/{period}")
 
 
+@router.get("/reports/{kind}/{period}/sites")
+def period_sites(request: Request, kind: str, period: str, viewer: ReportReader, session: DbSession,
+                 channel: int = 0, count: str = "") -> object:
+    """The findings or correction orders behind one count of one website or account in the yearly assessment."""
+    from sqlalchemy import select
+
+    from yuqing.publish import order_states as st
+    from yuqing.publish.corrections import KIND_LABELS
+    from yuqing.reports.assessment import SITE_COUNTS, SITE_ORDER_COUNTS
+    from yuqing.store.tables_publish import ChannelFinding, CorrectionOrder
+
+    stored = _period_stored(session, kind, period)
+    sites = (stored.figures.get("assessment") or {}).get("sites") or {}
+    site = next((c for c in sites.get("channels", []) if c["channel_id"] == channel), None)
+    if site is None or count not in SITE_COUNTS:
+        raise HTTPException(404, "考核中没有这个网站或账号的这一项")
+    point = next((p for p in site["points"] if p["counts"][0]["key"] == count), None)
+    ids = point["counts"][0]["ids"] if point is not None else []
+    orders = count in SITE_ORDER_COUNTS
+    rows: list[dict[str, Any]] = []
+    if orders:
+        found = {o.id: o for o in session.execute(select(CorrectionOrder).where(
+            CorrectionOrder.id.in_(ids or [-1]))).scalars()}
+        rows = [{"id": i, "exists": i in found, "detail": found[i].detail if i in found else "（已不存在）",
+                 "issued_at": found[i].issued_at if i in found else None,
+                 "due_at": found[i].due_at if i in found else None,
+                 "state": st.STATES.get(found[i].state, found[i].state) if i in found else ""} for i in ids]
+    else:
+        findings = {f.id: f for f in session.execute(select(ChannelFinding).where(
+            ChannelFinding.id.in_(ids or [-1]))).scalars()}
+        rows = [{"id": i, "detail": findings[i].detail or KIND_LABELS.get(findings[i].kind, "") if i in findings
+                 else "（已不存在）", "page_url": findings[i].page_url if i in findings else None,
+                 "found_at": findings[i].found_at if i in findings else None,
+                 "state": ("已消除" if findings[i].resolved_at else "仍存在") if i in findings else ""} for i in ids]
+    return render(request, "reports/period_sites.html", report=stored, figures=stored.figures, site=site,
+                  label=SITE_COUNTS[count], formula=point["formula"] if point else "", rows=rows, orders=orders,
+                  base=f"/reports/{kind}/{period}")
+
+
 @router.get("/reports/{kind}/{period}/download.{fmt}")
 def period_download(kind: str, period: str, fmt: str, viewer: ReportReader, ws: WorkspaceDep,
                     session: DbSession) -> Response:

@@ -1,0 +1,123 @@
+"""The yearly assessment of sites and accounts (网站与新媒体账号考核): each own channel scored from 100 by what the
+channel checks found in the year and by its correction orders, counted by hand; drillable to the findings and
+orders; the same figures when the year is regenerated after later fixes; on the page, in the DOCX and the XLSX."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+
+from docx import Document
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from tests import factories as f
+from tests.web.conftest import login
+from yuqing.clock import CHINA, frozen
+from yuqing.domain.roles import Actor
+from yuqing.reports.store import ReportError, generate_period, get_report
+from yuqing.store.tables_publish import Channel
+from yuqing.web.app import create_app
+from yuqing.workspace import Workspace
+
+ANALYST = Actor(None, "监测员李", "analyst")
+
+
+def t(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, 10, 0, tzinfo=CHINA)
+
+
+def _channels(ws: Workspace) -> dict[str, int]:
+    with ws.db.write() as s:
+        office = f.unit(s, "区政府办公室")
+        edu = f.unit(s, "区教育局")
+        portal = f.channel(s, "区政府门户网站", owner=office, created_at=t(2025, 1, 1))
+        wechat = f.channel(s, "教育发布", kind="wechat", owner=edu, created_at=t(2025, 1, 1))
+        f.channel(s, "旧微博", kind="weibo", owner=edu, created_at=t(2024, 1, 1), closed=True,
+                  closed_at=t(2025, 6, 1))  # closed before the year: not assessed
+        f.channel_finding(s, portal, "zombie", found_at=t(2026, 5, 3))
+        f.channel_finding(s, portal, "mismatch", found_at=t(2026, 4, 1), detail="发布内容与签发稿不一致")
+        word = f.channel_finding(s, portal, "wrong_word", found_at=t(2026, 3, 2), detail="“区长助理”应为“区长”",
+                                 page_url="http://127.0.0.1/portal/a.html")
+        f.channel_finding(s, portal, "wrong_word", found_at=t(2025, 12, 30))  # the year before
+        link = f.channel_finding(s, portal, "broken_link", found_at=t(2026, 6, 1))
+        # Due 10 June, the fix seen on 20 June: overdue. Issued 20 December, due 8 January, unfixed: open.
+        late = f.correction_order(s, portal, word, issued_at=t(2026, 6, 1), due_at=t(2026, 6, 10),
+                                  confirmed_at=t(2026, 6, 20), state="confirmed")
+        f.correction_order(s, portal, link, issued_at=t(2026, 12, 20), due_at=t(2027, 1, 8))
+        f.correction_order(s, portal, link, issued_at=t(2026, 2, 1), due_at=t(2026, 2, 5), state="cancelled")
+        return {"portal": portal.id, "wechat": wechat.id, "late": late.id, "word": word.id}
+
+
+def _sites(ws: Workspace) -> dict[str, dict]:
+    with ws.db.read() as s:
+        stored = get_report(s, "2026", "yearly")
+    assert stored is not None
+    return {c["name"]: c for c in stored.figures["assessment"]["sites"]["channels"]}
+
+
+def test_sites_and_accounts_are_scored_by_hand_and_stay_the_same_when_regenerated(ws: Workspace) -> None:
+    ids = _channels(ws)
+    with frozen(t(2027, 1, 10)):
+        generate_period(ws, ANALYST, "yearly", "2026")
+    sites = _sites(ws)
+    assert set(sites) == {"区政府门户网站", "教育发布"}
+    portal = sites["区政府门户网站"]
+    # 100 − 20 (zombie) − 10 (mismatch) − 2 (one wrong word in the year) − 2 (broken link) − 5 (one order
+    # overdue) − 2 (one order still open at the year's end).
+    assert portal["score"] == 59 and portal["rank"] == 2 and sites["教育发布"]["score"] == 100
+    formulas = [p["formula"] for p in portal["points"] if p["points"]]
+    assert formulas == ["僵尸账号扣分 = -20 × 被列为僵尸账号 1 = -20 分",
+                        "发布内容与签发稿不一致扣分 = -10 × 发布内容与签发稿不一致 1 = -10 分",
+                        "链接失效扣分 = -2 × 链接失效 1 = -2 分", "错敏词扣分 = -2 × 错敏词 1 = -2 分",
+                        "整改逾期扣分 = -5 × 整改逾期 1 = -5 分", "整改未完成扣分 = -2 × 整改未完成 1 = -2 分"]
+    overdue = next(p for p in portal["points"] if p["key"] == "correction_overdue")
+    assert overdue["counts"][0]["ids"] == [ids["late"]]
+    with ws.db.write() as s:  # next year: the open order is fixed, more is found; 2026 does not move
+        portal_row = s.get(Channel, ids["portal"])
+        f.channel_finding(s, portal_row, "zombie", found_at=t(2027, 1, 20))
+    with frozen(t(2027, 2, 1)):
+        generate_period(ws, ANALYST, "yearly", "2026")
+    assert _sites(ws)["区政府门户网站"] == portal
+
+
+def test_the_sheet_sets_the_deductions_and_the_page_and_files_show_and_open_them(ws: Workspace) -> None:
+    ids = _channels(ws)
+    with ws.db.write() as s:
+        f.user(s, "analyst", "analyst")
+    (ws.path / "assessment.json").write_text(json.dumps({"indicators": [
+        {"key": "o", "name": "逾期扣分", "kind": "per_count", "count": "overdue", "points": -2}],
+        "channel_base": 10, "channel_indicators": [
+            {"key": "w", "name": "错敏词扣分", "count": "wrong_word", "points": -50}]}), encoding="utf-8")
+    with frozen(t(2027, 1, 10)):
+        generate_period(ws, ANALYST, "yearly", "2026")
+    assert _sites(ws)["区政府门户网站"]["score"] == 0  # never below zero
+    (ws.path / "assessment.json").write_text(json.dumps({"indicators": [
+        {"key": "o", "name": "逾期扣分", "kind": "per_count", "count": "overdue", "points": -2}],
+        "channel_indicators": [{"name": "乱写", "count": "nope", "points": -1}]}), encoding="utf-8")
+    with frozen(t(2027, 1, 10)):
+        try:
+            generate_period(ws, ANALYST, "yearly", "2026")
+            raise AssertionError("a bad sheet must be refused")
+        except ReportError as exc:
+            assert "评分表“乱写”：count 须为" in str(exc)
+    (ws.path / "assessment.json").unlink()
+    with frozen(t(2027, 1, 10)):
+        generate_period(ws, ANALYST, "yearly", "2026")
+        with TestClient(create_app(ws), base_url="http://127.0.0.1", headers={"accept": "text/html"}) as client:
+            login(client, "analyst")
+            page = client.get("/reports/yearly/2026").text
+            assert "网站与新媒体账号考核" in page and "区政府门户网站（区政府办公室）：59 分" in page
+            drill = f"/reports/yearly/2026/sites?channel={ids['portal']}&amp;count=wrong_word"
+            assert drill in page
+            words = client.get(drill.replace("&amp;", "&")).text
+            assert "“区长助理”应为“区长”" in words and "http://127.0.0.1/portal/a.html" in words
+            orders = client.get(f"/reports/yearly/2026/sites?channel={ids['portal']}&count=correction_overdue").text
+            assert f'href="/channels/orders/{ids["late"]}"' in orders and "整改逾期" in orders
+            assert client.get("/reports/yearly/2026/sites?channel=999&count=zombie").status_code == 404
+            wb = load_workbook(io.BytesIO(client.get("/reports/yearly/2026/download.xlsx").content))
+            assert {"网站与账号考核", "网站与账号扣分明细"} <= set(wb.sheetnames)
+            doc = Document(io.BytesIO(client.get("/reports/yearly/2026/download.docx").content))
+            text = "\n".join(p.text for p in doc.paragraphs)
+            assert "网站与新媒体账号考核" in text and "整改逾期扣分 = -5 × 整改逾期 1 = -5 分" in text
