@@ -58,6 +58,8 @@ def _uploader(s: Session, who: str | int | None, actor: Actor) -> tuple[int | No
                              ).scalars().first()
     if user is None or not user.active:
         raise PublishError(f"上传人“{text}”不是本系统的有效账号")
+    if not Actor(user.id, user.display_name, user.role_code, user.unit_id).can("publications.draft"):
+        raise PublishError(f"“{user.display_name}”的角色不能上传发布稿件，请指定本单位的经办人或领导")
     return user.id, user.display_name
 
 

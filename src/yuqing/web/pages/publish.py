@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.domain.lifecycle import TransitionRefused
-from yuqing.domain.roles import PermissionDenied
+from yuqing.domain.roles import JOBS, PERMISSIONS, PermissionDenied
 from yuqing.publish import admission, filings, live, registry, signoff
 from yuqing.publish.registry import PublishError
 from yuqing.publish.states import (
@@ -243,8 +243,9 @@ def _publications(request: Request, viewer: Viewer, session: Session, status: in
     groups = {"draft": [], "approved": [], "published": [], "rejected": []}  # type: dict[str, list[Publication]]
     for p in pubs:
         groups.setdefault(p.state, []).append(p)
+    uploaders = [role for role, perms in PERMISSIONS.items() if "publications.draft" in perms and role != JOBS]
     people = [(u.username, u.display_name) for u in session.execute(
-        select(User).where(User.active.is_(True), User.role_code != "jobs").order_by(User.display_name)).scalars()]
+        select(User).where(User.active.is_(True), User.role_code.in_(uploaders)).order_by(User.display_name)).scalars()]
     extra.setdefault("form", {"channel_id": str(channel or "")})
     return render(request, "publish/publications.html", status, groups=groups, names=names, channels=channels,
                   unsigned=unsigned, people=people, channel=channel if channel in all_ids else None, **LABELS,
