@@ -247,3 +247,29 @@ def test_the_periodic_job_checks_the_channels_that_are_due(desk: Desk, site: Cha
         first = run_task(desk.ws, "channels.check")
         second = run_task(desk.ws, "channels.check")
     assert first["checked"] == 1 and first["answering"] == 1 and second["checked"] == 0
+
+
+def test_a_long_page_is_covered_in_turn_and_a_known_broken_link_is_asked_first(desk: Desk, site: ChannelServer) -> None:
+    """65 links, 60 asked a round in a window that moves each hour: the dead link at the end is found in an hour
+    whose window covers it; later, in an hour whose window misses it, it is asked first (known broken), so it
+    is neither forgotten nor called fixed."""
+    links = "".join(f'<a href="/long/p{n}.html">第{n}篇</a>' for n in range(64)) + '<a href="/long/gone.html">失效</a>'
+    for n in range(64):
+        site.add(f"/long/p{n}.html", "ok")
+    add_channel(desk, "长页面网站", site.url("/long/"), site.add("/long/", f"<ul>{links}</ul>"))
+
+    def window_has_gone(at: datetime) -> bool:
+        start = (int(at.timestamp() // 3600) * 60) % 65
+        return (64 - start) % 65 < 60
+
+    hours = [NOW + timedelta(hours=h) for h in range(40)]
+    seen_at = next(h for h in hours if window_has_gone(h))
+    missed_at = next(h for h in hours if h > seen_at and not window_has_gone(h))
+    with frozen(seen_at):
+        assert run_checks(desk.ws, desk.jobs, policy=FAST).new_findings == 1
+    with frozen(missed_at):
+        r = run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert r.resolved == 0 and site.hits[("HEAD", "/long/gone.html")] == 2  # asked first: it was broken
+    with desk.ws.db.read() as s:
+        f = s.execute(select(ChannelFinding).where(ChannelFinding.kind == "broken_link")).scalar_one()
+        assert f.resolved_at is None

@@ -27,9 +27,9 @@ def test_links_are_checked_head_then_get_and_broken_ones_named(site: ChannelServ
         <a href="{dead}">外链</a><a href="#top">顶部</a><a href="mailto:a@b">邮件</a><a href="/ok.html#x">重复</a>""")
     root = parse_html(site.pages["/page.html"].body.decode())
     checker = LinkChecker(link_client)
-    results, total = checker.check_page(root, page)
+    results, every = checker.check_page(root, page)
     by = {r.url.rsplit("/", 1)[-1]: r for r in results}
-    assert total == 7
+    assert len(every) == 7
     assert not by["ok.html"].broken and by["ok.html"].method == "HEAD"
     assert by["nohead.html"].status == 200 and by["nohead.html"].method == "GET"
     assert by["missing.html"].broken and by["missing.html"].label == "HTTP 404"
@@ -41,7 +41,8 @@ def test_links_are_checked_head_then_get_and_broken_ones_named(site: ChannelServ
     assert site.hits[("GET", "/err")] == 0  # a 5xx is not retried by the link checker
 
 
-def test_links_per_page_are_bounded_and_each_url_asked_once(site: ChannelServer, link_client: HttpClient) -> None:
+def test_links_per_page_are_bounded_covered_in_turn_and_each_url_asked_once(site: ChannelServer,
+                                                                            link_client: HttpClient) -> None:
     for n in range(10):
         site.add(f"/a{n}", "x")
     body = "".join(f'<a href="/a{n}">链接{n}</a>' for n in range(10))
@@ -49,9 +50,14 @@ def test_links_per_page_are_bounded_and_each_url_asked_once(site: ChannelServer,
     links, total = page_links(root, site.url("/p"), limit=4)
     assert len(links) == 4 and total == 10
     checker = LinkChecker(link_client, max_links=4)
-    checker.check_page(root, site.url("/p"))
-    checker.check_page(root, site.url("/p2"))
-    assert checker.requests == 4 and sum(site.hits.values()) == 4
+    first, every = checker.check_page(root, site.url("/p"), offset=0)
+    checker.check_page(root, site.url("/p2"), offset=0)
+    assert checker.requests == 4 and sum(site.hits.values()) == 4 and len(every) == 10
+    # The next round's window moves on; a link found broken before is always asked.
+    later = LinkChecker(link_client, max_links=4)
+    second, _ = later.check_page(root, site.url("/p"), offset=4, must=frozenset({site.url("/a9")}))
+    assert [r.url.rsplit("/", 1)[1] for r in first] == ["a0", "a1", "a2", "a3"]
+    assert [r.url.rsplit("/", 1)[1] for r in second] == ["a9", "a4", "a5", "a6"]
 
 
 def test_a_slow_link_costs_one_short_timeout(site: ChannelServer, link_client: HttpClient) -> None:

@@ -54,6 +54,10 @@ class Target:
     feed_url: str | None = None
     closed: bool = False
     recheck_pages: tuple[str, ...] = ()  # pages with open findings: re-fetched to see whether they are gone
+    broken: tuple[tuple[str, str], ...] = ()  # (page, link) of open broken-link findings: asked again first
+
+    def broken_on(self, page: str) -> frozenset[str]:
+        return frozenset(link for p, link in self.broken if p == page)
 
     @property
     def poll_url(self) -> str:
@@ -66,8 +70,8 @@ class PageResult:
     status: int | None = None
     error: str = ""
     words: list[WordHit] = field(default_factory=list)
-    links: list[LinkResult] = field(default_factory=list)
-    links_total: int = 0
+    links: list[LinkResult] = field(default_factory=list)  # the links asked this round
+    all_links: list[str] = field(default_factory=list)  # every link on the page
 
     @property
     def fetched(self) -> bool:
@@ -109,7 +113,10 @@ def _copy(el: Any) -> Any:
     return copy.deepcopy(el)  # element_text drops scripts in place; the links are read from the original
 
 
-def check_page(url: str, body: bytes, content_type: str | None, words: list[Word], checker: LinkChecker) -> PageResult:
+def check_page(url: str, body: bytes, content_type: str | None, words: list[Word], checker: LinkChecker, *,
+               must: frozenset[str] = frozenset(), offset: int | None = None) -> PageResult:
+    """Wrong words in the page's text and its links' answers (links broken before asked first; the others in a
+    window that moves each hour, so a page with more links than the bound is covered over a few rounds)."""
     from yuqing.publish.wording import find
 
     result = PageResult(url, status=200)
@@ -119,11 +126,14 @@ def check_page(url: str, body: bytes, content_type: str | None, words: list[Word
         result.error = f"无法解析：{type(exc).__name__}"
         return result
     result.words = find(text, words)
-    result.links, result.links_total = checker.check_page(root, url)
+    if offset is None:
+        offset = int(utcnow().timestamp() // 3600) * checker.max_links
+    result.links, result.all_links = checker.check_page(root, url, must=must, offset=offset)
     return result
 
 
-def fetch_page(url: str, client: HttpClient, words: list[Word], checker: LinkChecker) -> PageResult:
+def fetch_page(url: str, client: HttpClient, words: list[Word], checker: LinkChecker, *,
+               must: frozenset[str] = frozenset()) -> PageResult:
     try:
         resp = client.get(url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
     except FetchError as exc:
@@ -131,7 +141,7 @@ def fetch_page(url: str, client: HttpClient, words: list[Word], checker: LinkChe
     ct = (resp.content_type or "").lower()
     if ct and "html" not in ct and "xml" not in ct:
         return PageResult(url, status=resp.status)  # a PDF or an image: linked, answering, not read
-    page = check_page(resp.url, resp.content, resp.content_type, words, checker)
+    page = check_page(resp.url, resp.content, resp.content_type, words, checker, must=must)
     page.url = url
     page.status = resp.status
     return page
@@ -156,7 +166,8 @@ def fetch_channel(target: Target, client: HttpClient, checker: LinkChecker, word
     result.reading = reading
     done: set[str] = set()
     if reading.kind == "page":
-        result.pages.append(check_page(target.poll_url, resp.content, resp.content_type, words, checker))
+        result.pages.append(check_page(target.poll_url, resp.content, resp.content_type, words, checker,
+                                       must=target.broken_on(target.poll_url)))
         done.add(target.poll_url)
     newest = sorted(reading.posts, key=lambda p: aware(p.published_at).timestamp() if p.published_at else 0.0,
                     reverse=True)
@@ -166,7 +177,7 @@ def fetch_channel(target: Target, client: HttpClient, checker: LinkChecker, word
         if url in done:
             continue
         done.add(url)
-        result.pages.append(fetch_page(url, client, words, checker))
+        result.pages.append(fetch_page(url, client, words, checker, must=target.broken_on(url)))
     result.seconds = time.monotonic() - started
     return result
 
@@ -275,7 +286,10 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
                 if row.resolved_at is not None:
                     row.resolved_at = None  # back again: a new order follows (the old one was done)
                     out.new_findings += 1
+        asked = {r.url for r in page.links}
         for (kind, key), row in existing.items():
+            if kind == "broken_link" and (row.data or {}).get("link") in set(page.all_links) - asked:
+                continue  # still on the page, not asked this round: nothing known either way
             if (kind, key) not in seen and row.resolved_at is None:
                 row.resolved_at = now
                 out.resolved += 1
@@ -382,12 +396,14 @@ def targets(ws: Workspace, *, due_only: bool = False) -> list[Target]:
         for ch in s.execute(select(Channel).order_by(Channel.id)).scalars():
             if due_only and ch.last_checked_at is not None and aware(ch.last_checked_at) + every > now:
                 continue
-            pages = [] if ch.closed else list(s.execute(
-                select(ChannelFinding.page_url).where(ChannelFinding.channel_id == ch.id,
-                                                      ChannelFinding.kind.in_(PAGE_KINDS),
-                                                      ChannelFinding.resolved_at.is_(None))
-                .distinct()).scalars())
-            out.append(Target(ch.id, ch.name, ch.url, ch.feed_url, ch.closed, tuple(p for p in pages if p)))
+            open_rows = [] if ch.closed else list(s.execute(
+                select(ChannelFinding.kind, ChannelFinding.page_url, ChannelFinding.data)
+                .where(ChannelFinding.channel_id == ch.id, ChannelFinding.kind.in_(PAGE_KINDS),
+                       ChannelFinding.resolved_at.is_(None))))
+            pages = tuple(dict.fromkeys(p for _k, p, _d in open_rows if p))
+            broken = tuple((p, str((d or {}).get("link"))) for k, p, d in open_rows
+                           if k == "broken_link" and p and (d or {}).get("link"))
+            out.append(Target(ch.id, ch.name, ch.url, ch.feed_url, ch.closed, pages, broken))
     return out
 
 

@@ -82,7 +82,7 @@ def _round(ws: Workspace, channel_id: int, when: datetime, posts: list[Post], pa
 def _page(ws: Workspace, url: str, body: bytes, dead: dict[str, int | None]) -> PageResult:
     checker = RecordedLinks(client=HttpClient(), statuses=dead)
     try:
-        return check_page(url, body, "text/html; charset=utf-8", words_of(ws), checker)
+        return check_page(url, body, "text/html; charset=utf-8", words_of(ws), checker, offset=0)
     finally:
         checker.client.close()
 

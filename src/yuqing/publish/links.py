@@ -1,7 +1,8 @@
 """Broken links on a channel's pages (R-PUBLISH-3): every link a fetched page carries, internal and outbound,
 asked once with HEAD (GET when the server answers 405/501 to HEAD), never followed further than the link
-itself. Bounded: at most `max_links` per page, short timeouts, the HTTP client's per-host delay between
-requests to one host, and one answer per URL per round (navigation links repeat on every page).
+itself. Bounded: at most `max_links` per page a round (a longer page is covered over successive rounds, links
+found broken before always asked again), short timeouts, the HTTP client's per-host delay between requests to
+one host, and one answer per URL per round (navigation links repeat on every page).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class LinkResult:
 
 def page_links(root: Any, base_url: str, limit: int = MAX_LINKS) -> tuple[list[Link], int]:
     """The distinct http(s) links of a parsed page (a[href], in page order), at most `limit`; and how many
-    distinct links the page had in all (the rest are left for a later round, never silently dropped)."""
+    distinct links the page had in all."""
     from yuqing.collect.base import clean_whitespace
 
     host = urlsplit(base_url).netloc.lower()
@@ -105,7 +106,16 @@ class LinkChecker:
             return LinkResult(link.url, link.text, link.internal, None, exc.kind_label, method)
         return LinkResult(link.url, link.text, link.internal, resp.status, "", method)
 
-    def check_page(self, root: Any, base_url: str) -> tuple[list[LinkResult], int]:
-        """Every link of a page (up to the bound) with its answer; and the page's total number of links."""
-        links, total = page_links(root, base_url, self.max_links)
-        return [self.check(link) for link in links], total
+    def check_page(self, root: Any, base_url: str, *, must: frozenset[str] = frozenset(),
+                   offset: int = 0) -> tuple[list[LinkResult], list[str]]:
+        """The page's links checked this round, and every link URL on the page. At most `max_links` are asked:
+        first those in `must` (links found broken before, so a fix is seen), then the others from position
+        `offset` on, wrapping round — successive rounds with a moving offset cover a long page in turn."""
+        links, _total = page_links(root, base_url, limit=10**6)
+        first = [link for link in links if link.url in must]
+        rest = [link for link in links if link.url not in must]
+        if rest:
+            start = offset % len(rest)
+            rest = rest[start:] + rest[:start]
+        chosen = (first + rest)[:max(self.max_links, len(first))]
+        return [self.check(link) for link in chosen], [link.url for link in links]

@@ -23,7 +23,8 @@ def still_there(ws: Workspace, actor: Any, finding: Any, *, policy: Any = None) 
     words = [w for w in words_of(ws) if w.word == data.get("word")] if finding.kind == "wrong_word" else []
     with HttpClient(page_policy) as client, HttpClient(link_policy) as link_client:
         checker = LinkChecker(link_client)
-        page = fetch_page(finding.page_url, client, words, checker)
+        must = frozenset([str(data["link"])]) if finding.kind == "broken_link" and data.get("link") else frozenset()
+        page = fetch_page(finding.page_url, client, words, checker, must=must)
     if not page.fetched:
         return True, f"页面无法访问（{page.error or page.status}），不能确认已整改"
     if finding.kind == "wrong_word":
