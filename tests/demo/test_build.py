@@ -201,6 +201,24 @@ def test_demo_shows_daily_reports_a_monthly_bulletin_and_an_approved_special_rep
         assert len(list_special(s)) == 1 and len(list_reports(s, "monthly")) == len(monthly)
 
 
+def test_demo_yearly_assessment_scores_the_own_sites_and_accounts(demo) -> None:  # type: ignore[no-untyped-def]
+    """This year's assessment so far: the own websites and accounts ranked, those with findings losing points
+    with their formulas, each count drillable."""
+    from yuqing.clock import now_local
+    from yuqing.reports.store import get_report
+
+    ws, _, _ = demo
+    with ws.db.read() as s:
+        yearly = get_report(s, str(now_local().year), "yearly")
+    assert yearly is not None
+    sites = yearly.figures["assessment"]["sites"]["channels"]
+    assert len(sites) >= 2 and sites[0]["score"] >= sites[-1]["score"]
+    docked = [c for c in sites if c["score"] < 100]
+    assert len(docked) >= 2
+    assert all(p["formula"].endswith("分") or "封顶" in p["formula"] for c in docked for p in c["points"] if p["points"])
+    assert any(k["ids"] for c in docked for p in c["points"] for k in p["counts"])
+
+
 def test_demo_reports_went_out_through_the_chosen_channels(demo) -> None:  # type: ignore[no-untyped-def]
     """报告发送渠道 and 发送记录: the latest daily report and the special report reached the spokesperson's inbox;
     the mailbox and the WeCom robot (127.0.0.1 placeholders) show failed sends waiting for a retry, with reasons."""

@@ -177,5 +177,11 @@ def _channels(ws: Workspace, progress: Any) -> None:
     checks_step(ws, progress)
 
 
+def _assessment(ws: Workspace, progress: Any) -> None:
+    from yuqing.reports.demo import assessment_step
+
+    assessment_step(ws, progress)
+
+
 DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _windows, _reports,
-              _case_library, _channels]
+              _case_library, _channels, _assessment]

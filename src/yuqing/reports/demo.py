@@ -1,5 +1,6 @@
-"""The demo's reports: the last two days' daily reports (the jobs account), this month's statistics and this
-quarter's bulletin (per-unit rates with formulas), and a special report for the flooding event drafted by
+"""The demo's reports: the last two days' daily reports (the jobs account), this month's statistics, this
+quarter's bulletin (per-unit rates with formulas) and this year's assessment so far (units, and the own websites
+and accounts scored from what the channel checks found), and a special report for the flooding event drafted by
 the analyst, revised once, approved by the district leader (separation of duties) and sent by the office.
 
 报告发送渠道: the office chose the daily report for the duty-room mailbox (the default) and the spokesperson's
@@ -20,7 +21,7 @@ from yuqing.actions.actors import jobs_actor
 from yuqing.clock import now_local
 from yuqing.domain.roles import Actor
 from yuqing.reports.daily import latest_day
-from yuqing.reports.periodic import MONTHLY, QUARTERLY, parse_period
+from yuqing.reports.periodic import MONTHLY, QUARTERLY, YEARLY, parse_period
 from yuqing.reports.special_store import (
     APPROVED,
     approve_special,
@@ -116,6 +117,17 @@ def _routes(ws: Workspace, office: Actor) -> None:
     if robot is not None:
         chosen.add(("special", robot))
     set_routes(ws, office, chosen)
+
+
+def assessment_step(ws: Workspace, progress: Any = None) -> None:
+    """This year's assessment so far, made after the own channels were checked (their findings and correction
+    orders are what the sites and accounts are scored on). Once."""
+    analyst = _actor(ws, "analyst")
+    year = parse_period(YEARLY, str(now_local().year))
+    with ws.db.read() as s:
+        done = get_report(s, year.key, YEARLY) is not None
+    if analyst is not None and not done:
+        generate_period(ws, analyst, YEARLY, year.key)
 
 
 def demo_step(ws: Workspace, progress: Any = None) -> None:
