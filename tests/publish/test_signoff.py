@@ -179,3 +179,13 @@ def test_the_channel_check_compares_a_matching_page_again_daily_and_finds_a_late
     assert signoff.needs_live_check(row, False, start + timedelta(days=3))
     assert not signoff.needs_live_check(row, False, start + timedelta(days=40))
     assert signoff.needs_live_check(row, True, start + timedelta(days=40))  # an open mismatch: every round
+
+
+def test_main_text_of_a_wechat_article_and_a_trs_page():
+    wechat = ("<html><body><h1 class='rich_media_title'>“滨江夜跑”本周六开跑</h1><div class='rich_media_meta'>示例区融媒体中心"
+              "</div><div class='rich_media_content' id='js_content'><p>活动免费。</p><p>报名请回复“夜跑”。</p></div>"
+              "<div id='js_pc_qr_code'>微信扫一扫关注该公众号</div></body></html>").encode()
+    text = live.main_text(wechat, "text/html; charset=utf-8", "https://mp.example/s/1")[1]
+    assert [line for line in text.splitlines() if line] == ["活动免费。", "报名请回复“夜跑”。"]
+    trs = ("<html><body><div class='TRS_Editor'><p>区政府召开常务会议。</p></div><div>相关链接</div></body></html>").encode()
+    assert live.main_text(trs, "text/html; charset=utf-8", "https://www.example.gov.cn/1.html")[1] == "区政府召开常务会议。"

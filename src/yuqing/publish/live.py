@@ -21,7 +21,8 @@ from yuqing.collect.web import extract_detail, extract_links, parse_html, select
 from yuqing.publish.normalise import normalise, pieces
 
 # Containers of an article body on government sites and common CMSs, tried in this order.
-BODY_SELECTORS = ("#zoom", ".TRS_Editor", "#UCAP-CONTENT", ".article-content", ".article_content",
+# (#js_content: a WeChat official-account article; .TRS_Editor / #UCAP-CONTENT / #zoom: the government CMSs.)
+BODY_SELECTORS = ("#js_content", "#zoom", ".TRS_Editor", "#UCAP-CONTENT", ".article-content", ".article_content",
                   ".news_content", ".content", "#content", "article", ".article", ".detail", "main")
 MIN_BODY_CHARS = 10
 # Checking one's own channels needs no long waits: a page that does not answer in this is "unreachable".
