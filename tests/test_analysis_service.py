@@ -383,3 +383,28 @@ def test_workers_taking_turns_group_exactly_as_one_process(ws: Workspace, monkey
                     for ev in {one.events.resolve(e) for e in alone.values()}}
     groups_stored = {frozenset(i for i in stored if stored[i] == ev) for ev in set(stored.values())}
     assert groups_stored == groups_alone
+
+
+def test_a_grading_failure_after_a_batch_keeps_the_batch_and_the_next_run_grades(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Grading runs after the batch's transaction (outside the analysis lock): when it fails, the items
+    and events are stored all the same, and the events are graded later."""
+    ids = _add(ws, WAGES, datetime(2026, 11, 2, 9, tzinfo=CHINA))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("grading down")
+
+    monkeypatch.setattr(service, "regrade", broken)
+    monkeypatch.setattr(service, "regrade_ungraded", lambda ws: 0)
+    service.drop_caches()
+    counts = service.analyse_pending(ws, batch=10)
+    assert counts["analysed"] == len(ids) and "grading 1 events after a batch failed" in caplog.text
+    with ws.db.read() as s:
+        [event] = s.execute(select(Event)).scalars()
+        assert event.item_count == len(ids) and event.graded_at is None
+    monkeypatch.undo()
+    from yuqing.event_grading import regrade_ungraded
+
+    assert regrade_ungraded(ws) == 1
+    with ws.db.read() as s:
+        assert s.execute(select(Event)).scalar_one().grade in ("I", "II", "III", "IV")

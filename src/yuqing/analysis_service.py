@@ -18,8 +18,9 @@ on one database. The database is the truth; a worker's warm pipeline is only a c
    stages (near-duplicates, events: `Pipeline.assign`), then write the results of the items this batch
    still holds a claim on, clear the claims and bump the version. What analysts decided is guarded in
    SQL as well (`store.analysis.write_event`);
-   The same transaction regrades the events the batch touched (`event_grading.regrade`: factors, score,
-   grade I–IV and a history row when the grade changes; an analyst's override is kept);
+   Then, in a transaction of its own and outside the lock, the worker regrades the events the batch
+   touched (`event_grading.regrade`: factors, score, grade I–IV and a history row when the grade
+   changes; an analyst's override is kept), so grading runs in parallel across workers;
 4. **attach follow-ups**: relevant posts that concern a closed case are attached to it (respond layer).
    (Early warning on new or grown events belongs to the alerts issue; nothing is notified here yet.)
 
@@ -35,6 +36,7 @@ rebuilds it from the tables.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -54,6 +56,8 @@ from yuqing.event_grading import grading_config, regrade, regrade_ungraded
 from yuqing.store import analysis as store
 from yuqing.store.tables import Item
 from yuqing.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 WARM_DAYS = 3.0  # a rebuilt cache replays the items of this many days before the newest analysed one
 LEASE = timedelta(minutes=5)  # a claim not finished by then is taken by another worker
@@ -216,11 +220,28 @@ class Analyser:
         self._wait_turn(claim)
         with self._lock:
             try:
-                return self._store(claim, inputs, prepared, key)
+                counts, relevant, touched = self._store(claim, inputs, prepared, key)
             except BaseException:
                 self.cache = None  # it may hold part of this batch: rebuilt from the tables next time
                 store.release(db, claim)
                 raise
+        self._regrade(touched)
+        return counts, relevant
+
+    def _regrade(self, touched: set[int]) -> None:
+        """Grade the events the batch touched, after its transaction: grading reads every item of an event,
+        the largest part of a batch's serial step once events grow, and needs no analysis lock (nor the
+        cache), so workers grade in parallel. Each event is locked while graded, so the last grading
+        of an event reads every item stored before it. A failure leaves the items stored and the grade
+        as it was until the event's next batch (or `regrade_ungraded`)."""
+        if not touched:
+            return
+        try:
+            with self.ws.db.write() as s:
+                store.lock_events(s, touched)
+                regrade(s, touched, grading_config(self.ws))
+        except Exception:
+            log.exception("grading %d events after a batch failed; they are graded again when touched", len(touched))
 
     def _wait_turn(self, claim: store.Claim) -> None:
         """Let batches claimed before this one be stored first (so events grow in time order, as in one
@@ -234,7 +255,7 @@ class Analyser:
             pause = min(0.05, pause * 1.5)  # a hand-over between workers is on the critical path
 
     def _store(self, claim: store.Claim, inputs: list[dict[str, Any]], prepared: list[Prepared],
-               key: tuple[int, int]) -> tuple[dict[str, int], list[int]]:
+               key: tuple[int, int]) -> tuple[dict[str, int], list[int], set[int]]:
         counts: Counter[str] = Counter()
         with self.ws.db.write() as s:
             state = store.lock_state(s)
@@ -245,7 +266,7 @@ class Analyser:
             prepared = [p for p in prepared if int(p.id) in held]
             counts["skipped"] = len(claim.item_ids) - len(prepared)
             if not prepared:
-                return {k: v for k, v in counts.items() if v}, []
+                return {k: v for k, v in counts.items() if v}, [], set()
             version = int(state.version) + 1
             results = cache.pipeline.assign(prepared)
             trace = cache.pipeline.trace
@@ -286,11 +307,10 @@ class Analyser:
                     touched.add(event_db)
             store.write_items(s, rows)
             store.recount(s, touched)
-            regrade(s, touched, grading_config(self.ws))  # the grades of the events this batch touched
             state.version, state.updated_at = version, now
             cache.version = version
             counts["events_changed"] = len(changed)
-        return {k: v for k, v in counts.items() if v}, [r["id"] for r in rows if r["relevant"]]
+        return {k: v for k, v in counts.items() if v}, [r["id"] for r in rows if r["relevant"]], touched
 
     @staticmethod
     def _store_events(session: Any, cache: Cache, changed: list[dict[str, Any]], version: int

@@ -63,6 +63,17 @@ def lock_state(session: Session) -> AnalysisState:
     return state
 
 
+def lock_events(session: Session, event_ids: set[int]) -> None:
+    """Lock events for regrading, in id order (two workers regrading one event take turns, and the one
+    after reads what the one before wrote). SQLite: the transaction takes the one write lock first, so
+    that its reads and writes see one state."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(AnalysisState).where(AnalysisState.id == STATE_ID)
+                        .values(version=AnalysisState.version).execution_options(synchronize_session=False))
+        return
+    session.execute(select(Event.id).where(Event.id.in_(sorted(event_ids))).order_by(Event.id).with_for_update())
+
+
 def read_state(session: Session) -> tuple[int, int, int]:
     """(version, rebuild_version, profile_version) as committed, without locking."""
     row = session.execute(select(AnalysisState.version, AnalysisState.rebuild_version, AnalysisState.profile_version)
