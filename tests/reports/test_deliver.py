@@ -183,3 +183,20 @@ def test_a_claim_left_by_a_runner_that_died_is_sent_once_after_its_lease(day_ws:
             assert daily(ws)["delivered"] == {"sent": 1}
             assert "delivered" not in daily(ws)
     assert len(box.messages) == 1
+
+
+def test_a_report_that_cannot_be_read_is_a_failed_send_not_a_failed_job(ws: Workspace) -> None:
+    from yuqing.reports.deliver import send_due
+
+    with ws.db.write() as s:
+        broken = factories.report(s, "2025-10", kind="monthly", figures={"title": "缺了数字的月统计"})
+        channel = factories.alert_channel(s, "inapp", "office", name="办公室")
+        factories.report_delivery(s, broken, channel, status="queued", next_attempt_at=_at(21, 16, 0))
+        gone = factories.report(s, "2025-09", kind="monthly")
+        factories.report_delivery(s, gone, channel, status="queued", next_attempt_at=_at(21, 16, 0))
+        s.delete(gone)
+    with frozen(_at(21, 16, 31)):
+        assert send_due(ws) == {"retrying": 2}
+    with ws.db.read() as s:
+        errors = sorted(d.last_error for d in sent_log(s))
+    assert errors == ["报告已不存在", "生成报告消息时程序出错（KeyError）"]

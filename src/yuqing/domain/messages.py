@@ -15,13 +15,13 @@ from typing import ClassVar
 
 ALERT, REPORT = "alert", "report"
 
-# Report types, in the order of the settings page; the inbox kind each is filed under (通知 filter).
+# Report types sent through channels, in the order of the settings page: those the jobs or the 报送 step make
+# final (a yearly assessment is made by hand and sent by no job); the inbox kind each is filed under.
 REPORT_TYPES: dict[str, str] = {
     "daily": "网络舆情日报告表",
     "special": "舆情专报与重要信息",
     "monthly": "月统计",
     "quarterly": "季通报",
-    "yearly": "年度考核",
 }
 INBOX_KINDS: dict[str, str] = {"daily": "report.daily", "special": "report.special", "monthly": "report.periodic",
                                "quarterly": "report.periodic", "yearly": "report.periodic"}

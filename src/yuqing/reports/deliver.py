@@ -53,6 +53,10 @@ FORMAT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordproce
                 "html": "text/html"}
 
 
+class ReportGone(LookupError):
+    """The report a sent-log row names no longer exists (or was never approved); the message says which."""
+
+
 def default_route(report_type: str, channel_kind: str) -> bool:
     return channel_kind in DEFAULT_KINDS.get(report_type, frozenset())
 
@@ -160,8 +164,11 @@ def send_one(ws: Workspace, delivery_id: int, worker: str) -> str:
                            dict(channel.config or {})) if channel is not None else None
         try:
             message = build_message(s, ws, delivery, spec.name if spec else "")
-        except LookupError as exc:
+        except ReportGone as exc:
             return _record(ws, delivery_id, worker, str(exc))
+        except Exception as exc:  # figures of an older layout: a failed send, retried, never a failed job
+            log.exception("report delivery %s: the message could not be built", delivery_id)
+            return _record(ws, delivery_id, worker, f"生成报告消息时程序出错（{type(exc).__name__}）")
     if spec is None:
         return _record(ws, delivery_id, worker, "渠道已删除")
     if spec.kind == "inapp":  # written in the transaction that marks it sent: never twice
@@ -238,7 +245,7 @@ def _files(ws: Workspace, render: Any, figures: dict[str, Any], name: Any, who: 
 
 
 def build_message(s: Session, ws: Workspace, delivery: ReportDelivery, channel_name: str) -> ReportMessage:
-    """The message of one sent-log row, from the stored report (LookupError when it is gone)."""
+    """The message of one sent-log row, from the stored report (ReportGone when it is gone)."""
     from yuqing.reports.render import (
         filename,
         issuer_of,
@@ -256,7 +263,7 @@ def build_message(s: Session, ws: Workspace, delivery: ReportDelivery, channel_n
         return _special_message(s, ws, delivery, common, who, render_special, special_filename)
     report = s.get(Report, delivery.report_id)
     if report is None:
-        raise LookupError("报告已不存在")
+        raise ReportGone("报告已不存在")
     f = dict(report.figures)
     if delivery.report_type == "daily":
         t, c = f.get("totals", {}), f.get("case_totals", {})
@@ -285,7 +292,7 @@ def _special_message(s: Session, ws: Workspace, delivery: ReportDelivery, common
 
     row = s.get(SpecialReport, delivery.report_id)
     if row is None or row.approved_version is None:
-        raise LookupError("专报已不存在或未经审批")
+        raise ReportGone("专报已不存在或未经审批")
     view = get_special(s, row.id)
     assert view is not None
     f = document(view, row.approved_version)
