@@ -10,6 +10,7 @@ navigation, 发布时间/来源 lines and the footer do not count as changes of 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -64,10 +65,21 @@ def main_text(body: bytes, content_type: str | None, url: str) -> tuple[str, str
     return item.title or title, _without_title(item.text, item.title or title)
 
 
+# A CMS puts these lines above or below the body inside the same container; they are not the signed text.
+_META_LINE = re.compile(r"^\s*(【?\s*(发布时间|发布日期|时间|日期|来源|信息来源|作者|编辑|责任编辑|审核|校对|点击|浏览|阅读|"
+                        r"字号|打印|关闭|分享|【打印】|【关闭】)\b|(【?字体[:：]|\[?打印本页|\[?关闭窗口))")
+
+
 def _without_title(text: str, title: str) -> str:
-    lines = text.strip().split("\n")
+    """The text without the title repeated on its first line and without the metadata lines (发布时间、来源、
+    责任编辑、打印、关闭…) that open or close it."""
+    lines = [line for line in text.strip().split("\n")]
     if title and lines and normalise(lines[0]) == normalise(title):
         lines = lines[1:]
+    while lines and (not lines[0].strip() or _META_LINE.match(lines[0])):
+        lines = lines[1:]
+    while lines and (not lines[-1].strip() or _META_LINE.match(lines[-1])):
+        lines = lines[:-1]
     return "\n".join(lines).strip()
 
 
