@@ -195,5 +195,5 @@ def test_metadata_lines_inside_the_body_container_do_not_count():
     page = ("<html><body><h1>区政府召开常务会议</h1><div id='zoom'><p>区政府召开常务会议</p><p>发布时间：2026-11-20 09:00 来源：区政府办公室</p>"
             "<p>区政府召开常务会议，研究部署冬季供暖工作。</p><p>发布日期不变的说明。</p><p>责任编辑：王芳</p><p>【打印】 【关闭】</p>"
             "</div></body></html>").encode()
-    title, text = live.main_text(page, "text/html; charset=utf-8", "https://www.example.gov.cn/1.html")
+    _title, text = live.main_text(page, "text/html; charset=utf-8", "https://www.example.gov.cn/1.html")
     assert [line for line in text.splitlines() if line] == ["区政府召开常务会议，研究部署冬季供暖工作。", "发布日期不变的说明。"]
