@@ -273,3 +273,31 @@ def test_a_long_page_is_covered_in_turn_and_a_known_broken_link_is_asked_first(d
     with desk.ws.db.read() as s:
         f = s.execute(select(ChannelFinding).where(ChannelFinding.kind == "broken_link")).scalar_one()
         assert f.resolved_at is None
+
+
+def test_one_order_per_problem_on_a_channel_whatever_the_pages(desk: Desk, site: ChannelServer) -> None:
+    """The same wrong word on two pages is one order (共 2 个页面); correcting one page moves the order to the
+    other, correcting both fixes it."""
+    page = "<p>区卫计委开展义诊。</p>"
+    site.add("/two/1.html", page)
+    site.add("/two/2.html", page)
+    rows = "".join(f'<li><a href="/two/{n}.html">区卫计委开展义诊活动第{n}场</a> 2026-11-2{n}</li>' for n in (1, 2))
+    add_channel(desk, "两页网站", site.url("/two/"), site.add("/two/", f"<ul>{rows}</ul>"))
+    with frozen(NOW):
+        r = run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert r.orders_issued == 1  # the list page shows the word too: 3 pages, one order
+    with desk.ws.db.read() as s:
+        order = s.execute(select(CorrectionOrder)).scalar_one()
+        assert "（共 3 个页面）" in order.detail
+    site.add("/two/1.html", "<p>区卫生健康局开展义诊。</p>")
+    with frozen(NOW + timedelta(hours=1)):
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    with desk.ws.db.read() as s:
+        assert s.execute(select(CorrectionOrder)).scalar_one().state == "open"
+    site.add("/two/2.html", "<p>区卫生健康局开展义诊。</p>")
+    rows = rows.replace("区卫计委", "区卫生健康局")
+    site.add("/two/", f"<ul>{rows}</ul>")
+    with frozen(NOW + timedelta(hours=2)):
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    with desk.ws.db.read() as s:
+        assert s.execute(select(CorrectionOrder)).scalar_one().state == "fixed"

@@ -136,7 +136,7 @@ AUDIT_LABELS: dict[str, str] = {
     # channel checks and correction orders (R-PUBLISH-3)
     "channel.check": "检查网站或账号（更新、链接、错敏词）", "correction.issue": "下达整改通知",
     "correction.overdue": "整改逾期提醒", "correction.recheck": "整改复查", "correction.explain": "提交整改情况说明",
-    "correction.cancel": "撤销整改通知", "wrong_words.seed": "启用默认错敏词列表", "wrong_words.save": "保存错敏词",
+    "correction.cancel": "撤销整改通知", "correction.follow": "整改通知跟随仍存在问题的页面", "wrong_words.seed": "启用默认错敏词列表", "wrong_words.save": "保存错敏词",
     "wrong_words.set_active": "启用或停用错敏词",
 }
 
@@ -195,7 +195,7 @@ DETAIL_LABELS: dict[str, str] = {
     "closed": "已关停", "answering": "可以访问", "status": "HTTP 状态", "last_update": "最近更新", "state": "状态",
     "pages": "检查页面数", "new_findings": "新发现问题", "resolved": "已消除问题", "finding_id": "问题记录",
     "detail": "整改内容", "passed": "复查通过", "how": "复查方式", "evidence": "复查所见", "length": "字数",
-    "word": "错词", "suggestion": "应为",
+    "word": "错词", "suggestion": "应为", "page": "页面",
 }
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",

@@ -100,15 +100,19 @@ def _issue(tx: Tx, finding: ChannelFinding, *, working_days: int | None = None, 
         raise OrderError(f"“{ch.name}”没有登记主办单位，无法下达整改通知：请先在渠道登记中补充主办单位")
     if finding.resolved_at is not None:
         raise OrderError("该问题已经消除，无需整改")
-    active = tx.session.execute(select(CorrectionOrder.id).where(
-        CorrectionOrder.finding_id == finding.id, CorrectionOrder.state.in_(st.ACTIVE))).first()
-    if active is not None:
-        raise OrderError(f"该问题已有整改通知（编号 {active[0]}）")
+    for order_id, f in tx.session.execute(select(CorrectionOrder.id, ChannelFinding)
+                                          .join(ChannelFinding, ChannelFinding.id == CorrectionOrder.finding_id)
+                                          .where(CorrectionOrder.channel_id == finding.channel_id,
+                                                 CorrectionOrder.state.in_(st.ACTIVE))).all():
+        if subject(f) == subject(finding):
+            raise OrderError(f"该问题已有整改通知（编号 {order_id}）")
     n = working_days if working_days is not None else tx.ws.settings.correction_working_days
     if not 1 <= n <= 60:
         raise OrderError("整改期限须为 1 到 60 个工作日")
     now = utcnow()
-    what = detail.strip() or f"{KIND_LABELS.get(finding.kind, finding.kind)}：{finding.detail}"
+    others = len(_open_same(tx, finding))
+    where = f"（共 {others + 1} 个页面）" if others else ""
+    what = detail.strip() or f"{KIND_LABELS.get(finding.kind, finding.kind)}：{finding.detail}{where}"
     order = CorrectionOrder(channel_id=ch.id, finding_id=finding.id, unit_id=ch.owner_unit_id, state=st.OPEN,
                             detail=what, issued_by_id=tx.actor.user_id, issued_by_name=tx.actor.name,
                             issued_at=now, due_at=due_in_working_days(tx, now, n), fictional=ch.fictional)
@@ -126,22 +130,49 @@ def _issue(tx: Tx, finding: ChannelFinding, *, working_days: int | None = None, 
     return order
 
 
+def subject(finding: ChannelFinding) -> str:
+    """What is wrong, whichever page shows it: the word, the dead link, the publication. One order covers a
+    subject on a channel (a dead link in a site's footer is one fix, not one order per page)."""
+    data = finding.data or {}
+    if finding.kind == "wrong_word":
+        return f"word:{data.get('word', finding.key)}"
+    if finding.kind == "broken_link":
+        return f"link:{data.get('link', finding.key)}"
+    return f"{finding.kind}:{finding.key}"
+
+
+def _open_same(tx: Tx, finding: ChannelFinding) -> list[ChannelFinding]:
+    """The channel's other open findings of the same subject (on other pages)."""
+    rows = tx.session.execute(select(ChannelFinding).where(
+        ChannelFinding.channel_id == finding.channel_id, ChannelFinding.kind == finding.kind,
+        ChannelFinding.resolved_at.is_(None), ChannelFinding.id != finding.id)).scalars()
+    return [f for f in rows if subject(f) == subject(finding)]
+
+
 @action("correction.issue_pending", permission="channels.correct")
 def _issue_pending(tx: Tx, found_before: datetime | None = None) -> int:
-    """Issue an order for every open finding of wrong content that has none yet (channels with an owner unit,
-    not closed). Idempotent: a finding gets one active order at a time."""
-    has_order = exists().where(CorrectionOrder.finding_id == ChannelFinding.id,
-                               CorrectionOrder.state.in_(st.ACTIVE | {st.CANCELLED}))
+    """Issue an order for every subject of wrong content on a channel (with an owner unit, not closed) that has
+    no active order yet. Idempotent: one active order per channel and subject."""
+    covered = {(ch_id, subject(f)) for ch_id, f in tx.session.execute(
+        select(CorrectionOrder.channel_id, ChannelFinding)
+        .join(ChannelFinding, ChannelFinding.id == CorrectionOrder.finding_id)
+        .where(CorrectionOrder.state.in_(st.ACTIVE))).all()}
+    cancelled = exists().where(CorrectionOrder.finding_id == ChannelFinding.id, CorrectionOrder.state == st.CANCELLED)
     rows = tx.session.execute(
         select(ChannelFinding).join(Channel, Channel.id == ChannelFinding.channel_id)
-        .where(ChannelFinding.kind.in_(ORDER_KINDS), ChannelFinding.resolved_at.is_(None), ~has_order,
+        .where(ChannelFinding.kind.in_(ORDER_KINDS), ChannelFinding.resolved_at.is_(None), ~cancelled,
                Channel.owner_unit_id.is_not(None), Channel.closed.is_(False))
         .order_by(ChannelFinding.id)).scalars().all()
-    if found_before is not None:
-        rows = [f for f in rows if aware(f.found_at) <= aware(found_before)]
+    issued = 0
     for finding in rows:
+        if found_before is not None and aware(finding.found_at) > aware(found_before):
+            continue
+        if (finding.channel_id, subject(finding)) in covered:
+            continue
+        covered.add((finding.channel_id, subject(finding)))
         _issue(tx, finding)
-    return len(rows)
+        issued += 1
+    return issued
 
 
 def issue_pending(ws: Workspace, actor: Actor, found_before: datetime | None = None) -> int:
@@ -161,9 +192,14 @@ def confirm_resolved(tx: Tx) -> int:
                               .join(ChannelFinding, ChannelFinding.id == CorrectionOrder.finding_id)
                               .where(CorrectionOrder.state.in_(st.UNFIXED),
                                      ChannelFinding.resolved_at.is_not(None))).all()
+    n = 0
     for order, resolved_at in rows:
+        finding = tx.session.get(ChannelFinding, order.finding_id)
+        if finding is not None and _follow(tx, order, finding):
+            continue
         _passed(tx, order, resolved_at or utcnow(), how="重新抓取页面，问题已消除")
-    return len(rows)
+        n += 1
+    return n
 
 
 @action("correction.remind_overdue", permission="channels.correct")
@@ -196,9 +232,21 @@ def finding_gone(tx: Tx, finding: ChannelFinding, now: datetime) -> int:
     n = 0
     for order in tx.session.execute(select(CorrectionOrder).where(
             CorrectionOrder.finding_id == finding.id, CorrectionOrder.state.in_(st.UNFIXED))).scalars():
+        if _follow(tx, order, finding):
+            continue
         _passed(tx, order, now, how="定时检查重新抓取页面，问题已消除")
         n += 1
     return n
+
+
+def _follow(tx: Tx, order: CorrectionOrder, finding: ChannelFinding) -> bool:
+    """The same problem is still on another page of the channel: the order follows it there (not fixed yet)."""
+    others = _open_same(tx, finding)
+    if not others:
+        return False
+    order.finding_id = others[0].id
+    tx.audit("correction.follow", "correction_order", order.id, finding_id=others[0].id, page=others[0].page_url)
+    return True
 
 
 def _passed(tx: Tx, order: CorrectionOrder, now: datetime, how: str) -> None:
@@ -235,6 +283,13 @@ def record_recheck(tx: Tx, recheck: Recheck) -> CorrectionOrder:
         finding = tx.session.get(ChannelFinding, order.finding_id) if order.finding_id else None
         if finding is not None and finding.resolved_at is None:
             finding.resolved_at = now
+        if finding is not None and _follow(tx, order, finding):
+            tx.audit("correction.recheck", "correction_order", order.id, passed=False,
+                     evidence="此页面已改正，同一问题仍见于其他页面")
+            if order.unit_id:
+                tx.notify(f"unit:{order.unit_id}", "channel.correction_recheck_failed", "整改复查未通过",
+                          "此页面已改正，但同一问题仍见于本网站其他页面，请一并改正后再申请复查。", order_link(order.id))
+            return order
         _passed(tx, order, now, how=f"{tx.actor.name}申请复查，重新抓取页面，问题已消除")
         return order
     _move(tx, order, st.RECHECK_FAILED)
