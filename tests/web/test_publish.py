@@ -141,8 +141,18 @@ def test_the_json_api_registers_signs_publishes_and_returns_the_diff(client, ser
     cid = r.json()["id"]
     r = client.post("/api/channels", json={"kind": "blog", "name": "x", "url": "https://x"}, headers=h)
     assert r.status_code == 400 and "类型须为" in r.json()["detail"]
+    r = client.post(f"/api/channels/{cid}/applications", json={"construction_plan": "方案", "security_rules": ""},
+                    headers=h)
+    assert r.status_code == 400 and "安全管理制度" in r.json()["detail"]
+    r = client.post(f"/api/channels/{cid}/applications", json={"construction_plan": "方案", "security_rules": "制度"},
+                    headers=h)
+    assert r.status_code == 201 and r.json()["admission"] == "applied"
+    assert client.post(f"/api/channels/{cid}/review", json={"approve": True}, headers=h).status_code == 403
     pid = client.post("/api/publications", json={"channel_id": cid, "title": "常务会议", "text": SIGNED},
                       headers=h).json()["id"]
+    wx = {"x-csrf-token": _as(client, "wx"), "accept": "application/json"}
+    r = client.post(f"/api/channels/{cid}/review", json={"approve": True, "note": "同意"}, headers=wx)
+    assert r.json()["admission"] == "approved" and r.json()["cleanup"] == []
     csrf = _as(client, "gov_l")
     h = {"x-csrf-token": csrf, "accept": "application/json"}
     assert client.post(f"/api/publications/{pid}/sign", json={"note": "同意"}, headers=h).status_code == 422

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yuqing.domain.lifecycle import TransitionRefused
 from yuqing.domain.roles import PermissionDenied
-from yuqing.publish import filings, live, registry, signoff
+from yuqing.publish import admission, filings, live, registry, signoff
 from yuqing.store.repositories.cases import NotFound
 from yuqing.web.deps import CurrentViewer, DbSession, WorkspaceDep, check_csrf
 
@@ -149,6 +149,48 @@ def add_channel(body: ChannelCreate, viewer: CurrentViewer, session: DbSession, 
     return _channel(row)
 
 
+class ApplicationBody(BaseModel):
+    construction_plan: str = Field(max_length=20_000, description="建设方案 (its text; files: the page's form)")
+    security_rules: str = Field(max_length=20_000, description="安全管理制度")
+
+
+class DecisionBody(BaseModel):
+    approve: bool = Field(description="required, never a default; false needs a note")
+    note: str = Field("", max_length=2000)
+
+
+class CloseBody(BaseModel):
+    reason: str = Field(max_length=500)
+
+
+def _row(ws: Any, viewer: Any, channel_id: int) -> ChannelPublic:
+    with ws.db.read() as s:
+        [row] = registry.channel_rows(s, viewer.actor, [channel_id], all_units=True)
+    return _channel(row)
+
+
+@router.post("/channels/{channel_id}/applications", response_model=ChannelPublic, status_code=201,
+             dependencies=Writes)
+def apply(channel_id: int, body: ApplicationBody, viewer: CurrentViewer, ws: WorkspaceDep) -> ChannelPublic:
+    """准入申请 with the construction plan and the security rules."""
+    guard(lambda: admission.apply_admission(ws, viewer.actor, channel_id, construction_plan=body.construction_plan,
+                                            security_rules=body.security_rules))
+    return _row(ws, viewer, channel_id)
+
+
+@router.post("/channels/{channel_id}/review", response_model=ChannelPublic, dependencies=Writes)
+def review(channel_id: int, body: DecisionBody, viewer: CurrentViewer, ws: WorkspaceDep) -> ChannelPublic:
+    """准入 or 不予准入 (网宣办 or the office)."""
+    guard(lambda: admission.review_admission(ws, viewer.actor, channel_id, approve=body.approve, note=body.note))
+    return _row(ws, viewer, channel_id)
+
+
+@router.post("/channels/{channel_id}/close", response_model=ChannelPublic, dependencies=Writes)
+def close(channel_id: int, body: CloseBody, viewer: CurrentViewer, ws: WorkspaceDep) -> ChannelPublic:
+    guard(lambda: admission.close_channel(ws, viewer.actor, channel_id, reason=body.reason))
+    return _row(ws, viewer, channel_id)
+
+
 @router.post("/publications", response_model=PublicationPublic, status_code=201, dependencies=Writes)
 def draft(body: PublicationCreate, viewer: CurrentViewer, ws: WorkspaceDep) -> PublicationPublic:
     pub = guard(lambda: signoff.draft_publication(ws, viewer.actor, body.channel_id, title=body.title,
@@ -185,3 +227,9 @@ def file_statement(body: FilingCreate, viewer: CurrentViewer, ws: WorkspaceDep) 
     filing = guard(lambda: filings.file_statement(ws, viewer.actor, kind=body.kind, title=body.title, text=body.text,
                                                   url=body.url, event_ids=body.event_ids, case_ids=body.case_ids))
     return {"id": filing.id, "state": filing.state, "content_sha256": filing.content_sha256}
+
+
+@router.post("/filings/{filing_id}/approve", dependencies=Writes)
+def approve_filing(filing_id: int, body: DecisionBody, viewer: CurrentViewer, ws: WorkspaceDep) -> dict[str, Any]:
+    filing = guard(lambda: filings.approve_filing(ws, viewer.actor, filing_id, approve=body.approve, note=body.note))
+    return {"id": filing.id, "state": filing.state, "approved_by": filing.approved_by_name}
