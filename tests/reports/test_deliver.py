@@ -200,3 +200,15 @@ def test_a_report_that_cannot_be_read_is_a_failed_send_not_a_failed_job(ws: Work
     with ws.db.read() as s:
         errors = sorted(d.last_error for d in sent_log(s))
     assert errors == ["报告已不存在", "生成报告消息时程序出错（KeyError）"]
+
+
+def test_a_yearly_assessment_announced_goes_to_no_channel(ws: Workspace) -> None:
+    from yuqing.reports.store import generate_period
+
+    with ws.db.write() as s:
+        factories.alert_channel(s, "email", "office@district.example", name="办公室邮箱")
+    with frozen(_at(21, 16, 31)):
+        generate_period(ws, Actor(None, "监测员李", "analyst"), "yearly", "2025", notify=True)  # the inbox is told
+    assert _inbox(ws, "report.periodic") == ["leader", "office", "analyst"]
+    with ws.db.read() as s:
+        assert sent_log(s) == []

@@ -72,7 +72,7 @@ def route_table(s: Session) -> tuple[list[AlertChannel], dict[tuple[str, int], b
 def routed(s: Session, report_type: str) -> list[AlertChannel]:
     """The active channels a report of this type goes to."""
     channels, table = route_table(s)
-    return [c for c in channels if c.active and table[(report_type, c.id)]]
+    return [c for c in channels if c.active and table.get((report_type, c.id), False)]
 
 
 @action("report.routes", permission="alerts.manage")
