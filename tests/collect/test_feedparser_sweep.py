@@ -111,7 +111,7 @@ def test_sample_through_server_runner_and_database(
         run = runs[result.source_id]
         assert run.status in ("ok", "error") and run.finished_at is not None
         if run.status == "error":  # a clear, expected failure — not a crash inside our code
-            assert (run.error or "").startswith("parse:"), run.error
+            assert (run.error or "").startswith("无法解析："), run.error
     for title, text in texts:
         assert not MARKUP.search(title) and not MARKUP.search(text)
 

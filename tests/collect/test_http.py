@@ -205,3 +205,20 @@ def test_connection_refused_is_a_network_error(policy: HttpPolicy) -> None:
     with HttpClient(replace(policy, retries=1)) as c, pytest.raises(FetchError) as info:
         c.get(f"http://127.0.0.1:{port}/")
     assert info.value.kind == "network"
+    # What a person reads on the source page and in the admin's notice: words, not the exception.
+    assert str(info.value) == f"连接失败：对方拒绝连接（http://127.0.0.1:{port}/）"
+
+
+def test_network_reasons_read_as_words() -> None:
+    import httpx
+
+    from yuqing.collect.http import network_reason
+
+    assert network_reason(httpx.ConnectError("[Errno -2] Name or service not known")) == "域名无法解析"
+    assert network_reason(httpx.ConnectError("[Errno 101] Network is unreachable")) == "网络不可达"
+    assert network_reason(httpx.ReadError("[Errno 104] Connection reset by peer")) == "连接被对方重置"
+    assert network_reason(httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]")) == "加密连接（证书）出错"
+    assert network_reason(httpx.RemoteProtocolError("Server disconnected")) == "对方中途断开或答复不合规范"
+    assert network_reason(httpx.ReadError("")) == "网络连接出错"
+    assert str(FetchError("blocked", "被拒绝访问 HTTP 403", url="http://x/")) == "被拒绝访问 HTTP 403（http://x/）"
+    assert str(FetchError("timeout", "等待答复超时")) == "超时：等待答复超时"

@@ -8,6 +8,7 @@ so one host never sees more than `per_host_concurrency` requests at once nor two
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "YuqingBot/0.1 (+public-opinion monitoring for a district government; polite, low-rate)"
 
@@ -64,8 +67,36 @@ class FetchError(Exception):
         return KIND_LABELS.get(self.kind, self.kind)
 
     def __str__(self) -> str:
-        where = f" ({self.url})" if self.url else ""
-        return f"{self.kind}: {self.args[0]}{where}"
+        """How it failed, for people: 连接失败：对方拒绝连接（http://…） (never an exception's class or errno)."""
+        message, label = str(self.args[0]), self.kind_label
+        where = f"（{self.url}）" if self.url else ""
+        return f"{message}{where}" if message.startswith(label) else f"{label}：{message}{where}"
+
+
+TIMEOUTS = {"ConnectTimeout": "连接超时", "ReadTimeout": "等待答复超时", "WriteTimeout": "发送超时",
+            "PoolTimeout": "等待空闲连接超时"}
+
+
+def network_reason(exc: Exception) -> str:
+    """A network error in words a person reads (the exception itself goes to the log)."""
+    text = str(exc).lower()
+    if isinstance(exc, httpx.InvalidURL):
+        return "地址无效"
+    if isinstance(exc, httpx.ProxyError):
+        return "代理服务器出错"
+    for needles, reason in (
+        (("refused",), "对方拒绝连接"),
+        (("name or service not known", "nodename nor servname", "getaddrinfo", "no address associated",
+          "temporary failure in name resolution", "name resolution"), "域名无法解析"),
+        (("unreachable",), "网络不可达"),
+        (("reset",), "连接被对方重置"),
+        (("ssl", "certificate", "tls"), "加密连接（证书）出错"),
+    ):
+        if any(n in text for n in needles):
+            return reason
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "对方中途断开或答复不合规范"
+    return "网络连接出错"
 
 
 @dataclass(slots=True)
@@ -225,9 +256,10 @@ class HttpClient:
                                         headers={k.lower(): v for k, v in r.headers.items()},
                                         elapsed=time.monotonic() - started)
                 except httpx.TimeoutException as exc:
-                    raise FetchError("timeout", f"超时（{type(exc).__name__}）", url=url) from exc
+                    raise FetchError("timeout", TIMEOUTS.get(type(exc).__name__, "超时"), url=url) from exc
                 except (httpx.TransportError, httpx.InvalidURL) as exc:
-                    raise FetchError("network", f"连接失败：{type(exc).__name__}: {exc}", url=url) from exc
+                    log.info("probe %s: %r", url, exc)
+                    raise FetchError("network", network_reason(exc), url=url) from exc
         raise FetchError("redirects", f"重定向超过 {p.max_redirects} 次", url=url)
 
     def _once(self, url: str, headers: dict[str, str]) -> Response:
@@ -282,9 +314,10 @@ class HttpClient:
                             elapsed=time.monotonic() - started,
                         )
                 except httpx.TimeoutException as exc:
-                    raise FetchError("timeout", f"超时（{type(exc).__name__}）", url=url) from exc
+                    raise FetchError("timeout", TIMEOUTS.get(type(exc).__name__, "超时"), url=url) from exc
                 except httpx.DecodingError as exc:
                     raise FetchError("network", f"内容解压失败：{exc}", url=url) from exc
                 except (httpx.TransportError, httpx.InvalidURL) as exc:
-                    raise FetchError("network", f"连接失败：{type(exc).__name__}: {exc}", url=url) from exc
+                    log.info("fetch %s: %r", url, exc)
+                    raise FetchError("network", network_reason(exc), url=url) from exc
         raise FetchError("redirects", f"重定向超过 {p.max_redirects} 次", url=url)
