@@ -118,6 +118,7 @@ def test_register_apply_review_sign_publish_and_read_the_diff(client, server, ws
 
 def test_a_statement_is_filed_and_approved_by_someone_else(client):
     csrf = _as(client, "office")
+    assert '<option value="1">#1 某小区停暖引发关注</option>' in client.get("/filings").text
     r = client.post("/filings", data={"csrf_token": csrf, "kind": "statement", "title": "关于某小区停暖的情况通报",
                                       "text": "经核实，系管网检修所致，已于当日恢复供暖。", "events": "abc"})
     assert r.status_code == 400 and "数字" in r.text and "管网检修" in r.text

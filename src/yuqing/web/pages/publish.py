@@ -383,7 +383,13 @@ def _filings(request: Request, viewer: Viewer, session: Session, status: int = 2
     _need(viewer, "channels.read", "声明与发布备案")
     rows = filings.filing_rows(session, viewer.actor)
     extra.setdefault("form", {"kind": "statement"})
-    return render(request, "publish/filings.html", status, rows=rows, **LABELS, **extra)
+    from yuqing.store.repositories.cases import list_cases
+    from yuqing.store.repositories.events import list_events
+
+    events = [(e.id, e.title) for e in list_events(session, limit=50)] if viewer.can("events.read") else []
+    cases = [(c.id, c.title) for c in list_cases(session, viewer.actor, limit=50)] \
+        if viewer.can("cases.read_all") or viewer.can("cases.read_own") else []
+    return render(request, "publish/filings.html", status, rows=rows, events=events, cases=cases, **LABELS, **extra)
 
 
 def _int_list(text: str) -> list[int]:
