@@ -121,3 +121,16 @@ def test_the_sheet_sets_the_deductions_and_the_page_and_files_show_and_open_them
             doc = Document(io.BytesIO(client.get("/reports/yearly/2026/download.docx").content))
             text = "\n".join(p.text for p in doc.paragraphs)
             assert "网站与新媒体账号考核" in text and "整改逾期扣分 = -5 × 整改逾期 1 = -5 分" in text
+
+
+def test_equal_scores_share_a_rank_and_no_point_reads_minus_zero() -> None:
+    from yuqing.reports.assessment import DEFAULT_CHANNEL_INDICATORS, assess_channels
+
+    empty = {ind["count"]: [] for ind in DEFAULT_CHANNEL_INDICATORS}
+    rows = [{"channel_id": n, "name": name, "kind_label": "网站", "unit_id": 1, "unit_name": "区政府办",
+             "ids": dict(empty, **({"broken_link": [7]} if name == "丙" else {}))}
+            for n, name in enumerate(["甲", "乙", "丙", "丁"], start=1)]
+    out = assess_channels(rows, {})["channels"]
+    assert [(c["name"], c["rank"]) for c in out] == [("丁", 1), ("乙", 1), ("甲", 1), ("丙", 4)]
+    formulas = " ".join(p["formula"] for c in out for p in c["points"])
+    assert "-0 分" not in formulas and "= 0 分" in formulas

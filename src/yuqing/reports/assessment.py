@@ -86,7 +86,14 @@ class SheetError(ValueError):
 
 
 def _fmt(x: float) -> str:
+    x = x + 0.0  # -0.0 reads 0, never "-0 分"
     return f"{x:g}" if x == int(x) else f"{x:.1f}"
+
+
+def _rank(rows: list[dict[str, Any]]) -> None:
+    """Ranks by score, highest first (rows sorted so): equal scores share a rank (1, 2, 2, 4)."""
+    for i, row in enumerate(rows):
+        row["rank"] = rows[i - 1]["rank"] if i and row["score"] == rows[i - 1]["score"] else i + 1
 
 
 def check_sheet(sheet: dict[str, Any]) -> dict[str, Any]:
@@ -183,15 +190,14 @@ def channel_link(key: str, unit_id: int | None) -> str:
 
 
 def assess(figures: dict[str, Any], sheet: dict[str, Any]) -> dict[str, Any]:
-    """Each unit's score by the sheet, highest first (ties by name), with every point explained."""
+    """Each unit's score by the sheet, highest first (ties by name, sharing a rank), every point explained."""
     units = []
     for row in figures["units"]:
         points = [_score(row, ind) for ind in sheet["indicators"]]
-        total = round(sum(p["points"] for p in points), 2)
+        total = round(sum(p["points"] for p in points), 2) + 0.0
         units.append({"unit_id": row["unit_id"], "name": row["name"], "score": total, "points": points})
     units.sort(key=lambda u: (-u["score"], u["name"]))
-    for i, u in enumerate(units, start=1):
-        u["rank"] = i
+    _rank(units)
     return {"sheet": sheet, "units": units, "note": PUBLISH_NOTE}
 
 
@@ -224,6 +230,5 @@ def assess_channels(rows: list[dict[str, Any]], sheet: dict[str, Any]) -> dict[s
         out.append({"channel_id": row["channel_id"], "name": row["name"], "kind_label": row["kind_label"],
                     "unit_id": row["unit_id"], "unit_name": row["unit_name"], "score": score, "points": points})
     out.sort(key=lambda c: (-c["score"], c["name"]))
-    for i, c in enumerate(out, start=1):
-        c["rank"] = i
+    _rank(out)
     return {"base": _fmt(base), "channels": out, "note": SITE_NOTE.format(base=_fmt(base))}
