@@ -212,3 +212,29 @@ def test_a_yearly_assessment_announced_goes_to_no_channel(ws: Workspace) -> None
     assert _inbox(ws, "report.periodic") == ["leader", "office", "analyst"]
     with ws.db.read() as s:
         assert sent_log(s) == []
+
+
+def test_the_office_sends_a_special_report_on_its_page_and_sees_where_it_went(desk: Desk) -> None:  # noqa: F811
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import login
+    from yuqing.web.app import create_app
+
+    d = desk
+    with http_recorder() as rec:
+        with d.ws.db.write() as s:
+            robot = factories.alert_channel(s, "wecom", f"{rec.url}/wecom", name="值班群")
+            dead = factories.alert_channel(s, "webhook", f"http://127.0.0.1:{free_port()}/x", name="市平台", secret="k")
+            routes = {("special", robot.id), ("special", dead.id)}
+        set_routes(d.ws, d.office, routes)
+        event_id = d.event("桃源镇暴雨内涝", grade="II")
+        row = draft_special(d.ws, d.analyst, event_id)
+        approve_special(d.ws, d.leader, row.id, version=1)
+        with TestClient(create_app(d.ws), base_url="http://127.0.0.1", headers={"accept": "text/html"}) as client:
+            token = login(client, "office")
+            page = client.get(f"/reports/special/{row.id}").text
+            assert "并通过渠道发送：值班群、市平台" in page
+            r = client.post(f"/reports/special/{row.id}/send", data={"csrf_token": token}, follow_redirects=True)
+    assert "已报送 2 个接收方；另通过 2 个渠道发送，其中 1 个未成功，将自动重试（见发送记录）" in r.text
+    assert "发送记录" in r.text and "已发送" in r.text and "发送失败，等待重试" in r.text
+    assert len(rec.requests) == 1
