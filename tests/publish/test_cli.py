@@ -8,7 +8,7 @@ import json
 
 from typer.testing import CliRunner
 
-from tests.publish.conftest import article
+from tests.publish.pages import article
 from yuqing.cli import app
 
 runner = CliRunner()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.publish.conftest import article, list_page
+from tests.publish.pages import article, list_page
 from yuqing.domain.lifecycle import TransitionRefused
 from yuqing.domain.roles import PermissionDenied
 from yuqing.publish import live, registry, signoff
@@ -150,7 +150,7 @@ def test_a_channels_archive_from_before_it_was_registered_is_not_called_unsigned
 def test_the_channel_check_compares_a_matching_page_again_daily_and_finds_a_later_edit(district, server):
     from datetime import timedelta
 
-    from tests.publish.conftest import FAST
+    from tests.publish.pages import FAST
     from yuqing.clock import frozen, utcnow
     from yuqing.publish.check import run_checks
 

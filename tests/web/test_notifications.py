@@ -171,7 +171,7 @@ def produce_every_kind(desk: Desk) -> dict[str, int]:  # noqa: F811
     # Own channels (R-PUBLISH): an application reviewed, a draft to sign and signed for its uploader, a live page
     # that differs from the signed text, an article never signed, a statement filed for approval.
     from tests.collect.conftest import FixtureServer
-    from tests.publish.conftest import FAST, article, list_page
+    from tests.publish.pages import FAST, article, list_page
     from yuqing.collect.http import HttpClient
     from yuqing.publish import admission, filings, registry, signoff
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests import factories
 from tests.collect.conftest import FixtureServer
-from tests.publish.conftest import article
+from tests.publish.pages import article
 from tests.web.conftest import login
 from yuqing.web.app import create_app
 
