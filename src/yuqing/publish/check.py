@@ -14,6 +14,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 ACCEPT = "application/rss+xml, application/atom+xml, text/html;q=0.9, */*;q=0.5"
 MAX_PAGES = 5  # newest posts checked per channel per round (besides the polled page itself)
+WORKERS = 4  # channels fetched at once (each host still gets its own delay and at most one request at a time)
 MAX_RECHECK_PAGES = 10  # pages with open findings re-fetched per channel per round
 PAGE_POLICY = HttpPolicy(connect_timeout=5.0, read_timeout=10.0, total_timeout=20.0, max_bytes=5 * 1024 * 1024,
                          retries=1, backoff_base=0.5, backoff_max=2.0, per_host_delay=1.0, per_host_concurrency=1)
@@ -423,13 +425,18 @@ def run_checks(ws: Workspace, actor: Actor, *, due_only: bool = False, policy: t
     chosen = targets(ws, due_only=due_only)
     words = words_of(ws)
     page_policy, link_policy = policy or policies(ws)
-    with HttpClient(page_policy) as client, HttpClient(link_policy) as link_client:
+    with HttpClient(page_policy) as client, HttpClient(link_policy) as link_client, \
+            ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="yuqing-channels") as pool:
         checker = LinkChecker(link_client)
-        for n, target in enumerate(chosen, start=1):
+        # Channels are fetched side by side (the client keeps each host's delay and concurrency); what they
+        # showed is recorded here, one channel at a time, as each fetch ends.
+        futures = {pool.submit(fetch_channel, target, client, checker, words): target for target in chosen}
+        for n, future in enumerate(as_completed(futures), start=1):
+            target = futures[future]
             if progress:
                 progress(n - 1, len(chosen), target.name)
             try:
-                result = fetch_channel(target, client, checker, words)
+                result = future.result()
                 rec = record_check(ws, actor, result)
             except Exception as exc:
                 log.exception("channel check %s failed", target.id)

@@ -7,6 +7,7 @@ one host, and one answer per URL per round (navigation links repeat on every pag
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -84,13 +85,16 @@ class LinkChecker:
     max_links: int = MAX_LINKS
     answers: dict[str, LinkResult] = field(default_factory=dict)
     requests: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def check(self, link: Link) -> LinkResult:
-        known = self.answers.get(link.url)
+        with self._lock:
+            known = self.answers.get(link.url)
         if known is not None:
             return LinkResult(link.url, link.text, link.internal, known.status, known.error, known.method)
         result = self._ask(link)
-        self.answers[link.url] = result
+        with self._lock:
+            self.answers[link.url] = result
         return result
 
     def _ask(self, link: Link) -> LinkResult:
