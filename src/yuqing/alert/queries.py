@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from yuqing.clock import utcnow
 from yuqing.domain.alerts import CHANNEL_KINDS, FAILING_AFTER, STATUS_LABELS, grade_label
 from yuqing.domain.roles import ROLE_NAMES
-from yuqing.store.tables import Event, Unit
+from yuqing.store.tables import Event, Unit, User
 from yuqing.store.tables_alert import (
     AlertChannel,
     AlertDelivery,
@@ -35,10 +36,28 @@ def channel_health(ch: AlertChannel) -> str:
     return "正常" if ch.last_sent_at else "尚未发送"
 
 
+def target_label(kind: str, target: str, people: dict[str, str] | None = None) -> str:
+    """A channel's target as the alert centre shows it: an in-app target by the role's or person's name,
+    a robot or gateway address without its query (where WeCom and DingTalk keep their keys)."""
+    if kind == "inapp":
+        if target.startswith("user:"):
+            name = target[5:].strip()
+            return f"{(people or {}).get(name, name)} 本人的站内通知"
+        return f"{ROLE_NAMES.get(target, target)}（全体）的站内通知"
+    if "://" in target:
+        parts = urlsplit(target)
+        return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…（密钥已隐去）" if parts.query else "")
+    return target
+
+
 def channel_rows(ws: Workspace) -> list[dict[str, Any]]:
     with ws.db.read() as s:
         rows = list(s.execute(select(AlertChannel).order_by(AlertChannel.id)).scalars())
-    return [{"id": c.id, "name": c.name, "kind": c.kind, "target": c.target, "signed": bool(c.secret),
+        wanted = [c.target[5:].strip() for c in rows if c.kind == "inapp" and c.target.startswith("user:")]
+        people = dict(s.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all()
+                      ) if wanted else {}
+    return [{"id": c.id, "name": c.name, "kind": c.kind, "target": c.target,
+             "target_label": target_label(c.kind, c.target, people), "signed": bool(c.secret),
              "active": c.active, "consecutive_failures": c.consecutive_failures, "health": channel_health(c),
              "last_sent_at": c.last_sent_at, "last_failed_at": c.last_failed_at} for c in rows]
 
