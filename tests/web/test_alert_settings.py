@@ -117,3 +117,19 @@ def test_the_centre_filters_fired_acknowledged_escalated_and_silenced(ws: Worksp
     silenced = app_client.get("/alerts?show=silenced").text.split('id="sent"')[1].split("</section>")[0]
     assert "西关路暴雨内涝" in silenced and "区领导站内" in silenced and "静默结束后发送" in silenced
     assert app_client.get("/alerts?show=bogus").status_code == 200
+
+
+def test_an_empty_editor_names_every_missing_field_and_keeps_what_was_typed(ws: Workspace,
+                                                                            app_client: TestClient) -> None:
+    with ws.db.write() as s:
+        factories.user(s, "office1", "office")
+    token = login(app_client, "office1")
+    r = app_client.post("/alerts/channels", data={"csrf_token": token, "kind": "", "name": "", "target": ""})
+    assert r.status_code == 400 and "请填写：渠道类型、名称、目标" in r.text
+    r = app_client.post("/alerts/channels", data={"csrf_token": token, "kind": "email", "name": "值班室", "target": ""})
+    assert r.status_code == 400 and "请填写：目标" in r.text and 'value="值班室"' in r.text
+    r = app_client.post("/alerts/rules", data={"csrf_token": token, "name": "", "min_grade": "", "keyword": "内涝"})
+    assert r.status_code == 400 and "请填写：规则名称、最低等级、发往（至少要发往一个渠道、角色或值班人员）" in r.text
+    assert 'value="内涝"' in r.text
+    with ws.db.read() as s:
+        assert s.execute(select(AlertRule)).first() is None and s.execute(select(AlertChannel)).first() is None

@@ -103,8 +103,10 @@ def channel_create(request: Request, viewer: AlertsManager, ws: WorkspaceDep, _c
                    kind: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
                    target: Annotated[str, Form()] = "", secret: Annotated[str, Form()] = "") -> object:
     form = {"kind": kind, "name": name, "target": target}  # the secret is never sent back to the page
-    if kind not in CHANNEL_KINDS:
-        return _channel_page(request, form, error="请选择渠道类型", status=400)
+    missing = [label for label, ok in (("渠道类型", kind in CHANNEL_KINDS), ("名称", name.strip()),
+                                       ("目标", target.strip())) if not ok]
+    if missing:
+        return _channel_page(request, form, error="请填写：" + "、".join(missing), status=400)
     try:
         channel_id = add_channel(ws, viewer.actor, kind, name, target, secret or None)
     except (AlertConfigError, ChannelConfigError) as exc:
@@ -194,6 +196,10 @@ def rule_create(request: Request, viewer: AlertsManager, ws: WorkspaceDep, sessi
                 early_warning: Annotated[str, Form()] = "") -> object:
     form = _rule_form(name, min_grade, topic, place, keyword, source, unit, channel or [], role or [], to_duty,
                       early_warning, "1")
+    missing = [label for label, ok in (("规则名称", name.strip()), ("最低等级", min_grade in ("I", "II", "III", "IV")),
+                                       ("发往（至少要发往一个渠道、角色或值班人员）", channel or role or to_duty)) if not ok]
+    if missing:
+        return _rule_page(request, session, form, None, "请填写：" + "、".join(missing), 400)
     try:
         rule_id = _save_rule(ws, viewer, form, None)
     except AlertConfigError as exc:
