@@ -301,3 +301,20 @@ def test_one_order_per_problem_on_a_channel_whatever_the_pages(desk: Desk, site:
         run_checks(desk.ws, desk.jobs, policy=FAST)
     with desk.ws.db.read() as s:
         assert s.execute(select(CorrectionOrder)).scalar_one().state == "fixed"
+
+
+def test_undated_posts_count_from_when_first_seen_and_a_new_one_dates_the_update(desk: Desk,
+                                                                                      site: ChannelServer) -> None:
+    rows = "".join(f'<li><a href="/nd/{n}.html">没有日期的文章标题第{n}篇</a></li>' for n in range(3))
+    listing = site.add("/nd/", f"<ul>{rows}</ul>")
+    ch_id = add_channel(desk, "无日期列表", site.url("/nd/"), listing)  # registered 30 days ago
+    with frozen(NOW):
+        assert run_checks(desk.ws, desk.jobs, policy=FAST).new_zombies == 0
+    site.add("/nd/", f'<ul><li><a href="/nd/9.html">新发布的没有日期的文章</a></li>{rows}</ul>')
+    with frozen(NOW + timedelta(days=1)):
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    with desk.ws.db.read() as s:
+        ch = s.get(Channel, ch_id)
+        assert ch is not None and not ch.zombie and aware(ch.last_update) == NOW + timedelta(days=1)  # type: ignore[arg-type]
+    with frozen(NOW + timedelta(days=16)):  # nothing new for 15 days since: now it is quiet
+        assert run_checks(desk.ws, desk.jobs, policy=FAST).new_zombies == 1

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from yuqing.actions import Tx, action
 from yuqing.clock import aware, utcnow
@@ -227,7 +227,7 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
     """Write what one check of a channel saw: its answer and last update, its posts, zombie state, and the
     findings of each fetched page (new ones added, gone ones resolved, their correction orders rechecked)."""
     from yuqing.publish import corrections
-    from yuqing.store.tables_publish import Channel, ChannelFinding
+    from yuqing.store.tables_publish import Channel, ChannelFinding, ChannelPost
 
     s = tx.session
     ch = s.get(Channel, result.channel_id)
@@ -252,7 +252,14 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
         newest = freshness.latest(reading.posts, now)
         if newest is not None and (ch.last_update is None or aware(newest) > aware(ch.last_update)):
             ch.last_update = newest
-    fresh = freshness.judge(ch.last_update, ch.cadence, now, since=ch.created_at)
+    since = ch.created_at
+    if ch.last_update is None:
+        # Posts without dates: when they came is not known, so quiet time counts from when they were first seen
+        # (a new one seen later dates the update); never from registration, which says nothing about them.
+        first_seen = s.execute(select(func.min(ChannelPost.first_seen_at))
+                               .where(ChannelPost.channel_id == ch.id)).scalar()
+        since = first_seen or since
+    fresh = freshness.judge(ch.last_update, ch.cadence, now, since=since)
     out.state = fresh.state if result.answering else "unreachable"
     # Only an answer shows whether a channel is quiet: one that does not answer is "unreachable", not judged.
     if not result.answering:
