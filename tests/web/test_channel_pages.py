@@ -95,3 +95,25 @@ def test_office_edits_the_wrong_words_list(checked: tuple[Desk, int, TestClient]
     token = login(client, "media_h")
     assert client.post("/channels/words", data={"word": "某词语", "suggestion": "另一词", "kind": "banned",
                                                 "csrf_token": token}).status_code == 403
+
+
+def test_office_sends_an_unsigned_article_as_an_order_from_the_channel_page(checked: tuple[Desk, int, TestClient]
+                                                                            ) -> None:
+    from tests import factories
+
+    d, ch_id, client = checked
+    with d.ws.db.write() as s:
+        ch = s.get(factories.Channel, ch_id)
+        fid = factories.channel_finding(s, ch, "unsigned", key="u1", page_url="http://127.0.0.1/u1.html",
+                                        detail="《未签发文章》未经签发即发布").id
+    token = login(client, "office")
+    with frozen(NOW + timedelta(hours=1)):
+        page = client.get(f"/channels/{ch_id}").text
+        assert f'action="/channels/findings/{fid}/order"' in page and "整改通知 " in page  # the others have theirs
+        r = client.post(f"/channels/findings/{fid}/order", data={"csrf_token": token})
+        assert r.status_code == 200 and "整改通知已下达" in r.text and "未经签发即发布" in r.text
+        again = client.post(f"/channels/findings/{fid}/order", data={"csrf_token": token})
+    assert "未能下达：该问题已有整改通知" in again.text
+    client.cookies.clear()
+    token = login(client, "media_h")
+    assert client.post(f"/channels/findings/{fid}/order", data={"csrf_token": token}).status_code == 403

@@ -52,6 +52,19 @@ class ChannelView:
     findings: dict[str, list[ChannelFinding]] = field(default_factory=dict)
     resolved: int = 0
     orders: list[OrderRow] = field(default_factory=list)
+    ordered: dict[int, int] = field(default_factory=dict)  # finding id → its active order
+
+    def order_of(self, finding: ChannelFinding) -> int | None:
+        """The active order covering this finding (its own, or the one for the same problem on another page)."""
+        from yuqing.publish.corrections import subject
+
+        if finding.id in self.ordered:
+            return self.ordered[finding.id]
+        for r in self.orders:
+            if r.finding is not None and r.order.state in st.ACTIVE and r.finding.kind == finding.kind \
+                    and subject(r.finding) == subject(finding):
+                return r.order.id
+        return None
 
     @property
     def cadence_label(self) -> str:
@@ -81,7 +94,8 @@ def channel_view(s: Session, ch: Channel, now: datetime | None = None) -> Channe
         weeks=weeks, posts_total=len(posts), signed=sum(1 for *_, sg in posts if sg is True),
         unsigned=sum(1 for *_, sg in posts if sg is False), unmatched=sum(1 for *_, sg in posts if sg is None),
         publications={str(k): int(v) for k, v in pubs.items()}, findings=findings, resolved=resolved,
-        orders=order_rows(s, channel_id=ch.id, now=now))
+        orders=(orders := order_rows(s, channel_id=ch.id, now=now)),
+        ordered={r.order.finding_id: r.order.id for r in orders if r.order.finding_id and r.order.state in st.ACTIVE})
 
 
 def weekly_chart(view: ChannelView) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from yuqing.publish.states import ADMISSION_LABELS, CHANNEL_KINDS, FINDING_KINDS
 from yuqing.publish.wording import CATEGORIES
 from yuqing.store.repositories.cases import NotFound
 from yuqing.store.tables import Unit
-from yuqing.store.tables_publish import Channel, CorrectionOrder
+from yuqing.store.tables_publish import Channel, ChannelFinding, CorrectionOrder
 from yuqing.web.deps import (
     CsrfViewer,
     CurrentViewer,
@@ -184,7 +184,24 @@ def _channel(request: Request, viewer: Viewer, session: Session, channel_id: int
 def channel_page(request: Request, viewer: CurrentViewer, session: DbSession, channel_id: int) -> object:
     ch = _channel(request, viewer, session, channel_id)
     view = views.channel_view(session, ch)
-    return render(request, "publish/channel.html", v=view, ch=ch, due_text=views.due_text, **LABELS)
+    return render(request, "publish/channel.html", v=view, ch=ch, due_text=views.due_text,
+                  working_days=request.app.state.ws.settings.correction_working_days, **LABELS)
+
+
+@router.post("/channels/findings/{finding_id}/order")
+def finding_order(request: Request, viewer: CsrfViewer, session: DbSession, ws: WorkspaceDep,
+                  finding_id: int) -> object:
+    """The office sends a finding the checks do not send by rule (an article never signed) as an order."""
+    found = session.get(ChannelFinding, finding_id)
+    if found is None:
+        raise HTTPException(404, "问题记录不存在")
+    try:
+        order = corrections.issue_order(ws, viewer.actor, finding_id)
+    except PermissionDenied as exc:
+        raise HTTPException(403, str(exc)) from None
+    except REFUSED as exc:
+        return redirect_with_flash(f"/channels/{found.channel_id}#finding-{finding_id}", f"未能下达：{exc}")
+    return redirect_with_flash(f"/channels/orders/{order.id}", "整改通知已下达，主办单位已收到通知")
 
 
 @router.get("/channels/{channel_id}/charts")
