@@ -97,3 +97,5 @@ def test_the_office_chooses_which_reports_go_to_which_channels(ws: Workspace, ap
     assert "无法连接 127.0.0.1:9" in page.text
     daily = app_client.get("/reports/daily/2026-11-21")
     assert "发送记录" in daily.text and "值班群" in daily.text
+    centre = app_client.get("/alerts").text  # where the channels are managed, their report sends too
+    assert "报告发送记录" in centre and "网络舆情日报告表（2026-11-21）" in centre
