@@ -22,6 +22,7 @@ from yuqing.store.tables_publish import (
     ChannelPost,
     CorrectionOrder,
     Publication,
+    PublishDelivery,
     StatementFiling,
     StatementLink,
     WrongWord,
@@ -161,6 +162,18 @@ def report_delivery(session: Session, rep: Report, channel: AlertChannel, **kw: 
     row = ReportDelivery(report_type=kw.pop("report_type", rep.kind), report_id=rep.id,
                          title=kw.pop("title", f"{rep.kind} {rep.period}"), channel_id=channel.id,
                          channel_name=channel.name, next_attempt_at=kw.pop("next_attempt_at", utcnow()), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def publish_delivery(session: Session, ch: Channel, channel: AlertChannel, finding_kind: str = "zombie",
+                     **kw: Any) -> PublishDelivery:
+    row = PublishDelivery(finding_kind=finding_kind, subject=kw.pop("subject", f"finding:{next(_seq)}"),
+                          own_channel_id=ch.id, title=kw.pop("title", f"僵尸账号：{ch.name}"),
+                          link=kw.pop("link", f"/channels/{ch.id}"), data=kw.pop("data", {"channel": ch.name}),
+                          channel_id=channel.id, channel_name=channel.name,
+                          next_attempt_at=kw.pop("next_attempt_at", utcnow()), **kw)
     session.add(row)
     session.flush()
     return row

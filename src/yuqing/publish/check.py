@@ -25,7 +25,7 @@ from yuqing.actions import Tx, action
 from yuqing.clock import aware, utcnow
 from yuqing.collect.http import FetchError, HttpClient, HttpPolicy
 from yuqing.domain.roles import Actor
-from yuqing.publish import freshness
+from yuqing.publish import deliver, freshness
 from yuqing.publish.freshness import Post, Reading
 from yuqing.publish.links import LINK_POLICY, LinkChecker, LinkResult
 from yuqing.publish.wording import WordHit
@@ -242,6 +242,7 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
             body = f"“{ch.name}”已登记关停，但 {ch.feed_url or ch.url} 仍可访问（HTTP {result.status}）。请核实并彻底关停。"
             for audience in _audiences(tx, ch):
                 tx.notify(audience, "channel.closed_live", f"已关停渠道仍可访问：{ch.name}", body, f"/channels/{ch.id}")
+            deliver.queue_closed_live(tx, ch, result.status, now)
         out.state = "closed_live" if result.answering else "closed"
         tx.audit("channel.check", "channel", ch.id, closed=True, answering=result.answering, status=result.status,
                  error=result.error)
@@ -327,13 +328,15 @@ def _zombie_finding(tx: Tx, ch: Any, quiet_days: int | None, now: datetime) -> N
     since = aware(ch.last_update).astimezone(CHINA).strftime("%Y-%m-%d") if ch.last_update else "登记以来"
     detail = f"{quiet_days} 天未更新（最近更新：{since}），已列为僵尸账号"
     key = finding_key("zombie", now.astimezone(CHINA).strftime("%Y-%m-%d"))
-    tx.session.add(ChannelFinding(channel_id=ch.id, kind="zombie", key=key, page_url=ch.feed_url or ch.url,
-                                  detail=detail, data={"quiet_days": quiet_days, "last_update": since},
-                                  found_at=now, last_seen_at=now))
+    finding = ChannelFinding(channel_id=ch.id, kind="zombie", key=key, page_url=ch.feed_url or ch.url,
+                             detail=detail, data={"quiet_days": quiet_days, "last_update": since},
+                             found_at=now, last_seen_at=now)
+    tx.session.add(finding)
     body = (f"“{ch.name}”{detail}。按《关于开展通过网络走群众路线的方案》“杜绝出现僵尸平台”的要求，"
             f"请主办单位尽快恢复更新或申请关停。")
     for audience in _audiences(tx, ch):
         tx.notify(audience, "channel.zombie", f"僵尸账号：{ch.name}（{quiet_days} 天未更新）", body, f"/channels/{ch.id}")
+    deliver.queue_zombie(tx, ch, finding, quiet_days)
 
 
 def _store_posts(tx: Tx, ch: Any, posts: list[Post], now: datetime) -> int:
@@ -373,6 +376,7 @@ class Round:
     resolved: int = 0
     orders_issued: int = 0
     unsigned: int = 0
+    delivered: dict[str, int] = field(default_factory=dict)  # publishing findings sent, by outcome
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -470,6 +474,9 @@ def run_checks(ws: Workspace, actor: Actor, *, due_only: bool = False, policy: t
 
     summary.orders_issued = corrections.issue_pending(ws, jobs_actor(ws))
     summary.zombies = zombie_count(ws)
+    # The one place the findings leave for the alert channels: what this round (or a page's check) queued,
+    # and the retries that are due.
+    summary.delivered = deliver.send_due(ws)
     summary.seconds = round(time.monotonic() - started, 2)
     return summary
 

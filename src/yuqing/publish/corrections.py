@@ -18,6 +18,7 @@ from yuqing.actions import Tx, action
 from yuqing.clock import aware, utcnow
 from yuqing.domain.lifecycle import TransitionRefused
 from yuqing.domain.roles import Actor, PermissionDenied
+from yuqing.publish import deliver
 from yuqing.publish import order_states as st
 from yuqing.store.repositories.cases import NotFound
 from yuqing.store.tables import Notification
@@ -221,6 +222,8 @@ def remind_overdue(tx: Tx) -> int:
         for audience in ("office", *([f"unit:{order.unit_id}"] if order.unit_id else [])):
             tx.notify(audience, "channel.correction_overdue", title,
                       f"整改通知 {order.id}（{order.detail[:80]}）已超过期限仍未整改到位，计入年度考核。", link)
+        if ch is not None:  # and to the alert channels chosen for it
+            deliver.queue_overdue(tx, ch, order, link)
         tx.audit("correction.overdue", "correction_order", order.id, unit_id=order.unit_id,
                  due_at=aware(order.due_at).isoformat() if order.due_at else None)
         told += 1

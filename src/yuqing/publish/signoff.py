@@ -8,7 +8,8 @@ was signed, the uploader for the match between signed and live (关于进一步�
 签发内容的一致性负责"): both are named on the publication, in the
 audit entries and in the alert. A mismatch, or an article live on the channel's feed or list page that was
 never signed, is a finding (channel_findings, once per publication / article) and tells the owner unit,
-the propaganda department and the office in their inbox, linking to the side-by-side diff.
+the propaganda department and the office in their inbox, linking to the side-by-side diff, and goes to the
+alert channels the office chose for it (publish/deliver.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from yuqing.clock import aware, utcnow
 from yuqing.collect.base import canonical_url
 from yuqing.collect.http import HttpClient
 from yuqing.domain.roles import Actor, PermissionDenied
-from yuqing.publish import live
+from yuqing.publish import deliver, live
 from yuqing.publish.admission import propaganda_unit_id
 from yuqing.publish.normalise import content_sha256, normalise
 from yuqing.publish.registry import PublishError, check_url, load_channel, require_own
@@ -205,12 +206,13 @@ def record_live_check(tx: Tx, pub_id: int, page: live.LivePage) -> LiveResult:
             return LiveResult(pub.id, outcome)
         finding.resolved_at = None  # it changed again after being fixed: a new alert
     else:
-        tx.session.add(ChannelFinding(channel_id=ch.id, kind="mismatch", key=key, publication_id=pub.id,
-                                      page_url=pub.live_url, detail=summary, data=data, found_at=now,
-                                      last_seen_at=now))
+        finding = ChannelFinding(channel_id=ch.id, kind="mismatch", key=key, publication_id=pub.id,
+                                 page_url=pub.live_url, detail=summary, data=data, found_at=now, last_seen_at=now)
+        tx.session.add(finding)
     _notify_all(tx, ch, "publication.mismatch", f"发布内容与签发稿不一致：{ch.name}《{pub.title}》",
                 f"签发人：{pub.signed_by_name or '—'}（对签发内容负责）；上传人：{pub.uploader_name}"
                 f"（对发布内容与签发稿一致负责）。{summary}", f"/publications/{pub.id}/diff")
+    deliver.queue_mismatch(tx, ch, pub, finding, now)  # and to the alert channels chosen for it
     return LiveResult(pub.id, outcome, new_finding=True)
 
 
@@ -291,6 +293,7 @@ def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[s
     now = utcnow()
     known = {p.url: p for p in tx.session.execute(select(ChannelPost).where(ChannelPost.channel_id == ch.id)).scalars()}
     unsigned: list[str] = []
+    new_findings: list[tuple[ChannelFinding, str]] = []
     for art in articles:
         post = known.get(art.url)
         if post is None:
@@ -308,9 +311,11 @@ def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[s
                 continue  # the channel's archive from before it was registered is not judged
             post.signed = False
             if _finding(tx.session, ch, "unsigned", art.url) is None:
-                tx.session.add(ChannelFinding(channel_id=ch.id, kind="unsigned", key=art.url[:300], page_url=art.url,
-                                              detail=f"《{art.title or art.url}》未经签发即发布", data={"title": art.title},
-                                              found_at=now, last_seen_at=now))
+                found = ChannelFinding(channel_id=ch.id, kind="unsigned", key=art.url[:300], page_url=art.url,
+                                       detail=f"《{art.title or art.url}》未经签发即发布", data={"title": art.title},
+                                       found_at=now, last_seen_at=now)
+                tx.session.add(found)
+                new_findings.append((found, art.title))
                 unsigned.append(art.url)
     newest = max((p.published_at for p in known.values() if p.published_at), default=None)
     if newest is not None and (ch.last_update is None or newest > ch.last_update):
@@ -320,6 +325,8 @@ def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[s
         _notify_all(tx, ch, "publication.unsigned", f"未经签发的发布：{ch.name}（{len(unsigned)} 篇）",
                     "以下文章在渠道上发布，但系统中没有对应的签发稿：" + "、".join(unsigned[:5]),
                     f"/publications?channel={ch.id}#unsigned")
+    for found, title in new_findings:  # to the alert channels chosen for it: one message per article
+        deliver.queue_unsigned(tx, ch, found, title)
     return unsigned
 
 

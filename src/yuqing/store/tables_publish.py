@@ -18,6 +18,8 @@ Who writes what (every write goes through an action in `yuqing.publish`, audited
 | correction_orders       | the correction-order actions (fresh helper): issue, explain, confirm by refetch  |
 | statement_filings/links | publish.filings (by hand, and automatically when a case reply is released)       |
 | wrong_words             | workspace data: the office edits it; the wrong-word check reads it               |
+| publish_routes          | publish.deliver.set_routes (发布监管提醒渠道, on the notification settings page)   |
+| publish_deliveries      | publish.deliver: queued beside the inbox notice of a finding, sent by send_due   |
 
 States are short English codes (documented beside each column); the UI shows them in Chinese.
 """
@@ -242,3 +244,44 @@ class WrongWord(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublishRoute(Base):
+    """发布监管提醒渠道: whether one kind of publishing finding (mismatch, unsigned, zombie, closed_live, overdue)
+    goes to one alert channel, as the office chose. No row: not sent (publish/deliver.py)."""
+
+    __tablename__ = "publish_routes"
+    finding_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("alert_channels.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublishDelivery(Base):
+    """The publishing findings' sent-log: one finding to one alert channel. The unique key (kind, subject,
+    channel) decides who sends: whoever inserts the row; a rerun finds it and queues nothing. `subject` names
+    the finding (finding:<id>, order:<id>, or closed:<channel id>:<check time> for a closed channel seen
+    answering again); `data` keeps what the message says as it was found (the diff's changed sentences too).
+    Failures are retried on the alerts' backoff (queued → sending → sent | retrying → failed)."""
+
+    __tablename__ = "publish_deliveries"
+    __table_args__ = (
+        UniqueConstraint("finding_kind", "subject", "channel_id", name="uq_publish_deliveries_key"),
+        Index("ix_publish_deliveries_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(120))
+    own_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    link: Mapped[str] = mapped_column(String(300), default="")  # the diff, channel or order page
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("alert_channels.id", ondelete="SET NULL"), index=True)
+    channel_name: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | sending | sent | retrying | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()  # queued/retrying: when; sending: the claim's lease
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()

@@ -1,5 +1,6 @@
 """E-mail over SMTP: the workspace's smtp_* settings, the channel's target is a list of addresses. A report's
-mail carries its files (DOCX, PDF) as attachments, made only once the mail server has answered."""
+mail carries its files (DOCX, PDF) as attachments, made only once the mail server has answered; a message with
+an HTML form (a publishing mismatch's side-by-side diff) goes as text and HTML alternatives."""
 
 from __future__ import annotations
 
@@ -29,13 +30,13 @@ class EmailChannel(Channel):
     def send(self, message: Message) -> None:
         files = message.files if isinstance(message, ReportMessage) else None
         send_mail(self.ws, addresses(self.spec.target), message.title, message.text(), f"{message.kind}{message.key}",
-                  attachments=files)
+                  attachments=files, html=message.html())
 
 
 def send_mail(ws: Any, to: list[str], subject: str, body: str, idstring: str,
-              attachments: Callable[[], Sequence[Attachment]] | None = None) -> None:
-    """One plain-text mail through the workspace's SMTP settings, with the files `attachments()` makes (called
-    after the server answered); SendError (in Chinese) when it fails."""
+              attachments: Callable[[], Sequence[Attachment]] | None = None, html: str = "") -> None:
+    """One plain-text mail (with an HTML alternative when given) through the workspace's SMTP settings, with the
+    files `attachments()` makes (called after the server answered); SendError (in Chinese) when it fails."""
     st = ws.settings
     mail = EmailMessage()
     mail["Subject"] = subject
@@ -44,6 +45,8 @@ def send_mail(ws: Any, to: list[str], subject: str, body: str, idstring: str,
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid(idstring=idstring)
     mail.set_content(body, charset="utf-8")
+    if html:
+        mail.add_alternative(html, subtype="html", charset="utf-8")
     try:
         with smtplib.SMTP(st.smtp_host, st.smtp_port, timeout=15) as smtp:
             if st.smtp_starttls:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.alert.channels.base import Channel, ChannelConfigError, SendError
 from yuqing.domain.alerts import AlertMessage
-from yuqing.domain.messages import Message, ReportMessage
+from yuqing.domain.messages import Message, PublishMessage, ReportMessage
 from yuqing.domain.roles import PERMISSIONS, ROLE_NAMES
 from yuqing.store.repositories.notifications import notify
 from yuqing.store.tables import User
@@ -38,7 +38,7 @@ def deliver_inapp(ws: Any, role: str, message: Message) -> None:
 
 def notify_inapp(s: Session, target: str, message: Message) -> None:
     """Write the notification in `s` (SendError for a person who no longer has an active account); its link
-    opens the event (or the report) for those who may read events (reports)."""
+    opens the event (the report, the channel's page) for those who may read events (reports, channels)."""
     audience, role = target, target
     if target.startswith("user:"):
         user = s.execute(select(User).where(User.username == target[5:].strip())).scalar_one_or_none()
@@ -49,6 +49,10 @@ def notify_inapp(s: Session, target: str, message: Message) -> None:
     if isinstance(message, ReportMessage):
         notify(s, audience, message.inbox_kind, message.title, message.text(),
                message.path if "reports.read" in may and message.path else None)
+        return
+    if isinstance(message, PublishMessage):
+        notify(s, audience, message.inbox_kind, message.title, message.text(),
+               message.path if "channels.read" in may and message.path else None)
         return
     assert isinstance(message, AlertMessage)
     link = f"/events/{message.event_id}" if "events.read" in may else None

@@ -3,7 +3,7 @@
 target: the request URL, may hold placeholders. config (all optional): `method` (GET without a body, else
 POST), `body` (a template; JSON-escaped when `content_type` is JSON, url-encoded for a form), `headers`
 (templates too), `content_type`, `ok_contains` (text the answer must contain: many gateways answer 200 with
-an error code inside). Placeholders: {text} (the short alert or report line), {title}, {grade} and {event_id} (empty for a report),
+an error code inside). Placeholders: {text} (the short alert or report line), {title}, {grade} and {event_id} (empty for a report or a publishing finding),
 {secret}
 (the channel's API key, kept out of the target).
 """

@@ -1,4 +1,5 @@
-"""A generic webhook: POST the alert (or report: `kind` "report") as JSON, signed with HMAC-SHA256.
+"""A generic webhook: POST the alert (or report: `kind` "report"; publishing finding: `kind` "publish") as JSON,
+signed with HMAC-SHA256.
 
 Headers: `X-Yuqing-Timestamp` (Unix seconds), `X-Yuqing-Signature: sha256=<hex>` where the HMAC key is the
 channel's secret and the signed bytes are `<timestamp>.` followed by the raw body, and `X-Yuqing-Delivery`
@@ -18,7 +19,7 @@ from typing import Any
 
 from yuqing.alert.channels.base import Channel, ChannelConfigError, check_url, post
 from yuqing.domain.alerts import AlertMessage, grade_label
-from yuqing.domain.messages import Message, ReportMessage
+from yuqing.domain.messages import Message, PublishMessage, ReportMessage
 
 REPLAY_WINDOW = 300
 
@@ -42,12 +43,20 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str], now: float | No
 
 
 def payload(message: Message) -> dict[str, Any]:
-    """The JSON body: `kind` "report" for a report, "forward" for a forward package, else the alert's fields."""
+    """The JSON body: `kind` "report" for a report, "publish" for a publishing finding, "forward" for a forward
+    package, else the alert's fields."""
     if isinstance(message, ReportMessage):
         return {"kind": "report", "delivery_id": message.delivery_id, "report_type": message.report_type,
                 "title": message.title, "period": message.period,
                 "summary": [{"name": k, "value": v} for k, v in message.summary], "link": message.link,
                 "text": message.text()}
+    if isinstance(message, PublishMessage):
+        return {"kind": "publish", "delivery_id": message.delivery_id, "finding_kind": message.finding_kind,
+                "title": message.title, "channel": message.channel, "unit": message.unit, "found": message.found,
+                "answerable": [{"role": w, "name": n} for w, n in message.answerable], "link": message.link,
+                "diff": [{"signed": "".join(str(t) for t, _ in left), "live": "".join(str(t) for t, _ in right)}
+                         for _op, left, right in message.diff],
+                "changed": message.changed, "text": message.text()}
     assert isinstance(message, AlertMessage)
     if message.package is not None:  # a forward package (上报): the package itself, with its title and text
         return {"kind": "forward", "title": message.title, "text": message.text(), "package": dict(message.package)}

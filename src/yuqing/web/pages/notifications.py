@@ -101,12 +101,15 @@ def read_all(viewer: CsrfViewer, ws: WorkspaceDep, kind: Annotated[str, Form()] 
 @router.get("/settings/notifications")
 def settings_page(request: Request, viewer: CurrentViewer, session: DbSession) -> object:
     """通知设置: for each kind, the inbox only or also e-mail (to the address on the account); for those who
-    manage the alert channels, also 报告发送渠道 (which reports go to which channels, for the whole district)."""
+    manage the alert channels, also 报告发送渠道 (which reports go to which channels, for the whole district) and
+    发布监管提醒渠道 (which findings on the district's own websites and accounts go to which channels), with their
+    发送记录."""
     from yuqing.alert.notify_email import preferences
 
     assert viewer.actor.user_id is not None
     return render(request, "notifications/settings.html", prefs=preferences(session, viewer.actor.user_id),
-                  kinds=KINDS, email=viewer.user.email or "", **_report_routes(session, viewer))
+                  kinds=KINDS, email=viewer.user.email or "", **_report_routes(session, viewer),
+                  **_publish_routes(session, viewer))
 
 
 def _report_routes(session: DbSession, viewer: Viewer) -> dict[str, object]:
@@ -119,6 +122,37 @@ def _report_routes(session: DbSession, viewer: Viewer) -> dict[str, object]:
     channels, table = route_table(session)
     return {"report_types": REPORT_TYPES, "route_channels": channels, "channel_kinds": CHANNEL_KINDS,
             "routes_on": {f"{t}:{c}" for (t, c), on in table.items() if on}}
+
+
+def _publish_routes(session: DbSession, viewer: Viewer) -> dict[str, object]:
+    from yuqing.domain.messages import FINDING_KINDS
+    from yuqing.publish.deliver import route_table, sent_log
+
+    if not viewer.actor.can("alerts.manage"):
+        return {"finding_kinds": {}}
+    _channels, table = route_table(session)
+    return {"finding_kinds": FINDING_KINDS, "publish_on": {f"{k}:{c}" for (k, c), on in table.items() if on},
+            "publish_log": sent_log(session, limit=30)}
+
+
+@router.post("/settings/publish-channels")
+async def publish_channels_save(request: Request, viewer: CsrfViewer, ws: WorkspaceDep) -> object:
+    """发布监管提醒渠道: the ticked pairs of finding kind and channel go out, every other one not (audited)."""
+    from yuqing.domain.messages import FINDING_KINDS
+    from yuqing.publish.deliver import set_routes
+    from yuqing.web.deps import redirect_with_flash
+
+    if not viewer.actor.can("alerts.manage"):
+        raise PermissionDenied("只有领导小组办公室和系统管理员可以设置发布监管提醒渠道")
+    form = await request.form()
+    chosen = set()
+    for value in form.getlist("route"):
+        kind, _, channel = str(value).partition(":")
+        if kind in FINDING_KINDS and channel.isdigit():
+            chosen.add((kind, int(channel)))
+    changed = set_routes(ws, viewer.actor, chosen)
+    return redirect_with_flash("/settings/notifications#publish-channels",
+                               "已保存发布监管提醒渠道：" + "；".join(changed) if changed else "发布监管提醒渠道没有变化")
 
 
 @router.post("/settings/report-channels")
