@@ -99,3 +99,43 @@ def test_the_office_chooses_which_reports_go_to_which_channels(ws: Workspace, ap
     assert "发送记录" in daily.text and "值班群" in daily.text
     centre = app_client.get("/alerts").text  # where the channels are managed, their report sends too
     assert "报告发送记录" in centre and "网络舆情日报告表（2026-11-21）" in centre
+
+
+def test_the_office_chooses_which_publishing_findings_go_to_which_channels(ws: Workspace,
+                                                                          app_client: TestClient) -> None:
+    from yuqing.publish.deliver import send_due
+
+    with ws.db.write() as s:
+        factories.user(s, "office1", "office")
+        factories.user(s, "analyst1", "analyst")
+        robot = factories.alert_channel(s, "wecom", "http://127.0.0.1:9/robot", name="网宣工作群")
+        mail = factories.alert_channel(s, "email", "wxb@district.example", name="网宣办邮箱")
+        portal = factories.channel(s, "区政府门户网站")
+        robot_id, mail_id = robot.id, mail.id
+    token = login(app_client, "analyst1")
+    assert "发布监管提醒渠道" not in app_client.get("/settings/notifications").text
+    assert app_client.post("/settings/publish-channels", data={"csrf_token": token}).status_code == 403
+    app_client.post("/logout", data={"csrf_token": token})
+    token = login(app_client, "office1")
+    page = app_client.get("/settings/notifications")
+    assert "发布监管提醒渠道（全区）" in page.text and "未勾选时不发往任何预警渠道" in page.text
+    section = page.text.split('id="publish-channels"')[1].split("发送记录")[0]
+    assert f'value="mismatch:{robot_id}"' in section and " checked" not in section  # none until the office chooses
+    r = app_client.post("/settings/publish-channels", follow_redirects=True, data={
+        "csrf_token": token, "route": [f"mismatch:{robot_id}", f"zombie:{robot_id}", f"overdue:{mail_id}", "bogus:1"]})
+    assert "已保存发布监管提醒渠道：发布内容与签发稿不一致发往“网宣工作群”" in r.text
+    assert f'value="zombie:{robot_id}" checked' in r.text and f'value="overdue:{mail_id}" checked' in r.text
+    r = app_client.post("/settings/publish-channels", follow_redirects=True, data={
+        "csrf_token": token, "route": [f"mismatch:{robot_id}", f"zombie:{robot_id}", f"overdue:{mail_id}"]})
+    assert "发布监管提醒渠道没有变化" in r.text
+    with ws.db.read() as s:
+        [entry] = list(s.execute(select(AuditEntry).where(AuditEntry.action == "publish.routes")).scalars())
+    assert len(entry.detail["changes"]) == 3
+    with ws.db.write() as s:  # a zombie finding queued for the robot, which is down: retried
+        channel = s.get(factories.AlertChannel, robot_id)
+        assert channel is not None
+        factories.publish_delivery(s, portal, channel, title="僵尸账号：区政府门户网站（15 天未更新）")
+    assert send_due(ws) == {"retrying": 1}
+    page = app_client.get("/settings/notifications")
+    assert "发送记录" in page.text and "僵尸账号：区政府门户网站（15 天未更新）" in page.text
+    assert "发送失败，等待重试" in page.text and "无法连接 127.0.0.1:9" in page.text
