@@ -219,3 +219,23 @@ def test_the_alert_editors_fit_a_phone_and_a_wall(browser, demo_url: str, shots:
     assert "至少要发往" in page.locator("[role=alert]").inner_text()
     assert page.input_value("input[name=name]") == "夜间突发" and page.input_value("select[name=min_grade]") == "III"
     context.close()
+
+
+@pytest.mark.layout
+def test_on_the_wall_the_long_menu_the_window_steps_and_the_chart_axis_read_whole(browser, demo_url: str,  # type: ignore[no-untyped-def]
+                                                                                   shots: Path) -> None:
+    """At 1440 px the administrator's long menu wraps by whole links (never one character a line), each step of
+    a monitoring window's history stands on its own line, and a channel's weekly chart leaves room above the plot
+    for its axis name (篇)."""
+    context = browser.new_context(viewport=WALL, locale="zh-CN")
+    page = context.new_page()
+    _login(page, demo_url, "admin")
+    heights = page.eval_on_selector_all("#main-nav a", "els => els.map(e => [e.innerText, e.getBoundingClientRect().height])")
+    assert len(heights) > 12 and all(h < 30 for _, h in heights), heights
+    page.goto(demo_url + "/windows")
+    tops = page.eval_on_selector_all("#ended .win-history li", "els => els.map(e => e.getBoundingClientRect().top)")
+    assert len(tops) >= 3 and len(set(tops)) == len(tops), tops  # 已计划 / 已开启 / 已结束, one a line
+    page.screenshot(path=str(shots / "1440_admin_windows.png"), full_page=True)
+    option = page.request.get(demo_url + "/channels/1/charts").json()["weekly"]["option"]
+    assert option["yAxis"]["name"] == "篇" and option["grid"]["top"] >= 32  # name gap 15 + a 12-px line + margin
+    context.close()

@@ -102,7 +102,7 @@ def weekly_chart(view: ChannelView) -> dict[str, Any]:
     """The ECharts option of posts per week (drawn by app.js from data attributes: no inline script)."""
     return {"option": {
         "tooltip": {"trigger": "axis"},
-        "grid": {"left": 36, "right": 12, "top": 24, "bottom": 28},
+        "grid": {"left": 36, "right": 12, "top": 36, "bottom": 28},  # room for the axis name 篇
         "xAxis": {"type": "category", "data": [w for w, _ in view.weeks]},
         "yAxis": {"type": "value", "minInterval": 1, "name": "篇"},
         "series": [{"name": "发布数", "type": "bar", "data": [n for _, n in view.weeks],
