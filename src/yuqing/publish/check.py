@@ -263,13 +263,11 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
     fresh = freshness.judge(ch.last_update, ch.cadence, now, since=since)
     out.state = fresh.state if result.answering else "unreachable"
     # Only an answer shows whether a channel is quiet: one that does not answer is "unreachable", not judged.
-    if not result.answering:
-        pass
-    elif fresh.zombie and not ch.zombie:
+    if result.answering and fresh.zombie and not ch.zombie:
         ch.zombie, ch.zombie_since = True, now
         out.became_zombie = True
         _zombie_finding(tx, ch, fresh.quiet_days, now)
-    elif not fresh.zombie and ch.zombie and fresh.state != "unknown":
+    elif result.answering and not fresh.zombie and ch.zombie and fresh.state != "unknown":
         ch.zombie, ch.zombie_since = False, None
         for f in s.execute(select(ChannelFinding).where(ChannelFinding.channel_id == ch.id,
                                                         ChannelFinding.kind == "zombie",
