@@ -65,6 +65,29 @@ def test_a_channel_is_added_tested_edited_and_disabled_on_the_web(ws: Workspace,
     assert len(_audits(ws, "alert.channel_add")) == 1 and len(_audits(ws, "alert.channel_update")) == 2
 
 
+
+def test_an_inapp_channel_is_set_by_role_name_or_person_never_by_code(ws: Workspace, app_client: TestClient) -> None:
+    """站内通知: the editor asks for a role's name or a person (username or name), shows them back as such and
+    stores the role code or user:USERNAME the senders read; a name that is neither is refused, kept as typed."""
+    with ws.db.write() as s:
+        factories.user(s, "office1", "office")
+        factories.user(s, "zhiban_song", "analyst", display_name="值班员 宋佳")
+    token = login(app_client, "office1")
+    assert "角色代码" not in app_client.get("/alerts/channels/new").text
+    bad = app_client.post("/alerts/channels", data={"csrf_token": token, "kind": "inapp", "name": "值班站内",
+                                                    "target": "张三"})
+    assert bad.status_code == 400 and "站内通知的目标“张三”既不是角色名称" in bad.text and 'value="张三"' in bad.text
+    assert "office" not in bad.text.split('role="alert"')[1].split("</p>")[0]
+    for name, target, shown in (("办公室站内", "领导小组办公室", "领导小组办公室"),
+                                ("宋佳站内", "值班员 宋佳", "zhiban_song")):
+        r = app_client.post("/alerts/channels", data={"csrf_token": token, "kind": "inapp", "name": name,
+                                                      "target": target}, follow_redirects=True)
+        assert r.status_code == 200 and f"已添加预警渠道“{name}”" in r.text and f'value="{shown}"' in r.text
+    with ws.db.read() as s:
+        stored = dict(s.execute(select(AlertChannel.name, AlertChannel.target)).all())
+    assert stored == {"办公室站内": "office", "宋佳站内": "user:zhiban_song"}
+
+
 def test_a_rule_is_added_and_edited_keeping_typed_input_on_error(ws: Workspace, app_client: TestClient) -> None:
     with ws.db.write() as s:
         factories.user(s, "office1", "office")

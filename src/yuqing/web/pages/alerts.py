@@ -25,7 +25,7 @@ from yuqing.domain.alerts import CHANNEL_KINDS, grade_label
 from yuqing.domain.grading import GRADES
 from yuqing.domain.roles import ROLE_NAMES
 from yuqing.store.repositories.cases import NotFound
-from yuqing.store.tables import Unit
+from yuqing.store.tables import Unit, User
 from yuqing.store.tables_alert import AlertChannel, AlertRule, AlertRuleChannel
 from yuqing.web.deps import (
     CsrfViewer,
@@ -45,8 +45,34 @@ TARGET_HINTS = {
     "dingtalk": "钉钉群机器人的 Webhook 地址（加签时另填密钥）",
     "webhook": "接收方地址（以密钥做 HMAC-SHA256 签名）",
     "sms": "短信网关地址模板，可用 {text}、{secret}",
-    "inapp": "角色代码（如 office）或 user:用户名",
+    "inapp": "角色名称（如 领导小组办公室，发给该角色全体）或某人的用户名、姓名（只发给本人）",
 }
+ROLE_CODES = {name: code for code, name in ROLE_NAMES.items()}
+
+
+def _inapp_target(session: Any, text: str) -> str:
+    """What a person types as an in-app target (a role's name, a username or a person's name) as the channel
+    stores it (a role code or user:USERNAME); codes typed as such still work, anything else is left to refuse."""
+    text = text.strip()
+    if text in ROLE_CODES:
+        return ROLE_CODES[text]
+    if text in ROLE_NAMES or text.startswith("user:"):
+        return text
+    users = list(session.execute(select(User.username).where(
+        (User.username == text) | (User.display_name == text))).scalars())
+    return f"user:{users[0]}" if len(users) == 1 else text
+
+
+def _inapp_shown(target: str) -> str:
+    """A stored in-app target as the editor shows it: the role's name, or the person's username."""
+    return ROLE_NAMES.get(target, target[5:] if target.startswith("user:") else target)
+
+
+def _target_error(kind: str, target: str, exc: Exception) -> str:
+    if kind != "inapp" or not isinstance(exc, ChannelConfigError):
+        return str(exc)
+    return (f"站内通知的目标“{target.strip()}”既不是角色名称，也不是某位在用账号的用户名或姓名；请填写角色名称（"
+            + "、".join(ROLE_NAMES.values()) + "）或某人的用户名")
 
 
 @router.get("/alerts")
@@ -101,7 +127,7 @@ def channel_new(request: Request, viewer: AlertsManager) -> object:
 
 
 @router.post("/alerts/channels")
-def channel_create(request: Request, viewer: AlertsManager, ws: WorkspaceDep, _csrf: CsrfViewer,
+def channel_create(request: Request, viewer: AlertsManager, ws: WorkspaceDep, session: DbSession, _csrf: CsrfViewer,
                    kind: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
                    target: Annotated[str, Form()] = "", secret: Annotated[str, Form()] = "") -> object:
     form = {"kind": kind, "name": name, "target": target}  # the secret is never sent back to the page
@@ -110,9 +136,10 @@ def channel_create(request: Request, viewer: AlertsManager, ws: WorkspaceDep, _c
     if missing:
         return _channel_page(request, form, error="请填写：" + "、".join(missing), status=400)
     try:
-        channel_id = add_channel(ws, viewer.actor, kind, name, target, secret or None)
+        stored = _inapp_target(session, target) if kind == "inapp" else target
+        channel_id = add_channel(ws, viewer.actor, kind, name, stored, secret or None)
     except (AlertConfigError, ChannelConfigError) as exc:
-        return _channel_page(request, form, error=str(exc), status=400)
+        return _channel_page(request, form, error=_target_error(kind, target, exc), status=400)
     return redirect_with_flash(f"/alerts/channels/{channel_id}", f"已添加预警渠道“{name.strip()}”，可发送测试消息检查是否畅通")
 
 
@@ -121,7 +148,8 @@ def channel_edit(channel_id: int, request: Request, viewer: AlertsManager, sessi
     channel = session.get(AlertChannel, channel_id)
     if channel is None:
         return redirect_with_flash("/alerts", "这个预警渠道不存在")
-    return _channel_page(request, {"kind": channel.kind, "name": channel.name, "target": channel.target,
+    target = _inapp_shown(channel.target) if channel.kind == "inapp" else channel.target
+    return _channel_page(request, {"kind": channel.kind, "name": channel.name, "target": target,
                                    "active": "1" if channel.active else "0"}, channel)
 
 
@@ -136,10 +164,11 @@ def channel_update(channel_id: int, request: Request, viewer: AlertsManager, ws:
     if active not in ("0", "1"):
         return _channel_page(request, form, channel, "请选择启用或停用", 400)
     try:
-        update_channel(ws, viewer.actor, channel_id, target=target,
+        stored = _inapp_target(session, target) if channel.kind == "inapp" else target
+        update_channel(ws, viewer.actor, channel_id, target=stored,
                        secret="" if clear_secret == "1" else (secret or None), active=active == "1")
     except (AlertConfigError, ChannelConfigError) as exc:
-        return _channel_page(request, form, channel, str(exc), 400)
+        return _channel_page(request, form, channel, _target_error(channel.kind, target, exc), 400)
     return redirect_with_flash(f"/alerts/channels/{channel_id}", f"已保存预警渠道“{channel.name}”")
 
 
