@@ -436,3 +436,34 @@ def test_demo_channel_checks_zombies_findings_in_place_and_orders(demo) -> None:
         login(client, "binjiang", passwords["binjiang"])
         mine = client.get("/channels/orders?all=1").text
         assert "滨江街道政务微博" in mine and "示例区人民政府门户网站" not in mine and "已办结" in mine
+
+
+def test_demo_mismatch_and_zombies_reached_the_chosen_channels(demo) -> None:  # type: ignore[no-untyped-def]
+    """发布监管提醒渠道 and 发送记录: the portal's mismatch, the unsigned article, the zombie accounts and the overdue
+    orders reached the leaders' inbox (sent); the mismatch and the zombies wait for a retry on the WeCom robot (a
+    127.0.0.1 placeholder), with the reason; the office sees it all on 通知设置, in Chinese."""
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import login
+    from yuqing.publish.deliver import sent_log
+    from yuqing.store.tables import Notification
+    from yuqing.web.app import create_app
+
+    ws, people, _ = demo
+    with ws.db.read() as s:
+        log = sent_log(s, limit=200)
+        leaders = {k for (k,) in s.execute(select(Notification.kind).where(Notification.audience == "leader")).all()}
+    sent = {(d.kind_label, d.channel, d.status_label) for d in log}
+    assert {("发布内容与签发稿不一致", "区领导（站内通知）", "已发送"), ("僵尸账号", "区领导（站内通知）", "已发送"),
+            ("未经签发的发布", "区领导（站内通知）", "已发送"), ("整改逾期", "区领导（站内通知）", "已发送"),
+            ("发布内容与签发稿不一致", "舆情值班群（企业微信机器人）", "发送失败，等待重试"),
+            ("僵尸账号", "舆情值班群（企业微信机器人）", "发送失败，等待重试")} <= sent
+    assert sum(d.finding_kind == "zombie" for d in log) >= 4  # two accounts, two channels each
+    assert all(d.last_error.startswith("无法连接") for d in log if d.status == "retrying")
+    assert {"publication.mismatch", "channel.zombie", "channel.correction_overdue"} <= leaders
+    passwords = {row[0]: row[1] for row in people}
+    with TestClient(create_app(ws), base_url="http://127.0.0.1", headers={"accept": "text/html"}) as client:
+        login(client, "office", passwords["office"])
+        page = client.get("/settings/notifications").text
+    assert "发布监管提醒渠道（全区）" in page and "发布内容与签发稿不一致：示例区人民政府门户网站" in page
+    assert "发送失败，等待重试" in page and "已发送" in page

@@ -14,6 +14,7 @@ from typing import Any
 from yuqing.clock import CHINA, aware
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.grading import GRADE_LABELS
+from yuqing.domain.messages import FINDING_KINDS
 from yuqing.domain.roles import ROLE_NAMES
 
 # Steps of a case's history that are not transitions of the lifecycle table (those come from lc.ACTIONS).
@@ -116,6 +117,8 @@ AUDIT_LABELS: dict[str, str] = {
     "report.download": "下载报告",
     "report.deliver": "通过渠道发送报告",
     "report.routes": "修改报告发送渠道",
+    "publish.deliver": "通过渠道发送发布监管提醒",
+    "publish.routes": "修改发布监管提醒渠道",
     "special_report.draft": "起草舆情专报",
     "special_report.revise": "修改舆情专报",
     "special_report.approve": "审批舆情专报",
@@ -145,7 +148,7 @@ OBJECT_LABELS: dict[str, str] = {
     "items": "信息", "file": "文件", "profile": "辖区档案", "responsibility_rule": "交办规则",
     "spot_check_run": "抽查批次", "monitoring_window": "监测时段", "attachment": "附件",
     "alert_channel": "预警渠道", "alert_rule": "预警规则", "alert": "预警", "alert_silence": "预警静默",
-    "report": "报告", "report_routes": "报告发送渠道", "duty_roster": "值班表", "duty_shift": "值班班次", "special_report": "舆情专报",
+    "report": "报告", "report_routes": "报告发送渠道", "publish_routes": "发布监管提醒渠道", "duty_roster": "值班表", "duty_shift": "值班班次", "special_report": "舆情专报",
     "direct_report": "舆情直报", "direct_report_day": "每日报送",
     "channel": "网站或账号", "publication": "发布稿件", "statement_filing": "声明备案",
     "correction_order": "整改通知", "wrong_word": "错敏词", "wrong_words": "错敏词列表",
@@ -191,7 +194,7 @@ DETAIL_LABELS: dict[str, str] = {
     "administrator": "管理员", "application_id": "准入申请", "attachments": "附件（哈希）", "channel": "网站或账号",
     "content_sha256": "签发文本哈希", "uploader": "上传人", "answers_for": "负责内容", "outcome": "核对结果",
     "live_sha256": "页面文本哈希", "signed_sha256": "签发文本哈希", "seen": "发现文章数", "unsigned": "未经签发的文章",
-    "event_ids": "事件", "case_ids": "案件", "report_type": "报告类型",
+    "event_ids": "事件", "case_ids": "案件", "report_type": "报告类型", "finding_kind": "问题类别",
     "closed": "已关停", "answering": "可以访问", "status": "HTTP 状态", "last_update": "最近更新", "state": "状态",
     "pages": "检查页面数", "new_findings": "新发现问题", "resolved": "已消除问题", "finding_id": "问题记录",
     "detail": "整改内容", "passed": "复查通过", "how": "复查方式", "evidence": "复查所见", "length": "字数",
@@ -305,6 +308,8 @@ def format_value(key: str, value: Any, *, units: dict[int, str] | None = None) -
         return KIND_VALUES.get(str(value), str(value))
     if key == "level":
         return LEVEL_VALUES.get(str(value), str(value))
+    if key == "finding_kind":
+        return FINDING_KINDS.get(str(value), str(value))
     if key == "task":  # a graded response task (分级响应任务) by its name
         from yuqing.domain.grading import TASKS
 

@@ -116,7 +116,7 @@ def queue(tx: Tx, finding_kind: str, subject: str, ch: Channel, title: str, link
         if row is not None:
             queued.append(channel.name)
     if queued:
-        tx.audit("publish.deliver", "channel", ch.id, finding_kind=finding_kind, subject=subject, channels=queued)
+        tx.audit("publish.deliver", "channel", ch.id, finding_kind=finding_kind, title=title[:200], channels=queued)
     return queued
 
 

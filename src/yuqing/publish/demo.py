@@ -3,7 +3,8 @@ state (approved, awaiting review, rejected, closed, never applied — and one wi
 registry's 清理整顿清单 has rows; signed publications in every sign-off state; on the 区政府门户网站 one
 article whose live page was edited after sign-off (the alert and the side-by-side diff), and on the 区融媒体中心
 list page one article nobody signed; statements filed (申报备案) and approved, beside the case replies the
-case desk filed when it released them.
+case desk filed when it released them. The findings go to the alert channels the office chose for them
+(发布监管提醒渠道, `routes`): the leaders' inbox and the duty group's robot.
 
 The demo has no internet: the live pages are local fixture pages (made here), read by the same extractor and
 compared by the same action as a fetched page (`live.main_text` → `signoff.record_live_check`), the way the
@@ -95,6 +96,36 @@ def _live(ws: Workspace, actor: Actor, pub_id: int, url: str, title: str, body: 
     return signoff.record_live_check(ws, actor, pub_id, live.LivePage(url, text=text, title=got_title, status=200))
 
 
+# The leaders' inbox as a channel: they hear of the own channels' worst findings, which otherwise reach only the
+# owner unit, the propaganda department and the office.
+LEADERS_CHANNEL = ("区领导（站内通知）", "inapp", "leader")
+
+
+def routes(ws: Workspace, office: Actor) -> None:
+    """发布监管提醒渠道 as the office chose them (once, before any finding): a mismatch, an unsigned article, a
+    zombie account and an overdue correction order to the leaders' inbox (sent); a mismatch and a zombie also to
+    the duty group's WeCom robot (a placeholder on 127.0.0.1: the send fails and waits for its retry, the
+    reason shown in 发送记录)."""
+    from yuqing.alert.admin import add_channel
+    from yuqing.alert.demo import WECOM
+    from yuqing.publish.deliver import set_routes
+    from yuqing.store.tables_alert import AlertChannel
+    from yuqing.store.tables_publish import PublishRoute
+
+    with ws.db.read() as s:
+        if s.execute(select(PublishRoute.finding_kind).limit(1)).first() is not None:
+            return
+        ids = dict(s.execute(select(AlertChannel.name, AlertChannel.id)).all())
+    if LEADERS_CHANNEL[0] not in ids:
+        name, kind, target = LEADERS_CHANNEL
+        ids[name] = add_channel(ws, office, kind, name, target)
+    leaders, robot = ids[LEADERS_CHANNEL[0]], ids.get(WECOM[0])
+    chosen = {(k, leaders) for k in ("mismatch", "unsigned", "zombie", "overdue")}
+    if robot is not None:
+        chosen |= {("mismatch", robot), ("zombie", robot)}
+    set_routes(ws, office, chosen)
+
+
 def demo_step(ws: Workspace, progress: Any = None) -> None:
     with ws.db.read() as s:
         if s.execute(select(Channel.id).limit(1)).first() is not None:
@@ -107,6 +138,7 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
     if day is None or any(a is None for a in people.values()):
         return
     p: dict[str, Actor] = {k: v for k, v in people.items() if v is not None}
+    routes(ws, p["office"])
     ids: dict[str, int] = {}
     with frozen(_at(day, 40, 9)):
         for key, kind, name, unit, cadence, responsible, admin, applicant, _story in CHANNELS:

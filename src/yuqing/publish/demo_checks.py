@@ -151,3 +151,8 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
     _round(ws, chengxi, now, [], [], answering=False)
     with frozen(now + timedelta(minutes=5)):
         corrections.issue_pending(ws, jobs)
+    # As at the end of every round of `channels check`: the findings queued for the alert channels go out.
+    from yuqing.publish.deliver import send_due
+
+    with frozen(now + timedelta(minutes=6)):
+        send_due(ws)
