@@ -166,3 +166,17 @@ def test_zombie_closed_but_live_and_overdue_order_go_out_once_from_the_channel_c
         for kind in ("channel.zombie", "channel.closed_live", "channel.correction_overdue"):
             assert s.execute(select(Notification.id).where(Notification.kind == kind)).first()
         assert {x.status for x in sent_log(s)} == {"sent"} and len(sent_log(s)) == 4
+
+
+def test_a_row_that_cannot_be_read_is_a_failed_send_and_a_deleted_channel_says_so(ws):
+    with ws.db.write() as s:
+        portal = factories.channel(s, "区政府门户网站")
+        inbox = factories.alert_channel(s, "inapp", "office", name="办公室")
+        gone = factories.alert_channel(s, "inapp", "leader", name="已删除的渠道")
+        factories.publish_delivery(s, portal, inbox, data={"answerable": [["只有一项"]]})  # of an older layout
+        factories.publish_delivery(s, portal, gone)
+        s.delete(gone)
+    assert send_due(ws) == {"retrying": 2}
+    with ws.db.read() as s:
+        errors = sorted(x.last_error for x in sent_log(s))
+    assert errors == ["渠道已删除", "生成提醒消息时程序出错（ValueError）"]

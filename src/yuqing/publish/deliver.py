@@ -230,11 +230,14 @@ def send_one(ws: Workspace, delivery_id: int, worker: str) -> str:
         channel = s.get(AlertChannel, delivery.channel_id) if delivery.channel_id is not None else None
         spec = ChannelSpec(channel.id, channel.name, channel.kind, channel.target, channel.secret,
                            dict(channel.config or {})) if channel is not None else None
+        message: PublishMessage | None = None
         try:
             message = message_of(ws, delivery)
         except Exception as exc:  # a row of an older layout: a failed send, retried, never a failed job
             log.exception("publish delivery %s: the message could not be built", delivery_id)
-            return _record(ws, delivery_id, worker, f"生成提醒消息时程序出错（{type(exc).__name__}）")
+            unreadable = f"生成提醒消息时程序出错（{type(exc).__name__}）"
+    if message is None:  # recorded once the read has closed (one writer at a time on SQLite)
+        return _record(ws, delivery_id, worker, unreadable)
     if spec is None:
         return _record(ws, delivery_id, worker, "渠道已删除")
     if spec.kind == "inapp":  # written in the transaction that marks it sent: never twice
