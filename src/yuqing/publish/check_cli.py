@@ -27,6 +27,7 @@ def channels_check(
     from yuqing.cli import err, progress_bar, setup_as, ws_of
     from yuqing.domain.roles import PermissionDenied
     from yuqing.publish.check import run_checks
+    from yuqing.publish.deliver import STATUS_LABELS
 
     ws = ws_of(ctx, migrate=True)
     actor = setup_as(ws, as_user)
@@ -52,6 +53,9 @@ def channels_check(
                        f"（新增 {summary.new_zombies}），已关停仍可访问 {summary.closed_live} 个，新发现问题 "
                        f"{summary.new_findings} 处、已消除 {summary.resolved} 处，下达整改通知 {summary.orders_issued} 份，"
                        f"未经签发 {summary.unsigned} 篇，用时 {summary.seconds:g} 秒")
+            if summary.delivered:  # the findings sent through the alert channels (发布监管提醒渠道)
+                typer.echo("发布监管提醒：" + "，".join(f"{STATUS_LABELS.get(k, k)} {n} 条"
+                                                 for k, n in sorted(summary.delivered.items())))
         for line in summary.errors:
             err.print(f"[yellow]{line}[/yellow]")
         if once:
