@@ -139,6 +139,7 @@ def test_special_report_and_monthly_statistics_go_to_their_channels(desk: Desk) 
         note = s.execute(select(Notification).where(Notification.audience == "spokesperson")).scalar_one()
         log = sent_log(s)
     assert note.kind == "report.special" and note.title == "舆情专报：桃源镇暴雨内涝"
+    assert note.link == f"/reports/special/{row.id}?version=1"  # the spokesperson reads the report in full
     assert sorted((x.type_label, x.channel, x.status) for x in log) == [
         ("月统计", "市平台", "sent"), ("舆情专报与重要信息", "值班群", "sent"), ("舆情专报与重要信息", "新闻发言人", "sent")]
 

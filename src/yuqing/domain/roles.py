@@ -67,7 +67,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                             "publications.draft", "publications.sign", "statements.file"}),
     LEADER: frozenset({"items.read", "events.read", "cases.read_all", "cases.instruct", "reports.read",
                        "reports.approve", "channels.read", "publications.sign", "statements.approve"}),
-    SPOKESPERSON: frozenset({"items.read", "events.read", "cases.read_all", "statements.publish",
+    # The spokesperson receives the daily and special reports (报告发送渠道) and reads them in full.
+    SPOKESPERSON: frozenset({"items.read", "events.read", "cases.read_all", "statements.publish", "reports.read",
                              "cases.approve", "channels.read", "publications.draft", "publications.sign",
                              "statements.file", "statements.approve"}),
     JOBS: frozenset({"items.read", "items.import", "events.read", "events.edit", "cases.read_all",
