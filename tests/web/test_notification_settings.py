@@ -111,7 +111,7 @@ def test_the_office_chooses_which_publishing_findings_go_to_which_channels(ws: W
         robot = factories.alert_channel(s, "wecom", "http://127.0.0.1:9/robot", name="网宣工作群")
         mail = factories.alert_channel(s, "email", "wxb@district.example", name="网宣办邮箱")
         portal = factories.channel(s, "区政府门户网站")
-        robot_id, mail_id = robot.id, mail.id
+        robot_id, mail_id, portal_id = robot.id, mail.id, portal.id
     token = login(app_client, "analyst1")
     assert "发布监管提醒渠道" not in app_client.get("/settings/notifications").text
     assert app_client.post("/settings/publish-channels", data={"csrf_token": token}).status_code == 403
@@ -139,3 +139,7 @@ def test_the_office_chooses_which_publishing_findings_go_to_which_channels(ws: W
     page = app_client.get("/settings/notifications")
     assert "发送记录" in page.text and "僵尸账号：区政府门户网站（15 天未更新）" in page.text
     assert "发送失败，等待重试" in page.text and "无法连接 127.0.0.1:9" in page.text
+    centre = app_client.get("/alerts").text  # where the channels are managed, the findings' sends too
+    assert "发布监管提醒发送记录" in centre and "僵尸账号：区政府门户网站（15 天未更新）" in centre
+    on_channel = app_client.get(f"/channels/{portal_id}").text
+    assert "提醒发送记录" in on_channel and "网宣工作群" in on_channel and "发送失败，等待重试" in on_channel

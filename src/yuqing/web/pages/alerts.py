@@ -83,10 +83,12 @@ def alerts_page(request: Request, viewer: AlertsManager, session: DbSession, ws:
     show = show if show in FILTERS else "fired"
     data = centre(session, show=show)
     held = _silenced(ws, session, data) if show == "silenced" else []
+    from yuqing.publish.deliver import sent_log as publish_log
     from yuqing.reports.deliver import sent_log
 
     return render(request, "alerts/centre.html", **data, duty_pages=page_views(session, limit=20), show=show,
-                  filters=FILTERS, held=held, deliveries=sent_log(session, limit=10))
+                  filters=FILTERS, held=held, deliveries=sent_log(session, limit=10),
+                  publish_deliveries=publish_log(session, limit=10))
 
 
 def _silenced(ws: Any, session: Any, data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -184,8 +184,11 @@ def _channel(request: Request, viewer: Viewer, session: Session, channel_id: int
 def channel_page(request: Request, viewer: CurrentViewer, session: DbSession, channel_id: int) -> object:
     ch = _channel(request, viewer, session, channel_id)
     view = views.channel_view(session, ch)
+    from yuqing.publish.deliver import sent_log
+
     return render(request, "publish/channel.html", v=view, ch=ch, due_text=views.due_text,
-                  working_days=request.app.state.ws.settings.correction_working_days, **LABELS)
+                  working_days=request.app.state.ws.settings.correction_working_days,
+                  deliveries=sent_log(session, own_channel_id=ch.id, limit=20), **LABELS)
 
 
 @router.post("/channels/findings/{finding_id}/order")
