@@ -117,3 +117,8 @@ def test_acknowledging_from_the_inbox_link(ws: Workspace, app_client: TestClient
         r = app_client.post(f"/duty/pages/{page_id}/ack", data={"csrf_token": _csrf(detail.text)},
                             follow_redirects=True)
         assert "已确认收到" in r.text and "已确认" in r.text
+    with ws.db.write() as s:
+        factories.user(s, "town1", "unit_handler", factories.unit(s, "青石镇"))
+    app_client.cookies.clear()
+    login(app_client, "town1")  # a unit's handler neither reads the roster nor was paged: no alert by its number
+    assert app_client.get("/duty").status_code == 403 and app_client.get(f"/duty/pages/{page_id}").status_code == 404

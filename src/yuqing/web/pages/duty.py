@@ -121,8 +121,10 @@ def page_detail(request: Request, page_id: int, viewer: CurrentViewer, session: 
     if not views:
         raise HTTPException(404, "这条值班预警不存在")
     page = views[0]
-    may_ack = page.status != "acknowledged" and (page.user_id == viewer.actor.user_id or viewer.can("alerts.manage")
-                                                  or _paged(session, page_id, viewer.actor.user_id))
+    paged = page.user_id == viewer.actor.user_id or _paged(session, page_id, viewer.actor.user_id)
+    if not (paged or viewer.can("alerts.manage") or viewer.can("duty.manage") or viewer.can("events.read")):
+        raise HTTPException(404, "这条值班预警不存在")  # who may read the roster, or one of the people paged
+    may_ack = page.status != "acknowledged" and (paged or viewer.can("alerts.manage"))
     return render(request, "duty/page.html", page=page, may_ack=may_ack)
 
 
