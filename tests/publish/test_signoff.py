@@ -30,6 +30,8 @@ def test_sign_off_is_explicit_and_only_the_named_uploader_publishes(district, se
     assert (pub.state, pub.uploader_name) == ("draft", "政府办信息员刘")
     with pytest.raises(PublishError, match="不是本系统的有效账号"):
         signoff.draft_publication(d.ws, d.gov_handler, cid, title="t", text="正文", uploader="nobody")
+    with pytest.raises(PublishError, match="“街道信息员孙”不是区政府办公室的人员"):  # could never publish it
+        signoff.draft_publication(d.ws, d.gov_handler, cid, title="t", text="正文", uploader="street_h")
     with pytest.raises(PublishError, match="未经签发"):
         signoff.record_published(d.ws, d.gov_handler, pub.id, url=server.url("/p1/a.html"))
     with pytest.raises(TypeError):

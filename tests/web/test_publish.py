@@ -88,6 +88,8 @@ def test_register_apply_review_sign_publish_and_read_the_diff(client, server, ws
     csrf = _as(client, "gov_h")
     r = client.post("/publications", data={"csrf_token": csrf, "channel_id": str(cid), "title": "常务会议", "text": ""})
     assert r.status_code == 400 and "请填写正文" in r.text and 'value="常务会议"' in r.text
+    uploaders = r.text.split('name="uploader"')[1].split("</select>")[0]  # the unit's own people only
+    assert "政府办主任陈" in uploaders and "网宣办林" not in uploaders and "办公室王" not in uploaders
     r = client.post("/publications", data={"csrf_token": csrf, "channel_id": str(cid), "title": "常务会议",
                                            "text": SIGNED})
     pid = int(re.search(r"/publications/(\d+)", str(r.url)).group(1))

@@ -31,7 +31,7 @@ from yuqing.publish.normalise import content_sha256, normalise
 from yuqing.publish.registry import PublishError, check_url, load_channel, require_own
 from yuqing.publish.states import PUBLICATION, PUBLICATION_LABELS, step
 from yuqing.store.repositories.cases import NotFound
-from yuqing.store.tables import User
+from yuqing.store.tables import Unit, User
 from yuqing.store.tables_publish import Channel, ChannelFinding, ChannelPost, Publication
 from yuqing.workspace import Workspace
 
@@ -49,8 +49,9 @@ def load_publication(s: Session, actor: Actor, pub_id: int) -> tuple[Publication
     return pub, ch
 
 
-def _uploader(s: Session, who: str | int | None, actor: Actor) -> tuple[int | None, str]:
-    """The named uploader: a user by id, username or display name; default the person drafting."""
+def _uploader(s: Session, who: str | int | None, actor: Actor, ch: Channel) -> tuple[int | None, str]:
+    """The named uploader: a user by id, username or display name; default the person drafting. A unit's
+    person uploads only to their own unit's channels (publishing checks the same), so no draft waits forever."""
     if who is None or str(who).strip() == "":
         return actor.user_id, actor.name
     text = str(who).strip()
@@ -61,6 +62,11 @@ def _uploader(s: Session, who: str | int | None, actor: Actor) -> tuple[int | No
         raise PublishError(f"上传人“{text}”不是本系统的有效账号")
     if not Actor(user.id, user.display_name, user.role_code, user.unit_id).can("publications.draft"):
         raise PublishError(f"“{user.display_name}”的角色不能上传发布稿件，请指定本单位的经办人或领导")
+    person = Actor(user.id, user.display_name, user.role_code, user.unit_id)
+    if person.unit_bound and user.unit_id != ch.owner_unit_id:
+        owner = s.get(Unit, ch.owner_unit_id) if ch.owner_unit_id else None
+        raise PublishError(f"“{user.display_name}”不是{owner.name if owner else '该渠道主办单位'}的人员，不能上传发布"
+                           f"“{ch.name}”的稿件，请指定本单位的经办人或领导")
     return user.id, user.display_name
 
 
@@ -90,7 +96,7 @@ def draft_publication(tx: Tx, channel_id: int, *, title: str, text: str, uploade
         raise PublishError("正文过长（20 万字以内）")
     if ch.closed:
         raise PublishError("该网站或账号已关停，不能再发布")
-    uid, uname = _uploader(tx.session, uploader, tx.actor)
+    uid, uname = _uploader(tx.session, uploader, tx.actor, ch)
     pub = Publication(channel_id=ch.id, state="draft", title=title, text=text, content_sha256=content_sha256(text),
                       drafted_by_id=tx.actor.user_id, drafted_by_name=tx.actor.name, drafted_at=utcnow(),
                       uploader_id=uid, uploader_name=uname, fictional=fictional)

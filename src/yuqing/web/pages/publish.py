@@ -244,8 +244,10 @@ def _publications(request: Request, viewer: Viewer, session: Session, status: in
     for p in pubs:
         groups.setdefault(p.state, []).append(p)
     uploaders = [role for role, perms in PERMISSIONS.items() if "publications.draft" in perms and role != JOBS]
-    people = [(u.username, u.display_name) for u in session.execute(
-        select(User).where(User.active.is_(True), User.role_code.in_(uploaders)).order_by(User.display_name)).scalars()]
+    q = select(User).where(User.active.is_(True), User.role_code.in_(uploaders)).order_by(User.display_name)
+    if viewer.actor.unit_bound:  # a unit's draft is uploaded by the unit's own people
+        q = q.where(User.unit_id == viewer.actor.unit_id)
+    people = [(u.username, u.display_name) for u in session.execute(q).scalars()]
     extra.setdefault("form", {"channel_id": str(channel or "")})
     return render(request, "publish/publications.html", status, groups=groups, names=names, channels=channels,
                   unsigned=unsigned, people=people, channel=channel if channel in all_ids else None, **LABELS,
