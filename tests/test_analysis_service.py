@@ -346,7 +346,6 @@ def test_workers_taking_turns_group_exactly_as_one_process(ws: Workspace, monkey
     from pathlib import Path
 
     from yuqing.analyse import events as events_module
-    from yuqing.analyse.pipeline import Pipeline
     from yuqing.importer import import_file
 
     defaults = events_module.EventClusterer.__init__.__defaults__
@@ -363,12 +362,44 @@ def test_workers_taking_turns_group_exactly_as_one_process(ws: Workspace, monkey
         workers[turn % 3].analyse(claim)
         turn += 1
     assert turn >= 10
+    _same_grouping_as_one_process(ws, batches, max_members)
+
+
+def test_a_worker_killed_holding_a_batch_changes_neither_what_is_analysed_nor_the_grouping(ws: Workspace) -> None:
+    """A worker dies holding a batch; the other's next batch waits until that claim expires, then analyses
+    the dead worker's posts first (they are older), so events grow in the same order as in one process."""
+    from importlib import resources
+    from pathlib import Path
+
+    from yuqing.importer import import_file
+
+    import_file(ws, ADMIN, Path(str(resources.files("yuqing.demo").joinpath("posts.jsonl"))))
+    dying = service.Analyser(ws, name="dying", lease=timedelta(seconds=1))
+    survivor = service.Analyser(ws, name="survivor")
+    batches: list[list[int]] = []
+    for worker in (dying, survivor, dying):
+        claim = worker.claim(17)
+        batches.append(list(claim.item_ids))
+        worker.analyse(claim)
+    lost = dying.claim(17)  # SIGKILL: never analysed, never released
+    batches.append(list(lost.item_ids))
+    while (claim := survivor.claim(17)).item_ids:
+        batches.append(list(claim.item_ids))
+        survivor.analyse(claim)  # the first waits out the lease, then takes the lost batch first
+    with ws.db.read() as s:
+        assert s.execute(select(Item.id).where(Item.analysed_at.is_(None))).first() is None
+    _same_grouping_as_one_process(ws, batches, 2_000)
+
+
+def _same_grouping_as_one_process(ws: Workspace, batches: list[list[int]], max_members: int) -> None:
+    from yuqing.analyse.pipeline import Pipeline
     with ws.db.read() as s:
         rows = {i.id: i for i in s.execute(select(Item)).scalars()}
         merged = dict(s.execute(select(Event.id, Event.merged_into_id)
                                 .where(Event.merged_into_id.is_not(None))).all())
         sources = {i.id: i.source.name for i in rows.values()}
     one = Pipeline(ws.profile())
+    one.events.max_members = max_members
     alone: dict[int, str] = {}
     for ids in batches:
         for out in one.run([service.item_input(rows[i], sources[i]) for i in ids]):

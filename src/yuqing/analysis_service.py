@@ -218,6 +218,7 @@ class Analyser:
         key = self._profile_key(profile_version)
         prepared = self._stages(key).prepare(inputs)  # the costly stateless stages: no lock held
         self._wait_turn(claim)
+        self._catch_up(claim)
         with self._lock:
             try:
                 counts, relevant, touched = self._store(claim, inputs, prepared, key)
@@ -242,6 +243,17 @@ class Analyser:
                 regrade(s, touched, grading_config(self.ws))
         except Exception:
             log.exception("grading %d events after a batch failed; they are graded again when touched", len(touched))
+
+    def _catch_up(self, claim: store.Claim) -> None:
+        """Analyse first the older pending items nobody holds any more (the batch of a worker killed mid-way,
+        whose lease ran out while this batch waited its turn): stored after this batch, they would change
+        the order events grow in, and with it the grouping (one batch out of order: B-cubed 0.87 against
+        one process over 20,000 posts)."""
+        while True:
+            older = store.claim_older(self.ws.db, claim, max(len(claim.item_ids), 1), self.lease, self.name)
+            if not older.item_ids:
+                return
+            self.analyse(older)
 
     def _wait_turn(self, claim: store.Claim) -> None:
         """Let batches claimed before this one be stored first (so events grow in time order, as in one

@@ -107,7 +107,7 @@ def profile_edited(session: Session) -> None:
 # ---- claims ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class Claim:
     """A batch of pending items one worker holds until `expires_at` (the items in time order)."""
 
@@ -161,6 +161,36 @@ def earlier_claimed(session: Session, claim_: Claim) -> bool:
     return session.execute(select(Item.id).where(
         Item.claimed_by.is_not(None), Item.claimed_by != claim_.token, Item.analysed_at.is_(None),
         Item.claim_expires_at >= utcnow(), older).limit(1)).first() is not None
+
+
+def claim_older(db: Database, claim_: Claim, limit: int, lease: timedelta, worker: str) -> Claim:
+    """Claim up to `limit` pending items older than `claim_`'s first one that nobody holds any more (a
+    killed worker's batch whose lease ran out), oldest first; `claim_` keeps its items and gets a fresh lease
+    (its worker analyses the older ones first, so that events grow in time order as in one process)."""
+    now = utcnow()
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"[-80:]
+    expires = now + lease
+    free = or_(Item.claim_expires_at.is_(None), Item.claim_expires_at < now)
+    with db.write() as s:
+        first = s.execute(select(ITEM_TIME, Item.id).where(Item.id == claim_.item_ids[0])).first() \
+            if claim_.item_ids else None
+        if first is None:
+            return Claim(token, [], expires)
+        s.execute(update(Item).where(Item.claimed_by == claim_.token, Item.analysed_at.is_(None))
+                  .values(claim_expires_at=expires + lease).execution_options(synchronize_session=False))
+        claim_.expires_at = expires + lease
+        older = tuple_(ITEM_TIME, Item.id) < tuple_(literal(first[0], ITEM_TIME.type), literal(first[1]))
+        query = (select(Item.id).where(Item.analysed_at.is_(None), free, older)
+                 .order_by(ITEM_TIME, Item.id).limit(limit))
+        if not db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        ids = list(s.execute(query).scalars())
+        if not ids:
+            return Claim(token, [], expires)
+        s.execute(update(Item).where(Item.id.in_(ids), Item.analysed_at.is_(None), free)
+                  .values(claimed_by=token, claim_expires_at=expires).execution_options(synchronize_session=False))
+        got = list(s.execute(select(Item.id).where(Item.claimed_by == token).order_by(ITEM_TIME, Item.id)).scalars())
+    return Claim(token, got, expires)
 
 
 def pending_count(session: Session) -> int:
