@@ -225,8 +225,8 @@ def test_the_alert_editors_fit_a_phone_and_a_wall(browser, demo_url: str, shots:
 def test_on_the_wall_the_long_menu_the_window_steps_and_the_chart_axis_read_whole(browser, demo_url: str,  # type: ignore[no-untyped-def]
                                                                                    shots: Path) -> None:
     """At 1440 px the administrator's long menu wraps by whole links (never one character a line), each step of
-    a monitoring window's history stands on its own line, and a channel's weekly chart leaves room above the plot
-    for its axis name (篇)."""
+    a monitoring window's history stands on its own line, 通知设置 lays its choices in columns, and a channel's
+    weekly chart leaves room above the plot for its axis name (篇)."""
     context = browser.new_context(viewport=WALL, locale="zh-CN")
     page = context.new_page()
     _login(page, demo_url, "admin")
@@ -236,6 +236,9 @@ def test_on_the_wall_the_long_menu_the_window_steps_and_the_chart_axis_read_whol
     tops = page.eval_on_selector_all("#ended .win-history li", "els => els.map(e => e.getBoundingClientRect().top)")
     assert len(tops) >= 3 and len(set(tops)) == len(tops), tops  # 已计划 / 已开启 / 已结束, one a line
     page.screenshot(path=str(shots / "1440_admin_windows.png"), full_page=True)
+    page.goto(demo_url + "/settings/notifications")  # some sixty choices in columns, not one 420-px strip
+    columns = page.eval_on_selector(".pref-list", "e => getComputedStyle(e).gridTemplateColumns.split(' ').length")
+    assert columns >= 3, columns
     option = page.request.get(demo_url + "/channels/1/charts").json()["weekly"]["option"]
     assert option["yAxis"]["name"] == "篇" and option["grid"]["top"] >= 32  # name gap 15 + a 12-px line + margin
     context.close()
