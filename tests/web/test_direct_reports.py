@@ -100,3 +100,10 @@ def test_the_office_sets_daily_units_and_a_unit_says_nothing_to_report(app_clien
         page = app_client.get("/direct-reports")
     assert "已报送“今日无舆情”（已过今日截止时间，记为迟报）" in page.text and "迟报" in page.text
     assert "今日无舆情</button>" not in page.text
+    app_client.cookies.clear()
+    token = login(app_client, "office")
+    r = app_client.post(f"/direct-reports/duties/{unit_id}/remove", data={"csrf_token": token})
+    assert r.status_code == 400 and "未移出：请先勾选“确认”" in r.text and "区应急管理局" in r.text
+    r = app_client.post(f"/direct-reports/duties/{unit_id}/remove", data={"csrf_token": token, "confirm": "yes"},
+                        follow_redirects=True)
+    assert "已移出每日报送名单" in r.text and "还没有设置每日报送的单位" in r.text

@@ -108,9 +108,12 @@ def duty_set(request: Request, viewer: CsrfViewer, session: DbSession, ws: Works
 
 
 @router.post("/direct-reports/duties/{unit_id}/remove")
-def duty_remove(request: Request, viewer: CsrfViewer, session: DbSession, ws: WorkspaceDep, unit_id: int) -> object:
+def duty_remove(request: Request, viewer: CsrfViewer, session: DbSession, ws: WorkspaceDep, unit_id: int,
+                confirm: Annotated[str, Form()] = "") -> object:
     if not viewer.can("direct.manage"):
         raise HTTPException(403, "无权设置每日报送单位")
+    if confirm != "yes":  # leaving the list changes what the unit is assessed on: never by a stray tap
+        return _page(request, viewer, session, 400, error="未移出：请先勾选“确认”，再点“移出”")
     try:
         direct_duty.remove_duty(ws, viewer.actor, unit_id)
     except direct.DirectReportError as exc:
