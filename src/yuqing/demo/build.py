@@ -183,5 +183,6 @@ def _assessment(ws: Workspace, progress: Any) -> None:
     assessment_step(ws, progress)
 
 
-DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _windows, _reports,
-              _case_library, _channels, _assessment]
+# The case library's flooding case before the reports: the special report on the flooding names its case.
+DEMO_STEPS: list[Any] = [_analyse, _analyst_titles, _case_story, _more_cases, _alerts, _inbox, _direct, _windows,
+              _case_library, _reports, _channels, _assessment]

@@ -91,7 +91,7 @@ def _special(ws: Workspace, analyst: Actor, leader: Actor, office: Actor | None)
         deliver_special(ws, office, row.id)
 
 
-# The spokesperson's inbox as a channel: reports reach them without the report pages (no 阅读报告 right).
+# The spokesperson's inbox as a channel: the reports reach them there, each opening its report page.
 SPOKESPERSON_CHANNEL = ("新闻发言人（站内通知）", "inapp", "spokesperson")
 
 
