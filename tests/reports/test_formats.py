@@ -102,3 +102,22 @@ def test_docx_charts_are_drawn_with_a_cjk_font(figures: dict) -> None:
     images = [s for s in doc.inline_shapes]
     assert len(images) == 4
     assert all(round(s.width.mm) == 120 for s in images)
+
+
+def test_a_rate_chart_keeps_the_units_at_zero_percent() -> None:
+    """各单位按期反馈率: a unit at 0% is drawn (a bar chart of counts leaves zeros out); all at 0% still draws."""
+    from PIL import Image
+
+    from yuqing.reports.charts import bar_chart, cjk_font
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed (fonts-wqy-microhei)")
+    rows = [{"name": "滨江街道", "count": 100.0}, {"name": "城西街道", "count": 0.0}]
+
+    def bars(png: bytes | None) -> int:  # the figure is 0.45 in a bar + 0.9 in, at 150 dpi
+        assert png is not None
+        return round((Image.open(io.BytesIO(png)).height / 150 - 0.9) / 0.45)
+
+    assert bars(bar_chart("各单位按期反馈率（%）", rows, top=None, keep_zero=True)) == 2
+    assert bars(bar_chart("涉区信息按来源", rows)) == 1
+    assert bars(bar_chart("各单位按期反馈率（%）", [{"name": "城西街道", "count": 0.0}], keep_zero=True)) == 1

@@ -26,10 +26,12 @@ def cjk_font() -> Any:
     return None
 
 
-def bar_chart(title: str, rows: list[dict[str, Any]], colour: str = "#2f6fb3", top: int = 10) -> bytes | None:
-    """A horizontal bar chart (PNG) of name/count rows, largest first; None without rows or a CJK font."""
+def bar_chart(title: str, rows: list[dict[str, Any]], colour: str = "#2f6fb3", top: int | None = 10,
+              keep_zero: bool = False) -> bytes | None:
+    """A horizontal bar chart (PNG) of name/count rows, largest first; None without rows or a CJK font.
+    Counts of 0 are left out, except for rates (`keep_zero`): a unit at 0% is the one to see."""
     font = cjk_font()
-    rows = [r for r in rows if r["count"]][:top]
+    rows = [r for r in rows if r["count"] or keep_zero][:top]
     if font is None or not rows:
         return None
     import matplotlib
@@ -50,7 +52,7 @@ def bar_chart(title: str, rows: list[dict[str, Any]], colour: str = "#2f6fb3", t
         ax.bar_label(bars, labels=[str(c) for c in counts], padding=3, fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.spines[["top", "right"]].set_visible(False)
-        ax.set_xlim(0, max(counts) * 1.15)
+        ax.set_xlim(0, (max(counts) or 1) * 1.15)
         fig.tight_layout()
         buf = io.BytesIO()
         fig.savefig(buf, format="png")

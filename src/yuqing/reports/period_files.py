@@ -110,7 +110,8 @@ def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> byte
     for i, (heading, keys) in enumerate(TABLES):
         _para(doc, f"（{CN_NUMBERS[i]}）{heading}", H2_FONT)
         if i == 0:
-            chart = bar_chart("各单位按期反馈率（%）", _chart_rows(r, "feedback_rate"))
+            # Every unit with a rate, the 0% ones too (the worst are the point of the chart).
+            chart = bar_chart("各单位按期反馈率（%）", _chart_rows(r, "feedback_rate"), top=None, keep_zero=True)
             if chart is not None:
                 doc.add_picture(io.BytesIO(chart), width=Mm(120))
                 doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
