@@ -236,6 +236,11 @@ def test_files_cli_and_pages(november, tmp_path):
         assert client.get("/reports/weekly/2026-11").status_code == 404
         bad = client.post("/reports/period", data={"kind": "monthly", "period": "2099-01", "csrf_token": token})
         assert bad.status_code == 400 and "尚未开始" in bad.text
+        bad = client.post("/reports/period", data={"kind": "monthly", "period": "11月", "csrf_token": token})
+        assert bad.status_code == 400 and "月份请写成“2026-11”这样的年-月：“11月”不是月份" in bad.text
+        assert "YYYY" not in bad.text
+        bad = client.post("/reports/special", data={"event_id": "河口镇", "csrf_token": token})
+        assert bad.status_code == 400 and "事件编号应为数字（如事件 #4 填 4），而不是“河口镇”" in bad.text
 
 
 def test_yearly_assessment_by_the_score_sheet(november):

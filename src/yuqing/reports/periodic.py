@@ -120,20 +120,20 @@ def parse_period(kind: str, value: str) -> Period:
     if kind == MONTHLY:
         m = re.fullmatch(r"(\d{4})-(\d{2})", value)
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise PeriodError(f"月份格式应为 YYYY-MM：{value}")
+            raise PeriodError(f"月份请写成“2026-11”这样的年-月：“{value}”不是月份")
         y, mo = int(m.group(1)), int(m.group(2))
         return Period(kind, f"{y}-{mo:02d}", f"{y}年{mo}月", _month_start(y, mo), _month_start(y, mo + 1))
     if kind == QUARTERLY:
         m = re.fullmatch(r"(\d{4})-?Q([1-4])", value)
         if not m:
-            raise PeriodError(f"季度格式应为 YYYY-Qn（n 为 1–4）：{value}")
+            raise PeriodError(f"季度请写成“2026-Q4”这样的年-季度（季度为 1–4）：“{value}”不是季度")
         y, q = int(m.group(1)), int(m.group(2))
         names = "一二三四"
         return Period(kind, f"{y}-Q{q}", f"{y}年第{names[q - 1]}季度", _month_start(y, 3 * q - 2),
                       _month_start(y, 3 * q + 1))
     if kind == YEARLY:
         if not re.fullmatch(r"\d{4}", value):
-            raise PeriodError(f"年度格式应为 YYYY：{value}")
+            raise PeriodError(f"年度请写成“2026”这样的四位年份：“{value}”不是年份")
         y = int(value)
         return Period(kind, str(y), f"{y}年度", _month_start(y, 1), _month_start(y + 1, 1))
     raise PeriodError(f"未知的统计周期：{kind}")

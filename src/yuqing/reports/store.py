@@ -43,7 +43,7 @@ def parse_day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ReportError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+        raise ReportError(f"日期请写成“2026-11-24”这样的年-月-日：“{value}”不是日期") from None
 
 
 def report_link(period: str) -> str:

@@ -55,7 +55,8 @@ def special_draft(request: Request, viewer: ReportWriter, ws: WorkspaceDep, sess
     """起草 a special report (or a 重要信息 bulletin) for an event (version 1 with the default texts)."""
     try:
         if not event_id.strip().isdigit():
-            raise SpecialReportError("请填写事件编号")
+            raise SpecialReportError("请填写事件编号（如事件 #4 填 4），或在事件页点“起草舆情专报”"
+                                     if not event_id.strip() else f"事件编号应为数字（如事件 #4 填 4），而不是“{event_id.strip()}”")
         row = draft_special(ws, viewer.actor, int(event_id), title=title)
     except SpecialReportError as exc:
         return render(request, "reports/special_list.html", 400, reports=list_special(session), error=str(exc),
