@@ -6,6 +6,7 @@ import ast
 import re
 from pathlib import Path
 
+from tests import source_tree
 from yuqing.domain.notifications import KINDS
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "yuqing"
@@ -16,8 +17,8 @@ def written_kinds() -> set[str]:
     """Kinds passed to any `notify…(…)` call under src/yuqing: a dotted literal among the first three
     arguments (audience and kind come first in every notify helper) or the `kind=` keyword."""
     kinds: set[str] = set()
-    for path in SRC.rglob("*.py"):
-        for call in ast.walk(ast.parse(path.read_text("utf-8"))):
+    for _path, tree in source_tree.trees():
+        for call in ast.walk(tree):
             if not isinstance(call, ast.Call):
                 continue
             fn = call.func

@@ -7,6 +7,7 @@ import ast
 import re
 from pathlib import Path
 
+from tests import source_tree
 from yuqing.domain import lifecycle as lc
 from yuqing.domain import records
 
@@ -27,8 +28,7 @@ def written_codes() -> set[str]:
     """Audit action codes written anywhere under src/yuqing: `audit.append(s, actor, CODE, …)`,
     `tx.audit(CODE, …)` in actions, and the case-desk steps `_log(s, actor, case, STEP, …)` / `_move(…, STEP, …)` audited as `case.STEP`."""
     codes: set[str] = set()
-    for path in SRC.rglob("*.py"):
-        tree = ast.parse(path.read_text("utf-8"))
+    for _path, tree in source_tree.trees():
         for call in ast.walk(tree):
             if not isinstance(call, ast.Call):
                 continue
