@@ -146,3 +146,27 @@ def test_the_bulletin_page_files_and_drill_down_to_days(ws: Workspace, november:
         assert "<td>2026-11-05</td>" in drill.text
         every = client.get("/reports/monthly/2026-11/cases?count=submit_late").text
         assert "<td>2026-11-04</td><td>区应急办</td><td>17:00</td><td>17:01</td><td>迟报</td>" in every
+
+
+def test_a_unit_off_the_daily_list_shows_no_submission_rate(ws: Workspace, november: dict[str, Any]) -> None:
+    """三、各单位比率: a unit with cases but never on the daily list gets no 按期报送率 = 0 / 0 line (web and DOCX)."""
+    import copy
+
+    from docx import Document
+
+    with frozen(t(12, 1, 9)):
+        stored = generate_period(ws, november["analyst"], "monthly", "2026-11")
+    figures = copy.deepcopy(stored.figures)
+    town = copy.deepcopy(next(u for u in figures["units"] if u["name"] == "区应急办"))
+    town.update(name="区城管局", unit_id=999, counts={k: 0 for k in town["counts"]} | {"received": 1})
+    for x in town["rates"]:
+        if x["key"] == "submit_rate":
+            x["formula"] = "按期报送率 = 按期报送 0 / 应报送 0 = 无（应报送为 0）"
+    figures["units"].append(town)
+    html = render_period("html", figures, who="办公室王", district="示例区").decode()
+    text = "\n".join(p.text for p in Document(io.BytesIO(render_period(
+        "docx", figures, who="办公室王", district="示例区"))).paragraphs)
+    for shown in (html, text):
+        rates = shown.split("各单位比率")[1]
+        assert "区城管局" in rates and "按期报送率 = 按期报送 1 / 应报送 3 = 33.3%" in rates
+        assert "应报送 0" not in rates

@@ -123,7 +123,8 @@ def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> byte
     for i, u in enumerate(active):
         _para(doc, f"（{_cn(i + 1)}）{u['name']}", H2_FONT)
         for x in u["rates"]:
-            _para(doc, x["formula"], indent=True)
+            if x["key"] != "submit_rate" or u["counts"].get("submit_due"):  # only units on the daily list
+                _para(doc, x["formula"], indent=True)
 
     if len(active) < len(r["units"]):
         _para(doc, "本期无任何交办、催办、督办或销号记录的单位不列公式（各项均为 0，见上表）。", indent=True)
