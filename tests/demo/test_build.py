@@ -134,6 +134,9 @@ def test_demo_flooding_is_evaluated_and_in_the_case_library(demo) -> None:  # ty
     e = got[0]
     assert [h for h, _ in e.sections] == ["事件经过", "处置措施", "经验做法", "教训与改进"]
     assert len(e.contacts) == 2 and e.replies and e.grade_reasons and "河口镇" in e.places
+    with ws.db.read() as s:  # more than one example: the couriers' wage case too
+        titles = [x.title for x in library.entries(s, office, library.LibraryFilter())]
+    assert len(titles) == 2 and any("快递网点克扣骑手工资" in t for t in titles), titles
 
 
 def test_demo_flooding_reaches_grade_ii_or_higher_from_its_factors(demo) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from yuqing.accounts import actor_of
 from yuqing.clock import aware, frozen, utcnow
 from yuqing.domain import grading
+from yuqing.domain import lifecycle as lc
 from yuqing.domain.roles import Actor
 from yuqing.respond import cases, casework, replies, venues
 from yuqing.store.tables import Case, Event, User
@@ -123,6 +124,34 @@ def run(ws: Workspace) -> int | None:
     return cid
 
 
+# A second entry of another kind: the couriers' wage case, closed by the demo with the complainant's
+# confirmation, evaluated a day after closing (the library has more than one example).
+WAGES_TITLE = "快递网点克扣骑手工资"
+WAGES_EVALUATION = {
+    "overview": "网民在区长留言板反映城东某快递网点克扣骑手工资、拖延结算，帖子被转到本地论坛后讨论增多；"
+                "经研判交劳动保障局办理。",
+    "handling": "劳动保障局约谈网点负责人，逐一核对骑手考勤与结算记录，督促补发被扣工资；"
+                "在留言板公开答复处理结果并留下投诉电话。",
+    "practices": "接件当天联系留言人核实情况，答复写明补发金额和投诉渠道，留言人确认问题解决。",
+    "lessons": "平台类用工纠纷涉及总部与加盟网点，责任主体不清时应同步联系平台区域负责人；"
+               "已将此类网点纳入劳动保障日常巡查名单。",
+}
+
+
+def evaluate_wages(ws: Workspace) -> int | None:
+    """总结评估 of the closed wage case (once), so the library holds two cases. None when it is not there."""
+    with ws.db.read() as s:
+        case = s.execute(select(Case).where(Case.title.contains(WAGES_TITLE))).scalars().first()
+        office = s.execute(select(User).where(User.username == "office")).scalar_one_or_none()
+    if case is None or office is None or (case.state, "evaluate") not in lc.TRANSITIONS or case.closed_at is None:
+        return None
+    when = min(aware(case.closed_at) + timedelta(days=1), utcnow() - timedelta(minutes=1))
+    with frozen(when):
+        cases.evaluate(ws, actor_of(office), case.id, WAGES_EVALUATION)
+    return case.id
+
+
 def demo_step(ws: Workspace, progress: Any = None) -> None:
-    """A `yuqing.demo.build.DEMO_STEPS` entry (the last): the evaluated flooding in the case library."""
+    """A `yuqing.demo.build.DEMO_STEPS` entry: the evaluated flooding and wage cases in the case library."""
     run(ws)
+    evaluate_wages(ws)
