@@ -42,6 +42,7 @@ def test_an_admin_plans_an_exam_window_and_the_analyst_sees_it(app_client: TestC
         assert "已计划重点时段监测" in page.text and "2027年6月" in page.text and "06-07 00:00 至 06-09 00:00" in page.text
         assert "示例论坛" in page.text and "高考、考场" in page.text and "未开始" in page.text
         assert "值班安排：值班员 宋佳 → 领导小组办公室" in page.text
+        assert 'placeholder="如：宋佳，彭磊"' in page.text and "zhiban_" not in page.text  # names, not login codes
         app_client.cookies.clear()
         login(app_client, "analyst1")
         page = app_client.get("/windows")
