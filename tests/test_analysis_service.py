@@ -439,3 +439,31 @@ def test_a_grading_failure_after_a_batch_keeps_the_batch_and_the_next_run_grades
     assert regrade_ungraded(ws) == 1
     with ws.db.read() as s:
         assert s.execute(select(Event)).scalar_one().grade in ("I", "II", "III", "IV")
+
+
+def test_a_worker_that_starts_late_builds_the_same_cache_as_the_one_that_ran(ws: Workspace,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second worker starting after the first stored several batches (no analyst decision yet) replays
+    them batch by batch with their traces, so what it groups next is what one process would."""
+    from importlib import resources
+    from pathlib import Path
+
+    from yuqing.analyse import events as events_module
+    from yuqing.importer import import_file
+
+    defaults = events_module.EventClusterer.__init__.__defaults__
+    assert defaults is not None
+    monkeypatch.setattr(events_module.EventClusterer.__init__, "__defaults__",
+                        tuple(2 if d == 2_000 else d for d in defaults))  # member caps reached: order matters
+    import_file(ws, ADMIN, Path(str(resources.files("yuqing.demo").joinpath("posts.jsonl"))))
+    first, late = service.Analyser(ws, name="first"), service.Analyser(ws, name="late")
+    batches: list[list[int]] = []
+    for n in range(1000):
+        worker = first if n < 40 else late
+        claim = worker.claim(5)
+        if not claim.item_ids:
+            break
+        batches.append(list(claim.item_ids))
+        worker.analyse(claim)
+    assert len(batches) > 45
+    _same_grouping_as_one_process(ws, batches, 2)

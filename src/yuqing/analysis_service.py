@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 WARM_DAYS = 3.0  # a rebuilt cache replays the items of this many days before the newest analysed one
 LEASE = timedelta(minutes=5)  # a claim not finished by then is taken by another worker
 REPLAY_CHUNK = 1000
+EXACT_REPLAY_MAX = 300_000  # a rebuild replays the whole history exactly up to this many analysed posts
 
 
 def item_input(item: Item | store.StoredItem, source_name: str) -> dict[str, Any]:
@@ -145,8 +146,17 @@ class Analyser:
         return cache
 
     def _rebuild(self, session: Any, key: tuple[int, int], rebuild_version: int) -> Cache:
-        """A fresh cache from the tables: replay the recent analysed items into their stored events."""
+        """A fresh cache from the tables. While no analyst has decided anything and the profile is the first
+        one (`rebuild_version` 0), and the history is not too long to read: every analysed batch replayed
+        with its trace, so a worker that starts late (or again) has the cache the others have. Otherwise the
+        recent analysed items, into the events they are stored in now (what analysts decided included)."""
         cache = Cache(self._stages(key).fresh(), key, rebuild_version)
+        if rebuild_version == 0 and store.analysed_count(session) <= EXACT_REPLAY_MAX:
+            self._replay(cache, store.analysed_since(session, 0), by_batch=True)
+            for gone, into in store.merged_since(session, 0):
+                self._follow_merge(cache, gone, into)
+            cache.pipeline.skip_changes()
+            return cache
         rows = store.analysed_window(session, WARM_DAYS)
         self._replay(cache, rows)
         titles, splits = store.analyst_state(session, cache.from_db)

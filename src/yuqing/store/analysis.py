@@ -193,6 +193,10 @@ def claim_older(db: Database, claim_: Claim, limit: int, lease: timedelta, worke
     return Claim(token, got, expires)
 
 
+def analysed_count(session: Session) -> int:
+    return int(session.execute(select(func.count(Item.id)).where(Item.analysed_at.is_not(None))).scalar_one())
+
+
 def pending_count(session: Session) -> int:
     return int(session.execute(select(func.count(Item.id)).where(Item.analysed_at.is_(None))).scalar_one())
 
