@@ -35,6 +35,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _clock_left_running() -> Iterator[None]:
+    """A test that leaves the clock frozen (e.g. overlapping `frozen` blocks in threads) would freeze it for
+    every later test: fail that test, and run the clock again for the others."""
+    from yuqing import clock
+
+    yield
+    if clock._frozen is not None:
+        left = clock._frozen
+        clock._frozen = None
+        pytest.fail(f"the test left the clock frozen at {left:%Y-%m-%d %H:%M}")
+
+
 _templates: set[str] = set()
 
 

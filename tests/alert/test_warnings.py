@@ -166,14 +166,14 @@ def test_two_runs_racing_record_each_warning_once(ws: Workspace, robot: Recorder
 
     def one() -> None:
         barrier.wait()
-        with frozen(NOW):
-            found.append(detect(ws))
+        found.append(detect(ws))
 
     threads = [threading.Thread(target=one) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with frozen(NOW):  # once, around the threads: the clock is one for the process (three overlapping
+        for t in threads:  # freezes in the threads left it frozen for every later test)
+            t.start()
+        for t in threads:
+            t.join()
     assert sum(len(f) for f in found) == 1
     assert len(_warnings(ws)) == 1
 
