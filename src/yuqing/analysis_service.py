@@ -267,13 +267,16 @@ class Analyser:
 
     def _wait_turn(self, claim: store.Claim) -> None:
         """Let batches claimed before this one be stored first (so events grow in time order, as in one
-        process); a claim that expires (its worker died) is not waited for any longer."""
+        process), renewing this batch's lease meanwhile; a claim that expires (its worker died) is not
+        waited for any longer (`_catch_up` then takes its posts first)."""
         pause = 0.01
-        while utcnow() < claim.expires_at:
+        while True:
             with self.ws.db.read() as s:
                 if not store.earlier_claimed(s, claim):
                     return
-            time.sleep(pause)
+            if utcnow() > claim.expires_at - self.lease / 2:  # still behind live claims: keep this one
+                store.renew(self.ws.db, claim, self.lease)  # (with many workers a batch may wait longer
+            time.sleep(pause)  # than its lease, and storing it then would put it out of order)
             pause = min(0.05, pause * 1.5)  # a hand-over between workers is on the critical path
 
     def _store(self, claim: store.Claim, inputs: list[dict[str, Any]], prepared: list[Prepared],

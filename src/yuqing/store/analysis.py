@@ -193,6 +193,15 @@ def claim_older(db: Database, claim_: Claim, limit: int, lease: timedelta, worke
     return Claim(token, got, expires)
 
 
+def renew(db: Database, claim_: Claim, lease: timedelta) -> None:
+    """Extend the lease of what `claim_` still holds (a batch waiting its turn behind live claims)."""
+    expires = utcnow() + lease
+    with db.write() as s:
+        s.execute(update(Item).where(Item.claimed_by == claim_.token, Item.analysed_at.is_(None))
+                  .values(claim_expires_at=expires).execution_options(synchronize_session=False))
+    claim_.expires_at = expires
+
+
 def analysed_count(session: Session) -> int:
     return int(session.execute(select(func.count(Item.id)).where(Item.analysed_at.is_not(None))).scalar_one())
 
