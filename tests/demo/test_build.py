@@ -233,7 +233,7 @@ def test_demo_reports_went_out_through_the_chosen_channels(demo) -> None:  # typ
         log = sent_log(s)
         notes = list(s.execute(select(Notification.kind, Notification.title)
                                .where(Notification.audience == "spokesperson")).all())
-    rows = sorted((d.type_label, d.channel, d.status_label) for d in log)
+    rows = sorted((d.kind_label, d.channel, d.status_label) for d in log)
     assert rows == [("网络舆情日报告表", "值班室邮箱", "发送失败，等待重试"), ("网络舆情日报告表", "新闻发言人（站内通知）", "已发送"),
                     ("舆情专报与重要信息", "新闻发言人（站内通知）", "已发送"),
                     ("舆情专报与重要信息", "舆情值班群（企业微信机器人）", "发送失败，等待重试")]
@@ -461,7 +461,7 @@ def test_demo_mismatch_and_zombies_reached_the_chosen_channels(demo) -> None:  #
             ("未经签发的发布", "区领导（站内通知）", "已发送"), ("整改逾期", "区领导（站内通知）", "已发送"),
             ("发布内容与签发稿不一致", "舆情值班群（企业微信机器人）", "发送失败，等待重试"),
             ("僵尸账号", "舆情值班群（企业微信机器人）", "发送失败，等待重试")} <= sent
-    assert sum(d.finding_kind == "zombie" for d in log) >= 4  # two accounts, two channels each
+    assert sum(d.kind == "zombie" for d in log) >= 4  # two accounts, two channels each
     assert all(d.last_error.startswith("无法连接") for d in log if d.status == "retrying")
     assert {"publication.mismatch", "channel.zombie", "channel.correction_overdue"} <= leaders
     passwords = {row[0]: row[1] for row in people}

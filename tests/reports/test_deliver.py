@@ -140,7 +140,7 @@ def test_special_report_and_monthly_statistics_go_to_their_channels(desk: Desk) 
         log = sent_log(s)
     assert note.kind == "report.special" and note.title == "舆情专报：桃源镇暴雨内涝"
     assert note.link == f"/reports/special/{row.id}?version=1"  # the spokesperson reads the report in full
-    assert sorted((x.type_label, x.channel, x.status) for x in log) == [
+    assert sorted((x.kind_label, x.channel, x.status) for x in log) == [
         ("月统计", "市平台", "sent"), ("舆情专报与重要信息", "值班群", "sent"), ("舆情专报与重要信息", "新闻发言人", "sent")]
 
 
@@ -166,7 +166,7 @@ def test_the_mail_carries_the_docx_and_the_pdf_with_chinese_text(day_ws: Workspa
 def test_a_claim_left_by_a_runner_that_died_is_sent_once_after_its_lease(day_ws: Workspace) -> None:
     from datetime import date
 
-    from yuqing.reports.deliver import _claim
+    from yuqing.reports.deliver import REPORT_OUTBOX
     from yuqing.reports.store import generate_daily
 
     ws = day_ws
@@ -177,8 +177,8 @@ def test_a_claim_left_by_a_runner_that_died_is_sent_once_after_its_lease(day_ws:
             factories.alert_channel(s, "email", "office@district.example", name="办公室邮箱")
         with frozen(_at(21, 16, 31)):
             generate_daily(ws, Actor(None, "系统任务", "jobs"), date(2026, 11, 21), notify=True)
-            assert len(_claim(ws, "runner-a", _at(21, 16, 31), None)) == 1  # then runner a dies mid-send
-            assert _claim(ws, "runner-b", _at(21, 16, 31), None) == []  # the claim holds: nobody sends twice
+            assert len(REPORT_OUTBOX.claim(ws, "runner-a", _at(21, 16, 31))) == 1  # then runner a dies mid-send
+            assert REPORT_OUTBOX.claim(ws, "runner-b", _at(21, 16, 31)) == []  # the claim holds: nobody sends twice
             assert daily(ws) == {"generated": False, "reason": "done", "day": "2026-11-21"}
         with frozen(_at(21, 16, 34)):  # the lease (2 minutes) is over: the next run takes it over
             assert daily(ws)["delivered"] == {"sent": 1}

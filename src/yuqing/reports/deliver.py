@@ -12,27 +12,24 @@ each channel exactly once, after the inbox has been told.
    wins each), builds a ReportMessage and hands it to the channel's adapter; the outcome is recorded like an
    alert's: sent, or retrying on the alerts' backoff, then failed, the channel's health kept. In-app messages are
    written in the transaction that marks them sent.
+The routes, the sent-log and the sending are the shared outbox's (alert/outbox.py, REPORT_OUTBOX below); this
+module keeps what is the reports' own: the default routes, the queueing key and the message of each report.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from yuqing.actions import Tx, action
-from yuqing.clock import CHINA, aware, utcnow
-from yuqing.domain import alerts as policy
+from yuqing.alert.outbox import STATUS_LABELS, DeliveryView, Outbox, Unsendable
+from yuqing.clock import CHINA, aware
 from yuqing.domain.messages import REPORT_TYPES, Attachment, ReportMessage
-from yuqing.store.tables_alert import AlertChannel
 from yuqing.store.tables_report import (
     Report,
     ReportDelivery,
@@ -42,176 +39,25 @@ from yuqing.store.tables_report import (
 )
 from yuqing.workspace import Workspace
 
+__all__ = ["DEFAULT_KINDS", "REPORT_OUTBOX", "STATUS_LABELS", "DeliveryView", "ReportGone", "default_route", "queue",
+           "route_table", "routed", "send_due", "send_one", "sent_log", "set_routes"]
+
 log = logging.getLogger(__name__)
 
 # Where a report goes when the office has not chosen for that channel: the daily report to every e-mail channel
 # (the office's inbox is told by the report itself, whatever the routes).
 DEFAULT_KINDS: dict[str, frozenset[str]] = {"daily": frozenset({"email"})}
-STATUS_LABELS = {"queued": "待发送", **policy.STATUS_LABELS}
 FORMAT_TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                 "pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "html": "text/html"}
 
 
-class ReportGone(LookupError):
+class ReportGone(Unsendable):
     """The report a sent-log row names no longer exists (or was never approved); the message says which."""
 
 
 def default_route(report_type: str, channel_kind: str) -> bool:
     return channel_kind in DEFAULT_KINDS.get(report_type, frozenset())
-
-
-def route_table(s: Session) -> tuple[list[AlertChannel], dict[tuple[str, int], bool]]:
-    """Every channel and, for each (report type, channel), whether that report goes there (the row, else the
-    default)."""
-    channels = list(s.execute(select(AlertChannel).order_by(AlertChannel.id)).scalars())
-    rows = {(r.report_type, r.channel_id): r.enabled for r in s.execute(select(ReportRoute)).scalars()}
-    return channels, {(t, c.id): rows.get((t, c.id), default_route(t, c.kind)) for t in REPORT_TYPES for c in channels}
-
-
-def routed(s: Session, report_type: str) -> list[AlertChannel]:
-    """The active channels a report of this type goes to."""
-    channels, table = route_table(s)
-    return [c for c in channels if c.active and table.get((report_type, c.id), False)]
-
-
-@action("report.routes", permission="alerts.manage")
-def set_routes(tx: Tx, chosen: Collection[tuple[str, int]]) -> list[str]:
-    """报告发送渠道: exactly the (report type, channel) pairs in `chosen` are on; every pair shown gets its row,
-    so a default the office unticked stays off. Returns the changes in words (audited)."""
-    s = tx.session
-    channels, table = route_table(s)
-    names = {c.id: c.name for c in channels}
-    rows = {(r.report_type, r.channel_id): r for r in s.execute(select(ReportRoute)).scalars()}
-    changed = []
-    for (report_type, channel_id), was in table.items():
-        now_on = (report_type, channel_id) in chosen
-        row = rows.get((report_type, channel_id))
-        if row is None:
-            s.add(ReportRoute(report_type=report_type, channel_id=channel_id, enabled=now_on, updated_at=utcnow()))
-        elif row.enabled != now_on:
-            row.enabled, row.updated_at = now_on, utcnow()
-        if was != now_on:
-            changed.append(f"{REPORT_TYPES[report_type]}{'发往' if now_on else '不再发往'}“{names[channel_id]}”")
-    if changed:
-        tx.audit("report.routes", "report_routes", None, changes=changed)
-    return changed
-
-
-def queue(tx: Tx, report_type: str, report_id: int, title: str) -> list[str]:
-    """In the action that makes the report final: one sent-log row per routed channel, unless it exists (a rerun
-    queues nothing). Returns the channels newly queued (audited as report.deliver)."""
-    s = tx.session
-    now = utcnow()
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    queued = []
-    for channel in routed(s, report_type):
-        row = s.execute(insert(ReportDelivery).values(
-            report_type=report_type, report_id=report_id, title=title[:200], channel_id=channel.id,
-            channel_name=channel.name, status="queued", attempts=0, next_attempt_at=now, last_error="",
-            created_at=now).on_conflict_do_nothing().returning(ReportDelivery.id)).first()
-        if row is not None:
-            queued.append(channel.name)
-    if queued:
-        tx.audit("report.deliver", "report", report_id, report_type=report_type, channels=queued)
-    return queued
-
-
-# ---------------------------------------------------------------- sending
-def _claim(ws: Workspace, worker: str, now: datetime, only: tuple[str, int] | None) -> list[int]:
-    """The queued rows, the retries whose time has come and the claims abandoned mid-send; one runner wins each."""
-    from yuqing.alert.run import LEASE
-
-    due = ("queued", "retrying", "sending")
-    with ws.db.read() as s:
-        stmt = select(ReportDelivery.id).where(ReportDelivery.status.in_(due), ReportDelivery.next_attempt_at <= now)
-        if only is not None:
-            stmt = stmt.where(ReportDelivery.report_type == only[0], ReportDelivery.report_id == only[1])
-        ids = list(s.execute(stmt.order_by(ReportDelivery.id).limit(200)).scalars())
-    won = []
-    for delivery_id in ids:
-        with ws.db.write() as s:
-            result = s.execute(update(ReportDelivery).where(
-                ReportDelivery.id == delivery_id, ReportDelivery.status.in_(due), ReportDelivery.next_attempt_at <= now)
-                .values(status="sending", claimed_by=worker, next_attempt_at=now + LEASE))
-            if getattr(result, "rowcount", 0) == 1:
-                won.append(delivery_id)
-    return won
-
-
-def send_due(ws: Workspace, now: datetime | None = None, only: tuple[str, int] | None = None) -> dict[str, int]:
-    """Send what is due (of one report only with `only` = (type, id)); counts by outcome."""
-    from yuqing.alert.run import worker_name
-
-    now = now or utcnow()
-    worker = worker_name()
-    counts: dict[str, int] = defaultdict(int)
-    for delivery_id in _claim(ws, worker, now, only):
-        counts[send_one(ws, delivery_id, worker)] += 1
-    return dict(counts)
-
-
-def send_one(ws: Workspace, delivery_id: int, worker: str) -> str:
-    """Send one claimed row through its channel and record the outcome; returns its new status."""
-    from yuqing.alert.channels import ChannelSpec, SendError, make_channel
-
-    with ws.db.read() as s:
-        delivery = s.get(ReportDelivery, delivery_id)
-        if delivery is None or delivery.status != "sending" or delivery.claimed_by != worker:
-            return "skipped"
-        channel = s.get(AlertChannel, delivery.channel_id) if delivery.channel_id is not None else None
-        spec = ChannelSpec(channel.id, channel.name, channel.kind, channel.target, channel.secret,
-                           dict(channel.config or {})) if channel is not None else None
-        message: ReportMessage | None = None
-        try:
-            message = build_message(s, ws, delivery, spec.name if spec else "")
-        except ReportGone as exc:
-            unreadable = str(exc)
-        except Exception as exc:  # figures of an older layout: a failed send, retried, never a failed job
-            log.exception("report delivery %s: the message could not be built", delivery_id)
-            unreadable = f"生成报告消息时程序出错（{type(exc).__name__}）"
-    if message is None:
-        return _record(ws, delivery_id, worker, unreadable)
-    if spec is None:
-        return _record(ws, delivery_id, worker, "渠道已删除")
-    if spec.kind == "inapp":  # written in the transaction that marks it sent: never twice
-        return _record(ws, delivery_id, worker, "", inapp=(spec.target, message))
-    error = ""
-    try:
-        make_channel(spec, ws).send(message)
-    except SendError as exc:
-        error = str(exc)
-    except Exception as exc:  # an adapter's (or a renderer's) bug must not stop the other reports
-        log.exception("report delivery %s through %s failed", delivery_id, spec.kind)
-        error = f"发送时程序出错（{type(exc).__name__}）"
-    return _record(ws, delivery_id, worker, error)
-
-
-def _record(ws: Workspace, delivery_id: int, worker: str, error: str,
-            inapp: tuple[str, ReportMessage] | None = None) -> str:
-    from yuqing.alert.channels import SendError
-    from yuqing.alert.channels.inapp import notify_inapp
-    from yuqing.alert.run import channel_outcome
-
-    now = utcnow()
-    with ws.db.write() as s:
-        row = s.get(ReportDelivery, delivery_id, with_for_update=True)
-        if row is None or row.claimed_by != worker or row.status != "sending":
-            return "skipped"
-        if inapp is not None:
-            try:
-                notify_inapp(s, *inapp)
-            except SendError as exc:
-                error = str(exc)
-        row.attempts = (row.attempts or 0) + 1
-        channel = s.get(AlertChannel, row.channel_id, with_for_update=True) if row.channel_id is not None else None
-        channel_outcome(s, channel, error, now)
-        if not error:
-            row.status, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, "", None
-            return "sent"
-        retry_at = policy.next_attempt(row.attempts, now)
-        row.status, row.next_attempt_at, row.last_error = ("retrying" if retry_at else "failed"), retry_at, error
-        return row.status
 
 
 # ---------------------------------------------------------------- the message
@@ -247,7 +93,7 @@ def _files(ws: Workspace, render: Any, figures: dict[str, Any], name: Any, who: 
     return make
 
 
-def build_message(s: Session, ws: Workspace, delivery: ReportDelivery, channel_name: str) -> ReportMessage:
+def message_of(ws: Workspace, s: Session, delivery: ReportDelivery, channel_name: str) -> ReportMessage:
     """The message of one sent-log row, from the stored report (ReportGone when it is gone)."""
     from yuqing.reports.render import (
         filename,
@@ -311,45 +157,61 @@ def _special_message(s: Session, ws: Workspace, delivery: ReportDelivery, common
                          attachments=_files(ws, render, f, name, who))
 
 
-# ---------------------------------------------------------------- the sent-log as people read it
-@dataclass(frozen=True, slots=True)
-class DeliveryView:
-    id: int
-    report_type: str
-    type_label: str
-    report_id: int
-    title: str
-    link: str
-    channel: str
-    status: str
-    status_label: str
-    attempts: int
-    last_error: str
-    created_at: datetime
-    sent_at: datetime | None
-    next_attempt_at: datetime | None
+# ---------------------------------------------------------------- the sent-log's links
+def _links(s: Session, rows: Sequence[ReportDelivery]) -> list[str]:
+    """Each row's report page: a special report by its id, the others by their kind and period."""
+    ids = {r.report_id for r in rows if r.report_type != "special"}
+    periods = {i: (k, p) for i, k, p in s.execute(select(Report.id, Report.kind, Report.period)
+                                                   .where(Report.id.in_(ids or {-1})))}
+    links = []
+    for row in rows:
+        kind, period = periods.get(row.report_id, ("", ""))
+        links.append(f"/reports/special/{row.report_id}" if row.report_type == "special"
+                     else f"/reports/{kind}/{period}" if period else "/reports")
+    return links
 
 
-def _link(row: ReportDelivery, periods: dict[int, tuple[str, str]]) -> str:
-    if row.report_type == "special":
-        return f"/reports/special/{row.report_id}"
-    kind, period = periods.get(row.report_id, ("", ""))
-    return f"/reports/{kind}/{period}" if period else "/reports"
+# ---------------------------------------------------------------- the outbox (alert/outbox.py) over report tables
+REPORT_OUTBOX = Outbox(
+    name="report", delivery=ReportDelivery, route=ReportRoute, kind_column="report_type", kinds=REPORT_TYPES,
+    other_label="报告", message_of=message_of, unreadable="生成报告消息时程序出错", routes_action="report.routes",
+    deliver_action="report.deliver", default=default_route, pin_every_pair=True, links=_links)
+
+route_table = REPORT_OUTBOX.route_table
+routed = REPORT_OUTBOX.routed
+send_one = REPORT_OUTBOX.send_one
+
+
+@action("report.routes", permission="alerts.manage")
+def set_routes(tx: Tx, chosen: Collection[tuple[str, int]]) -> list[str]:
+    """报告发送渠道: exactly the (report type, channel) pairs in `chosen` are on; every pair shown gets its row,
+    so a default the office unticked stays off. Returns the changes in words (audited)."""
+    return REPORT_OUTBOX.set_routes(tx, chosen)
+
+
+def queue(tx: Tx, report_type: str, report_id: int, title: str) -> list[str]:
+    """In the action that makes the report final: one sent-log row per routed channel, unless it exists (a rerun
+    queues nothing). Returns the channels newly queued (audited as report.deliver)."""
+    return REPORT_OUTBOX.queue(tx, routed(tx.session, report_type),
+                               {"report_type": report_type, "report_id": report_id, "title": title[:200]},
+                               ("report", report_id), report_type=report_type)
+
+
+def _of(report_type: str | None, report_id: int | None) -> list[ColumnElement[bool]]:
+    where = []
+    if report_type is not None:
+        where.append(ReportDelivery.report_type == report_type)
+    if report_id is not None:
+        where.append(ReportDelivery.report_id == report_id)
+    return where
+
+
+def send_due(ws: Workspace, now: datetime | None = None, only: tuple[str, int] | None = None) -> dict[str, int]:
+    """Send what is due (of one report only with `only` = (type, id)); counts by outcome."""
+    return REPORT_OUTBOX.send_due(ws, now, *(_of(*only) if only is not None else ()))
 
 
 def sent_log(s: Session, report_type: str | None = None, report_id: int | None = None,
              limit: int = 50) -> list[DeliveryView]:
     """发送记录: the newest report deliveries first (of one report when given)."""
-    stmt = select(ReportDelivery).order_by(ReportDelivery.id.desc()).limit(limit)
-    if report_type is not None:
-        stmt = stmt.where(ReportDelivery.report_type == report_type)
-    if report_id is not None:
-        stmt = stmt.where(ReportDelivery.report_id == report_id)
-    rows = list(s.execute(stmt).scalars())
-    ids = {r.report_id for r in rows if r.report_type != "special"}
-    periods = {i: (k, p) for i, k, p in s.execute(select(Report.id, Report.kind, Report.period)
-                                                   .where(Report.id.in_(ids or {-1})))}
-    return [DeliveryView(r.id, r.report_type, REPORT_TYPES.get(r.report_type, "报告"), r.report_id, r.title,
-                         _link(r, periods), r.channel_name, r.status, STATUS_LABELS.get(r.status, r.status),
-                         r.attempts, r.last_error, aware(r.created_at), aware(r.sent_at) if r.sent_at else None,
-                         aware(r.next_attempt_at) if r.next_attempt_at else None) for r in rows]
+    return REPORT_OUTBOX.sent_log(s, *_of(report_type, report_id), limit=limit)
