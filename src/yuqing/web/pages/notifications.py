@@ -8,23 +8,27 @@ the reader's (a case reassigned to another unit), the notification itself is sho
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from yuqing.actions import Action
 from yuqing.domain.notifications import KINDS, kind_label
 from yuqing.domain.roles import PermissionDenied
 from yuqing.respond import queries
 from yuqing.store.repositories import notifications as repo
 from yuqing.store.repositories.cases import NotFound, get_case
 from yuqing.web.deps import CsrfViewer, CurrentViewer, DbSession, Viewer, WorkspaceDep, render
+from yuqing.workspace import Workspace
 
 router = APIRouter()
 
 PAGE_SIZE = 50
 CASE_LINK = re.compile(r"^/cases/(\d+)(?:[?#].*)?$")
+RoutesAction = Action[[Collection[tuple[str, int]]], list[str]]  # reports' or findings' set_routes
 
 
 def _back(kind: str | None, unread: bool, **extra: object) -> str:
@@ -108,31 +112,49 @@ def settings_page(request: Request, viewer: CurrentViewer, session: DbSession) -
 
     assert viewer.actor.user_id is not None
     return render(request, "notifications/settings.html", prefs=preferences(session, viewer.actor.user_id),
-                  kinds=KINDS, email=viewer.user.email or "", **_report_routes(session, viewer),
-                  **_publish_routes(session, viewer))
+                  kinds=KINDS, email=viewer.user.email or "", **_routes(session, viewer))
 
 
-def _report_routes(session: DbSession, viewer: Viewer) -> dict[str, object]:
+def _routes(session: DbSession, viewer: Viewer) -> dict[str, object]:
+    """The two district route tables (channels × report types, channels × finding kinds) and the findings'
+    发送记录, for those who manage the alert channels; nothing for the others."""
     from yuqing.domain.alerts import CHANNEL_KINDS
-    from yuqing.domain.messages import REPORT_TYPES
-    from yuqing.reports.deliver import route_table
+    from yuqing.domain.messages import FINDING_KINDS, REPORT_TYPES
+    from yuqing.publish.deliver import FINDING_OUTBOX
+    from yuqing.reports.deliver import REPORT_OUTBOX
 
     if not viewer.actor.can("alerts.manage"):
-        return {"report_types": {}}
-    channels, table = route_table(session)
-    return {"report_types": REPORT_TYPES, "route_channels": channels, "channel_kinds": CHANNEL_KINDS,
-            "routes_on": {f"{t}:{c}" for (t, c), on in table.items() if on}}
+        return {"report_types": {}, "finding_kinds": {}}
+    channels, reports = REPORT_OUTBOX.route_table(session)
+    _channels, findings = FINDING_OUTBOX.route_table(session)
+    return {"route_channels": channels, "channel_kinds": CHANNEL_KINDS,
+            "report_types": REPORT_TYPES, "routes_on": _ticked(reports),
+            "finding_kinds": FINDING_KINDS, "publish_on": _ticked(findings),
+            "publish_log": FINDING_OUTBOX.sent_log(session, limit=30)}
 
 
-def _publish_routes(session: DbSession, viewer: Viewer) -> dict[str, object]:
-    from yuqing.domain.messages import FINDING_KINDS
-    from yuqing.publish.deliver import route_table, sent_log
+def _ticked(table: dict[tuple[str, int], bool]) -> set[str]:
+    """The checkbox values ("kind:channel id") of the pairs that are on."""
+    return {f"{kind}:{channel}" for (kind, channel), on in table.items() if on}
+
+
+async def _save_routes(request: Request, viewer: Viewer, ws: Workspace, set_routes: RoutesAction,
+                       kinds: Mapping[str, str], what: str, anchor: str) -> object:
+    """Save one route table from its form: the ticked "kind:channel id" values whose kind is one of `kinds` are
+    on, every other pair off (audited by `set_routes`); back to the table with what changed, in words."""
+    from yuqing.web.deps import redirect_with_flash
 
     if not viewer.actor.can("alerts.manage"):
-        return {"finding_kinds": {}}
-    _channels, table = route_table(session)
-    return {"finding_kinds": FINDING_KINDS, "publish_on": {f"{k}:{c}" for (k, c), on in table.items() if on},
-            "publish_log": sent_log(session, limit=30)}
+        raise PermissionDenied(f"只有领导小组办公室和系统管理员可以设置{what}")
+    form = await request.form()
+    chosen = set()
+    for value in form.getlist("route"):
+        kind, _, channel = str(value).partition(":")
+        if kind in kinds and channel.isdigit():
+            chosen.add((kind, int(channel)))
+    changed = set_routes(ws, viewer.actor, chosen)
+    return redirect_with_flash(f"/settings/notifications#{anchor}",
+                               f"已保存{what}：" + "；".join(changed) if changed else f"{what}没有变化")
 
 
 @router.post("/settings/publish-channels")
@@ -140,19 +162,8 @@ async def publish_channels_save(request: Request, viewer: CsrfViewer, ws: Worksp
     """发布监管提醒渠道: the ticked pairs of finding kind and channel go out, every other one not (audited)."""
     from yuqing.domain.messages import FINDING_KINDS
     from yuqing.publish.deliver import set_routes
-    from yuqing.web.deps import redirect_with_flash
 
-    if not viewer.actor.can("alerts.manage"):
-        raise PermissionDenied("只有领导小组办公室和系统管理员可以设置发布监管提醒渠道")
-    form = await request.form()
-    chosen = set()
-    for value in form.getlist("route"):
-        kind, _, channel = str(value).partition(":")
-        if kind in FINDING_KINDS and channel.isdigit():
-            chosen.add((kind, int(channel)))
-    changed = set_routes(ws, viewer.actor, chosen)
-    return redirect_with_flash("/settings/notifications#publish-channels",
-                               "已保存发布监管提醒渠道：" + "；".join(changed) if changed else "发布监管提醒渠道没有变化")
+    return await _save_routes(request, viewer, ws, set_routes, FINDING_KINDS, "发布监管提醒渠道", "publish-channels")
 
 
 @router.post("/settings/report-channels")
@@ -160,19 +171,8 @@ async def report_channels_save(request: Request, viewer: CsrfViewer, ws: Workspa
     """报告发送渠道: the ticked pairs of report type and channel go out, every other one not (audited)."""
     from yuqing.domain.messages import REPORT_TYPES
     from yuqing.reports.deliver import set_routes
-    from yuqing.web.deps import redirect_with_flash
 
-    if not viewer.actor.can("alerts.manage"):
-        raise PermissionDenied("只有领导小组办公室和系统管理员可以设置报告发送渠道")
-    form = await request.form()
-    chosen = set()
-    for value in form.getlist("route"):
-        kind, _, channel = str(value).partition(":")
-        if kind in REPORT_TYPES and channel.isdigit():
-            chosen.add((kind, int(channel)))
-    changed = set_routes(ws, viewer.actor, chosen)
-    return redirect_with_flash("/settings/notifications#report-channels",
-                               "已保存报告发送渠道：" + "；".join(changed) if changed else "报告发送渠道没有变化")
+    return await _save_routes(request, viewer, ws, set_routes, REPORT_TYPES, "报告发送渠道", "report-channels")
 
 
 @router.post("/settings/notifications")
