@@ -198,6 +198,7 @@ def queue(tx: Tx, report_type: str, report_id: int, title: str) -> list[str]:
 
 
 def _of(report_type: str | None, report_id: int | None) -> list[ColumnElement[bool]]:
+    """The sent-log rows of one report type, of one report (either may be left open)."""
     where = []
     if report_type is not None:
         where.append(ReportDelivery.report_type == report_type)
