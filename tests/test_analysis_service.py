@@ -467,3 +467,54 @@ def test_a_worker_that_starts_late_builds_the_same_cache_as_the_one_that_ran(ws:
         worker.analyse(claim)
     assert len(batches) > 45
     _same_grouping_as_one_process(ws, batches, 2)
+
+
+def test_a_batch_kept_longer_than_its_lease_by_a_slow_prepare_is_not_taken_by_another_worker(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loaded machine can take longer than a lease to prepare a batch: the worker renews the lease while the
+    batch is in hand, so another worker's claim meanwhile takes nothing, and the batch is stored whole."""
+    import time
+
+    ids = _add(ws, WAGES, T0)
+    slow = service.Analyser(ws, name="slow", lease=timedelta(seconds=0.6))
+    other = service.Analyser(ws, name="other")
+    claim = slow.claim(10)
+    taken: list[list[int]] = []
+    stages = slow._stages(slow._profile_key(0))
+    prepare = stages.prepare
+
+    def slow_prepare(inputs: list[dict[str, object]]) -> object:
+        time.sleep(1.5)  # 2.5 leases
+        taken.append(other.claim(10).item_ids)
+        return prepare(inputs)
+
+    monkeypatch.setattr(stages, "prepare", slow_prepare)
+    counts, _ = slow.analyse(claim)
+    assert taken == [[]] and counts["analysed"] == len(ids)
+    with ws.db.read() as s:
+        assert {s.get(Item, i).analysis_version for i in ids} == {1}  # type: ignore[union-attr]
+
+
+def test_a_batch_is_not_stored_before_an_older_post_that_turned_up_after_it_waited_its_turn(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between a batch's wait for its turn and its stateful step an older post can become pending (collected
+    late, or given back by a worker that failed): the check under the analysis lock sends the batch back to
+    analyse it first, so events still grow in time order."""
+    ids = _add(ws, WAGES[1:], T0 + timedelta(hours=2))
+    worker = service.Analyser(ws, name="w")
+    claim = worker.claim(10)
+    catch_up = service.Analyser._catch_up
+    late: list[int] = []
+
+    def arrives_meanwhile(self: service.Analyser, c: object) -> bool:
+        if not late:  # the first look found nothing older; then the older post is stored
+            late.extend(_add(ws, WAGES[:1], T0))
+            return False
+        return catch_up(self, c)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service.Analyser, "_catch_up", arrives_meanwhile)
+    counts, _ = worker.analyse(claim)
+    assert counts["analysed"] == len(ids)
+    with ws.db.read() as s:
+        version = {i: s.get(Item, i).analysis_version for i in late + ids}  # type: ignore[union-attr]
+    assert version[late[0]] == 1 and {version[i] for i in ids} == {2}

@@ -27,7 +27,10 @@ on one database. The database is the truth; a worker's warm pipeline is only a c
 Why a lock for the stateful part rather than events computed per worker and reconciled: clustering is
 order-dependent, and a serial step over a prepared batch keeps the grouping equal to one process's.
 For the same reason a batch waits, before its stateful step, until the batches claimed before it
-(older items) are stored, unless their claim expired. `bench/scale.py` measures how close the
+(older items) are stored, unless their claim expired (it then analyses those older items first), and
+checks again under the analysis lock that no older item is pending. While a worker has a batch in hand
+it renews the lease (a heartbeat thread), so only a dead worker's batch is ever taken over, and then
+whole (claims and renewals take turns): batches keep their boundaries and their order. `bench/scale.py` measures how close the
 grouping stays to a single process's, and what the serial step costs in throughput.
 
 A failed batch releases its claims and drops the cache (it may hold half a batch); the next batch
@@ -114,6 +117,9 @@ class Analyser:
         self._lock = threading.Lock()  # threads of one process share the cache: one changes it at a time
         self._stages_lock = threading.Lock()
         self._template: tuple[tuple[int, int], Pipeline] | None = None
+        self._held: dict[str, store.Claim] = {}  # batches in hand, their leases renewed by `_heartbeat`
+        self._held_lock = threading.Lock()
+        self._beat: threading.Thread | None = None
 
     # ---- the cache ----------------------------------------------------------------------------------
 
@@ -219,25 +225,68 @@ class Analyser:
         """Analyse a claimed batch and store what it adds: (counts, ids of the relevant items stored).
 
         Items the batch no longer holds (its lease expired and another worker took them) are left alone.
+        While the batch is in hand its lease is renewed (`_heartbeat`), so only a dead worker loses a batch.
         """
         db = self.ws.db
-        with db.read() as s:
-            rows = store.load_items(s, claim.item_ids)
-            profile_version = store.read_state(s)[2]
-        inputs = [item_input(it, it.name) for it in rows]
-        key = self._profile_key(profile_version)
-        prepared = self._stages(key).prepare(inputs)  # the costly stateless stages: no lock held
-        self._wait_turn(claim)
-        self._catch_up(claim)
-        with self._lock:
-            try:
-                counts, relevant, touched = self._store(claim, inputs, prepared, key)
-            except BaseException:
-                self.cache = None  # it may hold part of this batch: rebuilt from the tables next time
-                store.release(db, claim)
-                raise
+        self._hold(claim)
+        try:
+            with db.read() as s:
+                rows = store.load_items(s, claim.item_ids)
+                profile_version = store.read_state(s)[2]
+            inputs = [item_input(it, it.name) for it in rows]
+            key = self._profile_key(profile_version)
+            prepared = self._stages(key).prepare(inputs)  # the costly stateless stages: no lock held
+            while True:
+                self._wait_turn(claim)
+                if self._catch_up(claim):
+                    continue  # older posts were analysed first: look again
+                with self._lock:
+                    try:
+                        stored = self._store(claim, inputs, prepared, key)
+                    except BaseException:
+                        self.cache = None  # it may hold part of this batch: rebuilt from the tables next time
+                        store.release(db, claim)
+                        raise
+                if stored is not None:
+                    break
+                time.sleep(0.01)  # an older post is still pending (taken by another worker meanwhile)
+        finally:
+            self._drop(claim)
+        counts, relevant, touched = stored
         self._regrade(touched)
         return counts, relevant
+
+    # ---- leases -------------------------------------------------------------------------------------
+
+    def _hold(self, claim: store.Claim) -> None:
+        """This worker has the batch in hand: its lease is renewed until `_drop`."""
+        with self._held_lock:
+            self._held[claim.token] = claim
+            if self._beat is None:
+                self._beat = threading.Thread(target=self._heartbeat, name=f"lease-{self.name}", daemon=True)
+                self._beat.start()
+
+    def _drop(self, claim: store.Claim) -> None:
+        with self._held_lock:
+            self._held.pop(claim.token, None)
+
+    def _heartbeat(self) -> None:
+        """Renew the leases of the batches in hand every third of a lease, while there are any: a batch
+        being prepared, waiting its turn or analysing older posts first keeps its posts, however long that
+        takes on a loaded machine (a lease that ran out let another worker take the batch, or part of it,
+        and batches stored out of order or split change the grouping). A worker killed stops renewing,
+        and its batch is taken again when the lease runs out."""
+        while True:
+            time.sleep(max(self.lease.total_seconds() / 3, 0.05))
+            with self._held_lock:
+                claims = list(self._held.values())
+                if not claims:
+                    self._beat = None
+                    return
+            try:
+                store.renew(self.ws.db, claims, self.lease)
+            except Exception:  # the next beat tries again; a lease that runs out meanwhile is taken over
+                log.exception("renewing the leases of %d batches failed", len(claims))
 
     def _regrade(self, touched: set[int]) -> None:
         """Grade the events the batch touched, after its transaction: grading reads every item of an event,
@@ -254,36 +303,40 @@ class Analyser:
         except Exception:
             log.exception("grading %d events after a batch failed; they are graded again when touched", len(touched))
 
-    def _catch_up(self, claim: store.Claim) -> None:
-        """Analyse first the older pending items nobody holds any more (the batch of a worker killed mid-way,
+    def _catch_up(self, claim: store.Claim) -> bool:
+        """Analyse first the older pending posts nobody holds any more (the batch of a worker killed mid-way,
         whose lease ran out while this batch waited its turn): stored after this batch, they would change
         the order events grow in, and with it the grouping (one batch out of order: B-cubed 0.87 against
-        one process over 20,000 posts)."""
-        while True:
-            older = store.claim_older(self.ws.db, claim, max(len(claim.item_ids), 1), self.lease, self.name)
-            if not older.item_ids:
-                return
-            self.analyse(older)
+        one process over 20,000 posts). Returns whether it analysed any (the caller then looks again:
+        another worker may have taken the rest of them meanwhile)."""
+        older = store.claim_older(self.ws.db, claim, max(len(claim.item_ids), 1), self.lease, self.name)
+        if not older.item_ids:
+            return False
+        self.analyse(older)
+        return True
 
     def _wait_turn(self, claim: store.Claim) -> None:
         """Let batches claimed before this one be stored first (so events grow in time order, as in one
-        process), renewing this batch's lease meanwhile; a claim that expires (its worker died) is not
-        waited for any longer (`_catch_up` then takes its posts first)."""
+        process); a claim that expires (its worker died) is not waited for any longer (`_catch_up` then
+        takes its posts first)."""
         pause = 0.01
         while True:
             with self.ws.db.read() as s:
                 if not store.earlier_claimed(s, claim):
                     return
-            if utcnow() > claim.expires_at - self.lease / 2:  # still behind live claims: keep this one
-                store.renew(self.ws.db, claim, self.lease)  # (with many workers a batch may wait longer
-            time.sleep(pause)  # than its lease, and storing it then would put it out of order)
+            time.sleep(pause)
             pause = min(0.05, pause * 1.5)  # a hand-over between workers is on the critical path
 
     def _store(self, claim: store.Claim, inputs: list[dict[str, Any]], prepared: list[Prepared],
-               key: tuple[int, int]) -> tuple[dict[str, int], list[int], set[int]]:
+               key: tuple[int, int]) -> tuple[dict[str, int], list[int], set[int]] | None:
+        """The stateful step, under the analysis lock; None (nothing written) when an older post is still
+        pending: stores take turns under that lock, so checking there is what keeps every batch after
+        the older ones, whatever the workers did between their wait and this step."""
         counts: Counter[str] = Counter()
         with self.ws.db.write() as s:
             state = store.lock_state(s)
+            if store.older_pending(s, claim):
+                return None
             cache = self._sync(s, state)
             held = store.still_held(s, claim)
             if cache.profile_key != key:  # the profile changed since the batch was prepared

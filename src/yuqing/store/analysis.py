@@ -1,10 +1,12 @@
 """Analysis state in the database: claims on pending items, the analysis version, stored results.
 
 The database is the truth of analysis (DESIGN: nothing that decides lives only in a process's memory):
-- a worker claims a batch of pending items with a lease (`claim`): on PostgreSQL the rows are taken with
-  `FOR UPDATE SKIP LOCKED`, then marked with the worker's token and an expiry; the mark is conditional
-  (unclaimed or expired), which is what keeps SQLite's processes apart too. A worker killed mid-batch
-  leaves its claim to expire, and another worker takes the items again;
+- a worker claims a batch of pending items with a lease (`claim`): the rows are taken `FOR UPDATE` on
+  PostgreSQL, then marked with the worker's token and an expiry; the mark is conditional (unclaimed or
+  expired), which is what keeps SQLite's processes apart too. Claims and lease renewals take turns (an
+  advisory lock on PostgreSQL, the one writer on SQLite), so a claim takes a whole expired batch or none
+  of it: batches keep their boundaries. A live worker renews its leases (`renew`); a worker killed
+  mid-batch leaves its claim to expire, and another worker takes the items again;
 - the one `analysis_state` row is locked (`lock_state`) by every batch's stateful step and by every
   analyst decision, so those run one at a time, each in one transaction; each bumps `version`, analyst
   decisions and profile edits also bump `rebuild_version` (`decided`, `profile_edited`);
@@ -34,6 +36,7 @@ from yuqing.store.db import Database
 from yuqing.store.tables import AnalysisState, Event, Item, Source
 
 STATE_ID = 1
+CLAIMS_LOCK = 7_170_001  # PostgreSQL advisory lock key: claims and lease renewals one at a time
 ITEM_TIME = func.coalesce(Item.published_at, Item.captured_at)
 # What analysis reads of an item (never the raw snapshot, which can be large), as plain rows: an item's
 # columns by the same names as on `Item`, and `name`, its source's (no ORM objects: a replay reads thousands).
@@ -116,6 +119,15 @@ class Claim:
     expires_at: datetime
 
 
+def _claims_turn(session: Session, db: Database) -> None:
+    """Wait until no other claim or renewal is running (PostgreSQL; SQLite's writer lock does this already).
+
+    Without it a claim could see a batch whose lease just ran out half renewed, or half taken by another
+    claim, and take part of it: the batch would be split, and events grow differently from one process."""
+    if not db.is_sqlite:
+        session.execute(select(func.pg_advisory_xact_lock(CLAIMS_LOCK)))
+
+
 def claim(db: Database, limit: int, lease: timedelta, worker: str) -> Claim:
     """Claim up to `limit` pending items (oldest first) that nobody holds, or whose claim expired."""
     now = utcnow()
@@ -123,9 +135,10 @@ def claim(db: Database, limit: int, lease: timedelta, worker: str) -> Claim:
     expires = now + lease
     free = or_(Item.claim_expires_at.is_(None), Item.claim_expires_at < now)
     with db.write() as s:
+        _claims_turn(s, db)
         query = select(Item.id).where(Item.analysed_at.is_(None), free).order_by(ITEM_TIME, Item.id).limit(limit)
-        if not db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
+        if not db.is_sqlite:  # rows a batch is storing are waited for, then seen analysed and passed over
+            query = query.with_for_update()
         ids = list(s.execute(query).scalars())
         if not ids:
             return Claim(token, [], expires)
@@ -163,6 +176,21 @@ def earlier_claimed(session: Session, claim_: Claim) -> bool:
         Item.claim_expires_at >= utcnow(), older).limit(1)).first() is not None
 
 
+def older_pending(session: Session, claim_: Claim) -> bool:
+    """Whether a pending item older than this claim's first one is not this claim's (held by another
+    batch, or by nobody): the batch must not be stored before it. Checked under the analysis lock, where
+    stores take turns, so no older item can be stored after this batch."""
+    if not claim_.item_ids:
+        return False
+    first = session.execute(select(ITEM_TIME, Item.id).where(Item.id == claim_.item_ids[0])).first()
+    if first is None:
+        return False
+    older = tuple_(ITEM_TIME, Item.id) < tuple_(literal(first[0], ITEM_TIME.type), literal(first[1]))
+    not_mine = or_(Item.claimed_by.is_(None), Item.claimed_by != claim_.token)
+    return session.execute(select(Item.id).where(Item.analysed_at.is_(None), older, not_mine).limit(1)).first() \
+        is not None
+
+
 def claim_older(db: Database, claim_: Claim, limit: int, lease: timedelta, worker: str) -> Claim:
     """Claim up to `limit` pending items older than `claim_`'s first one that nobody holds any more (a
     killed worker's batch whose lease ran out), oldest first; `claim_` keeps its items and gets a fresh lease
@@ -172,6 +200,7 @@ def claim_older(db: Database, claim_: Claim, limit: int, lease: timedelta, worke
     expires = now + lease
     free = or_(Item.claim_expires_at.is_(None), Item.claim_expires_at < now)
     with db.write() as s:
+        _claims_turn(s, db)
         first = s.execute(select(ITEM_TIME, Item.id).where(Item.id == claim_.item_ids[0])).first() \
             if claim_.item_ids else None
         if first is None:
@@ -183,7 +212,7 @@ def claim_older(db: Database, claim_: Claim, limit: int, lease: timedelta, worke
         query = (select(Item.id).where(Item.analysed_at.is_(None), free, older)
                  .order_by(ITEM_TIME, Item.id).limit(limit))
         if not db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update()
         ids = list(s.execute(query).scalars())
         if not ids:
             return Claim(token, [], expires)
@@ -193,13 +222,19 @@ def claim_older(db: Database, claim_: Claim, limit: int, lease: timedelta, worke
     return Claim(token, got, expires)
 
 
-def renew(db: Database, claim_: Claim, lease: timedelta) -> None:
-    """Extend the lease of what `claim_` still holds (a batch waiting its turn behind live claims)."""
+def renew(db: Database, claims: Iterable[Claim], lease: timedelta) -> None:
+    """Extend the leases of what the claims still hold (a live worker's heartbeat: a batch being prepared,
+    waiting its turn or analysing older items first never loses its items to another worker)."""
+    held = {c.token: c for c in claims if c.item_ids}
+    if not held:
+        return
     expires = utcnow() + lease
     with db.write() as s:
-        s.execute(update(Item).where(Item.claimed_by == claim_.token, Item.analysed_at.is_(None))
+        _claims_turn(s, db)
+        s.execute(update(Item).where(Item.claimed_by.in_(list(held)), Item.analysed_at.is_(None))
                   .values(claim_expires_at=expires).execution_options(synchronize_session=False))
-    claim_.expires_at = expires
+    for c in held.values():
+        c.expires_at = expires
 
 
 def analysed_count(session: Session) -> int:
