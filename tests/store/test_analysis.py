@@ -49,3 +49,18 @@ def test_a_decision_moves_the_rebuild_version(ws: Workspace) -> None:
         state = s.get(AnalysisState, analysis.STATE_ID)
     assert state is not None and (state.version, state.rebuild_version) == (version + 2, rebuild + 2)
     assert state.profile_version == 1
+
+
+def test_the_queue_status_counts_the_backlog_the_batches_in_hand_and_the_expired_ones(ws: Workspace) -> None:
+    with ws.db.write() as s:
+        src = factories.source(s)
+        ids = [factories.item(s, f"第{i}条", src=src, published_at=T0 + timedelta(minutes=i)).id for i in range(6)]
+    with frozen(T0):
+        dead = analysis.claim(ws.db, 2, LEASE, "host:101:1")
+    with frozen(T0 + LEASE - timedelta(minutes=1)):
+        live = analysis.claim(ws.db, 3, LEASE, "host:202:1")
+    with frozen(T0 + LEASE + timedelta(seconds=1)), ws.db.read() as s:
+        status = analysis.queue_status(s)
+    assert (status.pending, status.free, status.version, status.recent) == (6, 3, 0, [])  # 2 expired + 1 unclaimed
+    assert [(b.worker, b.items, b.expired) for b in status.in_hand] == [("host:101:1", 2, True), ("host:202:1", 3, False)]
+    assert dead.item_ids == ids[:2] and live.item_ids == ids[2:5]

@@ -245,6 +245,46 @@ def pending_count(session: Session) -> int:
     return int(session.execute(select(func.count(Item.id)).where(Item.analysed_at.is_(None))).scalar_one())
 
 
+@dataclass
+class Batch:
+    """A batch in hand (`worker`: host:pid:thread of the claim) or one stored lately (`worker` None)."""
+
+    worker: str | None
+    items: int
+    at: datetime | None  # in hand: when its lease runs out; stored: when it was written
+    expired: bool = False
+
+
+@dataclass
+class QueueStatus:
+    """What an operator sees of analysis: the backlog, the batches in hand, the batches stored lately."""
+
+    pending: int
+    free: int  # pending and held by nobody (or by a lease that ran out): the next claims take these
+    in_hand: list[Batch]
+    recent: list[Batch]
+    version: int
+    last_stored: datetime | None
+
+
+def queue_status(session: Session, recent: int = 8) -> QueueStatus:
+    """The analysis queue now (the pending-items index keeps this cheap however many posts are stored)."""
+    now = utcnow()
+    pending = pending_count(session)
+    held = session.execute(
+        select(Item.claimed_by, func.count(Item.id), func.max(Item.claim_expires_at))
+        .where(Item.analysed_at.is_(None), Item.claimed_by.is_not(None)).group_by(Item.claimed_by)).all()
+    in_hand = sorted((Batch(token.rsplit(":", 1)[0], int(n), aware(expires), aware(expires) < now)
+                      for token, n, expires in held), key=lambda b: b.at or now)
+    live = sum(b.items for b in in_hand if not b.expired)
+    version, _, _ = read_state(session)
+    rows = session.execute(select(Item.analysis_version, func.count(Item.id), func.max(Item.analysed_at))
+                           .where(Item.analysis_version > version - recent).group_by(Item.analysis_version)
+                           .order_by(Item.analysis_version.desc())).all() if version else []
+    stored = [Batch(None, int(n), aware(at)) for _, n, at in rows]
+    return QueueStatus(pending, pending - live, in_hand, stored, version, stored[0].at if stored else None)
+
+
 # ---- stored results -------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,6 @@
-"""定时任务 (admin): each periodic job's last run from the database, whether it ended well, when it is next due."""
+"""定时任务 (admin): each periodic job's last run from the database, whether it ended well, when it is next due;
+and 分析队列: the posts waiting for analysis, the batches workers hold (a lease run out means the worker
+died: another takes the batch), the batches stored lately."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from fastapi import APIRouter, Request
 from yuqing.clock import aware, utcnow
 from yuqing.jobs.periodic import JOB_NAMES, LastRun, check_interval, is_due, last_runs
 from yuqing.jobs.tasks import SCHEDULE
+from yuqing.store.analysis import queue_status
 from yuqing.web.deps import Viewer, WorkspaceDep, render, require_permission
 
 router = APIRouter(prefix="/admin")
@@ -41,4 +44,6 @@ def jobs_page(request: Request, viewer: SettingsAdmin, ws: WorkspaceDep) -> obje
         rows.append({"name": JOB_NAMES.get(p.name, p.name), "period": _period(p.seconds), "run": r,
                      "running": running, "due": is_due(p, last, now), "next_at": next_at,
                      "check": _within(check_interval(p))})
-    return render(request, "admin/jobs.html", rows=rows)
+    with ws.db.read() as s:
+        queue = queue_status(s)
+    return render(request, "admin/jobs.html", rows=rows, queue=queue, now=now)
