@@ -267,6 +267,10 @@ class QueueStatus:
     last_stored: datetime | None
 
 
+def _at(value: datetime | None) -> datetime | None:
+    return aware(value) if value is not None else None
+
+
 def queue_status(session: Session, recent: int = 8) -> QueueStatus:
     """The analysis queue now (the pending-items index keeps this cheap however many posts are stored)."""
     now = utcnow()
@@ -274,14 +278,14 @@ def queue_status(session: Session, recent: int = 8) -> QueueStatus:
     held = session.execute(
         select(Item.claimed_by, func.count(Item.id), func.max(Item.claim_expires_at))
         .where(Item.analysed_at.is_(None), Item.claimed_by.is_not(None)).group_by(Item.claimed_by)).all()
-    in_hand = sorted((Batch(token.rsplit(":", 1)[0], int(n), aware(expires), aware(expires) < now)
+    in_hand = sorted((Batch(str(token).rsplit(":", 1)[0], int(n), _at(expires), (_at(expires) or now) < now)
                       for token, n, expires in held), key=lambda b: b.at or now)
     live = sum(b.items for b in in_hand if not b.expired)
     version, _, _ = read_state(session)
     rows = session.execute(select(Item.analysis_version, func.count(Item.id), func.max(Item.analysed_at))
                            .where(Item.analysis_version > version - recent).group_by(Item.analysis_version)
                            .order_by(Item.analysis_version.desc())).all() if version else []
-    stored = [Batch(None, int(n), aware(at)) for _, n, at in rows]
+    stored = [Batch(None, int(n), _at(at)) for _, n, at in rows]
     return QueueStatus(pending, pending - live, in_hand, stored, version, stored[0].at if stored else None)
 
 
