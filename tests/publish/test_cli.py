@@ -1,6 +1,7 @@
-"""The CLI contract of own channels: `channels add` prints the id, `publications sign` the publication id,
-`publications published` records the URL and runs the live check, `channels list --json` one object per
-line with the agreed keys. On a new workspace (no administrator yet) the installer acts."""
+"""The CLI contract of own channels: `channels add` prints the id, `publications draft` and `publications sign`
+the publication id (signed by someone other than its drafter), `publications published` records the URL and
+runs the live check, `channels list --json` one object per line with the agreed keys. On a new workspace (no
+administrator yet) the installer acts."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 
 from typer.testing import CliRunner
 
+from tests import factories
 from tests.publish.pages import article
 from yuqing.cli import app
 
@@ -22,7 +24,40 @@ def _cli(ws, *args):
     return r.stdout
 
 
+def _people(ws):
+    """The portal's unit with its handler (drafts, uploads) and its leader (signs)."""
+    with ws.db.write() as s:
+        gov = factories.unit(s, "区政府办公室", kind="office")
+        factories.user(s, "gov_h", "unit_handler", gov, display_name="政府办信息员刘")
+        factories.user(s, "gov_l", "unit_leader", gov, display_name="政府办主任陈")
+
+
+def _draft_and_sign(ws, cid, title, text):
+    """Drafted by the handler, signed by the leader: both print the same publication id."""
+    pid = _cli(ws, "publications", "draft", "--channel", cid, "--title", title, "--text-file", str(text),
+               "--as", "gov_h").strip()
+    assert _cli(ws, "publications", "sign", "--channel", cid, "--title", title, "--text-file", str(text),
+                "--as", "gov_l").strip() == pid
+    return pid
+
+
+def test_sign_refuses_a_text_the_signer_drafted_in_chinese(ws, tmp_path):
+    _people(ws)
+    cid = _cli(ws, "channels", "add", "--kind", "website", "--name", "区政府门户网站", "--unit", "区政府办公室",
+               "--url", "https://www.example.gov.cn/").strip()
+    text = tmp_path / "t.txt"
+    text.write_text("区政府召开常务会议。", encoding="utf-8")
+    sign = ["-w", str(ws.path), "publications", "sign", "--channel", cid, "--title", "常务会议", "--text-file",
+            str(text), "--as", "gov_l"]
+    r = runner.invoke(app, sign)
+    assert r.exit_code == 2 and "没有标题为《常务会议》、正文与该文件一致的待签发稿件" in r.output and not r.stdout.strip()
+    _cli(ws, "publications", "draft", "--channel", cid, "--title", "常务会议", "--text-file", str(text), "--as", "gov_l")
+    r = runner.invoke(app, sign)
+    assert r.exit_code == 1 and "起草人不能签发自己起草的稿件" in r.output and not r.stdout.strip()
+
+
 def test_channels_and_publications_contract(ws, server, tmp_path):
+    _people(ws)
     cid = _cli(ws, "channels", "add", "--kind", "website", "--name", "区政府门户网站", "--unit", "区政府办公室",
                "--url", server.url("/cli/"), "--feed", server.url("/cli/list.html"), "--cadence", "daily")
     assert cid.strip().isdigit() and cid.count("\n") == 1
@@ -30,10 +65,10 @@ def test_channels_and_publications_contract(ws, server, tmp_path):
               "--url", "https://mp.weixin.qq.com/x")
     text = tmp_path / "signed.txt"
     text.write_text("区政府召开常务会议，研究部署冬季供暖工作。\n确保12月1日前全部供热到位。", encoding="utf-8")
-    pid = _cli(ws, "publications", "sign", "--channel", cid.strip(), "--title", "常务会议", "--text-file", str(text))
-    assert pid.strip().isdigit()
+    pid = _draft_and_sign(ws, cid.strip(), "常务会议", text)
+    assert pid.isdigit()
     url = server.add("/cli/a.html", article("常务会议", "区政府召开常务会议，研究部署冬季供暖工作。\n确保12月15日前供热到位。"))
-    out = _cli(ws, "publications", "published", pid.strip(), "--url", url)
+    out = _cli(ws, "publications", "published", pid, "--url", url, "--as", "gov_h")
     assert out.startswith("mismatch")
     rows = [json.loads(line) for line in _cli(ws, "channels", "list", "--json").splitlines()]
     assert [set(r) for r in rows] == [KEYS, KEYS]
@@ -58,6 +93,7 @@ def test_the_whole_contract_with_channels_check(ws, server, tmp_path, monkeypatc
     from datetime import datetime, timedelta, timezone
 
     monkeypatch.setenv("YUQING_CHANNEL_LINK_DELAY", "0")
+    _people(ws)
     when = (datetime.now(timezone(timedelta(hours=8))) - timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S +0800")
     signed_url = server.url("/full/signed.html")
     server.add("/full/unsigned.html", article("局长调研", "局长到凤凰街道调研，强调要做好宣传。"))
@@ -70,8 +106,8 @@ def test_the_whole_contract_with_channels_check(ws, server, tmp_path, monkeypatc
                "--url", server.url("/full/"), "--feed", server.url("/full/feed.xml"), "--cadence", "daily").strip()
     text = tmp_path / "t.txt"
     text.write_text("区政府召开常务会议。\n确保12月1日前全部供热到位。", encoding="utf-8")
-    pid = _cli(ws, "publications", "sign", "--channel", cid, "--title", "常务会议", "--text-file", str(text)).strip()
-    assert _cli(ws, "publications", "published", pid, "--url", signed_url).startswith("mismatch")
+    pid = _draft_and_sign(ws, cid, "常务会议", text)
+    assert _cli(ws, "publications", "published", pid, "--url", signed_url, "--as", "gov_h").startswith("mismatch")
     r = runner.invoke(app, ["-w", str(ws.path), "channels", "check", "--once"])
     assert r.exit_code == 0, r.output
     [row] = [json.loads(line) for line in _cli(ws, "channels", "list", "--json").splitlines()]

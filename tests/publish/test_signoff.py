@@ -23,6 +23,33 @@ def _portal(d, server, path="/portal/"):
                                 url=server.url(path), feed_url=server.url(path + "list.html"), cadence="daily").id
 
 
+def _signed(d, cid, title, text=SIGNED):
+    """Drafted by the unit's handler (who uploads it), signed by its leader."""
+    pub = signoff.draft_publication(d.ws, d.gov_handler, cid, title=title, text=text)
+    return signoff.sign_publication(d.ws, d.gov_leader, pub.id, approve=True)
+
+
+def test_nobody_signs_a_text_they_drafted_or_last_revised(district, server):
+    d = district
+    cid = _portal(d, server, "/p0/")
+    own = signoff.draft_publication(d.ws, d.office, cid, title="办公室自拟通知", text=SIGNED)
+    for decision in (True, False):  # neither 签发 nor 退回: a second person reviews
+        with pytest.raises(PermissionDenied, match="起草人不能签发自己起草的稿件"):
+            signoff.sign_publication(d.ws, d.office, own.id, approve=decision, note="自己看过了")
+    with pytest.raises(PermissionDenied, match="起草人不能签发自己起草的稿件"):  # nor through the CLI's path
+        signoff.sign_text(d.ws, d.office, cid, title="办公室自拟通知", text=SIGNED)
+    assert signoff.sign_publication(d.ws, d.gov_leader, own.id, approve=True).signed_by_name == "政府办主任陈"
+    # A returned draft revised by the leader is the leader's text now: someone else signs it.
+    pub = signoff.draft_publication(d.ws, d.gov_handler, cid, title="通知", text=SIGNED)
+    signoff.sign_publication(d.ws, d.gov_leader, pub.id, approve=False, note="请核实日期")
+    signoff.redraft_publication(d.ws, d.gov_leader, pub.id, title="通知", text=EDITED)
+    with pytest.raises(PermissionDenied, match="起草人不能签发"):
+        signoff.sign_publication(d.ws, d.gov_leader, pub.id, approve=True)
+    assert signoff.sign_publication(d.ws, d.office, pub.id, approve=True).state == "approved"
+    with d.ws.db.read() as s:
+        assert s.get(Publication, own.id).drafted_by_name == "办公室王"
+
+
 def test_sign_off_is_explicit_and_only_the_named_uploader_publishes(district, server, http):
     d = district
     cid = _portal(d, server, "/p1/")
@@ -91,7 +118,7 @@ def test_a_page_edited_after_sign_off_alerts_once_with_a_side_by_side_diff(distr
 def test_an_unreachable_page_is_recorded_not_called_a_mismatch(district, server, http):
     d = district
     cid = _portal(d, server, "/p3/")
-    pub = signoff.sign_text(d.ws, d.gov_leader, cid, title="通知", text=SIGNED, uploader="gov_h")
+    pub = _signed(d, cid, "通知")
     signoff.record_published(d.ws, d.gov_handler, pub.id, url=server.url("/p3/missing.html"))
     assert signoff.check_live(d.ws, d.gov_handler, pub.id, http).outcome == "unreachable"
     with d.ws.db.read() as s:
@@ -107,7 +134,7 @@ def test_an_article_live_on_the_list_page_that_was_never_signed_alerts_once(dist
     server.add("/p4/unsigned.html", article("某局长调研", "某局长到凤凰街道调研，强调要做好宣传。"))
     server.add("/p4/list.html", list_page({"signed.html": "冬季供暖工作部署", "unsigned.html": "某局长到凤凰街道调研",
                                            "moved.html": "区政府召开常务会议（转载）"}))
-    pub = signoff.sign_text(d.ws, d.gov_leader, cid, title="冬季供暖工作部署", text=SIGNED, uploader="gov_h")
+    pub = _signed(d, cid, "冬季供暖工作部署")
     signoff.record_published(d.ws, d.gov_handler, pub.id, url=signed_url)
     # Signed text found at a URL nobody recorded is matched by its text; the two others are unsigned.
     first = signoff.scan_channel(d.ws, d.gov_handler, cid, http)
@@ -162,7 +189,7 @@ def test_the_channel_check_compares_a_matching_page_again_daily_and_finds_a_late
         cid = _portal(d, server, "/p6/")
         url = server.add("/p6/a.html", article("区政府召开常务会议", SIGNED))
         server.add("/p6/list.html", list_page({"a.html": "区政府召开常务会议"}))
-        pub = signoff.sign_text(d.ws, d.gov_leader, cid, title="区政府召开常务会议", text=SIGNED, uploader="gov_h")
+        pub = _signed(d, cid, "区政府召开常务会议")
         signoff.record_published(d.ws, d.gov_handler, pub.id, url=url)
         assert signoff.check_live(d.ws, d.gov_handler, pub.id).outcome == "match"
     server.add("/p6/a.html", article("区政府召开常务会议", EDITED))  # edited after it matched

@@ -169,3 +169,25 @@ def test_the_json_api_registers_signs_publishes_and_returns_the_diff(client, ser
     assert got["live_check"] == "mismatch" and [d["op"] for d in got["diff"]] == ["equal", "replace"]
     [row] = [c for c in client.get("/api/channels", headers=h).json() if c["id"] == cid]
     assert row["mismatches"] == 1
+
+
+def test_the_drafter_is_told_someone_else_signs_and_a_refused_sign_keeps_the_note(client, ws):
+    from sqlalchemy import select
+
+    from yuqing.store.tables import Unit
+
+    with ws.db.write() as s:
+        gov = s.execute(select(Unit).where(Unit.name == "区政府办公室")).scalar_one()
+        cid = factories.channel(s, "区政府门户网站", owner=gov, admission="approved").id
+    csrf = _as(client, "office")
+    r = client.post("/publications", data={"csrf_token": csrf, "channel_id": str(cid), "title": "办公室自拟通知",
+                                           "text": SIGNED})
+    pid = int(re.search(r"/publications/(\d+)", str(r.url)).group(1))
+    assert 'id="sign"' not in r.text and "起草人不能签发自己起草的稿件，请由本单位其他领导签发" in r.text
+    r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "approve",
+                                                       "note": "我已核对无误"})  # a stale page, a second tab
+    assert r.status_code == 403 and 'role="alert">起草人不能签发自己起草的稿件' in r.text
+    assert "我已核对无误</textarea>" in r.text and "待签发" in r.text
+    csrf = _as(client, "gov_l")
+    r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "approve"})
+    assert "已签发" in _flash(r) and "政府办主任陈" in r.text

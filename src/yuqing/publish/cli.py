@@ -7,6 +7,7 @@ Contract (kept exactly; checks outside the test suite use it):
     yuqing -w W channels add --kind website|weibo|wechat|app|video --name N --unit U --url URL
                              [--feed URL] [--cadence daily|weekly]         → prints the channel id
     yuqing -w W channels list --json                                       → one JSON object per line
+    yuqing -w W publications draft --channel ID --title T --text-file F [--uploader U] → prints the publication id
     yuqing -w W publications sign --channel ID --title T --text-file F     → prints the publication id
     yuqing -w W publications published ID --url URL                        → records it, runs the live check
 """
@@ -174,21 +175,37 @@ def channels_close(ctx: typer.Context, channel_id: int,
     typer.echo(ADMISSION_LABELS["closed"])
 
 
+@publications_app.command("draft")
+def publications_draft(
+    ctx: typer.Context,
+    channel: Annotated[int, typer.Option(help="发布渠道 id（须已准入）")],
+    title: Annotated[str, typer.Option(help="标题")],
+    text_file: Annotated[Path, typer.Option("--text-file", help="稿件正文（UTF-8 文本文件）")],
+    uploader: Annotated[str | None, typer.Option(help="指定上传发布人（用户名）；默认起草人本人")] = None,
+    as_user: AsUser = None,
+) -> None:
+    """起草一篇稿件，等待单位领导签发；只输出稿件 id。"""
+    from yuqing.publish.signoff import draft_publication
+
+    ws = _ctx_ws(ctx)
+    pub = _run(draft_publication, ws, _actor(ws, as_user), channel, title=title, text=_read_text(text_file),
+               uploader=uploader)
+    typer.echo(pub.id)
+
+
 @publications_app.command("sign")
 def publications_sign(
     ctx: typer.Context,
     channel: Annotated[int, typer.Option(help="发布渠道 id")],
     title: Annotated[str, typer.Option(help="标题")],
-    text_file: Annotated[Path, typer.Option("--text-file", help="签发正文（UTF-8 文本文件）")],
-    uploader: Annotated[str | None, typer.Option(help="指定上传发布人（用户名）；默认签发人本人")] = None,
+    text_file: Annotated[Path, typer.Option("--text-file", help="签发正文（UTF-8 文本文件，与待签发稿件一致）")],
     as_user: AsUser = None,
 ) -> None:
-    """签发一篇稿件（正文冻结并记录哈希）；只输出稿件 id。"""
+    """签发他人起草的稿件（标题和正文与待签发稿件一致；正文冻结并记录哈希）；只输出稿件 id。起草人不能签发自己的稿件。"""
     from yuqing.publish.signoff import sign_text
 
     ws = _ctx_ws(ctx)
-    pub = _run(sign_text, ws, _actor(ws, as_user), channel, title=title, text=_read_text(text_file),
-               uploader=uploader)
+    pub = _run(sign_text, ws, _actor(ws, as_user), channel, title=title, text=_read_text(text_file))
     typer.echo(pub.id)
 
 

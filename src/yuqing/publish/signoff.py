@@ -70,6 +70,18 @@ def _uploader(s: Session, who: str | int | None, actor: Actor, ch: Channel) -> t
     return user.id, user.display_name
 
 
+def drafted_by(pub: Publication, actor: Actor) -> bool:
+    """Whether `actor` wrote the text now up for sign-off (the drafter, or who last revised a returned draft)."""
+    if pub.drafted_by_id is not None:
+        return pub.drafted_by_id == actor.user_id
+    return pub.drafted_by_name == actor.name
+
+
+# 起草 → 单位领导签发 → 专人上传 (意见 §二.3): the leader's sign-off is a second person's check, so the one who
+# wrote the text never signs it, as a filing is never approved by its filer (filings.approve_filing).
+SELF_SIGN = "起草人不能签发自己起草的稿件，请由本单位其他领导签发"
+
+
 def _notify_all(tx: Tx, ch: Channel, kind: str, title: str, body: str, link: str) -> None:
     audiences = {"office"}
     if ch.owner_unit_id is not None:
@@ -114,11 +126,13 @@ def draft_publication(tx: Tx, channel_id: int, *, title: str, text: str, uploade
 def sign_publication(tx: Tx, pub_id: int, *, approve: bool, note: str = "") -> Publication:
     """签发 (approve=True) or 退回 (approve=False, with a reason) by the unit leader; the text is frozen here.
     `approve` has no default: signing is always an explicit decision. A unit leader signs for their own
-    unit's channels only."""
+    unit's channels only, and never a text they drafted (SELF_SIGN)."""
     if not isinstance(approve, bool):
         raise TypeError("approve must be True or False")
     pub, ch = load_publication(tx.session, tx.actor, pub_id)
     require_own(tx.actor, ch, "签发")
+    if drafted_by(pub, tx.actor):
+        raise PermissionDenied(SELF_SIGN)
     if not approve and not note.strip():
         raise PublishError("退回时请写明修改意见")
     pub.state = step(PUBLICATION, pub.state, "approve" if approve else "reject", PUBLICATION_LABELS)
@@ -136,7 +150,8 @@ def sign_publication(tx: Tx, pub_id: int, *, approve: bool, note: str = "") -> P
 
 @action("publication.redraft", permission="publications.draft")
 def redraft_publication(tx: Tx, pub_id: int, *, title: str, text: str) -> Publication:
-    """Revise a returned draft and send it for sign-off again."""
+    """Revise a returned draft and send it for sign-off again; the reviser is now its drafter (who wrote the
+    text up for sign-off, so cannot sign it)."""
     pub, ch = load_publication(tx.session, tx.actor, pub_id)
     require_own(tx.actor, ch, "修改")
     if not normalise(text) or not title.strip():
@@ -144,6 +159,7 @@ def redraft_publication(tx: Tx, pub_id: int, *, title: str, text: str) -> Public
     pub.state = step(PUBLICATION, pub.state, "redraft", PUBLICATION_LABELS)
     pub.title, pub.text, pub.content_sha256 = title.strip()[:300], text.strip(), content_sha256(text)
     pub.signed_by_id = pub.signed_by_name = pub.signed_at = None
+    pub.drafted_by_id, pub.drafted_by_name, pub.drafted_at = tx.actor.user_id, tx.actor.name, utcnow()
     tx.audit("publication.redraft", "publication", pub.id, content_sha256=pub.content_sha256)
     return pub
 
@@ -370,9 +386,20 @@ def scan_channel(ws: Workspace, actor: Actor, channel_id: int, http: HttpClient 
 
 
 @action("publication.sign_text", permission="publications.sign")
-def sign_text(tx: Tx, channel_id: int, *, title: str, text: str, uploader: str | int | None = None,
-              fictional: bool = False) -> Publication:
-    """A leader signs a finished text directly (the CLI's `publications sign`): drafted and signed in one
-    transaction, by the same named person, who answers for it."""
-    pub = draft_publication.within(tx, channel_id, title=title, text=text, uploader=uploader, fictional=fictional)
-    return sign_publication.within(tx, pub.id, approve=True)
+def sign_text(tx: Tx, channel_id: int, *, title: str, text: str) -> Publication:
+    """A leader signs a finished text from a file (the CLI's `publications sign`): the channel's draft awaiting
+    sign-off with this title and this text (compared normalised) is signed, so the leader signs what they read.
+    The draft must be someone else's (SELF_SIGN): drafting it here too would let one person do both."""
+    ch = load_channel(tx.session, tx.actor, channel_id)
+    require_own(tx.actor, ch, "签发")
+    title = title.strip()
+    drafts = list(tx.session.execute(select(Publication).where(
+        Publication.channel_id == ch.id, Publication.state == "draft", Publication.title == title,
+        Publication.content_sha256 == content_sha256(text)).order_by(Publication.id.desc())).scalars())
+    if not drafts:
+        raise PublishError(f"“{ch.name}”没有标题为《{title}》、正文与该文件一致的待签发稿件：请先由经办人起草"
+                           "（yuqing publications draft），再由单位领导签发")
+    others = [p for p in drafts if not drafted_by(p, tx.actor)]
+    if not others:
+        raise PermissionDenied(SELF_SIGN)
+    return sign_publication.within(tx, others[0].id, approve=True)

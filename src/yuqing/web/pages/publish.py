@@ -291,7 +291,10 @@ def _publication(request: Request, viewer: Viewer, session: Session, pub_id: int
         else:
             raise HTTPException(404, "稿件不存在，或不属于本单位") from None
     own = not viewer.actor.unit_bound or ch.owner_unit_id == viewer.actor.unit_id
-    may_sign = viewer.can("publications.sign") and own and pub.state == "draft"
+    # The drafter is told who must sign instead of being offered a form that would be refused (SELF_SIGN).
+    self_drafted = viewer.can("publications.sign") and own and pub.state == "draft" and \
+        signoff.drafted_by(pub, viewer.actor)
+    may_sign = viewer.can("publications.sign") and own and pub.state == "draft" and not self_drafted
     uploader = (pub.uploader_id == viewer.actor.user_id) if pub.uploader_id is not None \
         else pub.uploader_name == viewer.actor.name
     finding = session.execute(select(ChannelFinding).where(ChannelFinding.kind == "mismatch",
@@ -299,6 +302,7 @@ def _publication(request: Request, viewer: Viewer, session: Session, pub_id: int
                                                            ChannelFinding.channel_id == ch.id)).scalar_one_or_none()
     may_redraft = pub.state == "rejected" and own and viewer.can("publications.draft")
     return render(request, "publish/publication.html", status, pub=pub, ch=ch, may_sign=may_sign,
+                  self_drafted=self_drafted, self_sign=signoff.SELF_SIGN,
                   may_redraft=may_redraft,
                   may_publish=uploader and pub.state == "approved" and viewer.can("publications.draft"),
                   may_recheck=pub.state == "published" and (uploader or viewer.can("channels.check")),
@@ -320,6 +324,8 @@ def publication_sign(request: Request, viewer: CsrfViewer, session: DbSession, w
         signoff.sign_publication(ws, viewer.actor, pub_id, approve=decision == "approve", note=note)
     except NotFound:
         raise HTTPException(404, "稿件不存在") from None
+    except PermissionDenied as exc:  # e.g. the drafter signing their own text: said on the page, input kept
+        return _publication(request, viewer, session, pub_id, 403, error=str(exc), form=form)
     except REFUSED as exc:
         return _publication(request, viewer, session, pub_id, 400, error=str(exc), form=form)
     return redirect_with_flash(f"/publications/{pub_id}", "已签发，正文已冻结；上传人已收到通知"
