@@ -59,3 +59,11 @@ def district(ws: Workspace) -> District:
         actors = {k: actor_of(u) for k, u in people.items()}
         ids = gov.id, street.id, prop.id
     return District(ws, *ids, **actors)
+
+
+def admit(d: District, channel_id: int) -> None:
+    """准入 as it happens: the office applies with the two documents, 网宣办 approves (drafting needs it)."""
+    from yuqing.publish import admission
+
+    admission.apply_admission(d.ws, d.office, channel_id, construction_plan="栏目与更新机制", security_rules="三审三校")
+    admission.review_admission(d.ws, d.reviewer, channel_id, approve=True, note="同意")

@@ -30,6 +30,16 @@ def _people(ws):
         gov = factories.unit(s, "区政府办公室", kind="office")
         factories.user(s, "gov_h", "unit_handler", gov, display_name="政府办信息员刘")
         factories.user(s, "gov_l", "unit_leader", gov, display_name="政府办主任陈")
+        factories.user(s, "office", "office", display_name="办公室王")
+
+
+def _admit(ws, cid, tmp_path):
+    """准入: the unit applies with its two documents, the office approves."""
+    plan, rules = tmp_path / "建设方案.txt", tmp_path / "安全管理制度.txt"
+    plan.write_text("栏目与更新机制", encoding="utf-8")
+    rules.write_text("三审三校", encoding="utf-8")
+    _cli(ws, "channels", "apply", cid, "--plan-file", str(plan), "--rules-file", str(rules), "--as", "gov_h")
+    assert _cli(ws, "channels", "review", cid, "--approve", "--as", "office").strip() == "已准入"
 
 
 def _draft_and_sign(ws, cid, title, text):
@@ -47,6 +57,10 @@ def test_sign_refuses_a_text_the_signer_drafted_in_chinese(ws, tmp_path):
                "--url", "https://www.example.gov.cn/").strip()
     text = tmp_path / "t.txt"
     text.write_text("区政府召开常务会议。", encoding="utf-8")
+    r = runner.invoke(app, ["-w", str(ws.path), "publications", "draft", "--channel", cid, "--title", "常务会议",
+                            "--text-file", str(text), "--as", "gov_h"])
+    assert r.exit_code == 2 and "“区政府门户网站”尚未申请准入" in r.output and not r.stdout.strip()
+    _admit(ws, cid, tmp_path)
     sign = ["-w", str(ws.path), "publications", "sign", "--channel", cid, "--title", "常务会议", "--text-file",
             str(text), "--as", "gov_l"]
     r = runner.invoke(app, sign)
@@ -65,6 +79,7 @@ def test_channels_and_publications_contract(ws, server, tmp_path):
               "--url", "https://mp.weixin.qq.com/x")
     text = tmp_path / "signed.txt"
     text.write_text("区政府召开常务会议，研究部署冬季供暖工作。\n确保12月1日前全部供热到位。", encoding="utf-8")
+    _admit(ws, cid.strip(), tmp_path)
     pid = _draft_and_sign(ws, cid.strip(), "常务会议", text)
     assert pid.isdigit()
     url = server.add("/cli/a.html", article("常务会议", "区政府召开常务会议，研究部署冬季供暖工作。\n确保12月15日前供热到位。"))
@@ -74,7 +89,7 @@ def test_channels_and_publications_contract(ws, server, tmp_path):
     assert [set(r) for r in rows] == [KEYS, KEYS]
     portal = rows[0]
     assert (portal["id"], portal["kind"], portal["unit"], portal["admission"], portal["mismatches"]) == (
-        int(cid), "website", "区政府办公室", "none", 1)
+        int(cid), "website", "区政府办公室", "approved", 1)
     assert rows[1]["id"] == int(wx) and rows[1]["mismatches"] == 0
 
 
@@ -106,6 +121,7 @@ def test_the_whole_contract_with_channels_check(ws, server, tmp_path, monkeypatc
                "--url", server.url("/full/"), "--feed", server.url("/full/feed.xml"), "--cadence", "daily").strip()
     text = tmp_path / "t.txt"
     text.write_text("区政府召开常务会议。\n确保12月1日前全部供热到位。", encoding="utf-8")
+    _admit(ws, cid, tmp_path)
     pid = _draft_and_sign(ws, cid, "常务会议", text)
     assert _cli(ws, "publications", "published", pid, "--url", signed_url, "--as", "gov_h").startswith("mismatch")
     r = runner.invoke(app, ["-w", str(ws.path), "channels", "check", "--once"])

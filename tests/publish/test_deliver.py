@@ -21,6 +21,7 @@ from yuqing.store.tables import AuditEntry, Notification
 from yuqing.store.tables_publish import PublishDelivery
 
 from . import channel_server
+from .conftest import admit
 from .test_check import ARTICLE, FAST, LIST, NOW, add_channel, desk, rss  # noqa: F401  (desk: the fixture)
 
 site = channel_server.site
@@ -34,6 +35,7 @@ def _mismatch(d, server, http, path: str) -> int:
     """A portal article signed by the leader, uploaded by the handler, then edited live: a mismatch."""
     cid = registry.add_channel(d.ws, d.gov_handler, kind="website", name="区政府门户网站", unit=None,
                                url=server.url(path), feed_url=server.url(path + "list.html"), cadence="daily").id
+    admit(d, cid)
     url = server.add(path + "a.html", article("区政府召开常务会议", EDITED))
     pub = signoff.draft_publication(d.ws, d.gov_handler, cid, title="区政府召开常务会议", text=SIGNED)
     signoff.sign_publication(d.ws, d.gov_leader, pub.id, approve=True)

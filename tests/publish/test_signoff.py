@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.publish.conftest import admit
 from tests.publish.pages import article, list_page
 from yuqing.domain.lifecycle import TransitionRefused
 from yuqing.domain.roles import PermissionDenied
@@ -19,8 +20,37 @@ EDITED = "11月20日，区政府召开常务会议，研究部署冬季供暖工
 
 
 def _portal(d, server, path="/portal/"):
-    return registry.add_channel(d.ws, d.gov_handler, kind="website", name="区政府门户网站", unit=None,
-                                url=server.url(path), feed_url=server.url(path + "list.html"), cadence="daily").id
+    """The portal, registered and admitted (准入): only an admitted channel takes drafts."""
+    cid = registry.add_channel(d.ws, d.gov_handler, kind="website", name="区政府门户网站", unit=None,
+                               url=server.url(path), feed_url=server.url(path + "list.html"), cadence="daily").id
+    admit(d, cid)
+    return cid
+
+
+def test_only_an_admitted_channel_takes_drafts_and_the_refusal_names_its_state(district):
+    from yuqing.publish import admission
+
+    d = district
+    cid = registry.add_channel(d.ws, d.gov_handler, kind="weibo", name="政府办政务微博", unit=None,
+                               url="https://weibo.example/gov").id
+    with pytest.raises(PublishError, match="“政府办政务微博”尚未申请准入（准入状态：未申请），未经准入的网站或账号不能起草"):
+        signoff.draft_publication(d.ws, d.gov_handler, cid, title="通知", text=SIGNED)
+    admission.apply_admission(d.ws, d.gov_handler, cid, construction_plan="方案", security_rules="制度")
+    with pytest.raises(PublishError, match="准入申请尚待审核（准入状态：待审核）"):
+        signoff.draft_publication(d.ws, d.gov_handler, cid, title="通知", text=SIGNED)
+    admission.review_admission(d.ws, d.reviewer, cid, approve=False, note="安全管理制度不全")
+    with pytest.raises(PublishError, match="准入申请未通过（准入状态：未通过）"):
+        signoff.draft_publication(d.ws, d.gov_handler, cid, title="通知", text=SIGNED)
+    admission.apply_admission(d.ws, d.gov_handler, cid, construction_plan="方案", security_rules="制度（补充）")
+    admission.review_admission(d.ws, d.reviewer, cid, approve=True, note="同意")
+    pub = signoff.draft_publication(d.ws, d.gov_handler, cid, title="通知", text=SIGNED)
+    admission.close_channel(d.ws, d.reviewer, cid, reason="清理整顿")
+    with pytest.raises(PublishError, match="“政府办政务微博”已关停，不能再签发稿件"):  # drafted before it closed
+        signoff.sign_publication(d.ws, d.gov_leader, pub.id, approve=True)
+    with pytest.raises(PublishError, match="已关停，不能再起草发布稿件"):
+        signoff.draft_publication(d.ws, d.gov_handler, cid, title="通知", text=SIGNED)
+    with d.ws.db.read() as s:
+        assert [p.id for p in s.execute(select(Publication)).scalars()] == [pub.id]
 
 
 def _signed(d, cid, title, text=SIGNED):

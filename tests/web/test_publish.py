@@ -77,6 +77,12 @@ def test_register_apply_review_sign_publish_and_read_the_diff(client, server, ws
     got = client.get(link)
     assert got.status_code == 200 and got.content == "三审三校制度".encode()
     assert client.get(link.replace("/files/0", "/files/9")).status_code == 404
+    listing = client.get("/publications").text  # not admitted yet: offered, but not to choose
+    assert f'<option value="{cid}" disabled>区政府门户网站（待审核，未经准入不能起草）</option>' in listing
+    r = client.post("/publications", data={"csrf_token": csrf, "channel_id": str(cid), "title": "常务会议",
+                                           "text": SIGNED})
+    assert r.status_code == 400 and "“区政府门户网站”准入申请尚待审核（准入状态：待审核），未经准入的网站或账号不能起草" in r.text
+    assert 'value="常务会议"' in r.text and "会议要求，确保12月1日前全部供热到位。</textarea>" in r.text
     csrf = _as(client, "wx")  # 网宣办 reviews every unit's channel
     page = client.get(f"/channels/{cid}/admission")
     assert "准入审核（区委网宣办）" in page.text
@@ -151,11 +157,14 @@ def test_the_json_api_registers_signs_publishes_and_returns_the_diff(client, ser
                     headers=h)
     assert r.status_code == 201 and r.json()["admission"] == "applied"
     assert client.post(f"/api/channels/{cid}/review", json={"approve": True}, headers=h).status_code == 403
-    pid = client.post("/api/publications", json={"channel_id": cid, "title": "常务会议", "text": SIGNED},
-                      headers=h).json()["id"]
+    r = client.post("/api/publications", json={"channel_id": cid, "title": "常务会议", "text": SIGNED}, headers=h)
+    assert r.status_code == 400 and "准入申请尚待审核（准入状态：待审核）" in r.json()["detail"]
     wx = {"x-csrf-token": _as(client, "wx"), "accept": "application/json"}
     r = client.post(f"/api/channels/{cid}/review", json={"approve": True, "note": "同意"}, headers=wx)
     assert r.json()["admission"] == "approved" and r.json()["cleanup"] == []
+    h = {"x-csrf-token": _as(client, "gov_h"), "accept": "application/json"}
+    pid = client.post("/api/publications", json={"channel_id": cid, "title": "常务会议", "text": SIGNED},
+                      headers=h).json()["id"]
     csrf = _as(client, "gov_l")
     h = {"x-csrf-token": csrf, "accept": "application/json"}
     assert client.post(f"/api/publications/{pid}/sign", json={"note": "同意"}, headers=h).status_code == 422

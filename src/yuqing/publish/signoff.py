@@ -29,7 +29,7 @@ from yuqing.publish import deliver, live
 from yuqing.publish.admission import propaganda_unit_id
 from yuqing.publish.normalise import content_sha256, normalise
 from yuqing.publish.registry import PublishError, check_url, load_channel, require_own
-from yuqing.publish.states import PUBLICATION, PUBLICATION_LABELS, step
+from yuqing.publish.states import ADMISSION_LABELS, PUBLICATION, PUBLICATION_LABELS, step
 from yuqing.store.repositories.cases import NotFound
 from yuqing.store.tables import Unit, User
 from yuqing.store.tables_publish import Channel, ChannelFinding, ChannelPost, Publication
@@ -70,6 +70,21 @@ def _uploader(s: Session, who: str | int | None, actor: Actor, ch: Channel) -> t
     return user.id, user.display_name
 
 
+# Why a channel that is not admitted publishes nothing, by its admission state.
+NOT_ADMITTED = {"none": "尚未申请准入", "applied": "准入申请尚待审核", "rejected": "准入申请未通过"}
+
+
+def require_admitted(ch: Channel, doing: str) -> None:
+    """Only an admitted channel (已准入) takes new texts: a unit builds and uses a website or account only after
+    网宣办 approved its application (意见 §二.2, 先审批后开设); a closed one publishes nothing more."""
+    if ch.closed or ch.admission == "closed":
+        raise PublishError(f"“{ch.name}”已关停，不能再{doing}")
+    if ch.admission != "approved":
+        label = ADMISSION_LABELS.get(ch.admission, ch.admission)
+        raise PublishError(f"“{ch.name}”{NOT_ADMITTED.get(ch.admission, '未经准入')}（准入状态：{label}），"
+                           f"未经准入的网站或账号不能{doing}；请先提交准入申请，审核通过后再{doing}")
+
+
 def drafted_by(pub: Publication, actor: Actor) -> bool:
     """Whether `actor` wrote the text now up for sign-off (the drafter, or who last revised a returned draft)."""
     if pub.drafted_by_id is not None:
@@ -96,7 +111,7 @@ def _notify_all(tx: Tx, ch: Channel, kind: str, title: str, body: str, link: str
 @action("publication.draft", permission="publications.draft")
 def draft_publication(tx: Tx, channel_id: int, *, title: str, text: str, uploader: str | int | None = None,
                       fictional: bool = False) -> Publication:
-    """A draft for an own channel, naming who will upload it (default: the drafter)."""
+    """A draft for an own, admitted channel, naming who will upload it (default: the drafter)."""
     ch = load_channel(tx.session, tx.actor, channel_id)
     require_own(tx.actor, ch, "起草")
     title, text = title.strip(), text.strip()
@@ -106,8 +121,7 @@ def draft_publication(tx: Tx, channel_id: int, *, title: str, text: str, uploade
         raise PublishError("请填写正文")
     if len(text) > MAX_TEXT:
         raise PublishError("正文过长（20 万字以内）")
-    if ch.closed:
-        raise PublishError("该网站或账号已关停，不能再发布")
+    require_admitted(ch, "起草发布稿件")
     uid, uname = _uploader(tx.session, uploader, tx.actor, ch)
     pub = Publication(channel_id=ch.id, state="draft", title=title, text=text, content_sha256=content_sha256(text),
                       drafted_by_id=tx.actor.user_id, drafted_by_name=tx.actor.name, drafted_at=utcnow(),
@@ -133,6 +147,8 @@ def sign_publication(tx: Tx, pub_id: int, *, approve: bool, note: str = "") -> P
     require_own(tx.actor, ch, "签发")
     if drafted_by(pub, tx.actor):
         raise PermissionDenied(SELF_SIGN)
+    if approve:
+        require_admitted(ch, "签发稿件")  # closed (or admission withdrawn) since it was drafted
     if not approve and not note.strip():
         raise PublishError("退回时请写明修改意见")
     pub.state = step(PUBLICATION, pub.state, "approve" if approve else "reject", PUBLICATION_LABELS)
@@ -156,6 +172,7 @@ def redraft_publication(tx: Tx, pub_id: int, *, title: str, text: str) -> Public
     require_own(tx.actor, ch, "修改")
     if not normalise(text) or not title.strip():
         raise PublishError("请填写标题和正文")
+    require_admitted(ch, "重新提交签发")
     pub.state = step(PUBLICATION, pub.state, "redraft", PUBLICATION_LABELS)
     pub.title, pub.text, pub.content_sha256 = title.strip()[:300], text.strip(), content_sha256(text)
     pub.signed_by_id = pub.signed_by_name = pub.signed_at = None
