@@ -18,7 +18,8 @@ What it does:
    time from the first task to the last item);
 5. runs the same posts through one in-process pipeline, in the same order and batches (the
    single-process run; kept in --cache with the posts, so the runs of a curve share them), and compares the stored event grouping with it: B-cubed F1 over the posts
-   both call relevant (1.0 = the same grouping).
+   both call relevant (1.0 = the same grouping); and counts the stored batches that are not one run of
+   consecutive posts stored after the previous one (a split, mixed or late batch is what would change it).
 
 The last line is the contract read by checks outside the test suite:
     items=N analysed=N lost=L duplicated=D bcubed_vs_single=F items_per_s=R
@@ -169,6 +170,25 @@ def single_process_groups(profile: Any, posts: list[dict[str, Any]], batch: int)
     return {k: (pipe.events.resolve(v) if v else None) for k, v in out.items()}
 
 
+def batch_order(session: Any, batch: int) -> tuple[int, int]:
+    """(batches stored, batches not as one process reads them): a stored batch (one analysis version)
+    should hold one run of `batch` consecutive posts, each after the one before (posts are stored in
+    time order, so item ids follow it); a split, mixed or late batch is what changes a grouping."""
+    from sqlalchemy import text
+
+    rows = session.execute(text("SELECT analysis_version, min(id), max(id), count(*) FROM items "
+                                "WHERE analysis_version IS NOT NULL GROUP BY analysis_version "
+                                "ORDER BY analysis_version")).all()
+    base = session.execute(text("SELECT min(id) FROM items")).scalar_one()
+    irregular, last = 0, -1
+    for _, lo, hi, n in rows:
+        start = lo - base
+        if start % batch or n != min(batch, hi - lo + 1) or hi - lo + 1 != n or lo <= last:
+            irregular += 1
+        last = max(last, hi)
+    return len(rows), irregular
+
+
 def bcubed_f1(truth: dict[str, Any], pred: dict[str, Any]) -> float:
     if not truth:
         return 1.0
@@ -272,6 +292,7 @@ def main() -> int:
             " percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM analysed_at - captured_at))"
             " FROM items WHERE analysed_at IS NOT NULL")).one()
         rows = s.execute(select(Item.item_key, Item.event_id)).all()
+        batches, irregular = batch_order(s, args.batch)
     lost = total - int(written)
     duplicated = int(writes) - int(written)
     rate = analysed / elapsed if elapsed else 0.0
@@ -297,6 +318,8 @@ def main() -> int:
           f"({len({single[k] for k in keys if single[k]}):,} events single, "
           f"{len({stored[k] for k in keys if stored.get(k)}):,} stored); {differ} in an event in one run only; "
           f"B-cubed F1 {f1:.4f} over {len(keys):,} posts ({same:,} in events in both)", flush=True)
+    print(f"batches stored: {batches:,}; split, mixed or out of order against one process's reading: {irregular}",
+          flush=True)
     print(f"logs and workspace: {work} ({len(ids):,} items stored)", flush=True)
     print(f"items={total} analysed={analysed} lost={lost} duplicated={duplicated} bcubed_vs_single={f1:.4f} "
           f"items_per_s={rate:.1f}")
