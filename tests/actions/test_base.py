@@ -32,6 +32,12 @@ def add_unit_without_audit(tx: Tx, name: str) -> None:
     factories.unit(tx.session, name)
 
 
+@action("test.summarised", permission="units.manage")
+def add_unit_summarised(tx: Tx, name: str) -> None:
+    factories.unit(tx.session, name)
+    tx.summarised(by="test.round")  # its round writes the one entry
+
+
 @action("test.two", permission="units.manage")
 def add_two(tx: Tx, first: str, second: str) -> None:
     add_unit.within(tx, first)
@@ -86,6 +92,12 @@ def test_a_change_without_an_audit_entry_is_refused_and_rolled_back(ws: Workspac
     with pytest.raises(UnauditedChange):
         add_unit_without_audit(ws, ADMIN, "城管局")
     assert counts(ws) == before
+
+
+def test_a_change_accounted_for_by_a_rounds_summary_entry_is_kept_without_its_own(ws: Workspace) -> None:
+    before = counts(ws)
+    add_unit_summarised(ws, ADMIN, "城管局")
+    assert counts(ws)[:2] == (before[0] + 1, before[1])
 
 
 def test_within_runs_in_the_callers_transaction(ws: Workspace) -> None:

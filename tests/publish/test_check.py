@@ -318,3 +318,51 @@ def test_undated_posts_count_from_when_first_seen_and_a_new_one_dates_the_update
         assert ch is not None and not ch.zombie and aware(ch.last_update) == NOW + timedelta(days=1)  # type: ignore[arg-type]
     with frozen(NOW + timedelta(days=16)):  # nothing new for 15 days since: now it is quiet
         assert run_checks(desk.ws, desk.jobs, policy=FAST).new_zombies == 1
+
+
+def test_a_round_writes_one_audit_entry_and_a_channel_its_own_only_when_something_changed(
+        desk: Desk, site: ChannelServer) -> None:
+    """100 channels checked hourly must not write 2,400 entries a day: one entry per round summarises it (checked,
+    findings by kind), and only the channels where a finding was raised or cleared have their own."""
+    from yuqing.domain import records
+    from yuqing.store.tables import AuditEntry
+
+    quiet = [add_channel(desk, f"区政府网{n}", site.url(f"/fine{n}/"),
+                         site.add(f"/fine{n}/feed.xml", rss(1, 3), content_type="application/rss+xml"))
+             for n in range(3)]
+    site.add("/news/ok.html", "<p>上一篇</p>")
+    site.add("/news/1.html", ARTICLE)
+    bad = add_channel(desk, "区融媒体网站", site.url("/"), site.add("/news/", LIST))
+
+    def entries(action: str) -> list[AuditEntry]:
+        with desk.ws.db.read() as s:
+            return list(s.execute(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+                        .scalars())
+
+    with frozen(NOW):
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    [first] = entries("channel.check_round")
+    assert first.detail["checked"] == 4 and first.detail["answered"] == 4
+    # (no post of these feeds was signed: 2 a quiet channel, 1 on the list page)
+    assert first.detail["raised"] == {"broken_link": 1, "wrong_word": 1, "unsigned": 7}
+    assert first.detail["orders_issued"] == 2
+    assert first.detail["channels_audited"] == 1
+    assert [e.object_id for e in entries("channel.check")] == [str(bad)]  # not the three quiet ones
+    assert entries("channel.check")[0].detail["raised"] == {"broken_link": 1, "wrong_word": 1}
+    fields = dict(records.describe(first.detail))
+    assert fields["新发现问题"] == "失效链接 1、未经签发的发布 7、错词 1" and fields["检查渠道数"] == "4"
+    assert len(entries("channel.record_posts")) == 4  # each channel's unsigned posts, found
+    with frozen(NOW + timedelta(hours=1)):  # nothing changed anywhere: the round's entry only
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert len(entries("channel.check_round")) == 2 and len(entries("channel.check")) == 1
+    assert len(entries("channel.record_posts")) == 4  # the posts read again, nothing new: no entry
+    site.add("/news/1.html", ARTICLE.replace("区工商局", "区市场监督管理局"))  # fixed: cleared, its own entry again
+    with frozen(NOW + timedelta(hours=2)):
+        run_checks(desk.ws, desk.jobs, policy=FAST)
+    last = entries("channel.check_round")[-1]
+    assert last.detail["cleared"] == {"wrong_word": 1} and last.detail["raised"] == {}
+    assert [e.object_id for e in entries("channel.check")] == [str(bad), str(bad)]
+    with frozen(NOW + timedelta(hours=2, minutes=10)):  # a due-only round with nothing due leaves no trace
+        assert run_checks(desk.ws, desk.jobs, due_only=True, policy=FAST).checked == 0
+    assert len(entries("channel.check_round")) == 3
+    assert quiet  # (the three quiet channels were checked every round)

@@ -29,6 +29,9 @@ Rules the base enforces (tests in tests/actions/test_base.py):
   (say so in its docstring, e.g. a user changing their own password).
 - An action that adds, changes or deletes rows but writes no audit entry is refused (`UnauditedChange`)
   and rolled back. Rows changed by bulk `session.execute(update(...))` are not seen: audit them anyway.
+- Routine observations made many times a round (a channel check that found nothing) may instead say
+  `tx.summarised(by="CODE")`: one summary entry CODE, written by the caller when the round ends, accounts
+  for them. Only for work that has such a summary; anything found or decided is still audited itself.
 - `tx.after_commit(fn)` runs `fn()` only after a successful commit (cache invalidation, waking a worker).
 - Inside another action's transaction, call `other.within(tx, *arguments)`: same session, same actor,
   its permission checked too; one commit for both.
@@ -76,12 +79,18 @@ class Tx:
     session: Session
     name: str
     audited: int = 0
+    summarised_by: str = ""
     _after: list[Callable[[], None]] = field(default_factory=list)
 
     def audit(self, action: str, object_type: str, object_id: object = None, /, **detail: Any) -> AuditEntry:
         """Append to the audit chain, inside this transaction."""
         self.audited += 1
         return audit_chain.append(self.session, self.actor, action, object_type, object_id, **detail)
+
+    def summarised(self, by: str) -> None:
+        """The rows changed here are accounted for by one summary entry `by`, written when the round they belong
+        to ends (e.g. `channel.check_round`), instead of an entry of their own."""
+        self.summarised_by = by
 
     def notify(self, audience: str, kind: str, title: str, body: str = "", link: str | None = None) -> Notification:
         """An in-app notification (audience: a role code or "unit:<id>"), written in this transaction."""
@@ -129,7 +138,7 @@ class Action(Generic[P, R]):
                 session.flush()
             finally:
                 event.remove(session, "before_flush", changed.listener)
-            if changed.rows and not tx.audited:
+            if changed.rows and not tx.audited and not tx.summarised_by:
                 raise UnauditedChange(f"{self.name} changed rows without an audit entry")
         for fn in tx._after:
             fn()

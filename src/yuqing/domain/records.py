@@ -138,6 +138,7 @@ AUDIT_LABELS: dict[str, str] = {
     "statement.reject": "备案不予通过", "channel.attachment_download": "下载准入申请附件",
     # channel checks and correction orders (R-PUBLISH-3)
     "channel.check": "检查网站或账号（更新、链接、错敏词）", "correction.issue": "下达整改通知",
+    "channel.check_round": "一轮网站与账号检查（汇总）",
     "correction.overdue": "整改逾期提醒", "correction.recheck": "整改复查", "correction.explain": "提交整改情况说明",
     "correction.cancel": "撤销整改通知", "correction.follow": "整改通知跟随仍存在问题的页面", "wrong_words.seed": "启用默认错敏词列表", "wrong_words.save": "保存错敏词",
     "wrong_words.set_active": "启用或停用错敏词",
@@ -152,6 +153,7 @@ OBJECT_LABELS: dict[str, str] = {
     "direct_report": "舆情直报", "direct_report_day": "每日报送",
     "channel": "网站或账号", "publication": "发布稿件", "statement_filing": "声明备案",
     "correction_order": "整改通知", "wrong_word": "错敏词", "wrong_words": "错敏词列表",
+    "channels": "网站与新媒体账号",
 }
 
 # Detail fields, in the order they read best; fields not listed are shown after, still labelled.
@@ -199,7 +201,12 @@ DETAIL_LABELS: dict[str, str] = {
     "pages": "检查页面数", "new_findings": "新发现问题", "resolved": "已消除问题", "finding_id": "问题记录",
     "detail": "整改内容", "passed": "复查通过", "how": "复查方式", "evidence": "复查所见", "length": "字数",
     "word": "错词", "suggestion": "应为", "page": "页面",
+    # a round of the channel check (one entry; channels with findings have their own)
+    "checked": "检查渠道数", "answered": "可以访问的渠道数", "unreachable": "无法访问的渠道数",
+    "closed_live": "已关停仍可访问", "raised": "新发现问题", "cleared": "已消除问题", "orders_issued": "下达整改通知",
+    "channels_audited": "有问题变化、单独记录的渠道数", "failed": "检查出错的渠道数", "signed_later": "已对应签发稿的文章",
 }
+_FINDING_COUNT_KEYS = {"raised", "cleared"}  # {finding kind: count}
 
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
               "after_close", "replace", "signed", "secret_changed", "replaced", "approval_void", "to_duty",
@@ -310,6 +317,11 @@ def format_value(key: str, value: Any, *, units: dict[int, str] | None = None) -
         return LEVEL_VALUES.get(str(value), str(value))
     if key == "finding_kind":
         return FINDING_KINDS.get(str(value), str(value))
+    if key in _FINDING_COUNT_KEYS and isinstance(value, dict):  # 失效链接 2、错词 1
+        from yuqing.publish.states import FINDING_KINDS as CHECK_KINDS
+
+        labels = {**FINDING_KINDS, **CHECK_KINDS}
+        return "、".join(f"{labels.get(k, k)} {n}" for k, n in sorted(value.items())) or "无"
     if key == "task":  # a graded response task (分级响应任务) by its name
         from yuqing.domain.grading import TASKS
 

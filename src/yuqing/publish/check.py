@@ -5,7 +5,12 @@ resolves it, and a correction order on it passes its recheck.
 
 Network and database are apart: `fetch_channel` does HTTP only (bounded: timeouts, a size cap, at most
 `max_pages` pages and `max_links` links a page, one answer per URL per round, the per-host delay of
-`channel_link_delay`); `record_check` is one audited action per channel that writes what was seen.
+`channel_link_delay`); `record_check` is one action per channel that writes what was seen.
+
+Audit: a round writes one entry (`channel.check_round`: channels checked, answering, findings raised and
+cleared by kind, orders issued); a channel gets an entry of its own only when something was found or changed
+on it (a finding raised or cleared, an order passed, a closed channel found answering). A quiet check is
+accounted for by the round's entry: 100 channels checked hourly write 24 entries a day, not 2,400.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ PAGE_POLICY = HttpPolicy(connect_timeout=5.0, read_timeout=10.0, total_timeout=2
 # department's unit (网宣办, setting `propaganda_unit`): the office of the leading group.
 PROPAGANDA = "office"
 PAGE_KINDS = ("broken_link", "wrong_word")
+ROUND = "channel.check_round"  # the one audit entry of a round
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,12 +226,26 @@ class Recorded:
     became_zombie: bool = False
     posts: int = 0
     orders_passed: int = 0
+    raised: dict[str, int] = field(default_factory=dict)  # findings raised (or back again), by kind
+    cleared: dict[str, int] = field(default_factory=dict)  # findings resolved, by kind
+    went_live: bool = False  # a closed channel found answering (again)
+
+    @property
+    def notable(self) -> bool:
+        """Something was found or changed: the channel gets an audit entry of its own."""
+        return bool(self.raised or self.cleared or self.orders_passed or self.went_live)
+
+
+def _bump(counts: dict[str, int], kind: str, n: int = 1) -> None:
+    counts[kind] = counts.get(kind, 0) + n
 
 
 @action("channel.check", permission="channels.check")
-def record_check(tx: Tx, result: ChannelResult) -> Recorded:
+def record_check(tx: Tx, result: ChannelResult, *, in_round: bool = False) -> Recorded:
     """Write what one check of a channel saw: its answer and last update, its posts, zombie state, and the
-    findings of each fetched page (new ones added, gone ones resolved, their correction orders rechecked)."""
+    findings of each fetched page (new ones added, gone ones resolved, their correction orders rechecked).
+    `in_round`: part of a round whose summary entry (ROUND) is written at its end, so a check that found and
+    changed nothing writes no entry of its own."""
     from yuqing.publish import corrections
     from yuqing.store.tables_publish import Channel, ChannelFinding, ChannelPost
 
@@ -239,13 +259,17 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
     out = Recorded(ch.id, result.answering, "unreachable" if not result.answering else "ok")
     if ch.closed:
         if result.answering and was_answering is not True:
+            out.went_live = True
             body = f"“{ch.name}”已登记关停，但 {ch.feed_url or ch.url} 仍可访问（HTTP {result.status}）。请核实并彻底关停。"
             for audience in _audiences(tx, ch):
                 tx.notify(audience, "channel.closed_live", f"已关停渠道仍可访问：{ch.name}", body, f"/channels/{ch.id}")
             deliver.queue_closed_live(tx, ch, result.status, now)
         out.state = "closed_live" if result.answering else "closed"
-        tx.audit("channel.check", "channel", ch.id, closed=True, answering=result.answering, status=result.status,
-                 error=result.error)
+        if out.notable or not in_round:
+            tx.audit("channel.check", "channel", ch.id, closed=True, answering=result.answering,
+                     status=result.status, error=result.error)
+        else:
+            tx.summarised(by=ROUND)
         return out
     reading = result.reading
     if reading is not None:
@@ -266,6 +290,7 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
     if result.answering and fresh.zombie and not ch.zombie:
         ch.zombie, ch.zombie_since = True, now
         out.became_zombie = True
+        _bump(out.raised, "zombie")
         _zombie_finding(tx, ch, fresh.quiet_days, now)
     elif result.answering and not fresh.zombie and ch.zombie and fresh.state != "unknown":
         ch.zombie, ch.zombie_since = False, None
@@ -274,6 +299,7 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
                                                         ChannelFinding.resolved_at.is_(None))).scalars():
             f.resolved_at = now
             out.resolved += 1
+            _bump(out.cleared, "zombie")
     for page in result.pages:
         if not page.fetched:
             continue  # a page that did not answer proves nothing either way
@@ -289,11 +315,13 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
                 s.add(ChannelFinding(channel_id=ch.id, kind=kind, key=key, page_url=page.url, detail=detail,
                                      data=data, found_at=now, last_seen_at=now))
                 out.new_findings += 1
+                _bump(out.raised, kind)
             else:
                 row.last_seen_at, row.detail, row.data = now, detail, data
                 if row.resolved_at is not None:
                     row.resolved_at = None  # back again: a new order follows (the old one was done)
                     out.new_findings += 1
+                    _bump(out.raised, kind)
         asked = {r.url for r in page.links}
         for (kind, key), row in existing.items():
             if kind == "broken_link" and (row.data or {}).get("link") in set(page.all_links) - asked:
@@ -301,10 +329,15 @@ def record_check(tx: Tx, result: ChannelResult) -> Recorded:
             if (kind, key) not in seen and row.resolved_at is None:
                 row.resolved_at = now
                 out.resolved += 1
+                _bump(out.cleared, kind)
                 out.orders_passed += corrections.finding_gone(tx, row, now)
-    tx.audit("channel.check", "channel", ch.id, answering=result.answering, status=result.status,
-             error=result.error, last_update=ch.last_update.isoformat() if ch.last_update else None,
-             state=out.state, pages=len(result.pages), new_findings=out.new_findings, resolved=out.resolved)
+    if out.notable or not in_round:
+        tx.audit("channel.check", "channel", ch.id, answering=result.answering, status=result.status,
+                 error=result.error, last_update=ch.last_update.isoformat() if ch.last_update else None,
+                 state=out.state, pages=len(result.pages), new_findings=out.new_findings, resolved=out.resolved,
+                 raised=out.raised, cleared=out.cleared)
+    else:
+        tx.summarised(by=ROUND)
     return out
 
 
@@ -377,11 +410,39 @@ class Round:
     delivered: dict[str, int] = field(default_factory=dict)  # publishing findings sent, by outcome
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    raised: dict[str, int] = field(default_factory=dict)  # findings raised this round, by kind
+    cleared: dict[str, int] = field(default_factory=dict)  # findings resolved this round, by kind
+    audited: int = 0  # channels with an audit entry of their own (something found or changed)
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 
         return asdict(self)
+
+    def add(self, rec: Recorded) -> None:
+        """Count one channel's recorded check into the round."""
+        self.checked += 1
+        self.answering += rec.answering
+        self.unreachable += not rec.answering
+        self.new_zombies += rec.became_zombie
+        self.closed_live += rec.state == "closed_live"
+        self.new_findings += rec.new_findings
+        self.resolved += rec.resolved
+        self.audited += rec.notable
+        for kind, n in rec.raised.items():
+            _bump(self.raised, kind, n)
+        for kind, n in rec.cleared.items():
+            _bump(self.cleared, kind, n)
+
+
+@action(ROUND, permission="channels.check")
+def record_round(tx: Tx, summary: Round) -> None:
+    """The round's one audit entry: how many channels were checked and answered, the findings raised and
+    cleared by kind, the orders issued, and how many channels have an entry of their own (their details)."""
+    tx.audit(ROUND, "channels", None, checked=summary.checked, answered=summary.answering,
+             unreachable=summary.unreachable, closed_live=summary.closed_live, raised=summary.raised,
+             cleared=summary.cleared, orders_issued=summary.orders_issued, channels_audited=summary.audited,
+             failed=len(summary.errors))
 
 
 def words_of(ws: Workspace) -> list[Word]:
@@ -446,24 +507,18 @@ def run_checks(ws: Workspace, actor: Actor, *, due_only: bool = False, policy: t
                 progress(n - 1, len(chosen), target.name)
             try:
                 result = future.result()
-                rec = record_check(ws, actor, result)
+                rec = record_check(ws, actor, result, in_round=True)
             except Exception as exc:
                 log.exception("channel check %s failed", target.id)
                 summary.errors.append(f"{target.name}：{type(exc).__name__}: {exc}")
                 continue
             try:
                 if rec.answering and not target.closed:
-                    summary.unsigned += _signoff_checks(ws, actor, target, result, client)
+                    _signoff_checks(ws, actor, target, result, client, summary)
             except Exception as exc:
                 log.exception("sign-off checks of channel %s failed", target.id)
                 summary.errors.append(f"{target.name}（签发核对）：{type(exc).__name__}: {exc}")
-            summary.checked += 1
-            summary.answering += rec.answering
-            summary.unreachable += not rec.answering
-            summary.new_zombies += rec.became_zombie
-            summary.closed_live += rec.state == "closed_live"
-            summary.new_findings += rec.new_findings
-            summary.resolved += rec.resolved
+            summary.add(rec)
     if progress:
         progress(len(chosen), len(chosen), "")
     # Orders follow from findings by rule (实施意见: wrong content is corrected within a deadline), so the
@@ -476,17 +531,20 @@ def run_checks(ws: Workspace, actor: Actor, *, due_only: bool = False, policy: t
     # and the retries that are due.
     summary.delivered = deliver.send_due(ws)
     summary.seconds = round(time.monotonic() - started, 2)
+    if summary.checked or summary.errors:  # a due-only round with nothing due leaves no trace
+        record_round(ws, actor, summary)
     return summary
 
 
 MAX_LIVE_RECHECKS = 5  # published articles re-compared per channel per round
 
 
-def _signoff_checks(ws: Workspace, actor: Actor, target: Target, result: ChannelResult, client: HttpClient) -> int:
+def _signoff_checks(ws: Workspace, actor: Actor, target: Target, result: ChannelResult, client: HttpClient,
+                    summary: Round) -> None:
     """The sign-off side of a round (publish.signoff): the posts just read are matched to signed publications by
     their live URL (an article matching none is 未经签发), and published articles with an open mismatch, or never
-    compared, are fetched and compared with the signed text again (a fix resolves the mismatch). Returns how
-    many articles were newly found unsigned."""
+    compared, are fetched and compared with the signed text again (a fix resolves the mismatch). Counts the
+    articles newly found unsigned and the new mismatches into the round."""
     from yuqing.collect.base import canonical_url
     from yuqing.publish import signoff
     from yuqing.store.tables_publish import ChannelFinding, Publication
@@ -505,10 +563,13 @@ def _signoff_checks(ws: Workspace, actor: Actor, target: Target, result: Channel
         seen = [signoff.SeenArticle(url=p.url, title=p.title, published_at=p.published_at,
                                     publication_id=by_url.get(canonical_url(p.url)))
                 for p in result.reading.posts if p.url]
-        unsigned = signoff.record_posts(ws, actor, target.id, seen)
+        unsigned = signoff.record_posts(ws, actor, target.id, seen, in_round=True)
+    summary.unsigned += len(unsigned)
+    if unsigned:
+        _bump(summary.raised, "unsigned", len(unsigned))
     for pub_id in again:
-        signoff.check_live(ws, actor, pub_id, http=client)
-    return len(unsigned)
+        if signoff.check_live(ws, actor, pub_id, http=client).new_finding:
+            _bump(summary.raised, "mismatch")
 
 
 def zombie_count(ws: Workspace) -> int:

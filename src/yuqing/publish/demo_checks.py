@@ -5,7 +5,9 @@ awaiting the explanation, two overdue (the portal's wrong word, the media centre
 
 The demo has no internet: each round is recorded as a check against local pages would be — the same page
 reader, wrong-word finder and recording action (`check.check_page` → `check.record_check`), with the links'
-answers given here instead of asked over the network. Idempotent: nothing happens once a channel was checked.
+answers given here instead of asked over the network; each round ends with its one summary entry in the audit
+log (`check.record_round`), the channels where something was found or cleared with their own. Idempotent:
+nothing happens once a channel was checked.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from yuqing.actions.actors import jobs_actor
 from yuqing.clock import CHINA, aware, frozen, utcnow
 from yuqing.collect.http import HttpClient
 from yuqing.publish import corrections
-from yuqing.publish.check import ChannelResult, PageResult, check_page, record_check, words_of
+from yuqing.publish.check import (
+    ChannelResult,
+    PageResult,
+    Round,
+    check_page,
+    record_check,
+    record_round,
+    words_of,
+)
 from yuqing.publish.freshness import Post, Reading
 from yuqing.publish.links import Link, LinkChecker, LinkResult
 from yuqing.reports.daily import latest_day
@@ -68,15 +78,19 @@ def _quiet(key: str, now: datetime, ages: list[int], title: str) -> list[Post]:
 
 
 def _round(ws: Workspace, channel_id: int, when: datetime, posts: list[Post], pages: list[PageResult],
-           answering: bool = True) -> None:
-    """One check of a channel at `when`: its list page shows the posts made by then."""
+           summary: Round, answering: bool = True) -> None:
+    """One check of a channel at `when` within a round: its list page shows the posts made by then."""
     posts = [p for p in posts if p.published_at is None or p.published_at <= when]
     with frozen(when):
-        record_check(ws, jobs_actor(ws), ChannelResult(channel_id, when, answering=answering,
-                                                       status=200 if answering else None,
-                                                       error="" if answering else "连接失败",
-                                                       reading=Reading(posts, "page") if answering else None,
-                                                       pages=pages))
+        summary.add(record_check(ws, jobs_actor(ws), ChannelResult(
+            channel_id, when, answering=answering, status=200 if answering else None,
+            error="" if answering else "连接失败", reading=Reading(posts, "page") if answering else None,
+            pages=pages), in_round=True))
+
+
+def _end_round(ws: Workspace, when: datetime, summary: Round) -> None:
+    with frozen(when):
+        record_round(ws, jobs_actor(ws), summary)
 
 
 def _page(ws: Workspace, url: str, body: bytes, dead: dict[str, int | None]) -> PageResult:
@@ -121,11 +135,14 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
     m_body = article("“滨江夜跑”报名开始（演示）", ["活动由区融媒体中心与合作单位联合主办。"], {m_partner: "合作单位活动页"})
     b_body = article("滨江街道开展河道清理（演示）", ["街道联合区环保局对滨江河段开展清理，共清运垃圾3吨。"], {})
     when = _at(day, 9, 10)
-    _round(ws, portal, when, portal_posts, [_page(ws, p_url, p_body, {p_file: 404})])
-    _round(ws, media, when, media_posts, [_page(ws, m_url, m_body, {m_partner: None})])
-    _round(ws, binj, when, binj_posts, [_page(ws, b_url, b_body, {})])
+    first = Round()
+    _round(ws, portal, when, portal_posts, [_page(ws, p_url, p_body, {p_file: 404})], first)
+    _round(ws, media, when, media_posts, [_page(ws, m_url, m_body, {m_partner: None})], first)
+    _round(ws, binj, when, binj_posts, [_page(ws, b_url, b_body, {})], first)
     with frozen(when + timedelta(minutes=5)):
-        corrections.issue_pending(ws, jobs, found_before=when)  # the sign-off demo's mismatch is found later
+        # the sign-off demo's mismatch is found later
+        first.orders_issued = corrections.issue_pending(ws, jobs, found_before=when)
+    _end_round(ws, when + timedelta(minutes=5), first)
     # 滨江街道 explains and corrects its page; the next round sees the word gone: done.
     with ws.db.read() as s:
         orders = {(o.channel_id, o.detail[:8]): o.id for o in s.execute(select(CorrectionOrder)).scalars()}
@@ -133,24 +150,30 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
     with frozen(_at(day, 8, 15)):
         corrections.explain_order(ws, explainer, b_order,
                                   "信息员沿用了机构改革前的“区环保局”称谓，已更正为“区生态环境局”，并在三审三校中增加机构名称核对。")
+    fixed = Round()
     _round(ws, binj, _at(day, 7, 10), binj_posts,
-           [_page(ws, b_url, b_body.replace("区环保局".encode(), "区生态环境局".encode()), {})])
+           [_page(ws, b_url, b_body.replace("区环保局".encode(), "区生态环境局".encode()), {})], fixed)
+    _end_round(ws, _at(day, 7, 10, 1), fixed)
     # The portal re-uploads the file (fixed, the explanation awaited); its wrong word stays (overdue), as does
     # the media centre's dead link.
-    _round(ws, portal, _at(day, 6, 10), portal_posts, [_page(ws, p_url, p_body, {})])
+    refetched = Round()
+    _round(ws, portal, _at(day, 6, 10), portal_posts, [_page(ws, p_url, p_body, {})], refetched)
+    _end_round(ws, _at(day, 6, 10, 1), refetched)
     # Today: 滨江街道's new notice links a file that is gone (an order still in time); two accounts have been
     # quiet for 15 and 16 days (zombies); the closed tourism site still answers.
     new_notice = article("滨江路临时停水通知（演示）", ["本周三9时至17时，滨江路临时停水。"], {b_gone: "停水范围（附件）"})
     now = utcnow().astimezone(CHINA).replace(microsecond=0)  # the latest round is the one the pages show as current
-    _round(ws, portal, now, portal_posts, [])
-    _round(ws, media, now, media_posts, [])
-    _round(ws, binj, now, binj_posts, [_page(ws, f"{SITE}/binjiang/a0.html", new_notice, {b_gone: 404})])
+    today = Round()
+    _round(ws, portal, now, portal_posts, [], today)
+    _round(ws, media, now, media_posts, [], today)
+    _round(ws, binj, now, binj_posts, [_page(ws, f"{SITE}/binjiang/a0.html", new_notice, {b_gone: 404})], today)
     for n, channel_id in enumerate(quiet):  # 15 and 16 quiet days
-        _round(ws, channel_id, now, _quiet(f"quiet{n}", now, [15 + n, 19 + n, 30], "工作动态"), [])
-    _round(ws, tourism, now, [], [])
-    _round(ws, chengxi, now, [], [], answering=False)
+        _round(ws, channel_id, now, _quiet(f"quiet{n}", now, [15 + n, 19 + n, 30], "工作动态"), [], today)
+    _round(ws, tourism, now, [], [], today)
+    _round(ws, chengxi, now, [], [], today, answering=False)
     with frozen(now + timedelta(minutes=5)):
-        corrections.issue_pending(ws, jobs)
+        today.orders_issued = corrections.issue_pending(ws, jobs)
+    _end_round(ws, now + timedelta(minutes=5), today)
     # As at the end of every round of `channels check`: the findings queued for the alert channels go out.
     from yuqing.publish.deliver import send_due
 

@@ -324,14 +324,16 @@ class SeenArticle:
 
 
 @action("channel.record_posts", permission=("publications.draft", "channels.check"))
-def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[str]:
+def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle], *, in_round: bool = False) -> list[str]:
     """Keep the articles seen live on a channel; the new ones that match no signed publication become
     `unsigned` findings and an alert (not the archive: articles published more than ARCHIVE_BEFORE before the
-    channel was registered). Returns the URLs newly found unsigned."""
+    channel was registered). Returns the URLs newly found unsigned. `in_round`: part of a channel-check round,
+    whose summary entry accounts for a reading that raised or cleared nothing (check.ROUND)."""
     ch = load_channel(tx.session, tx.actor, channel_id)
     now = utcnow()
     known = {p.url: p for p in tx.session.execute(select(ChannelPost).where(ChannelPost.channel_id == ch.id)).scalars()}
     unsigned: list[str] = []
+    cleared: list[str] = []
     new_findings: list[tuple[ChannelFinding, str]] = []
     for art in articles:
         post = known.get(art.url)
@@ -345,6 +347,7 @@ def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[s
             old = _finding(tx.session, ch, "unsigned", art.url)
             if old is not None and old.resolved_at is None:
                 old.resolved_at = now
+                cleared.append(art.url)
         elif post.publication_id is None and post.signed is None:
             if aware(art.published_at or now) < aware(ch.created_at) - ARCHIVE_BEFORE:
                 continue  # the channel's archive from before it was registered is not judged
@@ -359,7 +362,11 @@ def record_posts(tx: Tx, channel_id: int, articles: list[SeenArticle]) -> list[s
     newest = max((p.published_at for p in known.values() if p.published_at), default=None)
     if newest is not None and (ch.last_update is None or newest > ch.last_update):
         ch.last_update = newest
-    tx.audit("channel.record_posts", "channel", ch.id, seen=len(articles), unsigned=unsigned)
+    if unsigned or cleared or not in_round:
+        tx.audit("channel.record_posts", "channel", ch.id, seen=len(articles), unsigned=unsigned,
+                 **({"signed_later": cleared} if cleared else {}))
+    else:
+        tx.summarised(by="channel.check_round")
     if unsigned:
         _notify_all(tx, ch, "publication.unsigned", f"未经签发的发布：{ch.name}（{len(unsigned)} 篇）",
                     "以下文章在渠道上发布，但系统中没有对应的签发稿：" + "、".join(unsigned[:5]),
