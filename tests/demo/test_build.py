@@ -220,6 +220,15 @@ def test_demo_yearly_assessment_scores_the_own_sites_and_accounts(demo) -> None:
     assert len(docked) >= 2
     assert all(p["formula"].endswith("分") or "封顶" in p["formula"] for c in docked for p in c["points"] if p["points"])
     assert any(k["ids"] for c in docked for p in c["points"] for k in p["counts"])
+    # Channels not admitted are not ranked at 100 but listed apart with why; those found live cost their unit.
+    apart = {c["name"]: c for c in yearly.figures["assessment"]["sites"]["unassessed"]}
+    assert apart["柳湾乡政务客户端"]["reason"] == "未经审批开设（未申请准入），仍在运行"
+    assert apart["原示例区旅游局网站"]["reason"] == "已关停，但仍可访问"
+    assert apart["河口镇微信公众号"]["reason"] == "申请被退回（不予准入）"
+    ranked = {c["name"] for c in sites}
+    assert not ranked & set(apart) and all(c["admission"] != "approved" for c in apart.values())
+    units = {u["name"]: u for u in yearly.figures["assessment"]["units"]}
+    assert next(p for p in units["柳湾乡"]["points"] if p["key"] == "unapproved")["points"] < 0
 
 
 def test_demo_reports_went_out_through_the_chosen_channels(demo) -> None:  # type: ignore[no-untyped-def]
@@ -383,6 +392,8 @@ def test_demo_own_channels_lack_approval_mismatch_unsigned_and_filings(demo) -> 
     lacking = [r.name for r in rows if any(w.startswith("未经准入") for w in r.cleanup)]
     assert len(lacking) >= 6 and any("无主办单位" in r.cleanup for r in rows)
     assert {p.state for p in pubs} == {"draft", "approved", "rejected", "published"}
+    decided = [p for p in pubs if p.signed_by_name]  # 签发 (or 退回) by someone other than the drafter
+    assert decided and all(p.signed_by_name != p.drafted_by_name for p in decided)
     edited = [p for p in pubs if p.live_check == "mismatch"]
     assert len(edited) == 2 and sum(p.live_check == "match" for p in pubs) >= 2
     assert alert is not None and alert.link == f"/publications/{edited[0].id}/diff" and "赵强" in alert.body

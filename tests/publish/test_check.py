@@ -69,6 +69,8 @@ def desk(ws: Workspace) -> Iterator[Desk]:
 
 
 def add_channel(d: Desk, name: str, url: str, feed: str | None = None, **kw: object) -> int:
+    """A channel registered 30 days ago, admitted (准入) unless told otherwise."""
+    kw.setdefault("admission", "approved")
     with frozen(NOW - timedelta(days=30)), d.ws.db.write() as s:
         owner = s.get(factories.Unit, d.unit_id)
         return factories.channel(s, name, owner=owner, url=url, feed_url=feed, **kw).id
@@ -366,3 +368,53 @@ def test_a_round_writes_one_audit_entry_and_a_channel_its_own_only_when_somethin
         assert run_checks(desk.ws, desk.jobs, due_only=True, policy=FAST).checked == 0
     assert len(entries("channel.check_round")) == 3
     assert quiet  # (the three quiet channels were checked every round)
+
+
+def test_a_channel_running_without_approval_or_closed_but_answering_is_a_finding_with_its_evidence(
+        desk: Desk, site: ChannelServer) -> None:
+    """先审批后开设: the check records a channel not admitted that answers (unapproved), and a closed one that
+    still answers (closed_live), once while it lasts, with the URL and HTTP status it saw; admitted, or gone,
+    the finding is resolved. (These count against the owner unit in the yearly assessment.)"""
+    from yuqing.publish import admission
+
+    site.add("/old2/", "<html><body>旧网站仍在</body></html>")
+    site.add("/new/feed.xml", rss(1), content_type="application/rss+xml")
+    applied = add_channel(desk, "申请中的公众号", site.url("/new/"), site.url("/new/feed.xml"), kind="wechat",
+                          admission="applied")
+    closed = add_channel(desk, "原区旅游局网站", site.url("/old2/"), closed=True, admission="closed")
+    with desk.ws.db.write() as s:
+        factories.channel_application(s, s.get(Channel, applied))
+
+    def standing() -> dict[tuple[int, str], list[ChannelFinding]]:
+        with desk.ws.db.read() as s:
+            out: dict[tuple[int, str], list[ChannelFinding]] = {}
+            for f in s.execute(select(ChannelFinding).where(ChannelFinding.kind.in_(("unapproved", "closed_live")))
+                               .order_by(ChannelFinding.id)).scalars():
+                out.setdefault((f.channel_id, f.kind), []).append(f)
+            return out
+
+    with frozen(NOW):
+        r = run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert r.raised.get("unapproved") == 1 and r.raised.get("closed_live") == 1
+    found = standing()
+    [live] = found[(applied, "unapproved")]
+    assert live.resolved_at is None and "未经准入（待审核）仍在运行" in live.detail and "HTTP 200" in live.detail
+    assert live.data["status"] == 200 and live.data["admission"] == "applied"
+    assert found[(closed, "closed_live")][0].detail.startswith("已登记关停，但 ")
+    assert len(notes(desk, "channel.unapproved")) == 2  # the owner unit and the office
+    with frozen(NOW + timedelta(hours=1)):
+        assert run_checks(desk.ws, desk.jobs, policy=FAST).raised == {}  # still so: not raised again
+    office = actor_of_name(desk, "office")
+    with frozen(NOW + timedelta(hours=2)):
+        admission.review_admission(desk.ws, office, applied, approve=True, note="同意")
+    site.add("/old2/", "", status=404)
+    with frozen(NOW + timedelta(hours=3)):
+        r = run_checks(desk.ws, desk.jobs, policy=FAST)
+    assert r.cleared == {"unapproved": 1, "closed_live": 1}
+    assert all(f.resolved_at is not None for fs in standing().values() for f in fs)
+    assert len(notes(desk, "channel.unapproved")) == 2
+
+
+def actor_of_name(desk: Desk, username: str) -> Actor:
+    with desk.ws.db.read() as s:
+        return actor_of(s.execute(select(factories.User).where(factories.User.username == username)).scalar_one())

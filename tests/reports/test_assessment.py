@@ -32,9 +32,9 @@ def _channels(ws: Workspace) -> dict[str, int]:
     with ws.db.write() as s:
         office = f.unit(s, "区政府办公室")
         edu = f.unit(s, "区教育局")
-        portal = f.channel(s, "区政府门户网站", owner=office, created_at=t(2025, 1, 1))
-        wechat = f.channel(s, "教育发布", kind="wechat", owner=edu, created_at=t(2025, 1, 1))
-        f.channel(s, "旧微博", kind="weibo", owner=edu, created_at=t(2024, 1, 1), closed=True,
+        portal = f.channel(s, "区政府门户网站", owner=office, created_at=t(2025, 1, 1), admission="approved")
+        wechat = f.channel(s, "教育发布", kind="wechat", owner=edu, created_at=t(2025, 1, 1), admission="approved")
+        f.channel(s, "旧微博", kind="weibo", owner=edu, created_at=t(2024, 1, 1), closed=True, admission="closed",
                   closed_at=t(2025, 6, 1))  # closed before the year: not assessed
         f.channel_finding(s, portal, "zombie", found_at=t(2026, 5, 3))
         f.channel_finding(s, portal, "mismatch", found_at=t(2026, 4, 1), detail="发布内容与签发稿不一致")
@@ -134,3 +134,70 @@ def test_equal_scores_share_a_rank_and_no_point_reads_minus_zero() -> None:
     assert [(c["name"], c["rank"]) for c in out] == [("丁", 1), ("乙", 1), ("甲", 1), ("丙", 4)]
     formulas = " ".join(p["formula"] for c in out for p in c["points"])
     assert "-0 分" not in formulas and "= 0 分" in formulas
+
+
+def test_channels_not_admitted_are_listed_apart_and_those_found_live_count_against_their_unit(ws: Workspace) -> None:
+    """Never applied, awaiting review, refused or closed: not ranked at 100 but listed under 未纳入考核的渠道 with
+    why; one the check found running without approval, or closed but answering, costs its owner unit points by
+    the sheet, once a year, shown with what the check saw — on the page, in the DOCX and in the XLSX."""
+    ids = _channels(ws)
+    with ws.db.write() as s:
+        f.user(s, "analyst", "analyst")
+        town = f.unit(s, "柳湾乡")
+        edu = s.get(f.Unit, s.get(Channel, ids["wechat"]).owner_unit_id)
+        app = f.channel(s, "柳湾乡政务客户端", kind="app", owner=town, created_at=t(2025, 3, 1))  # never applied
+        for when in (t(2026, 3, 1), t(2026, 9, 1)):  # seen live twice in the year: one channel, counted once
+            f.channel_finding(s, app, "unapproved", found_at=when, resolved_at=when,
+                              detail="未经准入（未申请）仍在运行：http://127.0.0.1/lw/ 可以访问（HTTP 200）")
+        f.channel(s, "柳湾乡抖音号", kind="video", owner=town, created_at=t(2026, 2, 1), admission="applied")
+        f.channel(s, "教育局视频号", kind="video", owner=edu, created_at=t(2026, 2, 1), admission="rejected")
+        old = f.channel(s, "原教育局网站", owner=edu, created_at=t(2020, 1, 1), closed=True, admission="closed",
+                        closed_at=t(2025, 10, 1))  # closed before the year, but still answering in it
+        f.channel_finding(s, old, "closed_live", found_at=t(2026, 4, 2),
+                          detail="已登记关停，但 http://127.0.0.1/old/ 仍可访问（HTTP 200）")
+        town_id, edu_id, app_id = town.id, edu.id, app.id
+    with frozen(t(2027, 1, 10)):
+        generate_period(ws, ANALYST, "yearly", "2026")
+    with ws.db.read() as s:
+        stored = get_report(s, "2026", "yearly")
+    assert stored is not None
+    sites = stored.figures["assessment"]["sites"]
+    assert [c["name"] for c in sites["channels"]] == ["教育发布", "区政府门户网站"]  # only the admitted are ranked
+    apart = {c["name"]: c for c in sites["unassessed"]}
+    assert {n: c["reason"] for n, c in apart.items()} == {
+        "柳湾乡政务客户端": "未经审批开设（未申请准入），仍在运行", "原教育局网站": "已关停，但仍可访问",
+        "柳湾乡抖音号": "未经审批开设（准入申请待审核）", "教育局视频号": "申请被退回（不予准入）"}
+    assert len(apart["柳湾乡政务客户端"]["finding_ids"]) == 2 and apart["柳湾乡抖音号"]["finding_ids"] == []
+    units = {u["name"]: u for u in stored.figures["assessment"]["units"]}
+    point = next(p for p in units["柳湾乡"]["points"] if p["key"] == "unapproved")
+    assert point["formula"] == "未经准入运行或关停后仍可访问扣分 = -3 × 未经准入运行或关停后仍可访问 1 = -3 分"
+    assert point["counts"][0]["link"] == f"/channels/orders?unit={town_id}&unapproved=1"
+    assert next(p for p in units["区教育局"]["points"] if p["key"] == "unapproved")["points"] == -3
+    assert next(p for p in units["区政府办公室"]["points"] if p["key"] == "unapproved")["points"] == 0
+    with frozen(t(2027, 1, 10)), TestClient(create_app(ws), base_url="http://127.0.0.1",
+                                            headers={"accept": "text/html"}) as client:
+        login(client, "analyst")
+        page = client.get("/reports/yearly/2026").text
+        assert "未纳入考核的渠道（4）" in page and "申请被退回（不予准入）" in page
+        assert "2026-03-01 10:00 未经准入即运行：未经准入（未申请）仍在运行" in page
+        ranked = page.split("未纳入考核的渠道")[0]
+        assert "柳湾乡政务客户端" not in ranked.split("网站与新媒体账号考核")[1]
+        drill = client.get(f"/reports/yearly/2026/sites?channel={app_id}&count=standing").text
+        assert "未纳入原因：未经审批开设（未申请准入），仍在运行。" in drill and "http://127.0.0.1/lw/" in drill
+        wb = load_workbook(io.BytesIO(client.get("/reports/yearly/2026/download.xlsx").content))
+        rows = [[c.value for c in r] for r in wb["未纳入考核的渠道"].iter_rows(min_row=3)]
+        assert {r[0]: r[3] for r in rows}["原教育局网站"] == "已关停，但仍可访问"
+        assert all(r[0] != "柳湾乡政务客户端" for r in wb["网站与账号考核"].iter_rows(min_row=3, values_only=True))
+        doc = Document(io.BytesIO(client.get("/reports/yearly/2026/download.docx").content))
+        text = "\n".join(p.text for p in doc.paragraphs)
+        cells = [c.text for tb in doc.tables for row in tb.rows for c in row.cells]
+        assert "未纳入考核的渠道" in text and "未经审批开设（准入申请待审核）" in cells
+        assert "未经准入运行或关停后仍可访问扣分 = -3 × 未经准入运行或关停后仍可访问 1 = -3 分" in text
+    with ws.db.write() as s:  # the unit's drill-down shows the channel with what the check saw
+        f.user(s, "office", "office")
+    with TestClient(create_app(ws), base_url="http://127.0.0.1", headers={"accept": "text/html"}) as client:
+        login(client, "office")
+        mine = client.get(f"/channels/orders?unit={town_id}&unapproved=1").text
+        assert "未经准入运行或关停后仍可访问的网站与账号（1）" in mine and "HTTP 200" in mine
+        assert "柳湾乡政务客户端" in mine and "原教育局网站" not in mine
+    assert edu_id

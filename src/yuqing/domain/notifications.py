@@ -62,6 +62,7 @@ KINDS: dict[str, str] = {
     "publication.unsigned": "未经签发的发布",
     "statement.filed": "声明备案待审批",
     "channel.closed_live": "已关停渠道仍可访问",
+    "channel.unapproved": "未经准入的网站或账号仍在运行",
     "channel.zombie": "僵尸账号（长期未更新）",
     "channel.correction": "整改通知",
     "channel.correction_overdue": "整改超期",

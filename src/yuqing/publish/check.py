@@ -33,6 +33,7 @@ from yuqing.domain.roles import Actor
 from yuqing.publish import deliver, freshness
 from yuqing.publish.freshness import Post, Reading
 from yuqing.publish.links import LINK_POLICY, LinkChecker, LinkResult
+from yuqing.publish.states import ADMISSION_LABELS
 from yuqing.publish.wording import WordHit
 from yuqing.publish.wording import WrongWord as Word
 from yuqing.workspace import Workspace
@@ -265,12 +266,27 @@ def record_check(tx: Tx, result: ChannelResult, *, in_round: bool = False) -> Re
                 tx.notify(audience, "channel.closed_live", f"已关停渠道仍可访问：{ch.name}", body, f"/channels/{ch.id}")
             deliver.queue_closed_live(tx, ch, result.status, now)
         out.state = "closed_live" if result.answering else "closed"
+        _standing(tx, ch, "unapproved", False, now, out)  # closed now: what is left is whether it still answers
+        _standing(tx, ch, "closed_live", result.answering, now, out,
+                  f"已登记关停，但 {ch.feed_url or ch.url} 仍可访问（HTTP {result.status}）",
+                  {"url": ch.feed_url or ch.url, "status": result.status, "admission": ch.admission})
         if out.notable or not in_round:
             tx.audit("channel.check", "channel", ch.id, closed=True, answering=result.answering,
                      status=result.status, error=result.error)
         else:
             tx.summarised(by=ROUND)
         return out
+    # 先审批后开设: a channel not admitted that answers is running without approval (its owner unit answers for it).
+    admitted = ch.admission == "approved"
+    if _standing(tx, ch, "unapproved", result.answering and not admitted, now, out,
+                 f"未经准入（{ADMISSION_LABELS.get(ch.admission, ch.admission)}）仍在运行：{ch.feed_url or ch.url} "
+                 f"可以访问（HTTP {result.status}）",
+                 {"url": ch.feed_url or ch.url, "status": result.status, "admission": ch.admission}):
+        body = (f"“{ch.name}”未经准入（{ADMISSION_LABELS.get(ch.admission, ch.admission)}），但仍在运行。"
+                "按“先审批后开设”的要求，请主办单位暂停使用并提交准入申请，或申请关停。")
+        for audience in _audiences(tx, ch):
+            tx.notify(audience, "channel.unapproved", f"未经准入的网站或账号仍在运行：{ch.name}", body,
+                      f"/channels/{ch.id}")
     reading = result.reading
     if reading is not None:
         out.posts = _store_posts(tx, ch, reading.posts, now)
@@ -339,6 +355,39 @@ def record_check(tx: Tx, result: ChannelResult, *, in_round: bool = False) -> Re
     else:
         tx.summarised(by=ROUND)
     return out
+
+
+def _standing(tx: Tx, ch: Any, kind: str, present: bool, now: datetime, out: Recorded, detail: str = "",
+              data: dict[str, Any] | None = None) -> bool:
+    """A finding about the channel's standing (STANDING_KINDS), with what the check saw as its evidence: raised
+    when present and none is open (a new row each time it comes back, so each year counts what it saw),
+    resolved when gone. Returns whether it was raised now."""
+    from yuqing.clock import CHINA
+    from yuqing.store.tables_publish import ChannelFinding
+
+    s = tx.session
+    open_row = s.execute(select(ChannelFinding).where(ChannelFinding.channel_id == ch.id, ChannelFinding.kind == kind,
+                                                      ChannelFinding.resolved_at.is_(None))).scalars().first()
+    if not present:
+        if open_row is not None:
+            open_row.resolved_at = now
+            out.resolved += 1
+            _bump(out.cleared, kind)
+        return False
+    if open_row is not None:
+        open_row.last_seen_at, open_row.detail, open_row.data = now, detail, data or {}
+        return False
+    key = finding_key(kind, now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"))
+    row = s.execute(select(ChannelFinding).where(ChannelFinding.channel_id == ch.id, ChannelFinding.kind == kind,
+                                                 ChannelFinding.key == key)).scalar_one_or_none()
+    if row is None:
+        s.add(ChannelFinding(channel_id=ch.id, kind=kind, key=key, page_url=ch.feed_url or ch.url, detail=detail,
+                             data=data or {}, found_at=now, last_seen_at=now))
+    else:  # gone and back within the minute: the same finding again
+        row.resolved_at, row.last_seen_at, row.detail, row.data = None, now, detail, data or {}
+    out.new_findings += 1
+    _bump(out.raised, kind)
+    return True
 
 
 def _audiences(tx: Tx, ch: Any) -> list[str]:

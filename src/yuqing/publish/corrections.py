@@ -31,7 +31,7 @@ __all__ = ["NotFound", "OrderError", "cancel_order", "explain_order", "issue_ord
 # Findings that are wrong content (a zombie or an unsigned post is handled by the office, not by a correction).
 ORDER_KINDS = ("mismatch", "wrong_word", "broken_link")
 KIND_LABELS = {"mismatch": "与签发稿不一致", "unsigned": "未经签发", "broken_link": "链接失效", "wrong_word": "错敏词",
-               "zombie": "长期未更新"}
+               "zombie": "长期未更新", "unapproved": "未经准入即运行", "closed_live": "已关停但仍可访问"}
 MIN_EXPLANATION = 10  # characters: a 情况说明 says what was wrong, why, and what was done
 
 

@@ -1,5 +1,6 @@
 """The demo's channel checks (fictional, R-PUBLISH-3): posts per week on the portal, the media centre and 滨江街道;
-two accounts flagged zombie (15 and 16 quiet days); a closed site still answering; pages with wrong words and
+two accounts flagged zombie (15 and 16 quiet days); a closed site still answering and a township app running
+without ever applying for admission (both counted against their units); pages with wrong words and
 broken links whose correction orders end differently — one closed with its explanation (滨江街道), one fixed
 awaiting the explanation, two overdue (the portal's wrong word, the media centre's dead link), one still in time.
 
@@ -118,7 +119,8 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
     if day is None or explainer is None or any(n not in channels for n in needed):
         return
     portal, media, binj, tourism, chengxi = (channels[n] for n in needed)
-    quiet = [c for c in quiet if c not in (media, binj)][:2]
+    liuwan = channels.get("柳湾乡政务客户端")  # never applied for admission, yet running: 未经审批开设
+    quiet = [c for c in quiet if c not in (media, binj, liuwan)][:2]
     jobs = jobs_actor(ws)
     # Posts per week: the portal daily, the media centre a few a week, 滨江街道 weekly.
     portal_posts = _posts("portal", day, [a for a in range(0, 84) if a % 7 not in (5, 6) and a % 3 != 2], "要闻动态")
@@ -169,6 +171,8 @@ def demo_step(ws: Workspace, progress: Any = None) -> None:
     _round(ws, binj, now, binj_posts, [_page(ws, f"{SITE}/binjiang/a0.html", new_notice, {b_gone: 404})], today)
     for n, channel_id in enumerate(quiet):  # 15 and 16 quiet days
         _round(ws, channel_id, now, _quiet(f"quiet{n}", now, [15 + n, 19 + n, 30], "工作动态"), [], today)
+    if liuwan is not None:
+        _round(ws, liuwan, now, _posts("liuwan", day, [1, 4, 9], "柳湾乡便民服务"), [], today)
     _round(ws, tourism, now, [], [], today)
     _round(ws, chengxi, now, [], [], today, answering=False)
     with frozen(now + timedelta(minutes=5)):

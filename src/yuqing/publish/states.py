@@ -72,7 +72,13 @@ FINDING_KINDS: dict[str, str] = {
     "broken_link": "失效链接",
     "wrong_word": "错词",
     "zombie": "僵尸账号（两周无更新）",
+    # 先审批后开设 (意见 §二.2): a channel the check finds answering without approval, or after it was closed.
+    "unapproved": "未经准入即运行",
+    "closed_live": "已关停但仍可访问",
 }
+# Findings about a channel's standing (its admission), not its content: the owner unit answers for them in the
+# yearly assessment (one per channel and year), and the channel is not ranked among the admitted ones.
+STANDING_KINDS = ("unapproved", "closed_live")
 FILING_KINDS: dict[str, str] = {"statement": "新闻通稿/权威发布", "spokesperson": "新闻发言人发布",
                                 "reply": "案件回复（自动备案）"}
 FILING_LABELS: dict[str, str] = {"filed": "待审批", "approved": "已审批", "rejected": "未通过"}

@@ -143,6 +143,18 @@ def zombie_channels(s: Session, unit_id: int | None = None) -> list[Channel]:
     return list(s.execute(q).scalars())
 
 
+def standing_findings(s: Session, unit_id: int | None = None) -> list[tuple[Channel, ChannelFinding]]:
+    """Channels found running without approval or closed but answering (ever), with each finding as the
+    evidence, for the assessment's drill-down: newest first."""
+    from yuqing.publish.states import STANDING_KINDS
+
+    q = (select(Channel, ChannelFinding).join(ChannelFinding, ChannelFinding.channel_id == Channel.id)
+         .where(ChannelFinding.kind.in_(STANDING_KINDS)).order_by(ChannelFinding.found_at.desc(), ChannelFinding.id))
+    if unit_id is not None:
+        q = q.where(Channel.owner_unit_id == unit_id)
+    return [(c, f) for c, f in s.execute(q).all()]
+
+
 def due_text(order: CorrectionOrder, now: datetime | None = None) -> str:
     """The deadline as the unit reads it: 剩余 N 天 / 已逾期 N 天."""
     if order.due_at is None:

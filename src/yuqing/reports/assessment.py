@@ -10,11 +10,14 @@ list as a whole, so the weights always add up the way the office wrote them). Ea
 Each indicator's points come with the formula and the counts behind them, and the counts open their cases
 (or the unit's correction orders and channels), as in the monthly statistics.
 
-Sites and accounts (网站与新媒体账号) are assessed too, each on its own: from `channel_base` (100) the sheet's
+Sites and accounts (网站与新媒体账号) are assessed too, each admitted one on its own: from `channel_base` (100) the sheet's
 `channel_indicators` deduct `points × count` (capped) for what the channel checks found in the year (zombie,
 mismatch with the signed text, unsigned posts, broken links, wrong words) and for its correction orders
 (overdue, still open at the year's end); every count opens the findings or orders behind it. A sheet without
-`channel_indicators` keeps the default ones.
+`channel_indicators` keeps the default ones. A channel not admitted (never applied, awaiting review, refused)
+or closed is not ranked — it would read as a perfect 100 — but listed apart under 未纳入考核的渠道 with its
+reason; one the check found running without approval, or closed but still answering, counts against its owner
+unit once a year (`unapproved_channels`), its findings the evidence.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from yuqing.reports.periodic import COUNTS, RATES
 CHANNEL_COUNTS: dict[str, tuple[str, str]] = {
     "correction_overdue": ("整改逾期", "期限在本年度内、到期时未经复查确认整改到位的整改通知（撤销的不计）"),
     "zombie_channels": ("僵尸账号", "本年度被列为僵尸账号（两周未更新）的本单位网站或账号"),
+    "unapproved_channels": ("未经准入运行或关停后仍可访问",
+                            "本年度检查发现未经准入即运行、或已关停仍可访问的本单位网站或账号（每个每年计一次）"),
 }
 
 DEFAULT_SHEET: dict[str, Any] = {
@@ -53,6 +58,9 @@ DEFAULT_SHEET: dict[str, Any] = {
         # 杜绝出现僵尸平台 (方案 §四): each channel found zombie in the year.
         {"key": "zombie", "name": "僵尸账号扣分", "kind": "channel_count", "count": "zombie_channels", "points": -2,
          "cap": -6},
+        # 先审批后开设 (意见 §二.2): a site or account running without approval, or closed but still answering.
+        {"key": "unapproved", "name": "未经准入运行或关停后仍可访问扣分", "kind": "channel_count",
+         "count": "unapproved_channels", "points": -3, "cap": -9},
     ],
 }
 # Counts of one own channel in the assessed year (publish.figures.channel_assessment_rows): key → label.
@@ -74,11 +82,21 @@ DEFAULT_CHANNEL_INDICATORS: list[dict[str, Any]] = [
     {"key": "correction_overdue", "name": "整改逾期扣分", "count": "correction_overdue", "points": -5, "cap": -20},
     {"key": "correction_open", "name": "整改未完成扣分", "count": "correction_open", "points": -2, "cap": -10},
 ]
-SITE_NOTE = ("网站与新媒体账号以 {base} 分为基础，按本年度检查发现的问题和整改情况扣分（扣完为止），"
+SITE_NOTE = ("经准入的网站与新媒体账号以 {base} 分为基础，按本年度检查发现的问题和整改情况扣分（扣完为止），"
              "数字可点开对应的检查发现或整改通知；统计截至年度末，之后的整改不改变本年度得分。")
+UNASSESSED_NOTE = ("未经准入（未申请、申请待审核或被退回）和已关停的网站与账号不参加排名，不能视为满分；"
+                   "检查发现其未经准入仍在运行、或关停后仍可访问的，计入主办单位的考核扣分（见考核得分）。"
+                   "准入状态按生成本报告时计。")
+# Why a channel is not ranked, by its admission state (the registry's words).
+UNASSESSED_REASONS: dict[str, str] = {
+    "none": "未经审批开设（未申请准入）",
+    "applied": "未经审批开设（准入申请待审核）",
+    "rejected": "申请被退回（不予准入）",
+    "closed": "已关停",
+}
 
-PUBLISH_NOTE = ("政务网站与新媒体账号计入考核：整改通知到期未整改到位的、被列为僵尸账号的，按评分表扣分；"
-                "数字可点开对应的整改通知和账号。")
+PUBLISH_NOTE = ("政务网站与新媒体账号计入考核：整改通知到期未整改到位的、被列为僵尸账号的、未经准入运行或关停后仍可访问的，"
+                "按评分表扣分；数字可点开对应的整改通知和账号。")
 
 
 class SheetError(ValueError):
@@ -184,9 +202,11 @@ def _score(row: dict[str, Any], ind: dict[str, Any]) -> dict[str, Any]:
 
 
 def channel_link(key: str, unit_id: int | None) -> str:
-    """Where a channel count opens: the unit's overdue correction orders, or its channels found zombie."""
+    """Where a channel count opens: the unit's overdue correction orders, its channels found zombie, or those
+    found running without approval or closed but answering (with what the check saw)."""
     unit = f"unit={unit_id}&" if unit_id is not None else ""
-    return f"/channels/orders?{unit}overdue=1" if key == "correction_overdue" else f"/channels/orders?{unit}zombie=1"
+    flag = {"correction_overdue": "overdue", "unapproved_channels": "unapproved"}.get(key, "zombie")
+    return f"/channels/orders?{unit}{flag}=1"
 
 
 def assess(figures: dict[str, Any], sheet: dict[str, Any]) -> dict[str, Any]:
@@ -207,13 +227,40 @@ def _capped(per: float, count: int, cap: Any) -> tuple[float, str]:
     return points, (f"，封顶 {_fmt(float(cap))} 分" if cap is not None and points != raw else "")
 
 
+def unassessed(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A channel that is not ranked (not admitted, or closed), with the reason and the evidence against its owner
+    unit (the standing findings of the year); None for an admitted channel in service."""
+    admission = row.get("admission", "approved")
+    if admission == "approved":
+        return None
+    reason = UNASSESSED_REASONS.get(admission, "未经准入")
+    live = row.get("answering")
+    evidence = list(row.get("standing") or [])  # [{"id", "kind", "label", "detail", "found"}]
+    if admission == "closed" and evidence:
+        reason += "，但仍可访问"
+    elif evidence:
+        reason += "，仍在运行"
+    return {"channel_id": row["channel_id"], "name": row["name"], "kind_label": row["kind_label"],
+            "unit_id": row["unit_id"], "unit_name": row["unit_name"], "admission": admission,
+            "admission_label": row.get("admission_label", admission), "reason": reason, "answering": live,
+            "finding_ids": [e["id"] for e in evidence], "evidence": evidence,
+            "counted_against_unit": bool(evidence) and row["unit_id"] is not None}
+
+
 def assess_channels(rows: list[dict[str, Any]], sheet: dict[str, Any]) -> dict[str, Any]:
-    """Each own website and account scored from `channel_base` by the sheet's channel indicators, highest first
-    (ties by name), every deduction with its formula and the ids of the findings or orders behind its count."""
+    """Each admitted own website and account in service scored from `channel_base` by the sheet's channel
+    indicators, highest first (ties by name), every deduction with its formula and the ids of the findings or
+    orders behind its count. The others are not ranked (a channel never admitted is not a perfect one): they
+    are listed apart, each with why and the findings that count against its owner unit."""
     base = float(sheet.get("channel_base", DEFAULT_CHANNEL_BASE))
     indicators = sheet.get("channel_indicators", DEFAULT_CHANNEL_INDICATORS)
     out = []
+    apart = []
     for row in rows:
+        skipped = unassessed(row)
+        if skipped is not None:
+            apart.append(skipped)
+            continue
         points = []
         for ind in indicators:
             key = ind["count"]
@@ -231,4 +278,6 @@ def assess_channels(rows: list[dict[str, Any]], sheet: dict[str, Any]) -> dict[s
                     "unit_id": row["unit_id"], "unit_name": row["unit_name"], "score": score, "points": points})
     out.sort(key=lambda c: (-c["score"], c["name"]))
     _rank(out)
-    return {"base": _fmt(base), "channels": out, "note": SITE_NOTE.format(base=_fmt(base))}
+    apart.sort(key=lambda c: (not c["finding_ids"], c["unit_name"], c["name"]))  # the ones counted first
+    return {"base": _fmt(base), "channels": out, "note": SITE_NOTE.format(base=_fmt(base)), "unassessed": apart,
+            "unassessed_note": UNASSESSED_NOTE}

@@ -69,17 +69,29 @@ def _sites_docx(doc: Any, sites: dict[str, Any] | None) -> None:
         return
     _para(doc, "网站与新媒体账号考核", H1_FONT)
     _para(doc, sites["note"], indent=True)
-    if not sites["channels"]:
+    apart = sites.get("unassessed") or []
+    if not sites["channels"] and not apart:
         _para(doc, "本年度没有登记在册的网站或新媒体账号。", indent=True)
         return
-    _table(doc, ["名次", "网站或账号", "主办单位", "得分"],
-           [[c["rank"], c["name"], c["unit_name"], c["score"]] for c in sites["channels"]])
+    if sites["channels"]:
+        _table(doc, ["名次", "网站或账号", "主办单位", "得分"],
+               [[c["rank"], c["name"], c["unit_name"], c["score"]] for c in sites["channels"]])
     for c in sites["channels"]:
         lost = [p for p in c["points"] if p["points"]]
         if lost:
             _para(doc, f"{c['rank']}. {c['name']}：{c['score']} 分", H2_FONT)
             for p in lost:
                 _para(doc, p["formula"], indent=True)
+    if apart:
+        _para(doc, "未纳入考核的渠道", H2_FONT)
+        _para(doc, sites["unassessed_note"], indent=True)
+        _table(doc, ["网站或账号", "主办单位", "未纳入原因", "计入主办单位扣分的检查发现"],
+               [[c["name"], c["unit_name"], c["reason"], _evidence(c)] for c in apart])
+
+
+def _evidence(c: dict[str, Any]) -> str:
+    """The standing findings behind a channel not ranked, as one cell: when, what, what the check saw."""
+    return "；".join(f"{e['found']} {e['label']}：{e['detail']}" for e in c.get("evidence") or []) or "—"
 
 
 def period_docx(figures: dict[str, Any], *, issuer: str, watermark: str) -> bytes:
@@ -192,6 +204,11 @@ def period_xlsx(figures: dict[str, Any], *, who: str) -> bytes:
                    [[c["name"], p["name"], p["points"], p["formula"],
                      "、".join(f"{k['name']} " + "、".join(f"#{i}" for i in k["ids"]) for k in p["counts"] if k["ids"])]
                     for c in sites["channels"] for p in c["points"] if p["points"]])
+            if sites.get("unassessed"):
+                _sheet(wb, "未纳入考核的渠道", mark, ["网站或账号", "类型", "主办单位", "未纳入原因",
+                                                "计入主办单位扣分的检查发现", "对应编号"],
+                       [[c["name"], c["kind_label"], c["unit_name"], c["reason"], _evidence(c),
+                         "、".join(f"#{i}" for i in c["finding_ids"])] for c in sites["unassessed"]])
     _sheet(wb, "总体情况", mark, ["项目", "数值", "公式（原始数）"],
            [[f"{r['title']}（{r['start']} 至 {r['end']}，截至 {r['as_of']}）", "", ""]]
            + [[labels[k], v, ""] for k, v in t["counts"].items()]

@@ -48,7 +48,7 @@ def _sees_all(session: Session, request: Request, viewer: Viewer) -> bool:
 # -- correction orders (before /channels/{channel_id}: "orders" is not a channel id) -------------------------
 @router.get("/channels/orders")
 def orders_page(request: Request, viewer: CurrentViewer, session: DbSession, unit: int | None = None,
-                overdue: int = 0, zombie: int = 0, all: int = 0) -> object:
+                overdue: int = 0, zombie: int = 0, unapproved: int = 0, all: int = 0) -> object:
     _need_read(viewer)
     everyone = _sees_all(session, request, viewer)
     if not everyone:
@@ -57,8 +57,10 @@ def orders_page(request: Request, viewer: CurrentViewer, session: DbSession, uni
                             overdue_only=bool(overdue), active_only=not (overdue or all))
     unit_row = session.get(Unit, unit) if unit else None
     zombies = views.zombie_channels(session, unit) if zombie else []
+    standing = views.standing_findings(session, unit) if unapproved else []
     return render(request, "publish/orders.html", rows=rows, unit=unit_row, overdue=bool(overdue),
-                  zombie=bool(zombie), zombies=zombies, show_all=bool(all), due_text=views.due_text, now=utcnow(),
+                  zombie=bool(zombie), zombies=zombies, unapproved=bool(unapproved), standing=standing,
+                  show_all=bool(all), due_text=views.due_text, now=utcnow(),
                   **LABELS)
 
 

@@ -211,11 +211,21 @@ def period_sites(request: Request, kind: str, period: str, viewer: ReportReader,
 
     stored = _period_stored(session, kind, period)
     sites = (stored.figures.get("assessment") or {}).get("sites") or {}
-    site = next((c for c in sites.get("channels", []) if c["channel_id"] == channel), None)
-    if site is None or count not in SITE_COUNTS:
-        raise HTTPException(404, "考核中没有这个网站或账号的这一项")
-    point = next((p for p in site["points"] if p["counts"][0]["key"] == count), None)
-    ids = point["counts"][0]["ids"] if point is not None else []
+    point: dict[str, Any] | None
+    ids: list[Any]
+    if count == "standing":  # a channel not ranked: why, and the findings that count against its owner unit
+        site = next((c for c in sites.get("unassessed") or [] if c["channel_id"] == channel), None)
+        if site is None:
+            raise HTTPException(404, "未纳入考核的渠道中没有这个网站或账号")
+        ids, point = list(site["finding_ids"]), {"formula": f"未纳入原因：{site['reason']}。"}
+        label = "未纳入考核的渠道"
+    else:
+        site = next((c for c in sites.get("channels", []) if c["channel_id"] == channel), None)
+        if site is None or count not in SITE_COUNTS:
+            raise HTTPException(404, "考核中没有这个网站或账号的这一项")
+        point = next((p for p in site["points"] if p["counts"][0]["key"] == count), None)
+        ids = point["counts"][0]["ids"] if point is not None else []
+        label = SITE_COUNTS[count]
     orders = count in SITE_ORDER_COUNTS
     rows: list[dict[str, Any]] = []
     if orders:
@@ -233,7 +243,7 @@ def period_sites(request: Request, kind: str, period: str, viewer: ReportReader,
                  "found_at": findings[i].found_at if i in findings else None,
                  "state": ("已消除" if findings[i].resolved_at else "仍存在") if i in findings else ""} for i in ids]
     return render(request, "reports/period_sites.html", report=stored, figures=stored.figures, site=site,
-                  label=SITE_COUNTS[count], formula=point["formula"] if point else "", rows=rows, orders=orders,
+                  label=label, formula=point["formula"] if point else "", rows=rows, orders=orders,
                   base=f"/reports/{kind}/{period}")
 
 
