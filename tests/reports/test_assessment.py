@@ -200,4 +200,14 @@ def test_channels_not_admitted_are_listed_apart_and_those_found_live_count_again
         mine = client.get(f"/channels/orders?unit={town_id}&unapproved=1").text
         assert "未经准入运行或关停后仍可访问的网站与账号（1）" in mine and "HTTP 200" in mine
         assert "柳湾乡政务客户端" in mine and "原教育局网站" not in mine
+        page = client.get(f"/channels/{app_id}").text  # the channel page shows it among its findings
+        assert "<h3>未经准入即运行（" not in page  # (both resolved: only open findings are listed)
+    with ws.db.write() as s:
+        f.channel_finding(s, s.get(Channel, app_id), "unapproved", found_at=t(2027, 1, 5),
+                          detail="未经准入（未申请）仍在运行：http://127.0.0.1/lw/ 可以访问（HTTP 200）")
+    with TestClient(create_app(ws), base_url="http://127.0.0.1", headers={"accept": "text/html"}) as client:
+        login(client, "office")
+        page = client.get(f"/channels/{app_id}").text
+        assert "<h3>未经准入即运行（1）</h3>" in page and "可以访问（HTTP 200）" in page
+        assert "下达整改通知（" not in page.split('id="findings"')[1].split('id="orders"')[0]
     assert edu_id
