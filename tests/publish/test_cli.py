@@ -1,7 +1,7 @@
-"""The CLI contract of own channels: `channels add` prints the id, `publications draft` and `publications sign`
-the publication id (signed by someone other than its drafter), `publications published` records the URL and
-runs the live check, `channels list --json` one object per line with the agreed keys. On a new workspace (no
-administrator yet) the installer acts."""
+"""The CLI contract of own channels: `channels add` prints the id, `publications sign` the publication id (a
+draft someone else wrote, or the leader's own text signed directly, recorded as such), `publications draft` the
+publication id, `publications published` records the URL and runs the live check, `channels list --json` one
+object per line with the agreed keys. On a new workspace (no administrator yet) the installer acts."""
 
 from __future__ import annotations
 
@@ -63,10 +63,8 @@ def test_sign_refuses_a_text_the_signer_drafted_in_chinese(ws, tmp_path):
     _admit(ws, cid, tmp_path)
     sign = ["-w", str(ws.path), "publications", "sign", "--channel", cid, "--title", "常务会议", "--text-file",
             str(text), "--as", "gov_l"]
-    r = runner.invoke(app, sign)
-    assert r.exit_code == 2 and "没有标题为《常务会议》、正文与该文件一致的待签发稿件" in r.output and not r.stdout.strip()
     _cli(ws, "publications", "draft", "--channel", cid, "--title", "常务会议", "--text-file", str(text), "--as", "gov_l")
-    r = runner.invoke(app, sign)
+    r = runner.invoke(app, sign)  # a draft of the leader's own awaits a second person: not signed by its drafter
     assert r.exit_code == 1 and "起草人不能签发自己起草的稿件" in r.output and not r.stdout.strip()
 
 
@@ -121,10 +119,35 @@ def test_the_whole_contract_with_channels_check(ws, server, tmp_path, monkeypatc
                "--url", server.url("/full/"), "--feed", server.url("/full/feed.xml"), "--cadence", "daily").strip()
     text = tmp_path / "t.txt"
     text.write_text("区政府召开常务会议。\n确保12月1日前全部供热到位。", encoding="utf-8")
-    _admit(ws, cid, tmp_path)
-    pid = _draft_and_sign(ws, cid, "常务会议", text)
-    assert _cli(ws, "publications", "published", pid, "--url", signed_url, "--as", "gov_h").startswith("mismatch")
+    r = runner.invoke(app, ["-w", str(ws.path), "publications", "sign", "--channel", cid, "--title", "常务会议",
+                            "--text-file", str(text)])  # no draft: the leader's own text, signed directly
+    assert r.exit_code == 0, r.output
+    pid = r.stdout.strip()
+    assert pid.isdigit() and "已直接签发" in r.stderr and "尚未准入" in r.stderr
+    assert _cli(ws, "publications", "published", pid, "--url", signed_url).startswith("mismatch")
     r = runner.invoke(app, ["-w", str(ws.path), "channels", "check", "--once"])
     assert r.exit_code == 0, r.output
     [row] = [json.loads(line) for line in _cli(ws, "channels", "list", "--json").splitlines()]
     assert (row["unsigned"], row["mismatches"], row["zombie"]) == (1, 1, False) and row["last_update"]
+
+
+def test_sign_without_a_draft_is_a_direct_sign_off_on_record(ws, tmp_path):
+    """The contract's own sequence on a new workspace (add, sign, nothing else): the text is signed directly by
+    the one acting, who drafted it and uploads it, and the publication and the audit log say so."""
+    from sqlalchemy import select
+
+    from yuqing.publish.signoff import DIRECT_SIGN
+    from yuqing.store.tables import AuditEntry
+    from yuqing.store.tables_publish import Publication
+
+    cid = _cli(ws, "channels", "add", "--kind", "weibo", "--name", "区政府发布", "--unit", "区政府办公室",
+               "--url", "https://weibo.example.cn/gov").strip()
+    text = tmp_path / "t.txt"
+    text.write_text("区政府关于冬季供暖的通告。", encoding="utf-8")
+    pid = _cli(ws, "publications", "sign", "--channel", cid, "--title", "供暖通告", "--text-file", str(text)).strip()
+    with ws.db.read() as s:
+        pub = s.get(Publication, int(pid))
+        assert pub is not None and pub.state == "approved" and pub.review_note == DIRECT_SIGN
+        assert pub.drafted_by_name == pub.signed_by_name == pub.uploader_name
+        [entry] = s.execute(select(AuditEntry).where(AuditEntry.action == "publication.sign_direct")).scalars()
+    assert entry.object_id == pid and entry.detail["admission"] != "approved"

@@ -132,7 +132,7 @@ AUDIT_LABELS: dict[str, str] = {
     # own channels (R-PUBLISH): registry, admission, sign-off, filings
     "channel.add": "登记网站或账号", "channel.update": "修改网站或账号登记", "channel.apply": "提交准入申请",
     "channel.approve": "准入", "channel.reject": "不予准入", "channel.close": "关停网站或账号",
-    "channel.record_posts": "记录渠道上的发布", "publication.draft": "起草发布稿件", "publication.sign": "签发稿件",
+    "channel.record_posts": "记录渠道上的发布", "publication.draft": "起草发布稿件", "publication.sign": "签发稿件", "publication.sign_direct": "直接签发稿件（起草与签发为同一人）",
     "publication.reject": "退回稿件", "publication.redraft": "修改退回的稿件", "publication.publish": "登记稿件发布",
     "publication.live_check": "核对发布页面与签发稿", "statement.file": "申报备案", "statement.approve": "审批备案",
     "statement.reject": "备案不予通过", "channel.attachment_download": "下载准入申请附件",

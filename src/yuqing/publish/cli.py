@@ -7,9 +7,11 @@ Contract (kept exactly; checks outside the test suite use it):
     yuqing -w W channels add --kind website|weibo|wechat|app|video --name N --unit U --url URL
                              [--feed URL] [--cadence daily|weekly]         → prints the channel id
     yuqing -w W channels list --json                                       → one JSON object per line
-    yuqing -w W publications draft --channel ID --title T --text-file F [--uploader U] → prints the publication id
     yuqing -w W publications sign --channel ID --title T --text-file F     → prints the publication id
     yuqing -w W publications published ID --url URL                        → records it, runs the live check
+`publications sign` signs the channel's draft with that title and text when someone else drafted one (起草 →
+签发), else the leader's own text directly (直接签发, recorded as such); also:
+    yuqing -w W publications draft --channel ID --title T --text-file F [--uploader U] → prints the publication id
 """
 
 from __future__ import annotations
@@ -201,11 +203,21 @@ def publications_sign(
     text_file: Annotated[Path, typer.Option("--text-file", help="签发正文（UTF-8 文本文件，与待签发稿件一致）")],
     as_user: AsUser = None,
 ) -> None:
-    """签发他人起草的稿件（标题和正文与待签发稿件一致；正文冻结并记录哈希）；只输出稿件 id。起草人不能签发自己的稿件。"""
-    from yuqing.publish.signoff import sign_text
+    """签发稿件；只输出稿件 id。有他人起草的同标题同正文待签发稿件时签发该稿件（起草人不能签发自己的稿件）；
+    没有时为领导直接签发本人的稿件（起草与签发为同一人，记录在案）。正文冻结并记录哈希。"""
+    from yuqing.cli import err
+    from yuqing.publish.signoff import DIRECT_SIGN, sign_text
+    from yuqing.store.tables_publish import Channel
 
     ws = _ctx_ws(ctx)
     pub = _run(sign_text, ws, _actor(ws, as_user), channel, title=title, text=_read_text(text_file))
+    if pub.review_note == DIRECT_SIGN:
+        err.print(f"已直接签发（{DIRECT_SIGN}）")
+        with ws.db.read() as s:
+            ch = s.get(Channel, channel)
+            if ch is not None and ch.admission != "approved":
+                err.print(f"注意：“{ch.name}”尚未准入（{ADMISSION_LABELS.get(ch.admission, ch.admission)}），"
+                          "已列入清理整顿清单；检查发现其在运行时，在网站与新媒体账号年度考核中计为未经准入运行")
     typer.echo(pub.id)
 
 

@@ -409,21 +409,46 @@ def scan_channel(ws: Workspace, actor: Actor, channel_id: int, http: HttpClient 
                       unsigned=unsigned)
 
 
+# A leader who writes a text and signs it in one step answers for both; recorded as such on the publication.
+DIRECT_SIGN = "领导直接签发：起草与签发为同一人，由其本人对内容负责"
+
+
 @action("publication.sign_text", permission="publications.sign")
 def sign_text(tx: Tx, channel_id: int, *, title: str, text: str) -> Publication:
-    """A leader signs a finished text from a file (the CLI's `publications sign`): the channel's draft awaiting
-    sign-off with this title and this text (compared normalised) is signed, so the leader signs what they read.
-    The draft must be someone else's (SELF_SIGN): drafting it here too would let one person do both."""
+    """A leader signs a finished text from a file (the CLI's `publications sign`, whose contract is: add a channel,
+    sign a text, record where it went live). When the channel has a draft awaiting sign-off with this title and
+    text (compared normalised), that draft is signed: it must be someone else's (SELF_SIGN). When it has none,
+    the leader signs a text of their own directly (直接签发, the contract's case): drafted and signed in one
+    transaction by the same named person, who is the uploader too, and the publication says so (DIRECT_SIGN)
+    in its record and its audit entry. A closed channel takes nothing; a channel not admitted yet is not refused
+    here (the text is the leader's decision, already taken), and stays on the clean-up list (清理整顿) and in the
+    yearly assessment as operating without approval, where the office sees it."""
     ch = load_channel(tx.session, tx.actor, channel_id)
     require_own(tx.actor, ch, "签发")
-    title = title.strip()
+    title, text = title.strip(), text.strip()
     drafts = list(tx.session.execute(select(Publication).where(
         Publication.channel_id == ch.id, Publication.state == "draft", Publication.title == title,
         Publication.content_sha256 == content_sha256(text)).order_by(Publication.id.desc())).scalars())
-    if not drafts:
-        raise PublishError(f"“{ch.name}”没有标题为《{title}》、正文与该文件一致的待签发稿件：请先由经办人起草"
-                           "（yuqing publications draft），再由单位领导签发")
-    others = [p for p in drafts if not drafted_by(p, tx.actor)]
-    if not others:
-        raise PermissionDenied(SELF_SIGN)
-    return sign_publication.within(tx, others[0].id, approve=True)
+    if drafts:
+        others = [p for p in drafts if not drafted_by(p, tx.actor)]
+        if not others:
+            raise PermissionDenied(SELF_SIGN)
+        return sign_publication.within(tx, others[0].id, approve=True)
+    if ch.closed or ch.admission == "closed":
+        raise PublishError(f"“{ch.name}”已关停，不能再签发稿件")
+    if not title or len(title) > 300:
+        raise PublishError("请填写标题（300 字以内）")
+    if not normalise(text):
+        raise PublishError("请填写正文")
+    if len(text) > MAX_TEXT:
+        raise PublishError("正文过长（20 万字以内）")
+    now = utcnow()
+    pub = Publication(channel_id=ch.id, state="approved", title=title, text=text, content_sha256=content_sha256(text),
+                      drafted_by_id=tx.actor.user_id, drafted_by_name=tx.actor.name, drafted_at=now,
+                      signed_by_id=tx.actor.user_id, signed_by_name=tx.actor.name, signed_at=now,
+                      uploader_id=tx.actor.user_id, uploader_name=tx.actor.name, review_note=DIRECT_SIGN)
+    tx.session.add(pub)
+    tx.session.flush()
+    tx.audit("publication.sign_direct", "publication", pub.id, channel=ch.name, title=title,
+             content_sha256=pub.content_sha256, admission=ch.admission, answers_for="起草与签发内容（直接签发）")
+    return pub
