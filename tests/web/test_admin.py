@@ -154,3 +154,31 @@ def test_the_jobs_account_is_shown_but_never_changed_from_the_admin_pages(ws: Wo
                  {"op": "save", "display_name": "改名", "role": "admin"}):
         r = app_client.post(f"/admin/users/{jobs_id}", data={"csrf_token": csrf, **data})
         assert r.status_code == 400 and "不能修改、停用或删除" in r.text
+
+
+def test_audit_page_reads_the_publishing_entries_in_chinese(ws: Workspace, app_client: TestClient) -> None:
+    """A direct sign-off names the channel's admission, a channel's check its update state, last update and
+    counts apart from the findings by kind; a report's delivery and a live check read in Chinese too."""
+    with ws.db.write() as s:
+        factories.user(s, "office1", role="office", display_name="王办公")
+        office = Actor(None, "王办公", "office")
+        audit.append(s, office, "publication.sign_direct", "publication", 9, title="冬季消防演练公告",
+                     channel="门户网站", admission="approved", answers_for="起草与签发内容（直接签发）")
+        audit.append(s, office, "channel.check", "channel", 11, answering=True, status=200,
+                     last_update="2026-11-23T09:00:00+08:00", state="zombie", pages=0, new_findings=1, resolved=0,
+                     raised={"unapproved": 1}, cleared={})
+        audit.append(s, office, "channel.add", "channel", 12, channel="柳湾乡政务客户端", cadence="weekly")
+        audit.append(s, office, "report.deliver", "report", 3, report_type="daily")
+        audit.append(s, office, "publication.live_check", "publication", 9, outcome="mismatch")
+    login(app_client, "office1")
+
+    text = re.sub(r"<select.*?</select>", "", app_client.get("/admin/audit").text, flags=re.S)
+    cells = re.sub(r"<[^>]+>", "|", text)
+    assert "直接签发稿件（起草与签发为同一人）" in text and "准入状态||已准入" in cells
+    assert "附加信息" not in text and "approved" not in text
+    assert "状态||僵尸账号（14天未更新）" in cells and "最近更新||2026-11-23 09:00" in cells
+    assert "新发现问题数||1" in cells and "新发现问题||未经准入即运行 1" in cells
+    assert "更新频率||每周更新（一般新闻）" in cells and "报告类型||网络舆情日报告表" in cells
+    assert "核对结果||与签发稿不一致" in cells
+    for code in ("zombie", "weekly", "daily", "mismatch", "T09:00:00"):
+        assert code not in text, code

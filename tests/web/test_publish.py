@@ -200,3 +200,24 @@ def test_the_drafter_is_told_someone_else_signs_and_a_refused_sign_keeps_the_not
     csrf = _as(client, "gov_l")
     r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "approve"})
     assert "已签发" in _flash(r) and "政府办主任陈" in r.text
+
+
+def test_a_handlers_draft_says_who_signs_it(client, ws):
+    """A unit handler cannot sign at all: the draft's page still names who does (the owner unit's leaders or
+    the district's), not only 尚未签发."""
+    from sqlalchemy import select
+
+    from yuqing.store.tables import Unit
+
+    with ws.db.write() as s:
+        gov = s.execute(select(Unit).where(Unit.name == "区政府办公室")).scalar_one()
+        cid = factories.channel(s, "区政府门户网站", owner=gov, admission="approved").id
+    csrf = _as(client, "gov_h")
+    r = client.post("/publications", data={"csrf_token": csrf, "channel_id": str(cid), "title": "信息员拟稿",
+                                           "text": SIGNED})
+    assert "稿件已提交" in _flash(r) and 'id="sign"' not in r.text
+    assert "须由起草人以外有签发权限的领导签发：主办单位区政府办公室的单位领导，或区领导" in r.text
+    pid = int(re.search(r"/publications/(\d+)", str(r.url)).group(1))
+    csrf = _as(client, "gov_l")
+    r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "approve"})
+    assert "已签发" in _flash(r) and 'id="who-signs"' not in r.text  # signed: the signer is named instead

@@ -195,10 +195,11 @@ DETAIL_LABELS: dict[str, str] = {
     "owner_unit_id": "主办单位", "feed_url": "订阅或列表页", "cadence": "更新频率", "responsible_person": "负责人",
     "administrator": "管理员", "application_id": "准入申请", "attachments": "附件（哈希）", "channel": "网站或账号",
     "content_sha256": "签发文本哈希", "uploader": "上传人", "answers_for": "负责内容", "outcome": "核对结果",
+    "admission": "准入状态",
     "live_sha256": "页面文本哈希", "signed_sha256": "签发文本哈希", "seen": "发现文章数", "unsigned": "未经签发的文章",
     "event_ids": "事件", "case_ids": "案件", "report_type": "报告类型", "finding_kind": "问题类别",
     "closed": "已关停", "answering": "可以访问", "status": "HTTP 状态", "last_update": "最近更新", "state": "状态",
-    "pages": "检查页面数", "new_findings": "新发现问题", "resolved": "已消除问题", "finding_id": "问题记录",
+    "pages": "检查页面数", "new_findings": "新发现问题数", "resolved": "已消除问题数", "finding_id": "问题记录",
     "detail": "整改内容", "passed": "复查通过", "how": "复查方式", "evidence": "复查所见", "length": "字数",
     "word": "错词", "suggestion": "应为", "page": "页面",
     # a round of the channel check (one entry; channels with findings have their own)
@@ -211,7 +212,7 @@ _FINDING_COUNT_KEYS = {"raised", "cleared"}  # {finding kind: count}
 _BOOL_KEYS = {"official", "enabled", "active", "followed_proposal", "late", "automatic", "false_feedback",
               "after_close", "replace", "signed", "secret_changed", "replaced", "approval_void", "to_duty",
               "early_warning", "delivered", "retry", "missed_start"}
-_TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at"}
+_TIME_KEYS = {"due_at", "new_due_at", "starts_at", "ends_at", "started_at", "last_update"}
 _STATE_KEYS = {"from_state", "to_state"}
 _UNIT_KEYS = {"lead_unit_id", "assist_unit_ids", "unit_id", "unit_ids", "owner_unit_id"}
 KIND_VALUES: dict[str, str] = {
@@ -317,6 +318,17 @@ def format_value(key: str, value: Any, *, units: dict[int, str] | None = None) -
         return LEVEL_VALUES.get(str(value), str(value))
     if key == "finding_kind":
         return FINDING_KINDS.get(str(value), str(value))
+    if key == "report_type":
+        return KIND_VALUES.get(str(value), str(value))
+    if key in ("admission", "cadence", "outcome"):  # own channels: 准入状态, 更新频率, 核对结果
+        from yuqing.publish.states import ADMISSION_LABELS, CADENCES, LIVE_CHECK_LABELS
+
+        codes = {"admission": ADMISSION_LABELS, "cadence": CADENCES, "outcome": LIVE_CHECK_LABELS}[key]
+        return codes.get(str(value), str(value))
+    if key == "state":  # a channel's update state in its check entry (按时更新, 僵尸账号 …)
+        from yuqing.publish.freshness import STATES
+
+        return STATES.get(str(value), str(value))
     if key in _FINDING_COUNT_KEYS and isinstance(value, dict):  # 失效链接 2、错词 1
         from yuqing.publish.states import FINDING_KINDS as CHECK_KINDS
 

@@ -301,7 +301,9 @@ def _publication(request: Request, viewer: Viewer, session: Session, pub_id: int
                                                            ChannelFinding.key == str(pub.id),
                                                            ChannelFinding.channel_id == ch.id)).scalar_one_or_none()
     may_redraft = pub.state == "rejected" and own and viewer.can("publications.draft")
+    owner = session.get(Unit, ch.owner_unit_id) if ch.owner_unit_id is not None else None
     return render(request, "publish/publication.html", status, pub=pub, ch=ch, may_sign=may_sign,
+                  owner_unit=owner.name if owner is not None else "",
                   self_drafted=self_drafted, self_sign=signoff.SELF_SIGN,
                   may_redraft=may_redraft,
                   may_publish=uploader and pub.state == "approved" and viewer.can("publications.draft"),
