@@ -91,7 +91,7 @@ def test_the_workspace_configuration_is_used(ws: Workspace) -> None:
 
 def test_events_stored_before_grading_existed_are_graded_after_the_next_analysis(ws: Workspace) -> None:
     with ws.db.write() as s:
-        old = factories.event(s, "河口镇暴雨内涝", item_count=2)
+        old = factories.event(s, "河口镇暴雨内涝", item_count=2, created_at=T0)  # stored long ago
         for text in ("河口镇内涝严重，有老人被困在家里，请求救援！", "河口镇暴雨后好几户进水了，大家注意绕行"):
             factories.item(s, text, event_id=old.id, analysed_at=T0, relevant=True)
         event_id = old.id
@@ -102,3 +102,23 @@ def test_events_stored_before_grading_existed_are_graded_after_the_next_analysis
         event = s.get(Event, event_id)
         assert event is not None and event.grade in ("I", "II", "III", "IV") and event.graded_at is not None
         assert [r.kind for r in history(s, event_id)] == ["computed"]
+
+
+def test_an_event_a_batch_just_stored_is_left_to_that_batch_then_graded_if_it_was_not(ws: Workspace) -> None:
+    """Every worker ends its task with `regrade_ungraded`: the events another worker's batch has just stored are
+    that worker's to grade (it does so right after the batch); only one still ungraded after SETTLE (its grading
+    failed) is graded here."""
+    from yuqing.clock import frozen
+    from yuqing.event_grading import SETTLE, regrade_ungraded
+
+    now = datetime(2026, 11, 25, 10, tzinfo=CHINA)
+    with ws.db.write() as s:
+        fresh = factories.event(s, "青石镇停水", item_count=1, created_at=now)
+        factories.item(s, "青石镇停水一天了", event_id=fresh.id, analysed_at=now, relevant=True)
+        fresh_id = fresh.id
+    with frozen(now + SETTLE / 2):
+        assert regrade_ungraded(ws) == 0
+    with frozen(now + SETTLE + timedelta(seconds=1)):
+        assert regrade_ungraded(ws) == 1
+    with ws.db.read() as s:
+        assert s.get(Event, fresh_id).graded_at is not None  # type: ignore[union-attr]

@@ -405,6 +405,11 @@ class Analyser:
                     fresh.append((str(ev["id"]), values))
                 else:
                     grown[db_id] = values
+        # The stored events this batch changes, locked in id order as grading locks them (a worker grading
+        # its last batch's events and this batch waiting on each other in opposite orders deadlocked).
+        store.lock_events(session, set(grown) | {i for ev in changed if ev.get("merged_into")
+                                                 for i in (cache.to_db.get(str(ev["id"])),
+                                                           cache.to_db.get(str(ev["merged_into"]))) if i is not None})
         for (pid, _), db_id in zip(fresh, store.write_events(session, [v for _, v in fresh], grown, version),
                                    strict=True):
             cache.link(pid, db_id)

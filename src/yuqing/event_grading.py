@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -111,17 +111,25 @@ def regrade(session: Session, event_ids: Iterable[int], config: GradingConfig,
     return done
 
 
-def regrade_ungraded(ws: Workspace, limit: int = 500) -> int:
-    """Grade the live events that have items but no grade yet (events stored before grading existed, in a
-    workspace upgraded since); run after analysis, so an old event need not grow to get its grade."""
-    from yuqing.store.analysis import lock_state
+SETTLE = timedelta(minutes=2)  # an event a batch stored this recently is being graded by that batch's worker
+
+
+def regrade_ungraded(ws: Workspace, limit: int = 500, settle: timedelta = SETTLE) -> int:
+    """Grade the live events that have items but no grade yet: events stored before grading existed (a
+    workspace upgraded since), or whose grading after their batch failed; run after analysis, so an old event
+    need not grow to get its grade. Events created in the last `settle` are left to the batch that stored
+    them (its worker grades them right after): grading them here too did the work twice, and each worker
+    ending a task found the others' new events ungraded. Each event is locked while graded, as after a batch;
+    the analysis lock is not taken, so batches are stored meanwhile."""
+    from yuqing.store.analysis import lock_events
 
     with ws.db.read() as s:
-        ids = list(s.execute(select(Event.id).where(Event.graded_at.is_(None), Event.merged_into_id.is_(None),
-                                                    Event.item_count > 0).order_by(Event.id).limit(limit)).scalars())
+        ids = list(s.execute(select(Event.id).where(
+            Event.graded_at.is_(None), Event.merged_into_id.is_(None), Event.item_count > 0,
+            Event.created_at < utcnow() - settle).order_by(Event.id).limit(limit)).scalars())
     if ids:
         with ws.db.write() as s:
-            lock_state(s)  # one writer of grades at a time: the batches, the analysts' decisions and this
+            lock_events(s, set(ids))
             regrade(s, ids, grading_config(ws))
     return len(ids)
 

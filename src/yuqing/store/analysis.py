@@ -67,14 +67,17 @@ def lock_state(session: Session) -> AnalysisState:
 
 
 def lock_events(session: Session, event_ids: set[int]) -> None:
-    """Lock events for regrading, in id order (two workers regrading one event take turns, and the one
-    after reads what the one before wrote). SQLite: the transaction takes the one write lock first, so
-    that its reads and writes see one state."""
+    """Lock events for regrading or for a batch's writes, in id order (two workers regrading one event take
+    turns, and the one after reads what the one before wrote; a batch and a grading never wait on each other
+    in opposite orders). SQLite: the transaction takes the one write lock first, so that its reads and writes
+    see one state."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(AnalysisState).where(AnalysisState.id == STATE_ID)
                         .values(version=AnalysisState.version).execution_options(synchronize_session=False))
         return
-    session.execute(select(Event.id).where(Event.id.in_(sorted(event_ids))).order_by(Event.id).with_for_update())
+    if event_ids:
+        session.execute(select(Event.id).where(Event.id.in_(sorted(event_ids))).order_by(Event.id)
+                        .with_for_update())
 
 
 def read_state(session: Session) -> tuple[int, int, int]:
@@ -231,8 +234,13 @@ def renew(db: Database, claims: Iterable[Claim], lease: timedelta) -> None:
     expires = utcnow() + lease
     with db.write() as s:
         _claims_turn(s, db)
-        s.execute(update(Item).where(Item.claimed_by.in_(list(held)), Item.analysed_at.is_(None))
-                  .values(claim_expires_at=expires).execution_options(synchronize_session=False))
+        rows = select(Item.id).where(Item.claimed_by.in_(list(held)), Item.analysed_at.is_(None)).order_by(Item.id)
+        if not db.is_sqlite:  # rows the batch is being stored with are passed over: never wait on its own store
+            rows = rows.with_for_update(skip_locked=True)  # (waiting on it deadlocked with it, in the bench)
+        ids = list(s.execute(rows).scalars())
+        if ids:
+            s.execute(update(Item).where(Item.id.in_(ids), Item.claimed_by.in_(list(held)), Item.analysed_at.is_(None))
+                      .values(claim_expires_at=expires).execution_options(synchronize_session=False))
     for c in held.values():
         c.expires_at = expires
 
