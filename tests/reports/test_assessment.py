@@ -184,6 +184,7 @@ def test_channels_not_admitted_are_listed_apart_and_those_found_live_count_again
         assert "柳湾乡政务客户端" not in ranked.split("网站与新媒体账号考核")[1]
         drill = client.get(f"/reports/yearly/2026/sites?channel={app_id}&count=standing").text
         assert "未纳入原因：未经审批开设（未申请准入），仍在运行。" in drill and "http://127.0.0.1/lw/" in drill
+        assert "柳湾乡政务客户端 · 未纳入考核，计入主办单位扣分的检查发现 2</h1>" in drill
         wb = load_workbook(io.BytesIO(client.get("/reports/yearly/2026/download.xlsx").content))
         rows = [[c.value for c in r] for r in wb["未纳入考核的渠道"].iter_rows(min_row=3)]
         assert {r[0]: r[3] for r in rows}["原教育局网站"] == "已关停，但仍可访问"

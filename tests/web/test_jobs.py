@@ -36,4 +36,5 @@ def test_the_jobs_page_shows_the_analysis_queue_with_a_dead_workers_batch(ws: Wo
     assert '<span class="num">4</span><span>待分析' in text  # 7 stored, 3 analysed
     assert '<span class="num">4</span><span>其中待领取' in text  # the dead worker's lease ran out
     assert "web-01:4242:7" in text and "租约已过期" in text and "其他进程接手" in text
+    assert '<span class="num">1</span><span>处理中的批次（其中租约已过期 1）</span>' in text
     assert "最近入库的批次" in text and "2026-11-20 09:00" in text

@@ -218,7 +218,7 @@ def period_sites(request: Request, kind: str, period: str, viewer: ReportReader,
         if site is None:
             raise HTTPException(404, "未纳入考核的渠道中没有这个网站或账号")
         ids, point = list(site["finding_ids"]), {"formula": f"未纳入原因：{site['reason']}。"}
-        label = "未纳入考核的渠道"
+        label = "未纳入考核，计入主办单位扣分的检查发现"  # the heading counts these findings, not channels
     else:
         site = next((c for c in sites.get("channels", []) if c["channel_id"] == channel), None)
         if site is None or count not in SITE_COUNTS:
