@@ -158,7 +158,8 @@ def test_the_jobs_account_is_shown_but_never_changed_from_the_admin_pages(ws: Wo
 
 def test_audit_page_reads_the_publishing_entries_in_chinese(ws: Workspace, app_client: TestClient) -> None:
     """A direct sign-off names the channel's admission, a channel's check its update state, last update and
-    counts apart from the findings by kind; a report's delivery and a live check read in Chinese too."""
+    counts apart from the findings by kind; a report's delivery, a live check, a correction order's states and
+    the jobs account's role read in Chinese too."""
     with ws.db.write() as s:
         factories.user(s, "office1", role="office", display_name="王办公")
         office = Actor(None, "王办公", "office")
@@ -170,6 +171,9 @@ def test_audit_page_reads_the_publishing_entries_in_chinese(ws: Workspace, app_c
         audit.append(s, office, "channel.add", "channel", 12, channel="柳湾乡政务客户端", cadence="weekly")
         audit.append(s, office, "report.deliver", "report", 3, report_type="daily")
         audit.append(s, office, "publication.live_check", "publication", 9, outcome="mismatch")
+        audit.append(s, office, "correction.recheck", "correction_order", 2, passed=True, before="explained",
+                     after="confirmed")
+        audit.append(s, office, "user.create", "user", 99, username="yuqing-jobs", role="jobs")
     login(app_client, "office1")
 
     text = re.sub(r"<select.*?</select>", "", app_client.get("/admin/audit").text, flags=re.S)
@@ -180,5 +184,6 @@ def test_audit_page_reads_the_publishing_entries_in_chinese(ws: Workspace, app_c
     assert "新发现问题数||1" in cells and "新发现问题||未经准入即运行 1" in cells
     assert "更新频率||每周更新（一般新闻）" in cells and "报告类型||网络舆情日报告表" in cells
     assert "核对结果||与签发稿不一致" in cells
-    for code in ("zombie", "weekly", "daily", "mismatch", "T09:00:00"):
+    assert "修改前||已说明待复查" in cells and "修改后||已办结" in cells and "角色||系统任务" in cells
+    for code in ("zombie", "weekly", "daily", "mismatch", "T09:00:00", "explained", "confirmed", "||jobs"):
         assert code not in text, code

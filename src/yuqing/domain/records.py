@@ -15,7 +15,7 @@ from yuqing.clock import CHINA, aware
 from yuqing.domain import lifecycle as lc
 from yuqing.domain.grading import GRADE_LABELS
 from yuqing.domain.messages import FINDING_KINDS
-from yuqing.domain.roles import ROLE_NAMES
+from yuqing.domain.roles import ROLE_LABELS
 
 # Steps of a case's history that are not transitions of the lifecycle table (those come from lc.ACTIONS).
 CASE_STEP_LABELS: dict[str, str] = {
@@ -311,7 +311,7 @@ def format_value(key: str, value: Any, *, units: dict[int, str] | None = None) -
     if key == "grade":
         return GRADE_LABELS.get(str(value), str(value))
     if key == "role":
-        return ROLE_NAMES.get(str(value), str(value))
+        return ROLE_LABELS.get(str(value), str(value))
     if key == "kind":
         return KIND_VALUES.get(str(value), str(value))
     if key == "level":
@@ -354,9 +354,9 @@ def format_value(key: str, value: Any, *, units: dict[int, str] | None = None) -
 
 
 def describe(detail: dict[str, Any] | None, *, units: dict[int, str] | None = None,
-             skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+             skip: tuple[str, ...] = (), action: str = "") -> list[tuple[str, str]]:
     """The detail of an audit entry or history step as labelled fields, in a readable order; empty
-    fields are left out."""
+    fields are left out. `action` (the entry's code) names what before/after mean where they are states."""
     if not detail:
         return []
     order = {k: i for i, k in enumerate(DETAIL_LABELS)}
@@ -364,6 +364,11 @@ def describe(detail: dict[str, Any] | None, *, units: dict[int, str] | None = No
     for key in sorted(detail, key=lambda k: order.get(k, len(order))):
         value = detail[key]
         if key in skip or value is None or value == "" or value == []:
+            continue
+        if action.startswith("correction.") and key in ("before", "after") and isinstance(value, str):
+            from yuqing.publish.order_states import STATES  # a correction order's state: 待整改 → 已说明待复查
+
+            fields.append((field_label(key), STATES.get(value, value)))
             continue
         fields.append((field_label(key), format_value(key, value, units=units)))
     return fields

@@ -118,7 +118,7 @@ def audit_page(request: Request, viewer: AuditReader, session: DbSession, actor:
     units = audit_repo.unit_names(session)
     rows = [{"e": e, "label": records.action_label(e.action), "object": records.object_label(e.object_type),
              "link": _object_link(viewer, e.object_type, e.object_id),
-             "fields": records.describe(e.detail, units=units)} for e in entries]
+             "fields": records.describe(e.detail, units=units, action=e.action)} for e in entries]
     more = {**form, "before": entries[-1].id} if len(entries) == audit_repo.PAGE else None
     return render(request, "admin/audit.html", rows=rows, form=form, error="；".join(errors) or None,
                   people=audit_repo.actors(session), units=sorted(units.items(), key=lambda u: u[1]),
