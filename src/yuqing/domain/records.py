@@ -366,7 +366,8 @@ def describe(detail: dict[str, Any] | None, *, units: dict[int, str] | None = No
         if key in skip or value is None or value == "" or value == []:
             continue
         if action.startswith("correction.") and key in ("before", "after") and isinstance(value, str):
-            from yuqing.publish.order_states import STATES  # a correction order's state: 待整改 → 已说明待复查
+            # a correction order's state: 待整改 → 已说明待复查
+            from yuqing.publish.order_states import STATES
 
             fields.append((field_label(key), STATES.get(value, value)))
             continue
