@@ -84,6 +84,7 @@ def test_the_office_chooses_which_reports_go_to_which_channels(ws: Workspace, ap
     r = app_client.post("/settings/report-channels", follow_redirects=True, data={
         "csrf_token": token, "route": [f"daily:{robot_id}", f"special:{robot_id}", f"monthly:{mail_id}"]})
     assert "报告发送渠道没有变化" in r.text
+    assert '<p class="flash section-flash">报告发送渠道没有变化</p>' in r.text.split('id="report-channels"')[1]
     with ws.db.read() as s:
         [entry] = list(s.execute(select(AuditEntry).where(AuditEntry.action == "report.routes")).scalars())
     assert len(entry.detail["changes"]) == 4
@@ -124,6 +125,10 @@ def test_the_office_chooses_which_publishing_findings_go_to_which_channels(ws: W
     r = app_client.post("/settings/publish-channels", follow_redirects=True, data={
         "csrf_token": token, "route": [f"mismatch:{robot_id}", f"zombie:{robot_id}", f"overdue:{mail_id}", "bogus:1"]})
     assert "已保存发布监管提醒渠道：发布内容与签发稿不一致发往“网宣工作群”" in r.text
+    # the save comes back at #publish-channels, far below the page's flash: the confirmation is in the section too
+    section = r.text.split('id="publish-channels"')[1].split("发送记录")[0]
+    assert '<p class="flash section-flash">已保存发布监管提醒渠道：' in section
+    assert "section-flash" not in r.text.split('id="publish-channels"')[0]
     assert f'value="zombie:{robot_id}" checked' in r.text and f'value="overdue:{mail_id}" checked' in r.text
     r = app_client.post("/settings/publish-channels", follow_redirects=True, data={
         "csrf_token": token, "route": [f"mismatch:{robot_id}", f"zombie:{robot_id}", f"overdue:{mail_id}"]})
