@@ -193,11 +193,15 @@ def test_the_drafter_is_told_someone_else_signs_and_a_refused_sign_keeps_the_not
                                            "text": SIGNED})
     pid = int(re.search(r"/publications/(\d+)", str(r.url)).group(1))
     assert 'id="sign"' not in r.text and "起草人不能签发自己起草的稿件，请由本单位其他领导签发" in r.text
+    listed = client.get("/publications").text.split(f'id="publication-{pid}"')[1].split("</li>")[0]
+    assert "审阅签发" not in listed and "本人起草，须由他人签发" in listed  # no button to a page with no form
     r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "approve",
                                                        "note": "我已核对无误"})  # a stale page, a second tab
     assert r.status_code == 403 and 'role="alert">起草人不能签发自己起草的稿件' in r.text
     assert "我已核对无误</textarea>" in r.text and "待签发" in r.text
     csrf = _as(client, "gov_l")
+    listed = client.get("/publications").text.split(f'id="publication-{pid}"')[1].split("</li>")[0]
+    assert f'href="/publications/{pid}#sign">审阅签发' in listed  # the unit's leader is offered it
     r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "approve"})
     assert "已签发" in _flash(r) and "政府办主任陈" in r.text
 

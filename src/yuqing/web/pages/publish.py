@@ -249,8 +249,9 @@ def _publications(request: Request, viewer: Viewer, session: Session, status: in
         q = q.where(User.unit_id == viewer.actor.unit_id)
     people = [(u.username, u.display_name) for u in session.execute(q).scalars()]
     extra.setdefault("form", {"channel_id": str(channel or "")})
+    own_drafts = {p.id for p in groups["draft"] if signoff.drafted_by(p, viewer.actor)}  # signed by someone else
     return render(request, "publish/publications.html", status, groups=groups, names=names, channels=channels,
-                  unsigned=unsigned, people=people, channel=channel if channel in all_ids else None, **LABELS,
+                  unsigned=unsigned, people=people, own_drafts=own_drafts, channel=channel if channel in all_ids else None, **LABELS,
                   **extra)
 
 
