@@ -185,5 +185,6 @@ def test_audit_page_reads_the_publishing_entries_in_chinese(ws: Workspace, app_c
     assert "更新频率||每周更新（一般新闻）" in cells and "报告类型||网络舆情日报告表" in cells
     assert "核对结果||与签发稿不一致" in cells
     assert "修改前||已说明待复查" in cells and "修改后||已办结" in cells and "角色||系统任务" in cells
+    assert 'href="/publications/9"' in text and 'href="/channels/11"' in text and 'href="/channels/orders/2"' in text
     for code in ("zombie", "weekly", "daily", "mismatch", "T09:00:00", "explained", "confirmed", "||jobs"):
         assert code not in text, code

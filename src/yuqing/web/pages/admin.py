@@ -128,7 +128,9 @@ def audit_page(request: Request, viewer: AuditReader, session: DbSession, actor:
 
 # Object pages an entry links to, with the right the reader needs to open them (no link to a 403).
 _LINKS = {"case": ("/cases/{}", "cases.read_all"), "event": ("/events/{}", "events.read"),
-          "source": ("/sources/{}", "sources.manage"), "item": ("/items/{}", "items.read")}
+          "source": ("/sources/{}", "sources.manage"), "item": ("/items/{}", "items.read"),
+          "channel": ("/channels/{}", "channels.read"), "publication": ("/publications/{}", "channels.read"),
+          "correction_order": ("/channels/orders/{}", "channels.read")}
 
 
 def _object_link(viewer: Viewer, object_type: str, object_id: str | None) -> str | None:
