@@ -225,3 +225,21 @@ def test_a_handlers_draft_says_who_signs_it(client, ws):
     csrf = _as(client, "gov_l")
     r = client.post(f"/publications/{pid}/sign", data={"csrf_token": csrf, "decision": "approve"})
     assert "已签发" in _flash(r) and 'id="who-signs"' not in r.text  # signed: the signer is named instead
+
+
+def test_a_direct_sign_off_reads_as_one_on_the_publication_page(client, ws):
+    """`publications sign` without a draft (the leader's own text): the page says it was signed directly, by whom
+    it was drafted and signed, not as a reviewer's 意见."""
+    from yuqing.domain.roles import Actor
+    from yuqing.publish.registry import add_channel
+    from yuqing.publish.signoff import sign_text
+    from yuqing.store.tables import User
+
+    with ws.db.read() as s:
+        leader = s.query(User).filter_by(username="gov_l").one()
+        actor = Actor(leader.id, leader.display_name, leader.role_code, leader.unit_id)
+    ch = add_channel(ws, actor, kind="weibo", name="区政府发布", unit="区政府办公室", url="https://weibo.example.cn/g")
+    pub = sign_text(ws, actor, ch.id, title="供暖通告", text=SIGNED)
+    _as(client, "gov_l")
+    page = client.get(f"/publications/{pub.id}").text
+    assert "领导直接签发：起草与签发为同一人" in page and "意见：领导直接签发" not in page
