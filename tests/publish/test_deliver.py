@@ -182,3 +182,28 @@ def test_a_row_that_cannot_be_read_is_a_failed_send_and_a_deleted_channel_says_s
     with ws.db.read() as s:
         errors = sorted(x.last_error for x in sent_log(s))
     assert errors == ["渠道已删除", "生成提醒消息时程序出错（ValueError）"]
+
+
+def test_a_channel_running_without_approval_goes_out_once_to_the_chosen_channel(desk, site):  # noqa: F811
+    """未经准入即运行 is a finding kind of its own on 发布监管提醒渠道: routed, it goes out once when found, not
+    again while it stays so; an admitted channel answering raises nothing."""
+    d = desk
+    add_channel(d, "柳湾乡政务客户端", site.url("/lw/"), site.add("/lw/feed.xml", rss(1, 3),
+                                                               content_type="application/rss+xml"),
+                kind="app", admission="none")
+    add_channel(d, "区政府网", site.url("/ok/"), site.add("/ok/feed.xml", rss(1, 3), content_type="application/rss+xml"))
+    with http_recorder() as rec:
+        with d.ws.db.write() as s:
+            hook = factories.alert_channel(s, "webhook", f"{rec.url}/hook", name="网宣办接收端", secret="k3").id
+        set_routes(d.ws, d.office, {("unapproved", hook)})
+        with frozen(NOW):
+            first = run_checks(d.ws, d.jobs, policy=FAST)
+            again = run_checks(d.ws, d.jobs, policy=FAST)
+    assert first.delivered == {"sent": 1} and again.delivered == {}
+    [req] = rec.requests
+    body = req.json()
+    assert body["finding_kind"] == "unapproved" and body["channel"] == "柳湾乡政务客户端"
+    assert body["found"].startswith("未经准入（") and "仍在运行" in body["found"]
+    with d.ws.db.read() as s:
+        _channels, table = route_table(s)
+    assert table[("unapproved", hook)] is True

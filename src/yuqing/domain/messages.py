@@ -35,11 +35,12 @@ FINDING_KINDS: dict[str, str] = {
     "unsigned": "未经签发的发布",
     "zombie": "僵尸账号",
     "closed_live": "已关停渠道仍可访问",
+    "unapproved": "未经准入即运行",
     "overdue": "整改逾期",
 }
 FINDING_INBOX_KINDS: dict[str, str] = {"mismatch": "publication.mismatch", "unsigned": "publication.unsigned",
                                        "zombie": "channel.zombie", "closed_live": "channel.closed_live",
-                                       "overdue": "channel.correction_overdue"}
+                                       "unapproved": "channel.unapproved", "overdue": "channel.correction_overdue"}
 # SMS gateways split long texts into several paid messages: a report's short line keeps to this.
 SMS_CHARS = 140
 

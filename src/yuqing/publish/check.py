@@ -287,6 +287,7 @@ def record_check(tx: Tx, result: ChannelResult, *, in_round: bool = False) -> Re
         for audience in _audiences(tx, ch):
             tx.notify(audience, "channel.unapproved", f"未经准入的网站或账号仍在运行：{ch.name}", body,
                       f"/channels/{ch.id}")
+        deliver.queue_unapproved(tx, ch, result.status, now)
     reading = result.reading
     if reading is not None:
         out.posts = _store_posts(tx, ch, reading.posts, now)

@@ -32,6 +32,7 @@ from yuqing.actions import Tx, action
 from yuqing.alert.outbox import STATUS_LABELS, DeliveryView, Outbox
 from yuqing.clock import aware
 from yuqing.domain.messages import FINDING_KINDS, PublishMessage
+from yuqing.publish.states import ADMISSION_LABELS
 from yuqing.store.tables import Unit
 from yuqing.store.tables_publish import (
     Channel,
@@ -153,6 +154,16 @@ def queue_closed_live(tx: Tx, ch: Channel, status: int | None, checked_at: datet
     found = f"已登记关停，但 {ch.feed_url or ch.url} 仍可访问（HTTP {status}）"
     return queue(tx, "closed_live", f"closed:{ch.id}:{aware(checked_at).strftime('%Y%m%dT%H%M%S')}", ch,
                  f"已关停渠道仍可访问：{ch.name}", f"/channels/{ch.id}", {"found": found, "answerable": _keepers(ch)})
+
+
+def queue_unapproved(tx: Tx, ch: Channel, status: int | None, checked_at: datetime) -> list[str]:
+    """A channel without an approved admission found running (raised once until it is admitted, closed or
+    stops answering: each raising is a finding of its own)."""
+    found = (f"未经准入（{ADMISSION_LABELS.get(ch.admission, ch.admission)}）仍在运行：{ch.feed_url or ch.url} "
+             f"可以访问（HTTP {status}）")
+    return queue(tx, "unapproved", f"unapproved:{ch.id}:{aware(checked_at).strftime('%Y%m%dT%H%M%S')}", ch,
+                 f"未经准入的网站或账号仍在运行：{ch.name}", f"/channels/{ch.id}",
+                 {"found": found, "answerable": _keepers(ch)})
 
 
 def queue_overdue(tx: Tx, ch: Channel, order: CorrectionOrder, link: str) -> list[str]:
