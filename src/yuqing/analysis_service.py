@@ -3,8 +3,9 @@
 Any number of workers (threads, processes, Celery workers on several machines) run `analyse_pending`
 on one database. The database is the truth; a worker's warm pipeline is only a cache of it:
 
-1. **claim** a batch of pending items with a lease (`store.analysis.claim`: `FOR UPDATE SKIP LOCKED` on
-   PostgreSQL, a conditional mark everywhere); a killed worker's claim expires and is taken again;
+1. **claim** a batch of pending items with a lease (`store.analysis.claim`: `FOR UPDATE` on PostgreSQL,
+   claims and renewals taking turns, a conditional mark everywhere); the worker renews the lease while the
+   batch is in hand (`_heartbeat`); a killed worker's claim expires and is taken again, whole;
 2. **analyse** the stateless stages (normalise, relevance, sentiment, topics, event keywords:
    `Pipeline.prepare`, most of the cost) outside any lock, in parallel across workers;
 3. **store**, in one transaction holding the analysis lock (the `analysis_state` row; SQLite's one
