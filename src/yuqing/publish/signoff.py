@@ -108,6 +108,16 @@ def _notify_all(tx: Tx, ch: Channel, kind: str, title: str, body: str, link: str
         tx.notify(audience, kind, title, body, link=link)
 
 
+def _check_text(title: str, text: str) -> None:
+    """A text up for sign-off has a title (300 characters at most) and a body (200,000 at most)."""
+    if not title or len(title) > 300:
+        raise PublishError("请填写标题（300 字以内）")
+    if not normalise(text):
+        raise PublishError("请填写正文")
+    if len(text) > MAX_TEXT:
+        raise PublishError("正文过长（20 万字以内）")
+
+
 @action("publication.draft", permission="publications.draft")
 def draft_publication(tx: Tx, channel_id: int, *, title: str, text: str, uploader: str | int | None = None,
                       fictional: bool = False) -> Publication:
@@ -115,12 +125,7 @@ def draft_publication(tx: Tx, channel_id: int, *, title: str, text: str, uploade
     ch = load_channel(tx.session, tx.actor, channel_id)
     require_own(tx.actor, ch, "起草")
     title, text = title.strip(), text.strip()
-    if not title or len(title) > 300:
-        raise PublishError("请填写标题（300 字以内）")
-    if not normalise(text):
-        raise PublishError("请填写正文")
-    if len(text) > MAX_TEXT:
-        raise PublishError("正文过长（20 万字以内）")
+    _check_text(title, text)
     require_admitted(ch, "起草发布稿件")
     uid, uname = _uploader(tx.session, uploader, tx.actor, ch)
     pub = Publication(channel_id=ch.id, state="draft", title=title, text=text, content_sha256=content_sha256(text),
@@ -436,12 +441,7 @@ def sign_text(tx: Tx, channel_id: int, *, title: str, text: str) -> Publication:
         return sign_publication.within(tx, others[0].id, approve=True)
     if ch.closed or ch.admission == "closed":
         raise PublishError(f"“{ch.name}”已关停，不能再签发稿件")
-    if not title or len(title) > 300:
-        raise PublishError("请填写标题（300 字以内）")
-    if not normalise(text):
-        raise PublishError("请填写正文")
-    if len(text) > MAX_TEXT:
-        raise PublishError("正文过长（20 万字以内）")
+    _check_text(title, text)
     now = utcnow()
     pub = Publication(channel_id=ch.id, state="approved", title=title, text=text, content_sha256=content_sha256(text),
                       drafted_by_id=tx.actor.user_id, drafted_by_name=tx.actor.name, drafted_at=now,
