@@ -26,7 +26,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, case, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -165,15 +178,21 @@ def still_held(session: Session, claim_: Claim) -> set[int]:
                                                      Item.analysed_at.is_(None))).scalars())
 
 
+def _older_than(session: Session, claim_: Claim) -> ColumnElement[bool] | None:
+    """The condition "before the claim's first item" in claim order (time, then id); None for an empty claim
+    or one whose first item is gone."""
+    first = session.execute(select(ITEM_TIME, Item.id).where(Item.id == claim_.item_ids[0])).first() \
+        if claim_.item_ids else None
+    if first is None:
+        return None
+    return tuple_(ITEM_TIME, Item.id) < tuple_(literal(first[0], ITEM_TIME.type), literal(first[1]))
+
+
 def earlier_claimed(session: Session, claim_: Claim) -> bool:
     """Whether another live claim holds pending items older than this claim's first one."""
-    if not claim_.item_ids:
+    older = _older_than(session, claim_)
+    if older is None:
         return False
-    first = session.execute(select(ITEM_TIME, Item.id).where(Item.id == claim_.item_ids[0])).first()
-    if first is None:
-        return False
-    at, first_id = first
-    older = tuple_(ITEM_TIME, Item.id) < tuple_(literal(at, ITEM_TIME.type), literal(first_id))
     return session.execute(select(Item.id).where(
         Item.claimed_by.is_not(None), Item.claimed_by != claim_.token, Item.analysed_at.is_(None),
         Item.claim_expires_at >= utcnow(), older).limit(1)).first() is not None
@@ -183,12 +202,9 @@ def older_pending(session: Session, claim_: Claim) -> bool:
     """Whether a pending item older than this claim's first one is not this claim's (held by another
     batch, or by nobody): the batch must not be stored before it. Checked under the analysis lock, where
     stores take turns, so no older item can be stored after this batch."""
-    if not claim_.item_ids:
+    older = _older_than(session, claim_)
+    if older is None:
         return False
-    first = session.execute(select(ITEM_TIME, Item.id).where(Item.id == claim_.item_ids[0])).first()
-    if first is None:
-        return False
-    older = tuple_(ITEM_TIME, Item.id) < tuple_(literal(first[0], ITEM_TIME.type), literal(first[1]))
     not_mine = or_(Item.claimed_by.is_(None), Item.claimed_by != claim_.token)
     return session.execute(select(Item.id).where(Item.analysed_at.is_(None), older, not_mine).limit(1)).first() \
         is not None
@@ -204,14 +220,12 @@ def claim_older(db: Database, claim_: Claim, limit: int, lease: timedelta, worke
     free = or_(Item.claim_expires_at.is_(None), Item.claim_expires_at < now)
     with db.write() as s:
         _claims_turn(s, db)
-        first = s.execute(select(ITEM_TIME, Item.id).where(Item.id == claim_.item_ids[0])).first() \
-            if claim_.item_ids else None
-        if first is None:
+        older = _older_than(s, claim_)
+        if older is None:
             return Claim(token, [], expires)
         s.execute(update(Item).where(Item.claimed_by == claim_.token, Item.analysed_at.is_(None))
                   .values(claim_expires_at=expires + lease).execution_options(synchronize_session=False))
         claim_.expires_at = expires + lease
-        older = tuple_(ITEM_TIME, Item.id) < tuple_(literal(first[0], ITEM_TIME.type), literal(first[1]))
         query = (select(Item.id).where(Item.analysed_at.is_(None), free, older)
                  .order_by(ITEM_TIME, Item.id).limit(limit))
         if not db.is_sqlite:
